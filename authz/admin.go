@@ -1,0 +1,150 @@
+package authz
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxAdminBody bounds an admin request body. Client metadata with twenty
+// long redirect URIs fits comfortably.
+const maxAdminBody = 64 << 10
+
+// admin wraps an admin API handler with bearer authentication (RFC 6750
+// §2.1) against Config.AdminToken.
+func (s *Server) admin(h handlerFunc) http.Handler {
+	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		token, ok := bearerToken(r)
+		if !ok {
+			return &Error{Code: CodeInvalidToken, Description: "the admin API needs Authorization: Bearer <ADMIN_TOKEN>",
+				WWWAuthenticate: `Bearer realm="edgeauth-admin"`}
+		}
+		if !s.isAdminToken(token) {
+			return &Error{Code: CodeInvalidToken, Description: "the admin token is not valid",
+				WWWAuthenticate: `Bearer realm="edgeauth-admin", error="invalid_token"`}
+		}
+		return h(w, r)
+	})
+}
+
+// isAdminToken compares in constant time. Hashing both sides first makes
+// the comparison independent of the tokens' lengths too.
+func (s *Server) isAdminToken(token string) bool {
+	got := sha256.Sum256([]byte(token))
+	want := sha256.Sum256([]byte(s.cfg.AdminToken))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+// bearerToken returns the token of an "Authorization: Bearer" header. The
+// scheme is case-insensitive (RFC 9110 §11.1).
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Values("Authorization")
+	if len(h) != 1 {
+		return "", false
+	}
+	scheme, token, ok := strings.Cut(h[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// decodeJSON reads one JSON object from the body into v, strictly: the
+// media type must be application/json, the body at most maxAdminBody bytes
+// of valid UTF-8, unknown fields and trailing data are errors, and a
+// wrong-typed field is named in the error.
+func decodeJSON(r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errorf(CodeUnsupportedMediaType, "the body must be application/json")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	if err != nil {
+		return errorf(CodeInvalidRequest, "the body could not be read")
+	}
+	if len(body) > maxAdminBody {
+		return errorf(CodeRequestTooLarge, "the body is larger than %d bytes", maxAdminBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errorf(CodeInvalidRequest, "the body is empty; a JSON object is required")
+	}
+	if !utf8.Valid(body) {
+		return errorf(CodeInvalidRequest, "the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errorf(CodeInvalidRequest, "unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// jsonError describes a decoding failure without echoing the body.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return errorf(CodeInvalidRequest, "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errorf(CodeInvalidRequest, "the body must be a JSON object")
+		}
+		return errorf(CodeInvalidRequest, "field %q must be %s", typ.Field, jsonTypeName(typ.Type.Kind().String()))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errorf(CodeInvalidRequest, "truncated JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return errorf(CodeInvalidRequest, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	default:
+		return errorf(CodeInvalidRequest, "the body is not a valid JSON object")
+	}
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	case "string":
+		return "a string"
+	default:
+		return "a number"
+	}
+}
+
+// timeJSON renders a time as RFC 3339, or omits it when zero.
+func timeJSON(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// checkText validates a short human-readable string.
+func checkText(field, v string, max int) error {
+	switch {
+	case !utf8.ValidString(v):
+		return errorf(CodeInvalidRequest, "%s is not valid UTF-8", field)
+	case utf8.RuneCountInString(v) > max:
+		return errorf(CodeInvalidRequest, "%s is longer than %d characters", field, max)
+	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return errorf(CodeInvalidRequest, "%s contains control characters", field)
+	}
+	return nil
+}
+

@@ -1,0 +1,222 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// settingsJSON is TenantSettings as the admin API reads it: pointers tell
+// "absent" (keep) from a given value (set), so one type serves create and
+// PATCH.
+type settingsJSON struct {
+	AccessTokenTTL   *int64    `json:"access_token_ttl"`
+	RefreshTokenTTL  *int64    `json:"refresh_token_ttl"`
+	Registration     *string   `json:"registration"`
+	AllowedResources *[]string `json:"allowed_resources"`
+	DefaultAudience  *string   `json:"default_audience"`
+	RotationPeriod   *int64    `json:"rotation_period"`
+	SigningAlg       *string   `json:"signing_alg"`
+}
+
+type tenantJSON struct {
+	ID       *string       `json:"id"`
+	Name     *string       `json:"name"`
+	Settings *settingsJSON `json:"settings"`
+}
+
+type tenantResponse struct {
+	ID        string                 `json:"id"`
+	Name      string                 `json:"name"`
+	Issuer    string                 `json:"issuer"`
+	Settings  storage.TenantSettings `json:"settings"`
+	CreatedAt *string                `json:"created_at"`
+	UpdatedAt *string                `json:"updated_at"`
+}
+
+func (s *Server) tenantResponse(t storage.Tenant) tenantResponse {
+	return tenantResponse{ID: t.ID, Name: t.Name, Issuer: s.issuer(t.ID), Settings: t.Settings,
+		CreatedAt: timeJSON(t.CreatedAt), UpdatedAt: timeJSON(t.UpdatedAt)}
+}
+
+// Limits of tenant settings, in seconds.
+const (
+	minAccessTTL      = 60
+	maxAccessTTL      = 24 * 3600
+	minRefreshTTL     = 300
+	maxRefreshTTL     = 365 * 24 * 3600
+	minRotationPeriod = 3600
+	maxRotationPeriod = 365 * 24 * 3600
+	maxResources      = 100
+)
+
+// apply validates the given fields and writes them into set.
+func (in *settingsJSON) apply(set *storage.TenantSettings) error {
+	if in == nil {
+		return nil
+	}
+	if v := in.AccessTokenTTL; v != nil {
+		if *v < minAccessTTL || *v > maxAccessTTL {
+			return errorf(CodeInvalidRequest, "settings.access_token_ttl must be between %d and %d seconds", minAccessTTL, maxAccessTTL)
+		}
+		set.AccessTokenTTL = *v
+	}
+	if v := in.RefreshTokenTTL; v != nil {
+		if *v < minRefreshTTL || *v > maxRefreshTTL {
+			return errorf(CodeInvalidRequest, "settings.refresh_token_ttl must be between %d and %d seconds", minRefreshTTL, maxRefreshTTL)
+		}
+		set.RefreshTokenTTL = *v
+	}
+	if v := in.Registration; v != nil {
+		switch *v {
+		case "off", "token", "open":
+		default:
+			return errorf(CodeInvalidRequest, `settings.registration must be "off", "token" or "open"`)
+		}
+		set.Registration = *v
+	}
+	if v := in.AllowedResources; v != nil {
+		if len(*v) > maxResources {
+			return errorf(CodeInvalidRequest, "settings.allowed_resources has more than %d entries", maxResources)
+		}
+		for _, res := range *v {
+			if err := checkResource(res); err != nil {
+				return errorf(CodeInvalidRequest, "settings.allowed_resources: %s", err.Error())
+			}
+		}
+		set.AllowedResources = *v
+	}
+	if v := in.DefaultAudience; v != nil {
+		if *v == "" {
+			return errorf(CodeInvalidRequest, "settings.default_audience must not be empty")
+		}
+		if err := checkText("settings.default_audience", *v, 512); err != nil {
+			return err
+		}
+		set.DefaultAudience = *v
+	}
+	if v := in.RotationPeriod; v != nil {
+		if *v < minRotationPeriod || *v > maxRotationPeriod {
+			return errorf(CodeInvalidRequest, "settings.rotation_period must be between %d and %d seconds", minRotationPeriod, maxRotationPeriod)
+		}
+		set.RotationPeriod = *v
+	}
+	if v := in.SigningAlg; v != nil {
+		switch *v {
+		case "ES256", "EdDSA", "RS256":
+		default:
+			return errorf(CodeInvalidRequest, `settings.signing_alg must be "ES256", "EdDSA" or "RS256"`)
+		}
+		set.SigningAlg = *v
+	}
+	return nil
+}
+
+// createTenant creates a tenant and its first signing keys (a current and a
+// pre-published next key). Storage has no transactions, so if the keys
+// cannot be stored the tenant row is deleted again: a failed create leaves
+// nothing behind.
+func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
+	var in tenantJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.ID == nil || !tenantIDPattern.MatchString(*in.ID) {
+		return errorf(CodeInvalidRequest, "id is required and must match [a-z0-9][a-z0-9-]{0,62}")
+	}
+	t := storage.Tenant{ID: *in.ID, Name: *in.ID}
+	if in.Name != nil {
+		if err := checkText("name", *in.Name, 200); err != nil {
+			return err
+		}
+		t.Name = *in.Name
+	}
+	if err := in.Settings.apply(&t.Settings); err != nil {
+		return err
+	}
+	now := s.now()
+	t.CreatedAt, t.UpdatedAt = now, now
+
+	ctx := r.Context()
+	if err := s.cfg.Store.CreateTenant(ctx, t); err != nil {
+		return storageError(err, "tenant")
+	}
+	if _, err := jwks.Bootstrap(ctx, s.cfg.Store, s.cfg.Rand, s.cfg.Sealer, t.ID, s.signingAlg(t), now); err != nil {
+		s.undoCreateTenant(ctx, t.ID)
+		return err
+	}
+	writeJSON(w, http.StatusCreated, s.tenantResponse(t))
+	return nil
+}
+
+// undoCreateTenant removes a tenant whose creation failed half-way. It runs
+// detached from the request's cancellation so that a gone client does not
+// leave the half.
+func (s *Server) undoCreateTenant(ctx context.Context, id string) {
+	if err := s.cfg.Store.DeleteTenant(context.WithoutCancel(ctx), id); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "could not remove half-created tenant", "tenant", id, "err", err)
+	}
+}
+
+func (s *Server) signingAlg(t storage.Tenant) string {
+	if t.Settings.SigningAlg != "" {
+		return t.Settings.SigningAlg
+	}
+	return DefaultSigningAlg
+}
+
+func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.tenant(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.tenantResponse(t))
+	return nil
+}
+
+// patchTenant changes the name and the settings given; absent fields keep
+// their value. The id cannot change.
+func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.tenant(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	var in tenantJSON
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.ID != nil && *in.ID != t.ID {
+		return errorf(CodeInvalidRequest, "id cannot be changed")
+	}
+	if in.Name != nil {
+		if err := checkText("name", *in.Name, 200); err != nil {
+			return err
+		}
+		t.Name = *in.Name
+	}
+	if err := in.Settings.apply(&t.Settings); err != nil {
+		return err
+	}
+	t.UpdatedAt = s.now()
+	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
+		return storageError(err, "tenant")
+	}
+	writeJSON(w, http.StatusOK, s.tenantResponse(t))
+	return nil
+}
+
+// deleteTenant deletes a tenant and everything it owns in one statement.
+func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("tenant")
+	if !tenantIDPattern.MatchString(id) {
+		return errorf(CodeNotFound, "tenant not found")
+	}
+	if err := s.cfg.Store.DeleteTenant(r.Context(), id); err != nil {
+		return storageError(err, "tenant")
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,149 @@
+package authz
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestCheckRedirectURI(t *testing.T) {
+	cases := []struct {
+		uri  string
+		want string // substring of the error; "" means valid
+	}{
+		{"https://app.example.com/cb", ""},
+		{"https://app.example.com:8443/cb?x=1", ""},
+		{"http://127.0.0.1/cb", ""},
+		{"http://127.0.0.1:51234/cb", ""},
+		{"http://[::1]:8080/cb", ""},
+		{"http://localhost:3000/cb", ""},
+		{"com.example.app:/oauth2redirect", ""},
+		{"com.example.app://cb", ""},
+		{"/relative", "absolute"},
+		{"cb", "absolute"},
+		{"https://app.example.com/cb#x", "fragment"},
+		{"https://app.example.com/cb#", "fragment"},
+		{"javascript:alert(1)", "not allowed"},
+		{"JAVASCRIPT:alert(1)", "not allowed"},
+		{"data:text/html,x", "not allowed"},
+		{"vbscript:x", "not allowed"},
+		{"file:///etc/passwd", "not allowed"},
+		{"myapp:/cb", "not allowed"},
+		{"http://evil.example/cb", "loopback"},
+		{"http://127.0.0.1.evil.example/cb", "loopback"},
+		{"https:///cb", "host"},
+		{"https://u:p@app.example.com/cb", "user information"},
+		{"https://app.example.com/a b", "spaces"},
+		{"https://app.example.com/a\\b", "backslashes"},
+		{"https://app.example.com/\x00", "control"},
+		{"https://app.example.com/" + strings.Repeat("a", maxURILen), "longer"},
+	}
+	for _, tc := range cases {
+		err := checkRedirectURI(tc.uri)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("checkRedirectURI(%q) = %v; want nil", tc.uri, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("checkRedirectURI(%q) = %v; want an error about %q", tc.uri, err, tc.want)
+		}
+	}
+}
+
+func TestPassword(t *testing.T) {
+	rand := bytes.NewReader(bytes.Repeat([]byte{7}, 64))
+	hash, err := hashPassword(rand, "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$pbkdf2-sha256$i=100000$") {
+		t.Errorf("hash = %q; want PHC pbkdf2-sha256 with i=100000", hash)
+	}
+	if !checkPassword(hash, "correct horse") {
+		t.Errorf("checkPassword(right password) = false")
+	}
+	for _, wrong := range []string{"correct horsE", "", "correct horse "} {
+		if checkPassword(hash, wrong) {
+			t.Errorf("checkPassword(%q) = true; want false", wrong)
+		}
+	}
+	for _, bad := range []string{"", "$pbkdf2-sha256$i=0$AAAA$AAAA", "$pbkdf2-sha256$i=x$AAAA$AAAA", "$argon2id$v=19$m=1$AA$AA", "$pbkdf2-sha256$i=1$!!$AAAA", "$pbkdf2-sha256$i=99999999$AAAA$AAAA"} {
+		if checkPassword(bad, "") || checkPassword(bad, "correct horse") {
+			t.Errorf("checkPassword(%q) = true for a malformed hash", bad)
+		}
+	}
+}
+
+func TestStatus(t *testing.T) {
+	cases := map[ErrorCode]int{
+		CodeInvalidRequest: 400, CodeInvalidClientMetadata: 400, CodeInvalidRedirectURI: 400,
+		CodeInvalidToken: 401, CodeNotFound: 404, CodeMethodNotAllowed: 405, CodeAlreadyExists: 409,
+		CodeRequestTooLarge: 413, CodeUnsupportedMediaType: 415, CodeServerError: 500, CodeTemporarilyUnavail: 503,
+	}
+	for code, want := range cases {
+		if got := status(code); got != want {
+			t.Errorf("status(%q) = %d; want %d", code, got, want)
+		}
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	cases := []struct {
+		header []string
+		token  string
+		ok     bool
+	}{
+		{[]string{"Bearer abc"}, "abc", true},
+		{[]string{"bearer abc"}, "abc", true},
+		{[]string{"Basic abc"}, "", false},
+		{[]string{"Bearer"}, "", false},
+		{[]string{"Bearer "}, "", false},
+		{[]string{"Bearer a", "Bearer b"}, "", false},
+		{nil, "", false},
+	}
+	for _, tc := range cases {
+		r, _ := http.NewRequest("GET", "/", nil)
+		for _, h := range tc.header {
+			r.Header.Add("Authorization", h)
+		}
+		token, ok := bearerToken(r)
+		if token != tc.token || ok != tc.ok {
+			t.Errorf("bearerToken(%q) = %q, %v; want %q, %v", tc.header, token, ok, tc.token, tc.ok)
+		}
+	}
+}
+
+func TestConfigRequired(t *testing.T) {
+	_, err := New(Config{BaseURL: "http://example.com"})
+	if err == nil {
+		t.Fatal("New(empty Config) = nil error")
+	}
+	for _, want := range []string{"Store", "KV", "Sealer", "AdminToken", "https"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("New(empty Config) error %q does not name %s", err, want)
+		}
+	}
+	for _, base := range []string{"", "ftp://x", "https://x.example/", "https://x.example?q=1", "https://u@x.example", "relative"} {
+		if err := checkBaseURL(base); err == nil {
+			t.Errorf("checkBaseURL(%q) = nil; want an error", base)
+		}
+	}
+	for _, base := range []string{"https://auth.example.com", "https://example.com/auth", "http://127.0.0.1:8787", "http://localhost:8787"} {
+		if err := checkBaseURL(base); err != nil {
+			t.Errorf("checkBaseURL(%q) = %v; want nil", base, err)
+		}
+	}
+}
+
+func TestErrorIdentity(t *testing.T) {
+	cause := errors.New("disk on fire")
+	err := error(&Error{Code: CodeServerError, Description: "x", Err: cause})
+	if !errors.Is(err, cause) {
+		t.Errorf("errors.Is(Error{Err: cause}, cause) = false")
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeServerError {
+		t.Errorf("errors.As did not find the *Error")
+	}
+}

@@ -1,0 +1,95 @@
+package authz
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Config is everything the server needs. Store, KV, BaseURL, AdminToken and
+// Sealer are required; New fails when one is missing.
+type Config struct {
+	// BaseURL is the public origin (and optional path prefix) of the
+	// server, e.g. "https://auth.example.com". The issuer of tenant T is
+	// BaseURL + "/t/" + T. It must be https unless the host is a loopback
+	// address (local development).
+	BaseURL string
+	// AdminToken is the bearer token of the admin API: at least 32
+	// characters.
+	AdminToken string
+	// Sealer encrypts private signing keys at rest under the
+	// key-encryption key.
+	Sealer *jwks.Sealer
+	// Store holds tenants, clients, users, keys and grants.
+	Store storage.Store
+	// KV holds short-lived data: codes, pending requests, sessions.
+	KV storage.KV
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand is the source of randomness for secrets and keys; nil means
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// Logger receives one line per failed request, never a secret; nil
+	// discards.
+	Logger *slog.Logger
+}
+
+// Defaults applied where a tenant's settings leave a field zero.
+const (
+	DefaultAccessTokenTTL  = 10 * time.Minute
+	DefaultRefreshTokenTTL = 30 * 24 * time.Hour
+	DefaultRotationPeriod  = 30 * 24 * time.Hour
+	DefaultSigningAlg      = "ES256"
+	minAdminTokenLen       = 32
+)
+
+func (c *Config) check() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("authz: Config.Store is required"))
+	}
+	if c.KV == nil {
+		errs = append(errs, errors.New("authz: Config.KV is required"))
+	}
+	if c.Sealer == nil {
+		errs = append(errs, errors.New("authz: Config.Sealer is required (set KEY_ENCRYPTION_KEY)"))
+	}
+	if len(c.AdminToken) < minAdminTokenLen {
+		errs = append(errs, fmt.Errorf("authz: Config.AdminToken must be at least %d characters (set ADMIN_TOKEN)", minAdminTokenLen))
+	}
+	if err := checkBaseURL(c.BaseURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.Logger == nil {
+		c.Logger = slogDiscard
+	}
+	return errors.Join(errs...)
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || s == "" {
+		return errors.New("authz: Config.BaseURL must be an absolute URL (set BASE_URL)")
+	}
+	switch {
+	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())):
+		return fmt.Errorf("authz: Config.BaseURL %q must use https (http only on a loopback host)", s)
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "/"):
+		return fmt.Errorf("authz: Config.BaseURL %q must be scheme://host[:port][/path] without query, fragment or trailing slash", s)
+	}
+	return nil
+}

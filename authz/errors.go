@@ -1,0 +1,141 @@
+package authz
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// ErrorCode is an error code sent in the "error" member of a JSON error
+// body: an OAuth code (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2) or one
+// of the admin API's own.
+type ErrorCode string
+
+// Error codes.
+const (
+	CodeInvalidRequest        ErrorCode = "invalid_request"
+	CodeInvalidToken          ErrorCode = "invalid_token"
+	CodeInvalidClientMetadata ErrorCode = "invalid_client_metadata"
+	CodeInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
+	CodeNotFound              ErrorCode = "not_found"
+	CodeAlreadyExists         ErrorCode = "already_exists"
+	CodeMethodNotAllowed      ErrorCode = "method_not_allowed"
+	CodeRequestTooLarge       ErrorCode = "request_too_large"
+	CodeUnsupportedMediaType  ErrorCode = "unsupported_media_type"
+	CodeServerError           ErrorCode = "server_error"
+	CodeTemporarilyUnavail    ErrorCode = "temporarily_unavailable"
+)
+
+// Error is the one error type handlers return. Code and Description are
+// sent to the client; Err is logged and never sent.
+type Error struct {
+	Code        ErrorCode
+	Description string
+	Err         error
+	// WWWAuthenticate, when set, is sent as the WWW-Authenticate header.
+	WWWAuthenticate string
+	// Allow, when set, is sent as the Allow header (405 answers).
+	Allow string
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("authz: %s: %s: %v", e.Code, e.Description, e.Err)
+	}
+	return fmt.Sprintf("authz: %s: %s", e.Code, e.Description)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorf builds a fresh *Error with a formatted description.
+func errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...)}
+}
+
+// status maps an error code to its HTTP status. It is the only place that
+// does.
+func status(code ErrorCode) int {
+	switch code {
+	case CodeInvalidToken:
+		return http.StatusUnauthorized
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeAlreadyExists:
+		return http.StatusConflict
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeRequestTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	case CodeServerError:
+		return http.StatusInternalServerError
+	case CodeTemporarilyUnavail:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+// storageError turns a storage sentinel into the client-facing error that
+// belongs to it; what is the server's fault stays server_error.
+func storageError(err error, what string) error {
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return &Error{Code: CodeNotFound, Description: what + " not found", Err: err}
+	case errors.Is(err, storage.ErrAlreadyExists):
+		return &Error{Code: CodeAlreadyExists, Description: what + " already exists", Err: err}
+	default:
+		return err
+	}
+}
+
+// writeError renders err. Anything that is not an *Error becomes
+// server_error; its cause is logged, never sent.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = &Error{Code: CodeServerError, Description: "the server could not complete the request"}
+	} else if e.Err != nil || e.Code == CodeServerError {
+		s.log.WarnContext(r.Context(), "request error", "method", r.Method, "path", r.URL.Path, "code", string(e.Code), "err", e.Err)
+	}
+	h := w.Header()
+	if e.WWWAuthenticate != "" {
+		h.Set("WWW-Authenticate", e.WWWAuthenticate)
+	}
+	if e.Allow != "" {
+		h.Set("Allow", e.Allow)
+	}
+	body := struct {
+		Error       ErrorCode `json:"error"`
+		Description string    `json:"error_description,omitempty"`
+	}{e.Code, e.Description}
+	writeJSON(w, status(e.Code), body)
+}
+
+// writeJSON writes v as JSON with the given status. Every JSON answer of
+// the server carries Cache-Control: no-store unless the caller set one.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own types are marshalled; this is a programming error.
+		code = http.StatusInternalServerError
+		b = []byte(`{"error":"server_error"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
+
+// slogDiscard is a logger that drops everything, used when Config.Logger
+// is nil.
+var slogDiscard = slog.New(slog.DiscardHandler)

@@ -1,0 +1,133 @@
+package authz
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Server is the whole HTTP surface of edgeauth. Build it with New.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New checks cfg and builds the server.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+// handlerFunc is a handler that returns its error for one writer to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) routes() {
+	m := s.mux
+	m.Handle("GET /healthz", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		return nil
+	}))
+
+	// Discovery and keys (public).
+	m.Handle("GET /.well-known/oauth-authorization-server/t/{tenant}", s.handle(s.serveMetadata))
+	m.Handle("GET /t/{tenant}/.well-known/oauth-authorization-server", s.handle(s.serveMetadata))
+	m.Handle("GET /t/{tenant}/.well-known/openid-configuration", s.handle(s.serveOpenIDConfiguration))
+	m.Handle("GET /t/{tenant}/jwks.json", s.handle(s.serveJWKS))
+
+	// Admin API.
+	m.Handle("POST /admin/v1/tenants", s.admin(s.createTenant))
+	m.Handle("GET /admin/v1/tenants/{tenant}", s.admin(s.getTenant))
+	m.Handle("PATCH /admin/v1/tenants/{tenant}", s.admin(s.patchTenant))
+	m.Handle("DELETE /admin/v1/tenants/{tenant}", s.admin(s.deleteTenant))
+	m.Handle("POST /admin/v1/tenants/{tenant}/clients", s.admin(s.createClient))
+	m.Handle("GET /admin/v1/tenants/{tenant}/clients", s.admin(s.listClients))
+	m.Handle("GET /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.getClient))
+	m.Handle("PATCH /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.patchClient))
+	m.Handle("DELETE /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.deleteClient))
+	m.Handle("POST /admin/v1/tenants/{tenant}/clients/{client}/secret", s.admin(s.rotateClientSecret))
+	m.Handle("POST /admin/v1/tenants/{tenant}/users", s.admin(s.createUser))
+	m.Handle("GET /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.getUser))
+	m.Handle("DELETE /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.deleteUser))
+	m.Handle("GET /admin/v1/tenants/{tenant}/keys", s.admin(s.listKeys))
+}
+
+// ServeHTTP routes r. Unknown paths and wrong methods get JSON errors like
+// every other failure.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		// The mux's own 404 or 405: learn which, answer in JSON.
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		if rec.code == http.StatusMethodNotAllowed {
+			s.writeError(w, r, &Error{Code: CodeMethodNotAllowed, Description: "method " + r.Method + " is not allowed here", Allow: rec.header.Get("Allow")})
+			return
+		}
+		s.writeError(w, r, errorf(CodeNotFound, "no such endpoint"))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// handle adapts a handlerFunc: it renders the returned error and turns a
+// panic into server_error, so one bad request never takes the server down.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", p)
+				s.writeError(w, r, &Error{Code: CodeServerError, Description: "the server could not complete the request"})
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// statusRecorder captures the status and headers of the mux's fallback
+// handlers.
+type statusRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(code int)        { r.code = code }
+
+// tenantIDPattern is DESIGN.md's tenant id syntax.
+var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// tenant loads the tenant named in the path. A malformed or unknown id is
+// not_found: both mean there is no such issuer.
+func (s *Server) tenant(ctx context.Context, r *http.Request) (storage.Tenant, error) {
+	id := r.PathValue("tenant")
+	if !tenantIDPattern.MatchString(id) {
+		return storage.Tenant{}, errorf(CodeNotFound, "tenant not found")
+	}
+	t, err := s.cfg.Store.GetTenant(ctx, id)
+	if err != nil {
+		return storage.Tenant{}, storageError(err, "tenant")
+	}
+	return t, nil
+}
+
+// issuer is the issuer identifier of tenant id.
+func (s *Server) issuer(id string) string { return s.cfg.BaseURL + "/t/" + id }
+
+// now is the server clock in UTC, truncated to the second like storage.
+func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }
+

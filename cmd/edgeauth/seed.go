@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// seed creates the demo tenant, a public first-party app, a confidential
+// service client and a user through the admin API. What exists already is
+// left as it is, so seed can run on every `make dev`.
+func seed(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8787", "edgeauth base URL")
+	tenant := fs.String("tenant", "demo", "tenant id to create")
+	devVars := fs.String("dev-vars", ".dev.vars", "file with ADMIN_TOKEN and DEMO_PASSWORD (environment variables win)")
+	fs.Parse(args)
+
+	vars, err := readDevVars(*devVars)
+	if err != nil {
+		return err
+	}
+	token, password := lookup("ADMIN_TOKEN", vars), lookup("DEMO_PASSWORD", vars)
+	if token == "" || password == "" {
+		return errors.New("seed: ADMIN_TOKEN and DEMO_PASSWORD must be set (make dev writes them to .dev.vars)")
+	}
+	a := &adminClient{base: strings.TrimSuffix(*base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	t := *tenant
+	steps := []struct {
+		what, path string
+		body       any
+	}{
+		{"tenant " + t, "/admin/v1/tenants", map[string]any{"id": t, "name": "Demo tenant"}},
+		{"client demo-app (public, first party)", "/admin/v1/tenants/" + t + "/clients", map[string]any{
+			"client_id": "demo-app", "client_name": "Demo app", "token_endpoint_auth_method": "none", "first_party": true,
+			"redirect_uris": []string{"http://127.0.0.1:8788/callback"}, "grant_types": []string{"authorization_code", "refresh_token"},
+			"scope": "openid profile email read write"}},
+		{"client demo-service (confidential, client_credentials)", "/admin/v1/tenants/" + t + "/clients", map[string]any{
+			"client_id": "demo-service", "client_name": "Demo service", "token_endpoint_auth_method": "client_secret_basic",
+			"grant_types": []string{"client_credentials"}, "scope": "read write"}},
+		{"user demo", "/admin/v1/tenants/" + t + "/users", map[string]any{
+			"username": "demo", "password": password, "email": "demo@example.com", "roles": []string{"admin"}}},
+	}
+	for _, st := range steps {
+		created, body, err := a.create(ctx, st.path, st.body)
+		switch {
+		case err != nil:
+			return fmt.Errorf("seed: %s: %w", st.what, err)
+		case !created:
+			fmt.Printf("exists   %s\n", st.what)
+		default:
+			fmt.Printf("created  %s\n", st.what)
+			if secret, _ := body["client_secret"].(string); secret != "" {
+				// Shown once, like the admin API does; it is not stored in clear anywhere.
+				fmt.Printf("         client_secret (shown once): %s\n", secret)
+			}
+		}
+	}
+	return nil
+}
+
+type adminClient struct {
+	base, token string
+	http        *http.Client
+}
+
+// create POSTs body; it reports false when the resource already exists.
+func (a *adminClient) create(ctx context.Context, path string, body any) (bool, map[string]any, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return false, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(b))
+	if err != nil {
+		return false, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return false, nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var out map[string]any
+	json.Unmarshal(raw, &out)
+	switch resp.StatusCode {
+	case http.StatusCreated:
+		return true, out, nil
+	case http.StatusConflict:
+		return false, out, nil
+	default:
+		return false, nil, fmt.Errorf("%s: %s %v", path, resp.Status, out["error_description"])
+	}
+}
+
+// readDevVars reads KEY=VALUE lines (values optionally quoted), as wrangler
+// reads .dev.vars. A missing file is an empty set.
+func readDevVars(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	vars := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		vars[strings.TrimSpace(k)] = v
+	}
+	return vars, sc.Err()
+}
+
+func lookup(name string, vars map[string]string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return vars[name]
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage/kv"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+)
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:8787", "listen address")
+	dbPath := fs.String("db", "edgeauth.db", "SQLite database file")
+	baseURL := fs.String("base-url", "", "public base URL (default http://<addr>); the issuer of tenant T is BASE/t/T")
+	fs.Parse(args)
+	if *baseURL == "" {
+		*baseURL = "http://" + *addr
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+
+	store, db, err := sqlstore.OpenSQLite(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv, err := newServer(*baseURL, store, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(shutdown)
+	}()
+	log.Info("edgeauth serving", "addr", ln.Addr().String(), "base_url", *baseURL, "db", *dbPath)
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newServer builds the native server from ADMIN_TOKEN and
+// KEY_ENCRYPTION_KEY in the environment.
+func newServer(baseURL string, store *sqlstore.Store, log *slog.Logger) (*authz.Server, error) {
+	kek, err := jwks.ParseKEK(os.Getenv("KEY_ENCRYPTION_KEY"))
+	if err != nil {
+		return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
+	}
+	sealer, err := jwks.NewSealer(kek)
+	if err != nil {
+		return nil, err
+	}
+	return authz.New(authz.Config{
+		BaseURL:    baseURL,
+		AdminToken: os.Getenv("ADMIN_TOKEN"),
+		Sealer:     sealer,
+		Store:      store,
+		KV:         kv.NewMemory(time.Now),
+		Logger:     log,
+	})
+}
+
+func printSecret() error {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	fmt.Println(base64.RawURLEncoding.EncodeToString(b))
+	return nil
+}

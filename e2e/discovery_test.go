@@ -1,0 +1,155 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares a JSON body with testdata/name after replacing the
+// server's base URL and the tenant id with placeholders, so the files hold
+// no port numbers.
+func golden(t *testing.T, name string, body []byte, tenant string) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%s: not JSON: %v: %s", name, err, body)
+	}
+	norm, _ := json.MarshalIndent(v, "", "  ")
+	norm = bytes.ReplaceAll(norm, []byte(target.url), []byte("{BASE}"))
+	norm = bytes.ReplaceAll(norm, []byte(tenant), []byte("{TENANT}"))
+	norm = append(norm, '\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, norm, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./e2e -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(norm)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	tenant := createTenant(t)
+	issuer := target.url + "/t/" + tenant
+
+	// RFC 8414 §3.1: the well-known segment goes between host and path; the
+	// suffix form is served too. Both are the same document.
+	insert := request{method: "GET", path: "/.well-known/oauth-authorization-server/t/" + tenant}.do(t)
+	suffix := request{method: "GET", path: "/t/" + tenant + "/.well-known/oauth-authorization-server"}.do(t)
+	mustStatus(t, "metadata (inserted form)", insert, http.StatusOK)
+	mustStatus(t, "metadata (suffix form)", suffix, http.StatusOK)
+	if !bytes.Equal(insert.body, suffix.body) {
+		t.Errorf("the two metadata forms differ:\n%s\n%s", insert.body, suffix.body)
+	}
+	// RFC 8414 §3.3: issuer MUST be identical to the issuer identifier.
+	if got := insert.field("issuer"); got != issuer {
+		t.Errorf("issuer = %q; want %q", got, issuer)
+	}
+	if ct := insert.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q; want application/json", ct)
+	}
+	golden(t, "metadata.json", insert.body, tenant)
+
+	oidc := request{method: "GET", path: "/t/" + tenant + "/.well-known/openid-configuration"}.do(t)
+	mustStatus(t, "openid-configuration", oidc, http.StatusOK)
+	if got := oidc.field("issuer"); got != issuer {
+		t.Errorf("openid-configuration issuer = %q; want %q", got, issuer)
+	}
+	golden(t, "openid-configuration.json", oidc.body, tenant)
+}
+
+func TestMetadataUnknownTenant(t *testing.T) {
+	for _, path := range []string{
+		"/.well-known/oauth-authorization-server/t/no-such-tenant",
+		"/t/no-such-tenant/.well-known/oauth-authorization-server",
+		"/t/no-such-tenant/.well-known/openid-configuration",
+		"/t/no-such-tenant/jwks.json",
+		"/t/UPPER/jwks.json",
+	} {
+		r := request{method: "GET", path: path}.do(t)
+		if r.status != http.StatusNotFound || r.field("error") != "not_found" {
+			t.Errorf("GET %s = %d %s; want 404 not_found", path, r.status, r.body)
+		}
+	}
+}
+
+var maxAgeRE = regexp.MustCompile(`(?:^|[ ,])max-age=(\d+)`)
+
+func TestJWKS(t *testing.T) {
+	tenant := createTenant(t)
+	r := request{method: "GET", path: "/t/" + tenant + "/jwks.json"}.do(t)
+	mustStatus(t, "jwks", r, http.StatusOK)
+
+	m := maxAgeRE.FindStringSubmatch(r.header.Get("Cache-Control"))
+	if m == nil {
+		t.Fatalf("Cache-Control = %q; want a max-age", r.header.Get("Cache-Control"))
+	}
+	if age, _ := strconv.Atoi(m[1]); age < 60 {
+		t.Errorf("max-age = %d; want at least 60", age)
+	}
+
+	var set jose.JSONWebKeySet
+	r.decode(t, &set)
+	var raw struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	r.decode(t, &raw)
+	for _, k := range raw.Keys {
+		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+			if _, ok := k[private]; ok {
+				t.Errorf("JWKS key %v has private member %q", k["kid"], private)
+			}
+		}
+	}
+
+	keys := adminDo(t, "GET", "/admin/v1/tenants/"+tenant+"/keys", nil)
+	mustStatus(t, "list keys", keys, http.StatusOK)
+	var listed struct {
+		Keys []struct{ KID, Alg, Use, State string } `json:"keys"`
+	}
+	keys.decode(t, &listed)
+	states := map[string]string{}
+	for _, k := range listed.Keys {
+		states[k.KID] = k.State
+		if k.Alg != "ES256" || k.Use != "access" {
+			t.Errorf("key %s: alg %s use %s; want ES256 access", k.KID, k.Alg, k.Use)
+		}
+	}
+	if diff := cmp.Diff([]string{"current", "next"}, slices.Sorted(maps.Values(states))); diff != "" {
+		t.Errorf("key states (-want +got):\n%s", diff)
+	}
+
+	if len(set.Keys) != len(listed.Keys) {
+		t.Fatalf("JWKS has %d keys; the admin API lists %d", len(set.Keys), len(listed.Keys))
+	}
+	for _, k := range set.Keys {
+		if !k.IsPublic() || !k.Valid() {
+			t.Errorf("JWKS key %s: public=%v valid=%v", k.KeyID, k.IsPublic(), k.Valid())
+		}
+		if _, ok := states[k.KeyID]; !ok {
+			t.Errorf("JWKS key %s is not listed by the admin API", k.KeyID)
+		}
+		if k.Algorithm != "ES256" || k.Use != "sig" {
+			t.Errorf("JWKS key %s: alg %q use %q; want ES256 sig", k.KeyID, k.Algorithm, k.Use)
+		}
+	}
+}

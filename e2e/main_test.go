@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/wranglertest"
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage/kv"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+)
+
+// target is the server under test.
+var target struct {
+	name       string // native, wrangler or url
+	url        string // base URL without trailing slash
+	adminToken string
+}
+
+func TestMain(m *testing.M) {
+	stop, err := startTarget()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func startTarget() (stop func(), err error) {
+	target.name = os.Getenv("EDGEAUTH_E2E")
+	target.adminToken = randomSecret()
+	kek := randomSecret()
+	switch target.name {
+	case "", "native":
+		target.name = "native"
+		return startNative(kek)
+	case "wrangler":
+		return startWrangler(kek)
+	case "url":
+		target.url, target.adminToken = os.Getenv("EDGEAUTH_E2E_URL"), os.Getenv("EDGEAUTH_E2E_ADMIN_TOKEN")
+		if target.url == "" || target.adminToken == "" {
+			return nil, fmt.Errorf("EDGEAUTH_E2E=url needs EDGEAUTH_E2E_URL and EDGEAUTH_E2E_ADMIN_TOKEN")
+		}
+		return func() {}, nil
+	default:
+		return nil, fmt.Errorf("EDGEAUTH_E2E=%q: want native, wrangler or url", target.name)
+	}
+}
+
+func startNative(kek string) (func(), error) {
+	dir, err := os.MkdirTemp("", "edgeauth-e2e-")
+	if err != nil {
+		return nil, err
+	}
+	store, db, err := sqlstore.OpenSQLite(filepath.Join(dir, "e2e.db"))
+	if err != nil {
+		return nil, err
+	}
+	key, err := jwks.ParseKEK(kek)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := jwks.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	target.url = "http://" + ts.Listener.Addr().String()
+	srv, err := authz.New(authz.Config{
+		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
+		Store: store, KV: kv.NewMemory(time.Now),
+	})
+	if err != nil {
+		return nil, err
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	return func() { ts.Close(); db.Close(); os.RemoveAll(dir) }, nil
+}
+
+func startWrangler(kek string) (func(), error) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return nil, err
+	}
+	persist, err := os.MkdirTemp("", "edgeauth-e2e-wrangler-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	w, err := wranglertest.Start(ctx, wranglertest.Options{
+		Dir: root, Config: "wrangler.toml", PersistTo: persist, Port: port, ReadyPath: "/healthz",
+		// Vars given on the command line win over wrangler.toml and .dev.vars.
+		Vars: map[string]string{"BASE_URL": base, "ADMIN_TOKEN": target.adminToken, "KEY_ENCRYPTION_KEY": kek},
+	})
+	if err != nil {
+		return nil, err
+	}
+	target.url = w.URL
+	return func() {
+		w.Close()
+		if os.Getenv("EDGEAUTH_E2E_LOG") != "" {
+			fmt.Fprintln(os.Stderr, w.Output())
+		}
+		os.RemoveAll(persist)
+	}, nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+var httpClient = &http.Client{
+	Timeout: 30 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	},
+}

@@ -1,0 +1,26 @@
+// Package storage defines edgeauth's persistent state: small interfaces per
+// concern (Tenants, Clients, Users, SigningKeys, Codes, RefreshTokens,
+// Consents, Audit) composed into Store, the record types they exchange, the
+// sentinel errors every backend returns, and KV, the eventually consistent
+// key-value store for short-lived data.
+//
+// Invariants every backend keeps:
+//   - Every state change is ONE atomic statement. There are no transactions
+//     (Cloudflare D1 offers none); races are decided by a compare-and-set whose
+//     affected-row count or RETURNING clause tells the winner.
+//   - Times are stored as Unix seconds and come back in UTC, truncated to the
+//     second.
+//   - Secrets never reach storage in the clear: client secrets, codes and
+//     refresh tokens are stored as SHA-256 hashes, passwords as slow hashes,
+//     private keys sealed by the caller.
+//   - Errors are identified with errors.Is against ErrNotFound,
+//     ErrAlreadyExists and ErrConflict.
+//
+// KV is eventually consistent: it never decides anything that must happen
+// exactly once. Single use of an authorization code is decided by
+// Codes.RedeemCode, which lives in the SQL store.
+//
+// The package imports only the standard library. Backends live in
+// storage/sqlstore (database/sql over D1 in the Worker, SQLite natively) and
+// storage/kv; storage/storagetest is the one conformance suite they all pass.
+package storage

@@ -1,0 +1,139 @@
+//go:build js && wasm
+
+package kv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"syscall/js"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+	"github.com/syumai/workers/cloudflare"
+	cfkv "github.com/syumai/workers/cloudflare/kv"
+)
+
+// Workers is a storage.KV over a Workers KV namespace binding. It looks the
+// binding up in the current runtime context on every call, so one value
+// stays valid when the environment is set anew for each request.
+type Workers struct {
+	binding string
+}
+
+var _ storage.KV = (*Workers)(nil)
+
+// NewWorkers returns a KV over the namespace bound as binding (e.g. "KV")
+// in wrangler.toml. It fails if the binding is missing. It must be called
+// while a runtime context is set (inside a request or a test run by the
+// Worker).
+func NewWorkers(binding string) (storage.KV, error) {
+	if _, err := namespace(binding); err != nil {
+		return nil, err
+	}
+	return &Workers{binding: binding}, nil
+}
+
+// namespace resolves the binding; syumai's lookup panics without a runtime
+// context, which becomes an error here.
+func namespace(binding string) (ns *cfkv.Namespace, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("kv: binding %q: %v", binding, r)
+		}
+	}()
+	ns, err = cfkv.NewNamespace(binding)
+	if err != nil {
+		return nil, fmt.Errorf("kv: binding %q: %w", binding, err)
+	}
+	return ns, nil
+}
+
+// Get implements storage.KV. It calls the binding's get with type
+// "arrayBuffer" directly: syumai's GetString decodes the value as UTF-8 and
+// reports a missing key as the string "<null>", and GetReader fails on a
+// missing key, while arrayBuffer keeps bytes intact and reports a missing
+// key as null.
+func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
+	if err := checkKey("get", key); err != nil {
+		return nil, err
+	}
+	if _, err := namespace(w.binding); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			value, err = nil, fmt.Errorf("kv: get: %v", r)
+		}
+	}()
+	opts := js.Global().Get("Object").New()
+	opts.Set("type", "arrayBuffer")
+	v, err := await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
+	if err != nil {
+		return nil, fmt.Errorf("kv: get: %w", err)
+	}
+	if v.IsNull() || v.IsUndefined() {
+		return nil, fmt.Errorf("kv: get: %w", storage.ErrNotFound)
+	}
+	u8 := js.Global().Get("Uint8Array").New(v)
+	value = make([]byte, u8.Get("byteLength").Int())
+	js.CopyBytesToGo(value, u8)
+	return value, nil
+}
+
+// Put implements storage.KV. Workers KV counts expiry in whole seconds; a
+// fractional ttl is rounded up.
+func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	if err := checkKey("put", key); err != nil {
+		return err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return err
+	}
+	ns, err := namespace(w.binding)
+	if err != nil {
+		return err
+	}
+	secs := int((ttl + time.Second - 1) / time.Second)
+	if err := ns.PutReader(key, bytes.NewReader(value), &cfkv.PutOptions{ExpirationTTL: secs}); err != nil {
+		return fmt.Errorf("kv: put: %w", err)
+	}
+	return nil
+}
+
+// Delete implements storage.KV.
+func (w *Workers) Delete(_ context.Context, key string) error {
+	if err := checkKey("delete", key); err != nil {
+		return err
+	}
+	ns, err := namespace(w.binding)
+	if err != nil {
+		return err
+	}
+	if err := ns.Delete(key); err != nil {
+		return fmt.Errorf("kv: delete: %w", err)
+	}
+	return nil
+}
+
+// await blocks the calling goroutine until promise settles.
+func await(promise js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: args[0]}
+		return nil
+	})
+	defer then.Release()
+	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{err: fmt.Errorf("%s", args[0].Call("toString").String())}
+		return nil
+	})
+	defer catch.Release()
+	promise.Call("then", then, catch)
+	r := <-ch
+	return r.v, r.err
+}

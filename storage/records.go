@@ -1,0 +1,162 @@
+package storage
+
+import "time"
+
+// Tenant is one isolated issuer: its own clients, users and keys.
+type Tenant struct {
+	ID        string
+	Name      string
+	Settings  TenantSettings
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TenantSettings are a tenant's tunables, stored as one JSON document. Zero
+// values mean "use the server default"; authz resolves them.
+type TenantSettings struct {
+	// AccessTokenTTL is the access-token lifetime in seconds.
+	AccessTokenTTL int64 `json:"access_token_ttl,omitempty"`
+	// RefreshTokenTTL is the refresh-token family lifetime in seconds.
+	RefreshTokenTTL int64 `json:"refresh_token_ttl,omitempty"`
+	// Registration is the RFC 7591 policy: "off", "token" or "open".
+	Registration string `json:"registration,omitempty"`
+	// AllowedResources restricts RFC 8707 resource indicators when non-empty.
+	AllowedResources []string `json:"allowed_resources,omitempty"`
+	// DefaultAudience is the access-token aud when no resource is asked for.
+	DefaultAudience string `json:"default_audience,omitempty"`
+	// RotationPeriod is how long a key signs before the next one takes over,
+	// in seconds.
+	RotationPeriod int64 `json:"rotation_period,omitempty"`
+	// SigningAlg is the access-token algorithm: "ES256", "EdDSA" or "RS256".
+	SigningAlg string `json:"signing_alg,omitempty"`
+}
+
+// Client is a registered OAuth client.
+type Client struct {
+	TenantID string
+	ID       string
+	Name     string
+	// SecretHash is the SHA-256 of the client secret; nil for public clients.
+	SecretHash              []byte
+	RedirectURIs            []string
+	GrantTypes              []string
+	ResponseTypes           []string
+	TokenEndpointAuthMethod string
+	// Scope is the space-separated list of scopes the client may ask for.
+	Scope string
+	// FirstParty clients skip the consent page.
+	FirstParty bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// User is a tenant's end user. ID is the stable subject ("sub").
+type User struct {
+	TenantID string
+	ID       string
+	Username string
+	Email    string
+	// PasswordHash is a self-describing slow hash (PHC string format).
+	PasswordHash string
+	Roles        []string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// KeyState is a signing key's place in its lifecycle:
+// next -> current -> retired, then deleted.
+type KeyState string
+
+// Key states.
+const (
+	KeyNext    KeyState = "next"    // published, not yet signing
+	KeyCurrent KeyState = "current" // published and signing
+	KeyRetired KeyState = "retired" // published, no longer signing
+)
+
+// KeyUse tells what a key signs.
+type KeyUse string
+
+// Key uses.
+const (
+	UseAccessToken KeyUse = "access" // RFC 9068 access tokens
+	UseIDToken     KeyUse = "id"     // OIDC ID tokens (RS256)
+)
+
+// SigningKey is one key of a tenant.
+type SigningKey struct {
+	TenantID string
+	KID      string
+	Alg      string // JOSE alg: ES256, EdDSA, RS256
+	Use      KeyUse
+	State    KeyState
+	// PublicJWK is the public key as a JSON Web Key.
+	PublicJWK []byte
+	// PrivateSealed is the private key sealed with AES-256-GCM under the
+	// key-encryption key, with tenant and kid as associated data.
+	PrivateSealed []byte
+	CreatedAt     time.Time
+	ActivatedAt   time.Time // zero until it became current
+	RetiredAt     time.Time // zero until it was retired
+}
+
+// Redemption records the single use of an authorization code.
+type Redemption struct {
+	TenantID string
+	CodeHash []byte
+	ClientID string
+	// FamilyID is the refresh family the redemption issued, if any.
+	FamilyID   string
+	RedeemedAt time.Time
+	// ExpiresAt is when the row may be pruned (after the code's own expiry).
+	ExpiresAt time.Time
+}
+
+// RefreshFamily is one grant's chain of rotating refresh tokens.
+type RefreshFamily struct {
+	TenantID   string
+	ID         string
+	ClientID   string
+	UserID     string // empty for client-credential grants
+	Scope      string
+	Resource   string
+	AuthTime   time.Time
+	TokenHash  []byte // SHA-256 of the current refresh token
+	Generation int64
+	CreatedAt  time.Time
+	RotatedAt  time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time // zero unless revoked
+}
+
+// Consent is the scope a user has granted a client.
+type Consent struct {
+	TenantID  string
+	UserID    string
+	ClientID  string
+	Scope     string
+	GrantedAt time.Time
+}
+
+// AuditEvent is one entry of the audit log. It never holds a secret.
+type AuditEvent struct {
+	ID       int64
+	TenantID string
+	Time     time.Time
+	Event    string // e.g. "client.created", "login.failed"
+	Actor    string // who did it: "admin", a user id, a client id
+	Subject  string // what it was done to: a client id, a kid
+	Detail   string // short JSON, no secrets
+}
+
+// AuditQuery selects audit events. Zero fields do not filter.
+type AuditQuery struct {
+	TenantID string
+	Event    string
+	Since    time.Time
+	Until    time.Time
+	// BeforeID pages backwards: only events with ID < BeforeID.
+	BeforeID int64
+	// Limit caps the result; zero means 100.
+	Limit int
+}

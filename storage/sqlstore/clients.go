@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
+	response_types, token_endpoint_auth_method, scope, first_party, created_at, updated_at`
+
+// scanClient reads one row of clientColumns.
+func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
+	var (
+		c                        storage.Client
+		secret                   []byte
+		redirects, grants, resps string
+		firstParty               int64
+		created, updated         sql.NullInt64
+	)
+	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &created, &updated)
+	if err != nil {
+		return storage.Client{}, wrapErr(op, err)
+	}
+	c.SecretHash = fromBlob(secret)
+	c.FirstParty = firstParty != 0
+	c.CreatedAt, c.UpdatedAt = fromUnix(created), fromUnix(updated)
+	for _, f := range []struct {
+		dst *[]string
+		src string
+	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, resps}} {
+		if *f.dst, err = fromList(f.src); err != nil {
+			return storage.Client{}, fmt.Errorf("sqlstore: %s: decode list: %w", op, err)
+		}
+	}
+	return c, nil
+}
+
+// CreateClient implements storage.Clients.
+func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
+	const op = "create client"
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes)
+	if err != nil {
+		return err
+	}
+	n, err := s.exec(ctx, op,
+		`INSERT INTO clients (`+clientColumns+`)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
+		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), unix(c.CreatedAt), unix(c.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return alreadyExists(op)
+	}
+	return nil
+}
+
+// GetClient implements storage.Clients.
+func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
+	row := s.db.QueryRowContext(ctx,
+		`SELECT `+clientColumns+` FROM clients WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	return scanClient("get client", row)
+}
+
+// ListClients implements storage.Clients.
+func (s *Store) ListClients(ctx context.Context, tenantID string) ([]storage.Client, error) {
+	const op = "list clients"
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT `+clientColumns+` FROM clients WHERE tenant_id = ? ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []storage.Client
+	for rows.Next() {
+		c, err := scanClient(op, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// UpdateClient implements storage.Clients.
+func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
+	const op = "update client"
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes)
+	if err != nil {
+		return err
+	}
+	n, err := s.exec(ctx, op,
+		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
+		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, updated_at = ?
+		 WHERE tenant_id = ? AND id = ?`,
+		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
+		boolInt(c.FirstParty), unix(c.UpdatedAt), c.TenantID, c.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// DeleteClient implements storage.Clients. Its consents and refresh
+// families go in the same statement (ON DELETE CASCADE).
+func (s *Store) DeleteClient(ctx context.Context, tenantID, id string) error {
+	const op = "delete client"
+	n, err := s.exec(ctx, op, `DELETE FROM clients WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+// Package sqlstore implements storage.Store over database/sql, so that one
+// body of SQL serves both runtimes: Cloudflare D1 (through syumai/workers'
+// D1 driver) in the Worker, and SQLite (modernc.org/sqlite, see OpenSQLite)
+// natively. The schema is the one in package migrations.
+//
+// Invariants:
+//   - Every state change is ONE statement; transactions are never used
+//     (D1 has none). Races are decided by the statement itself: INSERT ...
+//     ON CONFLICT DO NOTHING or UPDATE ... WHERE <expected state>, read
+//     through RowsAffected or RETURNING. When a compare-and-set loses, a
+//     follow-up read only classifies the loss (ErrNotFound or ErrConflict).
+//   - Only positional "?" parameters, which D1 requires.
+//   - Integers are scanned into int64 (D1 returns JS numbers; values stay
+//     below 2^53). Booleans are stored as 0/1.
+//   - Times are Unix seconds; they come back in UTC, truncated to the
+//     second. A zero time.Time is stored as NULL and comes back zero.
+//   - String lists are JSON arrays; nil and empty lists are both stored as
+//     [] and both come back nil. Empty byte slices are stored as NULL and
+//     come back nil.
+//   - A violated unique constraint becomes storage.ErrAlreadyExists and a
+//     violated foreign key (a missing tenant, client or user) becomes
+//     storage.ErrNotFound; both are matched on the message texts SQLite and
+//     D1 share ("UNIQUE constraint failed", "FOREIGN KEY constraint failed").
+//
+// Foreign keys: everything cascades from its tenant; refresh families and
+// consents also cascade from their client and user, so deleting a user or a
+// client revokes its grants. Code redemptions go only with their tenant, so
+// a replayed code stays detectable after its client is deleted.
+package sqlstore

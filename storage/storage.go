@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them with %w; callers use errors.Is.
+var (
+	// ErrNotFound is returned when the record asked for does not exist.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrAlreadyExists is returned when a create would duplicate a unique key.
+	ErrAlreadyExists = errors.New("storage: already exists")
+	// ErrConflict is returned when a compare-and-set lost: the record exists
+	// but was not in the state the caller expected.
+	ErrConflict = errors.New("storage: conflict")
+)
+
+// Store is every SQL-backed concern together. The Worker backs it with D1,
+// the native server with SQLite; both run the same SQL.
+type Store interface {
+	Tenants
+	Clients
+	Users
+	SigningKeys
+	Codes
+	RefreshTokens
+	Consents
+	Audit
+}
+
+// Tenants stores tenants. Deleting a tenant deletes everything it owns in the
+// same statement (foreign keys with ON DELETE CASCADE).
+type Tenants interface {
+	// CreateTenant inserts t. ErrAlreadyExists if t.ID is taken; of N
+	// concurrent creators of one id exactly one succeeds.
+	CreateTenant(ctx context.Context, t Tenant) error
+	// GetTenant returns the tenant with id, or ErrNotFound.
+	GetTenant(ctx context.Context, id string) (Tenant, error)
+	// UpdateTenant replaces Name, Settings and UpdatedAt of the tenant t.ID.
+	// ErrNotFound if it does not exist.
+	UpdateTenant(ctx context.Context, t Tenant) error
+	// DeleteTenant deletes the tenant and, in the same statement, its
+	// clients, users, keys, refresh families, redemptions, consents and
+	// audit events. ErrNotFound if it does not exist.
+	DeleteTenant(ctx context.Context, id string) error
+}
+
+// Clients stores OAuth clients, keyed by (TenantID, ID).
+type Clients interface {
+	// CreateClient inserts c. ErrNotFound if the tenant does not exist,
+	// ErrAlreadyExists if the id is taken in that tenant.
+	CreateClient(ctx context.Context, c Client) error
+	// GetClient returns one client or ErrNotFound.
+	GetClient(ctx context.Context, tenantID, id string) (Client, error)
+	// ListClients returns the tenant's clients ordered by ID.
+	ListClients(ctx context.Context, tenantID string) ([]Client, error)
+	// UpdateClient replaces every mutable field of c (all but TenantID, ID
+	// and CreatedAt), including SecretHash. ErrNotFound if it does not exist.
+	UpdateClient(ctx context.Context, c Client) error
+	// DeleteClient deletes one client (and its consents, refresh families).
+	// ErrNotFound if it does not exist.
+	DeleteClient(ctx context.Context, tenantID, id string) error
+}
+
+// Users stores a tenant's end users. Usernames are unique per tenant.
+type Users interface {
+	// CreateUser inserts u. ErrNotFound if the tenant does not exist,
+	// ErrAlreadyExists if the id or the username is taken in that tenant.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns a user by id, or ErrNotFound.
+	GetUser(ctx context.Context, tenantID, id string) (User, error)
+	// GetUserByUsername returns a user by username, or ErrNotFound.
+	GetUserByUsername(ctx context.Context, tenantID, username string) (User, error)
+	// DeleteUser deletes a user. ErrNotFound if it does not exist.
+	DeleteUser(ctx context.Context, tenantID, id string) error
+}
+
+// SigningKeys stores a tenant's signing keys and their lifecycle state.
+type SigningKeys interface {
+	// CreateKey inserts k. ErrNotFound if the tenant does not exist,
+	// ErrAlreadyExists if the kid is taken in that tenant.
+	CreateKey(ctx context.Context, k SigningKey) error
+	// ListKeys returns the tenant's keys ordered by CreatedAt, then KID.
+	ListKeys(ctx context.Context, tenantID string) ([]SigningKey, error)
+	// SetKeyState moves key kid from state from to state to and sets the
+	// timestamp field that belongs to the new state (ActivatedAt for
+	// current, RetiredAt for retired) to at. It is one compare-and-set: of
+	// N concurrent callers with the same from exactly one succeeds, the
+	// others get ErrConflict. ErrNotFound if the key does not exist.
+	SetKeyState(ctx context.Context, tenantID, kid string, from, to KeyState, at time.Time) error
+	// DeleteKey removes a key. ErrNotFound if it does not exist.
+	DeleteKey(ctx context.Context, tenantID, kid string) error
+}
+
+// Codes decides the single use of authorization codes. The code itself
+// (with its bindings) lives in KV; only its redemption is recorded here.
+type Codes interface {
+	// RedeemCode records that the code whose hash is r.CodeHash was
+	// redeemed. Of N concurrent callers with one hash exactly one gets nil;
+	// the others get ErrAlreadyExists.
+	RedeemCode(ctx context.Context, r Redemption) error
+	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
+	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)
+	// SetRedemptionFamily records the refresh family issued by a redemption,
+	// so that a replay of the code can revoke it. ErrNotFound if absent.
+	SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error
+}
+
+// RefreshTokens stores refresh-token families. A family is one grant; its
+// refresh token rotates on every use. Only the hash of the current token is
+// kept: presenting any other token of the family is reuse.
+type RefreshTokens interface {
+	// CreateRefreshFamily inserts f. ErrAlreadyExists if f.ID is taken.
+	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
+	// GetRefreshFamily returns a family, revoked or not, or ErrNotFound.
+	GetRefreshFamily(ctx context.Context, tenantID, id string) (RefreshFamily, error)
+	// RotateRefreshToken replaces the family's token hash oldHash with
+	// newHash, increments Generation and sets RotatedAt to now, provided
+	// the family is not revoked, not expired at now, and oldHash is its
+	// current hash. It returns the family as it is after the rotation. Of N
+	// concurrent callers with one oldHash exactly one succeeds; the others
+	// (and any caller whose oldHash is stale, or whose family is revoked or
+	// expired) get ErrConflict. ErrNotFound if the family does not exist.
+	RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (RefreshFamily, error)
+	// RevokeRefreshFamily marks a family revoked at now (idempotent: an
+	// already revoked family keeps its first RevokedAt). ErrNotFound if it
+	// does not exist.
+	RevokeRefreshFamily(ctx context.Context, tenantID, id string, now time.Time) error
+}
+
+// Consents records what a user has allowed a client.
+type Consents interface {
+	// GetConsent returns the consent of user for client, or ErrNotFound.
+	GetConsent(ctx context.Context, tenantID, userID, clientID string) (Consent, error)
+	// PutConsent inserts or replaces a consent.
+	PutConsent(ctx context.Context, c Consent) error
+}
+
+// Audit is an append-only event log.
+type Audit interface {
+	// AppendAudit appends e. e.ID is assigned by the store and ignored.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// ListAudit returns events of a tenant matching q, newest first.
+	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+	// PruneAudit deletes events older than before and reports how many.
+	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// KV is an eventually consistent key-value store with expiry (Workers KV in
+// the Worker, memory natively). A write may be seen late elsewhere, so KV
+// never decides anything that must happen once.
+type KV interface {
+	// Get returns the value of key, or ErrNotFound if it is absent or has
+	// expired.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Put stores value under key for ttl. ttl must be at least MinKVTTL.
+	Put(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Delete removes key; deleting an absent key is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// MinKVTTL is the shortest expiry Workers KV accepts.
+const MinKVTTL = 60 * time.Second

@@ -1,0 +1,207 @@
+package storagetest
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+	"github.com/google/go-cmp/cmp"
+)
+
+func testRefresh(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+
+	// setup makes a tenant, client and user, and a family with token hash h0
+	// that expires an hour after base.
+	setup := func(t *testing.T) (storage.RefreshFamily, []byte) {
+		tenant := newTenant(t, s)
+		f := storage.RefreshFamily{
+			TenantID: tenant, ID: "fam-" + suffix(), ClientID: newClient(t, s, tenant), UserID: newUser(t, s, tenant),
+			Scope: "openid offline_access", Resource: "https://api.example.com", AuthTime: base.Add(-time.Minute),
+			TokenHash: randBytes(32), CreatedAt: base, ExpiresAt: base.Add(time.Hour),
+		}
+		if err := s.CreateRefreshFamily(ctx, f); err != nil {
+			t.Fatalf("CreateRefreshFamily(%q) = %v; want nil", f.ID, err)
+		}
+		return f, f.TokenHash
+	}
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
+		tests := []struct {
+			name string
+			in   storage.RefreshFamily
+		}{
+			{"user grant, every time set", storage.RefreshFamily{
+				TenantID: tenant, ID: "f1", ClientID: client, UserID: user, Scope: "openid", Resource: "https://r",
+				AuthTime: zoned(-time.Hour), TokenHash: allBytes(), Generation: 7, CreatedAt: zoned(0),
+				RotatedAt: zoned(time.Minute), ExpiresAt: zoned(24 * time.Hour), RevokedAt: zoned(2 * time.Minute),
+			}},
+			{"client grant, zero times", storage.RefreshFamily{
+				TenantID: tenant, ID: "f2", ClientID: client, TokenHash: randBytes(32),
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := s.CreateRefreshFamily(ctx, tt.in); err != nil {
+					t.Fatalf("CreateRefreshFamily(%q) = %v; want nil", tt.in.ID, err)
+				}
+				got, err := s.GetRefreshFamily(ctx, tenant, tt.in.ID)
+				if err != nil {
+					t.Fatalf("GetRefreshFamily(%q) = %v; want nil", tt.in.ID, err)
+				}
+				want := tt.in
+				want.AuthTime, want.CreatedAt, want.RotatedAt = norm(want.AuthTime), norm(want.CreatedAt), norm(want.RotatedAt)
+				want.ExpiresAt, want.RevokedAt = norm(want.ExpiresAt), norm(want.RevokedAt)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("GetRefreshFamily(%q) mismatch (-want +got):\n%s", tt.in.ID, diff)
+				}
+				checkTimes(t, call("GetRefreshFamily", tt.in.ID), map[string]time.Time{
+					"AuthTime": got.AuthTime, "CreatedAt": got.CreatedAt, "RotatedAt": got.RotatedAt,
+					"ExpiresAt": got.ExpiresAt, "RevokedAt": got.RevokedAt})
+			})
+		}
+	})
+
+	t.Run("Errors", func(t *testing.T) {
+		f, _ := setup(t)
+		dup := f
+		dup.TokenHash = randBytes(32)
+		checkErr(t, call("CreateRefreshFamily", f.ID)+" again", s.CreateRefreshFamily(ctx, dup), storage.ErrAlreadyExists)
+		_, err := s.GetRefreshFamily(ctx, f.TenantID, "nope")
+		checkErr(t, call("GetRefreshFamily", "nope"), err, storage.ErrNotFound)
+		_, err = s.RotateRefreshToken(ctx, f.TenantID, "nope", f.TokenHash, randBytes(32), base)
+		checkErr(t, call("RotateRefreshToken", "nope"), err, storage.ErrNotFound)
+		checkErr(t, call("RevokeRefreshFamily", "nope"), s.RevokeRefreshFamily(ctx, f.TenantID, "nope", base), storage.ErrNotFound)
+	})
+
+	t.Run("Rotate", func(t *testing.T) {
+		f, h0 := setup(t)
+		h1, h2 := randBytes(32), randBytes(32)
+		now := zoned(time.Minute)
+		got, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h1, now)
+		if err != nil {
+			t.Fatalf("RotateRefreshToken(h0 -> h1) = %v; want nil", err)
+		}
+		want := f
+		want.TokenHash, want.Generation, want.RotatedAt = h1, 1, norm(now)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("RotateRefreshToken(h0 -> h1) mismatch (-want +got):\n%s", diff)
+		}
+		checkTimes(t, "RotateRefreshToken", map[string]time.Time{"RotatedAt": got.RotatedAt, "ExpiresAt": got.ExpiresAt})
+		stored, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
+		if err != nil {
+			t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
+		}
+		if diff := cmp.Diff(want, stored); diff != "" {
+			t.Errorf("GetRefreshFamily after rotation mismatch (-want +got):\n%s", diff)
+		}
+
+		// Reuse of h0 is a stale hash: conflict, and nothing changes.
+		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h2, now)
+		checkErr(t, "RotateRefreshToken with the stale h0", err, storage.ErrConflict)
+		if stored, _ := s.GetRefreshFamily(ctx, f.TenantID, f.ID); !bytes.Equal(stored.TokenHash, h1) || stored.Generation != 1 {
+			t.Errorf("after a stale rotation: hash changed = %v, generation = %d; want unchanged, 1",
+				!bytes.Equal(stored.TokenHash, h1), stored.Generation)
+		}
+		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, nil, h2, now)
+		checkErr(t, "RotateRefreshToken with a nil old hash", err, storage.ErrConflict)
+
+		if _, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h2, now.Add(time.Minute)); err != nil {
+			t.Errorf("RotateRefreshToken(h1 -> h2) = %v; want nil", err)
+		}
+	})
+
+	t.Run("Expired", func(t *testing.T) {
+		tests := []struct {
+			name string
+			now  time.Time
+			want error
+		}{
+			{"one second before expiry", base.Add(time.Hour - time.Second), nil},
+			{"at expiry", base.Add(time.Hour), storage.ErrConflict},
+			{"after expiry", base.Add(2 * time.Hour), storage.ErrConflict},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f, h0 := setup(t)
+				_, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), tt.now)
+				checkErr(t, "RotateRefreshToken "+tt.name, err, tt.want)
+			})
+		}
+	})
+
+	t.Run("Revoke", func(t *testing.T) {
+		f, h0 := setup(t)
+		first := zoned(time.Minute)
+		checkErr(t, "RevokeRefreshFamily", s.RevokeRefreshFamily(ctx, f.TenantID, f.ID, first), nil)
+		checkErr(t, "RevokeRefreshFamily again", s.RevokeRefreshFamily(ctx, f.TenantID, f.ID, base.Add(time.Hour)), nil)
+		got, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
+		if err != nil {
+			t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
+		}
+		if !got.RevokedAt.Equal(norm(first)) {
+			t.Errorf("GetRefreshFamily(%q).RevokedAt = %v; want %v (the first revocation)", f.ID, got.RevokedAt, norm(first))
+		}
+		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), base.Add(2*time.Minute))
+		checkErr(t, "RotateRefreshToken of a revoked family", err, storage.ErrConflict)
+	})
+
+	t.Run("ConcurrentRotate", func(t *testing.T) {
+		f, h0 := setup(t)
+		next := make([][]byte, concurrency)
+		for i := range next {
+			next[i] = randBytes(32)
+		}
+		results := make([]storage.RefreshFamily, concurrency)
+		errs := race(concurrency, func(i int) error {
+			var err error
+			results[i], err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, next[i], base.Add(time.Minute))
+			return err
+		})
+		winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
+		if winner < 0 {
+			return
+		}
+		got, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
+		if err != nil {
+			t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
+		}
+		if !bytes.Equal(got.TokenHash, next[winner]) || got.Generation != 1 {
+			t.Errorf("family after race: generation %d, hash is the winner's: %v; want 1, true",
+				got.Generation, bytes.Equal(got.TokenHash, next[winner]))
+		}
+		if diff := cmp.Diff(got, results[winner]); diff != "" {
+			t.Errorf("winner's RotateRefreshToken result differs from the stored family (-stored +returned):\n%s", diff)
+		}
+	})
+
+	t.Run("DeleteCascades", func(t *testing.T) {
+		tests := []struct {
+			name string
+			del  func(f storage.RefreshFamily) error
+		}{
+			{"DeleteClient", func(f storage.RefreshFamily) error { return s.DeleteClient(ctx, f.TenantID, f.ClientID) }},
+			{"DeleteUser", func(f storage.RefreshFamily) error { return s.DeleteUser(ctx, f.TenantID, f.UserID) }},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f, _ := setup(t)
+				c := storage.Consent{TenantID: f.TenantID, UserID: f.UserID, ClientID: f.ClientID, Scope: "openid"}
+				if err := s.PutConsent(ctx, c); err != nil {
+					t.Fatalf("PutConsent = %v; want nil", err)
+				}
+				if err := tt.del(f); err != nil {
+					t.Fatalf("%s = %v; want nil", tt.name, err)
+				}
+				_, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
+				checkErr(t, "GetRefreshFamily after "+tt.name, err, storage.ErrNotFound)
+				_, err = s.GetConsent(ctx, f.TenantID, f.UserID, f.ClientID)
+				checkErr(t, "GetConsent after "+tt.name, err, storage.ErrNotFound)
+			})
+		}
+	})
+}

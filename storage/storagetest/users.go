@@ -1,0 +1,104 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+	"github.com/google/go-cmp/cmp"
+)
+
+func testUsers(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		tests := []struct {
+			name string
+			in   storage.User
+			want storage.User
+		}{
+			{
+				name: "all fields",
+				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
+					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+					CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)},
+				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
+					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+					CreatedAt: norm(zoned(0)), UpdatedAt: norm(zoned(time.Second))},
+			},
+			{
+				name: "empty roles come back nil",
+				in:   storage.User{TenantID: tenant, ID: "u2", Username: "bob", Roles: []string{}},
+				want: storage.User{TenantID: tenant, ID: "u2", Username: "bob"},
+			},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := s.CreateUser(ctx, tt.in); err != nil {
+					t.Fatalf("CreateUser(%q) = %v; want nil", tt.in.ID, err)
+				}
+				got, err := s.GetUser(ctx, tenant, tt.in.ID)
+				if err != nil {
+					t.Fatalf("GetUser(%q) = %v; want nil", tt.in.ID, err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("GetUser(%q) mismatch (-want +got):\n%s", tt.in.ID, diff)
+				}
+				checkTimes(t, call("GetUser", tt.in.ID), map[string]time.Time{"CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt})
+				got, err = s.GetUserByUsername(ctx, tenant, tt.in.Username)
+				if err != nil {
+					t.Fatalf("GetUserByUsername(%q) = %v; want nil", tt.in.Username, err)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("GetUserByUsername(%q) mismatch (-want +got):\n%s", tt.in.Username, diff)
+				}
+			})
+		}
+	})
+
+	t.Run("Errors", func(t *testing.T) {
+		tenant, other := newTenant(t, s), newTenant(t, s)
+		if err := s.CreateUser(ctx, storage.User{TenantID: tenant, ID: "u1", Username: "carol"}); err != nil {
+			t.Fatalf("CreateUser(%q) = %v; want nil", "u1", err)
+		}
+		missingTenant := "st-missing-" + suffix()
+		tests := []struct {
+			name string
+			err  error
+			want error
+		}{
+			{"CreateUser with a taken id", s.CreateUser(ctx, storage.User{TenantID: tenant, ID: "u1", Username: "dave"}), storage.ErrAlreadyExists},
+			{"CreateUser with a taken username", s.CreateUser(ctx, storage.User{TenantID: tenant, ID: "u2", Username: "carol"}), storage.ErrAlreadyExists},
+			{"CreateUser with the username of another tenant", s.CreateUser(ctx, storage.User{TenantID: other, ID: "u2", Username: "carol"}), nil},
+			{"CreateUser in a missing tenant", s.CreateUser(ctx, storage.User{TenantID: missingTenant, ID: "u1", Username: "x"}), storage.ErrNotFound},
+			{call("GetUser", tenant, "nope"), func() error { _, err := s.GetUser(ctx, tenant, "nope"); return err }(), storage.ErrNotFound},
+			{call("GetUserByUsername", tenant, "nope"), func() error { _, err := s.GetUserByUsername(ctx, tenant, "nope"); return err }(), storage.ErrNotFound},
+			{call("DeleteUser", tenant, "nope"), s.DeleteUser(ctx, tenant, "nope"), storage.ErrNotFound},
+		}
+		for _, tt := range tests {
+			checkErr(t, tt.name, tt.err, tt.want)
+		}
+		// The failed creates changed nothing.
+		got, err := s.GetUserByUsername(ctx, tenant, "carol")
+		if err != nil || got.ID != "u1" {
+			t.Errorf("GetUserByUsername(%q) = %+v, %v; want user u1", "carol", got, err)
+		}
+		if _, err := s.GetUser(ctx, tenant, "u2"); err == nil {
+			t.Errorf("GetUser(%q) found a user created with a taken username", "u2")
+		}
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		id := newUser(t, s, tenant)
+		checkErr(t, call("DeleteUser", tenant, id), s.DeleteUser(ctx, tenant, id), nil)
+		_, err := s.GetUser(ctx, tenant, id)
+		checkErr(t, call("GetUser", tenant, id)+" after delete", err, storage.ErrNotFound)
+		checkErr(t, call("DeleteUser", tenant, id)+" again", s.DeleteUser(ctx, tenant, id), storage.ErrNotFound)
+		// The username is free again.
+		checkErr(t, "CreateUser reusing a deleted username",
+			s.CreateUser(ctx, storage.User{TenantID: tenant, ID: id + "-2", Username: id}), nil)
+	})
+}
