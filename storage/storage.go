@@ -86,7 +86,8 @@ type SigningKeys interface {
 	ListKeys(ctx context.Context, tenantID string) ([]SigningKey, error)
 	// SetKeyState moves key kid from state from to state to and sets the
 	// timestamp field that belongs to the new state (ActivatedAt for
-	// current, RetiredAt for retired) to at. It is one compare-and-set: of
+	// current, RetiredAt for retired) to at. from and to must differ and
+	// be known states. It is one compare-and-set: of
 	// N concurrent callers with the same from exactly one succeeds, the
 	// others get ErrConflict. ErrNotFound if the key does not exist.
 	SetKeyState(ctx context.Context, tenantID, kid string, from, to KeyState, at time.Time) error
@@ -99,7 +100,9 @@ type SigningKeys interface {
 type Codes interface {
 	// RedeemCode records that the code whose hash is r.CodeHash was
 	// redeemed. Of N concurrent callers with one hash exactly one gets nil;
-	// the others get ErrAlreadyExists.
+	// the others get ErrAlreadyExists. ErrNotFound if the tenant does not
+	// exist. Redemptions outlive their client, so a replay is still seen
+	// after the client is deleted.
 	RedeemCode(ctx context.Context, r Redemption) error
 	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
 	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)
@@ -112,7 +115,9 @@ type Codes interface {
 // refresh token rotates on every use. Only the hash of the current token is
 // kept: presenting any other token of the family is reuse.
 type RefreshTokens interface {
-	// CreateRefreshFamily inserts f. ErrAlreadyExists if f.ID is taken.
+	// CreateRefreshFamily inserts f. ErrAlreadyExists if f.ID is taken,
+	// ErrNotFound if its tenant, client or user does not exist. Deleting
+	// the client or the user deletes its families.
 	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
 	// GetRefreshFamily returns a family, revoked or not, or ErrNotFound.
 	GetRefreshFamily(ctx context.Context, tenantID, id string) (RefreshFamily, error)
@@ -134,13 +139,16 @@ type RefreshTokens interface {
 type Consents interface {
 	// GetConsent returns the consent of user for client, or ErrNotFound.
 	GetConsent(ctx context.Context, tenantID, userID, clientID string) (Consent, error)
-	// PutConsent inserts or replaces a consent.
+	// PutConsent inserts or replaces a consent. ErrNotFound if the tenant,
+	// user or client does not exist; deleting either deletes the consent.
 	PutConsent(ctx context.Context, c Consent) error
 }
 
 // Audit is an append-only event log.
 type Audit interface {
 	// AppendAudit appends e. e.ID is assigned by the store and ignored.
+	// ErrNotFound if the tenant does not exist (log a tenant's deletion
+	// before deleting it).
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	// ListAudit returns events of a tenant matching q, newest first.
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)

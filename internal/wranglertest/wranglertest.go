@@ -36,7 +36,9 @@ type Options struct {
 	PersistTo string
 	// Env holds extra "KEY=value" entries added to wrangler's environment.
 	Env []string
-	// Vars are passed to `wrangler dev` as --var key:value.
+	// Vars are passed to `wrangler dev` as --var key:value. wrangler prints
+	// their values in its bindings table, so they end up in Output (and in
+	// failure messages): use throwaway test values only.
 	Vars map[string]string
 	// ReadyPath is the path Start polls until any HTTP response comes back;
 	// "/" if empty.

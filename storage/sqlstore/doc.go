@@ -4,8 +4,8 @@
 // natively. The schema is the one in package migrations.
 //
 // Invariants:
-//   - Every state change is ONE statement; transactions are never used
-//     (D1 has none). Races are decided by the statement itself: INSERT ...
+//   - Every state change is ONE statement; Store's methods never use
+//     transactions (D1 has none; only the native Migrate does, on SQLite). Races are decided by the statement itself: INSERT ...
 //     ON CONFLICT DO NOTHING or UPDATE ... WHERE <expected state>, read
 //     through RowsAffected or RETURNING. When a compare-and-set loses, a
 //     follow-up read only classifies the loss (ErrNotFound or ErrConflict).

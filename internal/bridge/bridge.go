@@ -1,0 +1,272 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime/debug"
+	"syscall/js"
+	"time"
+)
+
+// rc is this instance's runtime context object. worker.mjs sets it as
+// globalThis.context only while go.run executes synchronously, which covers
+// package initialisation; reading it later would see another instance's.
+var rc = js.Global().Get("context")
+
+// callDeadline bounds one handler's context. worker.mjs gives a call
+// POOL_CALL_TIMEOUT_MS (30 s by default) before it drops the instance; the
+// handler's context ends a little earlier so that well-behaved I/O gives up
+// first.
+const callDeadline = 25 * time.Second
+
+// ScheduledEvent is one cron trigger.
+type ScheduledEvent struct {
+	// Cron is the cron expression that fired, as in wrangler.toml.
+	Cron string
+	// ScheduledTime is when the event was scheduled to run, in UTC.
+	ScheduledTime time.Time
+}
+
+// Handlers are what an instance serves.
+type Handlers struct {
+	// HTTP serves fetch events. Required.
+	HTTP http.Handler
+	// Scheduled runs cron events; nil fails every cron event with an error.
+	Scheduled func(ctx context.Context, e ScheduledEvent) error
+}
+
+// Serve registers h with the pool's JavaScript half, signals that the
+// instance is ready and blocks forever. Call it once, at the end of main.
+func Serve(h Handlers) {
+	if rc.IsUndefined() || rc.IsNull() {
+		panic("bridge: no runtime context; run this program under cmd/worker/worker.mjs")
+	}
+	if h.HTTP == nil {
+		panic("bridge: Handlers.HTTP is nil")
+	}
+	// These two functions live as long as the instance; they are never
+	// released.
+	rc.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		req, done := args[0], args[1]
+		go func() { done.Invoke(serveHTTP(h.HTTP, req)) }()
+		return nil
+	}))
+	rc.Set("scheduled", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ev, done := args[0], args[1]
+		go func() { done.Invoke(runScheduled(h.Scheduled, ev)) }()
+		return nil
+	}))
+	rc.Call("ready")
+	select {}
+}
+
+// serveHTTP runs one request through h and returns the JS response object.
+func serveHTTP(h http.Handler, jsReq js.Value) js.Value {
+	w := &responseWriter{header: http.Header{}}
+	req, err := toRequest(jsReq)
+	if err != nil {
+		w.fail(http.StatusBadRequest, "invalid_request", "the request could not be read")
+		return w.toJS(false)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
+	defer cancel()
+	panicked := serveRecover(h, w, req.WithContext(ctx))
+	return w.toJS(panicked)
+}
+
+// serveRecover calls h and recovers a panic, answering 500 in place of
+// whatever the handler had written (nothing has been sent yet: the
+// response is buffered). http.ErrAbortHandler is a panic too: the instance
+// is dropped either way.
+func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = true
+			fmt.Fprintf(os.Stderr, "bridge: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
+			w.fail(http.StatusInternalServerError, "server_error", "the server could not complete the request")
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
+}
+
+func runScheduled(f func(context.Context, ScheduledEvent) error, jsEv js.Value) js.Value {
+	res := js.Global().Get("Object").New()
+	if f == nil {
+		res.Set("error", "bridge: no scheduled handler")
+		return res
+	}
+	ev := ScheduledEvent{
+		Cron:          jsEv.Get("cron").String(),
+		ScheduledTime: time.UnixMilli(int64(jsEv.Get("scheduledTime").Float())).UTC(),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
+	defer cancel()
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(os.Stderr, "bridge: panic in scheduled %q: %v\n%s", ev.Cron, p, debug.Stack())
+				res.Set("panicked", true)
+				res.Set("error", "bridge: scheduled handler panicked")
+			}
+		}()
+		if err := f(ctx, ev); err != nil {
+			res.Set("error", err.Error())
+		}
+	}()
+	return res
+}
+
+// toRequest converts the plain object worker.mjs builds from a Request.
+func toRequest(o js.Value) (*http.Request, error) {
+	u, err := url.Parse(o.Get("url").String())
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if b := o.Get("body"); !b.IsNull() && !b.IsUndefined() {
+		body = make([]byte, b.Get("byteLength").Int())
+		js.CopyBytesToGo(body, b)
+	}
+	header := http.Header{}
+	hs := o.Get("headers")
+	for i, n := 0, hs.Length(); i < n; i++ {
+		kv := hs.Index(i)
+		header.Add(kv.Index(0).String(), kv.Index(1).String())
+	}
+	r := &http.Request{
+		Method:        o.Get("method").String(),
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        header,
+		Host:          u.Host,
+		RequestURI:    u.RequestURI(),
+		ContentLength: int64(len(body)),
+		Body:          http.NoBody,
+		RemoteAddr:    header.Get("Cf-Connecting-Ip"),
+	}
+	if len(body) > 0 {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	return r, nil
+}
+
+// responseWriter buffers a response. The first WriteHeader wins, as in
+// net/http.
+type responseWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *responseWriter) Header() http.Header { return w.header }
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	return w.body.Write(p)
+}
+
+// fail replaces whatever was written with a JSON error.
+func (w *responseWriter) fail(status int, code, desc string) {
+	w.header = http.Header{}
+	w.header.Set("Content-Type", "application/json")
+	w.header.Set("Cache-Control", "no-store")
+	w.status = status
+	w.body.Reset()
+	fmt.Fprintf(&w.body, `{"error":%q,"error_description":%q}`+"\n", code, desc)
+}
+
+func (w *responseWriter) toJS(panicked bool) js.Value {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	res := js.Global().Get("Object").New()
+	res.Set("status", w.status)
+	hs := js.Global().Get("Array").New()
+	for name, vs := range w.header {
+		for _, v := range vs {
+			hs.Call("push", js.Global().Get("Array").New(name, v))
+		}
+	}
+	res.Set("headers", hs)
+	if n := w.body.Len(); n > 0 {
+		b := js.Global().Get("Uint8Array").New(n)
+		js.CopyBytesToJS(b, w.body.Bytes())
+		res.Set("body", b)
+	} else {
+		res.Set("body", js.Null())
+	}
+	res.Set("panicked", panicked)
+	return res
+}
+
+// Await blocks the calling goroutine until promise settles and returns its
+// value, or an error carrying the rejection's message. Both callbacks are
+// released whichever runs. Call it from a goroutine (a handler's is one),
+// never synchronously inside a js.FuncOf callback.
+func Await(promise js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	onFulfilled := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: arg0(args)}
+		return nil
+	})
+	onRejected := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "promise rejected"
+		if r := arg0(args); !r.IsUndefined() && !r.IsNull() {
+			msg = r.Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	promise.Call("then", onFulfilled, onRejected)
+	r := <-ch
+	onFulfilled.Release()
+	onRejected.Release()
+	return r.v, r.err
+}
+
+func arg0(args []js.Value) js.Value {
+	if len(args) == 0 {
+		return js.Undefined()
+	}
+	return args[0]
+}
+
+// InstanceStats describes the instance serving the current call.
+type InstanceStats struct {
+	// ID is the pool's number for the instance, unique per isolate.
+	ID int
+	// Served counts the calls the instance has started, this one included.
+	Served int
+	// JSRefs counts the JavaScript values the Go program holds references
+	// to (wasm_exec.js's reference table, minus freed slots).
+	JSRefs int
+}
+
+// Stats reports on the instance serving the current call. JSRefs falls as
+// Go's garbage collector finalises js.Values, so call runtime.GC first for
+// a stable number.
+func Stats() InstanceStats {
+	s := rc.Call("stats")
+	return InstanceStats{ID: s.Get("id").Int(), Served: s.Get("served").Int(), JSRefs: s.Get("jsRefs").Int()}
+}

@@ -1,0 +1,33 @@
+// Package bridge is the Go half of edgeauth's Worker runtime: it lets one
+// live Go wasm instance serve many requests and cron events, one at a time,
+// for the pool of instances that cmd/worker/worker.mjs keeps per isolate
+// (DESIGN.md, Runtime). It replaces syumai/workers' Serve, whose Go program
+// exits after one response.
+//
+// The JavaScript half creates an instance, sets a runtime context object as
+// globalThis.context while go.run executes synchronously, and removes it
+// again. This package, like syumai/workers' packages, reads that object
+// once at package initialisation, so every instance keeps its own. Serve
+// then registers two functions on it and signals readiness:
+//
+//	context.serve(request, done)     request: {method, url, headers: [[name, value]...], body: Uint8Array|null}
+//	                                 done({status, headers, body, panicked}) once the handler has returned
+//	context.scheduled(event, done)   event: {cron, scheduledTime}; done({error, panicked})
+//
+// The pool sets context.env and context.ctx before every call, so syumai's
+// D1 and KV packages and cloudflare.Getenv, which read them lazily, always
+// see the bindings and the ExecutionContext of the request being served.
+//
+// Invariants:
+//   - An instance serves one call at a time; the pool guarantees it, and
+//     all JavaScript I/O its goroutines start belongs to that call.
+//   - A response is buffered whole and handed over when the handler
+//     returns; OAuth responses are small, and the instance is then free.
+//   - A recovered panic answers 500 and reports panicked, after which the
+//     pool drops the instance: state it held may be half-updated.
+//   - Nothing here keeps per-request data between calls.
+//   - Await releases both of its callbacks (syumai v0.32.0's AwaitPromise
+//     leaks the one that did not run).
+//
+// The package builds only for js/wasm.
+package bridge
