@@ -66,12 +66,10 @@ func decodeJSON(r *http.Request, v any) error {
 	if err != nil || mt != "application/json" {
 		return errorf(CodeUnsupportedMediaType, "the body must be application/json")
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxAdminBody+1))
+	r.Body = http.MaxBytesReader(nil, r.Body, maxAdminBody)
+	body, err := readAll(r)
 	if err != nil {
-		return errorf(CodeInvalidRequest, "the body could not be read")
-	}
-	if len(body) > maxAdminBody {
-		return errorf(CodeRequestTooLarge, "the body is larger than %d bytes", maxAdminBody)
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errorf(CodeInvalidRequest, "the body is empty; a JSON object is required")
@@ -88,6 +86,20 @@ func decodeJSON(r *http.Request, v any) error {
 		return errorf(CodeInvalidRequest, "unexpected data after the JSON object")
 	}
 	return nil
+}
+
+// readAll reads a body limited by http.MaxBytesReader, telling "too
+// large" from other failures.
+func readAll(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, errorf(CodeRequestTooLarge, "the body is larger than %d bytes", tooLarge.Limit)
+	case err != nil:
+		return nil, errorf(CodeInvalidRequest, "the body could not be read")
+	}
+	return body, nil
 }
 
 // jsonError describes a decoding failure without echoing the body.
@@ -147,4 +159,3 @@ func checkText(field, v string, max int) error {
 	}
 	return nil
 }
-

@@ -322,4 +322,3 @@ func (s *Server) rotateClientSecret(w http.ResponseWriter, r *http.Request) erro
 	writeJSON(w, http.StatusOK, newClientResponse(c, secret))
 	return nil
 }
-

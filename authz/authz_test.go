@@ -124,12 +124,12 @@ func TestConfigRequired(t *testing.T) {
 			t.Errorf("New(empty Config) error %q does not name %s", err, want)
 		}
 	}
-	for _, base := range []string{"", "ftp://x", "https://x.example/", "https://x.example?q=1", "https://u@x.example", "relative"} {
+	for _, base := range []string{"", "ftp://x", "https://x.example/", "https://x.example?q=1", "https://u@x.example", "relative", "https://example.com/auth"} {
 		if err := checkBaseURL(base); err == nil {
 			t.Errorf("checkBaseURL(%q) = nil; want an error", base)
 		}
 	}
-	for _, base := range []string{"https://auth.example.com", "https://example.com/auth", "http://127.0.0.1:8787", "http://localhost:8787"} {
+	for _, base := range []string{"https://auth.example.com", "http://127.0.0.1:8787", "http://localhost:8787"} {
 		if err := checkBaseURL(base); err != nil {
 			t.Errorf("checkBaseURL(%q) = %v; want nil", base, err)
 		}

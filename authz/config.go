@@ -17,8 +17,8 @@ import (
 // Config is everything the server needs. Store, KV, BaseURL, AdminToken and
 // Sealer are required; New fails when one is missing.
 type Config struct {
-	// BaseURL is the public origin (and optional path prefix) of the
-	// server, e.g. "https://auth.example.com". The issuer of tenant T is
+	// BaseURL is the public origin of the server, e.g.
+	// "https://auth.example.com" (no path: the routes start at /). The issuer of tenant T is
 	// BaseURL + "/t/" + T. It must be https unless the host is a loopback
 	// address (local development).
 	BaseURL string
@@ -88,8 +88,8 @@ func checkBaseURL(s string) error {
 	switch {
 	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())):
 		return fmt.Errorf("authz: Config.BaseURL %q must use https (http only on a loopback host)", s)
-	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "/"):
-		return fmt.Errorf("authz: Config.BaseURL %q must be scheme://host[:port][/path] without query, fragment or trailing slash", s)
+	case u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "/"):
+		return fmt.Errorf("authz: Config.BaseURL %q must be scheme://host[:port], without path, query or trailing slash", s)
 	}
 	return nil
 }

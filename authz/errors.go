@@ -18,6 +18,18 @@ type ErrorCode string
 // Error codes.
 const (
 	CodeInvalidRequest        ErrorCode = "invalid_request"
+	CodeInvalidClient         ErrorCode = "invalid_client"
+	CodeInvalidGrant          ErrorCode = "invalid_grant"
+	CodeUnauthorizedClient    ErrorCode = "unauthorized_client"
+	CodeUnsupportedGrantType  ErrorCode = "unsupported_grant_type"
+	CodeUnsupportedRespType   ErrorCode = "unsupported_response_type"
+	CodeUnsupportedTokenType  ErrorCode = "unsupported_token_type"
+	CodeInvalidScope          ErrorCode = "invalid_scope"
+	CodeInvalidTarget         ErrorCode = "invalid_target"
+	CodeAccessDenied          ErrorCode = "access_denied"
+	CodeLoginRequired         ErrorCode = "login_required"
+	CodeConsentRequired       ErrorCode = "consent_required"
+	CodeInsufficientScope     ErrorCode = "insufficient_scope"
 	CodeInvalidToken          ErrorCode = "invalid_token"
 	CodeInvalidClientMetadata ErrorCode = "invalid_client_metadata"
 	CodeInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
@@ -60,8 +72,10 @@ func errorf(code ErrorCode, format string, args ...any) *Error {
 // does.
 func status(code ErrorCode) int {
 	switch code {
-	case CodeInvalidToken:
+	case CodeInvalidToken, CodeInvalidClient:
 		return http.StatusUnauthorized
+	case CodeInsufficientScope, CodeAccessDenied:
+		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound
 	case CodeAlreadyExists:
@@ -94,16 +108,23 @@ func storageError(err error, what string) error {
 	}
 }
 
-// writeError renders err. Anything that is not an *Error becomes
-// server_error; its cause is logged, never sent.
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+// asError returns err as an *Error. Anything else becomes server_error; its
+// cause is logged, never sent.
+func (s *Server) asError(r *http.Request, err error) *Error {
 	var e *Error
 	if !errors.As(err, &e) {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = &Error{Code: CodeServerError, Description: "the server could not complete the request"}
-	} else if e.Err != nil || e.Code == CodeServerError {
+		return &Error{Code: CodeServerError, Description: "the server could not complete the request"}
+	}
+	if e.Err != nil || e.Code == CodeServerError {
 		s.log.WarnContext(r.Context(), "request error", "method", r.Method, "path", r.URL.Path, "code", string(e.Code), "err", e.Err)
 	}
+	return e
+}
+
+// writeError renders err as a JSON error body (RFC 6749 §5.2).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := s.asError(r, err)
 	h := w.Header()
 	if e.WWWAuthenticate != "" {
 		h.Set("WWW-Authenticate", e.WWWAuthenticate)

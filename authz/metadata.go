@@ -2,28 +2,55 @@ package authz
 
 import (
 	"net/http"
+	"slices"
 )
 
 // metadata is the RFC 8414 authorization server metadata document. It
-// lists only what the server implements today; endpoints are added here as
-// they land.
+// lists what the server implements and nothing else.
 type metadata struct {
-	Issuer                        string   `json:"issuer"`
-	JWKSURI                       string   `json:"jwks_uri"`
-	ResponseTypesSupported        []string `json:"response_types_supported"`
-	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported"`
+	Issuer                                     string   `json:"issuer"`
+	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
+	TokenEndpoint                              string   `json:"token_endpoint"`
+	JWKSURI                                    string   `json:"jwks_uri"`
+	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	ResponseTypesSupported                     []string `json:"response_types_supported"`
+	ResponseModesSupported                     []string `json:"response_modes_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	TokenEndpointAuthMethodsSupported          []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
+	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+
 	// OpenID Connect Discovery 1.0 §3 fields, only in openid-configuration.
-	SubjectTypesSupported []string `json:"subject_types_supported,omitempty"`
+	UserinfoEndpoint                 string   `json:"userinfo_endpoint,omitempty"`
+	SubjectTypesSupported            []string `json:"subject_types_supported,omitempty"`
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	ScopesSupported                  []string `json:"scopes_supported,omitempty"`
+	ClaimsSupported                  []string `json:"claims_supported,omitempty"`
+	PromptValuesSupported            []string `json:"prompt_values_supported,omitempty"`
 }
 
 func (s *Server) metadata(tenantID string) metadata {
 	iss := s.issuer(tenantID)
+	secretMethods := []string{"client_secret_basic", "client_secret_post"}
 	return metadata{
-		Issuer:  iss,
-		JWKSURI: iss + "/jwks.json",
-		// RFC 8414 §2: REQUIRED. Only the code flow will ever be offered.
-		ResponseTypesSupported:        []string{"code"},
-		CodeChallengeMethodsSupported: []string{"S256"},
+		Issuer:                                    iss,
+		AuthorizationEndpoint:                     iss + "/authorize",
+		TokenEndpoint:                             iss + "/token",
+		JWKSURI:                                   iss + "/jwks.json",
+		RevocationEndpoint:                        iss + "/revoke",
+		IntrospectionEndpoint:                     iss + "/introspect",
+		ResponseTypesSupported:                    []string{"code"},
+		ResponseModesSupported:                    []string{"query"},
+		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials"},
+		TokenEndpointAuthMethodsSupported:         slices.Concat(secretMethods, []string{"none"}),
+		RevocationEndpointAuthMethodsSupported:    slices.Concat(secretMethods, []string{"none"}),
+		IntrospectionEndpointAuthMethodsSupported: secretMethods,
+		CodeChallengeMethodsSupported:             []string{"S256"},
+		// RFC 9207: every authorization response carries iss.
+		AuthorizationResponseIssParameterSupported: true,
 	}
 }
 
@@ -48,7 +75,12 @@ func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	md := s.metadata(t.ID)
+	md.UserinfoEndpoint = md.Issuer + "/userinfo"
 	md.SubjectTypesSupported = []string{"public"}
+	md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
+	md.ScopesSupported = []string{"openid", "profile", "email"}
+	md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
+	md.PromptValuesSupported = []string{"none", "login", "consent"}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, md)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Password hashing: PBKDF2-HMAC-SHA256 from the standard library (argon2id
@@ -60,3 +61,19 @@ func checkPassword(hash, password string) bool {
 	got, err := pbkdf2.Key(sha256.New, password, salt, iter, len(want))
 	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// dummyPasswordHash is checked when the username is unknown, so that
+// answering takes as long as for a wrong password and reveals nothing.
+// It is made on first use, not at start-up: a Worker instance that never
+// sees a login never pays for it.
+var dummyPasswordHash = sync.OnceValue(func() string {
+	h, err := hashPassword(zeroReader{}, "edgeauth-dummy-password")
+	if err != nil {
+		panic(err)
+	}
+	return h
+})
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) { clear(b); return len(b), nil }

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -43,6 +44,21 @@ func (s *Server) routes() {
 	m.Handle("GET /t/{tenant}/.well-known/openid-configuration", s.handle(s.serveOpenIDConfiguration))
 	m.Handle("GET /t/{tenant}/jwks.json", s.handle(s.serveJWKS))
 
+	// OAuth 2.1: browser flow (HTML), then the back-channel endpoints (JSON).
+	m.Handle("GET /t/{tenant}/authorize", s.page(s.authorize))
+	m.Handle("POST /t/{tenant}/authorize", s.page(s.authorize))
+	m.Handle("GET /t/{tenant}/login", s.page(s.loginForm))
+	m.Handle("POST /t/{tenant}/login", s.page(s.login))
+	m.Handle("GET /t/{tenant}/consent", s.page(s.consentForm))
+	m.Handle("POST /t/{tenant}/consent", s.page(s.consent))
+	m.Handle("POST /t/{tenant}/token", s.handle(s.token))
+	m.Handle("OPTIONS /t/{tenant}/token", http.HandlerFunc(s.preflight))
+	m.Handle("POST /t/{tenant}/revoke", s.handle(s.revoke))
+	m.Handle("OPTIONS /t/{tenant}/revoke", http.HandlerFunc(s.preflight))
+	m.Handle("POST /t/{tenant}/introspect", s.handle(s.introspect))
+	m.Handle("GET /t/{tenant}/userinfo", s.handle(s.userinfo))
+	m.Handle("POST /t/{tenant}/userinfo", s.handle(s.userinfo))
+
 	// Admin API.
 	m.Handle("POST /admin/v1/tenants", s.admin(s.createTenant))
 	m.Handle("GET /admin/v1/tenants/{tenant}", s.admin(s.getTenant))
@@ -78,22 +94,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// handle adapts a handlerFunc: it renders the returned error and turns a
-// panic into server_error, so one bad request never takes the server down.
+// handle adapts a handlerFunc of a JSON endpoint: it renders the returned
+// error as JSON.
 func (s *Server) handle(h handlerFunc) http.Handler {
+	return s.recoverer(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}, s.writeError)
+}
+
+// recoverer turns a panic into server_error, rendered by render, so one bad
+// request never takes the server down.
+func (s *Server) recoverer(h http.HandlerFunc, render func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", p)
-				s.writeError(w, r, &Error{Code: CodeServerError, Description: "the server could not complete the request"})
+				render(w, r, fmt.Errorf("authz: panic: %v", p))
 			}
 		}()
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
-		}
+		h(w, r)
 	})
 }
 
@@ -130,4 +153,3 @@ func (s *Server) issuer(id string) string { return s.cfg.BaseURL + "/t/" + id }
 
 // now is the server clock in UTC, truncated to the second like storage.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }
-

@@ -9,30 +9,38 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// Bootstrap gives a new tenant its first access-token keys of algorithm alg:
-// one current key, which signs from now on, and one next key, published at
-// once so that the first rotation already has a pre-published key. It
-// returns them in that order.
+// Bootstrap gives a new tenant its first keys: a current and a next
+// access-token key of algorithm alg (the next one published at once, so
+// that the first rotation already has a pre-published key), and a current
+// RS256 ID-token key, since OIDC Discovery requires RS256 among the
+// ID-token algorithms. It returns them in that order.
 //
-// The current key is stored first, so a failure in between leaves a tenant
-// that can sign and whose next key the rotation will make. Errors of store
-// are wrapped, so errors.Is(err, storage.ErrNotFound) tells that the tenant
-// does not exist. Bootstrap does not look for existing keys: call it once,
-// when the tenant is created. Two racing calls leave two current keys, which
-// is harmless, since Current picks one of them deterministically.
+// The current access key is stored first, so a failure in between leaves a
+// tenant that can sign; the caller should still undo the tenant. Errors of
+// store are wrapped, so errors.Is(err, storage.ErrNotFound) tells that the
+// tenant does not exist. Bootstrap does not look for existing keys: call it
+// once, when the tenant is created.
 //
-// Bootstrap does not yet make the RS256 ID-token key (storage.UseIDToken)
-// that OIDC Discovery requires; call Generate with RS256 and
-// storage.UseIDToken for it.
+// An RSA key takes about half a second to generate under wasm; tenant
+// creation pays it once, no user request ever does.
 func Bootstrap(ctx context.Context, store storage.SigningKeys, rand io.Reader, s *Sealer, tenantID, alg string, now time.Time) ([]storage.SigningKey, error) {
+	plan := []struct {
+		alg   string
+		use   storage.KeyUse
+		state storage.KeyState
+	}{
+		{alg, storage.UseAccessToken, storage.KeyCurrent},
+		{alg, storage.UseAccessToken, storage.KeyNext},
+		{RS256, storage.UseIDToken, storage.KeyCurrent},
+	}
 	var keys []storage.SigningKey
-	for _, state := range []storage.KeyState{storage.KeyCurrent, storage.KeyNext} {
-		k, err := Generate(rand, s, tenantID, alg, storage.UseAccessToken, state, now)
+	for _, p := range plan {
+		k, err := Generate(rand, s, tenantID, p.alg, p.use, p.state, now)
 		if err != nil {
 			return nil, fmt.Errorf("jwks: bootstrap tenant %q: %w", tenantID, err)
 		}
 		if err := store.CreateKey(ctx, k); err != nil {
-			return nil, fmt.Errorf("jwks: bootstrap tenant %q: store %s key: %w", tenantID, state, err)
+			return nil, fmt.Errorf("jwks: bootstrap tenant %q: store %s %s key: %w", tenantID, p.state, p.use, err)
 		}
 		keys = append(keys, k)
 	}

@@ -124,6 +124,7 @@ func TestBootstrap(t *testing.T) {
 			want := []meta{
 				{alg, storage.UseAccessToken, storage.KeyCurrent, testNow, testNow},
 				{alg, storage.UseAccessToken, storage.KeyNext, testNow, time.Time{}},
+				{RS256, storage.UseIDToken, storage.KeyCurrent, testNow, testNow},
 			}
 			if diff := gocmp.Diff(want, metas); diff != "" {
 				t.Fatalf("Bootstrap keys (-want +got):\n%s", diff)
@@ -140,11 +141,11 @@ func TestBootstrap(t *testing.T) {
 			if err != nil || cur.KID != got[0].KID {
 				t.Errorf("Current(stored) = %q, %v; want %q", cur.KID, err, got[0].KID)
 			}
-			if _, err := Current(stored, storage.UseIDToken); !errors.Is(err, ErrNoCurrentKey) {
-				t.Errorf("Current(stored, id) = %v; want %v", err, ErrNoCurrentKey)
+			if id, err := Current(stored, storage.UseIDToken); err != nil || id.KID != got[2].KID {
+				t.Errorf("Current(stored, id) = %q, %v; want %q", id.KID, err, got[2].KID)
 			}
-			if len(Published(stored)) != 2 {
-				t.Errorf("Published(stored) has %d keys; want 2", len(Published(stored)))
+			if len(Published(stored)) != 3 {
+				t.Errorf("Published(stored) has %d keys; want 3", len(Published(stored)))
 			}
 			if _, err := Document(Published(stored)); err != nil {
 				t.Errorf("Document(stored): %v", err)

@@ -1,0 +1,358 @@
+package authz
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// codeChallengeS256 is the syntax of an S256 challenge: BASE64URL of a
+// SHA-256 digest, 43 characters (RFC 7636 §4.2).
+var codeChallengeS256 = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// authorize handles the authorization endpoint (OAuth 2.1 §4.1.1). Until
+// client_id and redirect_uri are validated, errors are an HTML page and
+// never a redirect (§4.1.2.1); after that they go back to the client with
+// state and iss (RFC 9207).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := authorizeParams(w, r)
+	if err != nil {
+		return err
+	}
+	client, redirectURI, err := s.authorizeClient(ctx, t.ID, p)
+	if err != nil {
+		return err
+	}
+	ar := &authRequest{
+		Tenant: t.ID, ClientID: client.ID, RedirectURI: redirectURI, RedirectGiven: p.has("redirect_uri"),
+		State: p.get("state"), Nonce: p.get("nonce"), Prompt: p.get("prompt"), MaxAge: -1,
+		CreatedAt: s.now().Unix(),
+	}
+	if err := s.checkAuthorizeParams(t, client, p, ar); err != nil {
+		return s.redirectError(w, r, ar, err)
+	}
+	bid, err := s.browserID(w, r)
+	if err != nil {
+		return err
+	}
+	ar.Browser = hex.EncodeToString(hashSecret(bid))
+	if ar.CSRF, err = s.randomToken(32); err != nil {
+		return err
+	}
+	// prompt=login and max_age=0 ask for a fresh sign-in whatever the
+	// session (OIDC Core §3.1.2.1).
+	if hasPrompt(ar.Prompt, "login") || ar.MaxAge == 0 {
+		return s.toPage(w, r, ar, "", "login")
+	}
+	return s.proceed(w, r, t, client, ar, "")
+}
+
+// authorizeClient validates client_id and redirect_uri, the two things
+// that must be right before any error may be redirected.
+func (s *Server) authorizeClient(ctx context.Context, tenant string, p params) (storage.Client, string, error) {
+	id := p.get("client_id")
+	if id == "" {
+		return storage.Client{}, "", errorf(CodeInvalidRequest, "client_id is missing")
+	}
+	client, err := s.cfg.Store.GetClient(ctx, tenant, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Client{}, "", &Error{Code: CodeInvalidClient, Description: "the client is not registered", Err: err}
+	} else if err != nil {
+		return storage.Client{}, "", err
+	}
+	uri := p.get("redirect_uri")
+	if !p.has("redirect_uri") {
+		// OAuth 2.1 §4.1.1: optional only when exactly one is registered.
+		if len(client.RedirectURIs) != 1 {
+			return storage.Client{}, "", errorf(CodeInvalidRequest, "redirect_uri is required: the client has %d registered", len(client.RedirectURIs))
+		}
+		return client, client.RedirectURIs[0], nil
+	}
+	if !redirectURIMatches(client.RedirectURIs, uri) {
+		return storage.Client{}, "", errorf(CodeInvalidRequest, "redirect_uri is not registered for this client")
+	}
+	return client, uri, nil
+}
+
+// redirectURIMatches compares exactly (OAuth 2.1 §2.3.1, RFC 9700
+// §4.1.3), except that a registered http loopback IP literal matches any
+// port (RFC 8252 §7.3).
+func redirectURIMatches(registered []string, uri string) bool {
+	if slices.Contains(registered, uri) {
+		return true
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" || u.Port() == "" {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	if ip == nil || !ip.IsLoopback() {
+		return false
+	}
+	withoutPort := *u
+	withoutPort.Host = u.Hostname()
+	if strings.Contains(withoutPort.Host, ":") {
+		withoutPort.Host = "[" + withoutPort.Host + "]"
+	}
+	return slices.Contains(registered, withoutPort.String())
+}
+
+// checkAuthorizeParams validates the rest of the request into ar.
+func (s *Server) checkAuthorizeParams(t storage.Tenant, client storage.Client, p params, ar *authRequest) error {
+	switch rt := p.get("response_type"); {
+	case rt == "":
+		return errorf(CodeInvalidRequest, "response_type is missing")
+	case rt != "code":
+		return errorf(CodeUnsupportedRespType, "only response_type=code is supported")
+	}
+	if !slices.Contains(client.GrantTypes, "authorization_code") {
+		return errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
+	}
+	// PKCE is required for every client (OAuth 2.1 §4.1.1, §7.5.1), S256 only.
+	switch m := p.get("code_challenge_method"); {
+	case !p.has("code_challenge"):
+		return errorf(CodeInvalidRequest, "code_challenge is required (PKCE, S256)")
+	case m != "S256":
+		return errorf(CodeInvalidRequest, "code_challenge_method must be S256")
+	case !codeChallengeS256.MatchString(p.get("code_challenge")):
+		return errorf(CodeInvalidRequest, "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
+	}
+	ar.Challenge = p.get("code_challenge")
+
+	scope, err := s.grantableScope(client, p.get("scope"), p.has("scope"))
+	if err != nil {
+		return err
+	}
+	ar.Scope = scope
+	if ar.Resources, err = checkResources(t, p["resource"]); err != nil {
+		return err
+	}
+	if err := checkPrompt(ar.Prompt); err != nil {
+		return err
+	}
+	if p.has("max_age") {
+		n, err := strconv.ParseInt(p.get("max_age"), 10, 64)
+		if err != nil || n < 0 {
+			return errorf(CodeInvalidRequest, "max_age must be a non-negative integer")
+		}
+		ar.MaxAge = n
+	}
+	if len(ar.State) > 2000 || len(ar.Nonce) > 500 {
+		return errorf(CodeInvalidRequest, "state or nonce is too long")
+	}
+	return nil
+}
+
+// grantableScope checks a requested scope against the client's (RFC 6749
+// §3.3). Without a scope parameter the client's registered scope is the
+// default.
+func (s *Server) grantableScope(client storage.Client, requested string, given bool) (string, error) {
+	if !given {
+		return client.Scope, nil
+	}
+	scope, err := normalizeScope(requested)
+	if err != nil {
+		return "", &Error{Code: CodeInvalidScope, Description: err.(*Error).Description}
+	}
+	allowed := strings.Fields(client.Scope)
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(allowed, sc) {
+			return "", errorf(CodeInvalidScope, "scope %q is not allowed for this client", sc)
+		}
+	}
+	return scope, nil
+}
+
+// checkResources validates RFC 8707 resource indicators: absolute URIs
+// without a fragment (§2), and, when the tenant keeps a list, on it.
+func checkResources(t storage.Tenant, resources []string) ([]string, error) {
+	if len(resources) > 10 {
+		return nil, errorf(CodeInvalidTarget, "at most 10 resource parameters")
+	}
+	for _, res := range resources {
+		if err := checkResource(res); err != nil {
+			return nil, errorf(CodeInvalidTarget, "%s", err.Error())
+		}
+		if len(t.Settings.AllowedResources) > 0 && !slices.Contains(t.Settings.AllowedResources, res) {
+			return nil, errorf(CodeInvalidTarget, "resource %q is not served by this tenant", res)
+		}
+	}
+	return dedupe(resources), nil
+}
+
+// checkPrompt allows login, consent and none; none must stand alone (OIDC
+// Core §3.1.2.1).
+func checkPrompt(prompt string) error {
+	words := strings.Fields(prompt)
+	for _, w := range words {
+		switch w {
+		case "login", "consent":
+		case "none":
+			if len(words) > 1 {
+				return errorf(CodeInvalidRequest, "prompt=none cannot be combined with other values")
+			}
+		default:
+			return errorf(CodeInvalidRequest, "prompt %q is not supported (none, login, consent)", w)
+		}
+	}
+	return nil
+}
+
+func hasPrompt(prompt, v string) bool { return slices.Contains(strings.Fields(prompt), v) }
+
+// proceed moves a validated request on: to the login page, to the consent
+// page, or back to the client with a code. sessionFresh is set when the
+// user has just signed in within this request.
+func (s *Server) proceed(w http.ResponseWriter, r *http.Request, t storage.Tenant, client storage.Client, ar *authRequest, arID string) error {
+	ctx := r.Context()
+	sess, err := s.currentSession(ctx, r, t.ID)
+	if err != nil {
+		return err
+	}
+	return s.proceedWith(w, r, t, client, ar, arID, sess)
+}
+
+func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.Tenant, client storage.Client, ar *authRequest, arID string, sess *session) error {
+	ctx := r.Context()
+	var user storage.User
+	if sess != nil {
+		u, err := s.cfg.Store.GetUser(ctx, t.ID, sess.UserID)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			sess = nil // the user was deleted: sign in again
+		case err != nil:
+			return err
+		default:
+			user = u
+		}
+	}
+	if s.needsLogin(ar, sess) {
+		if ar.Prompt == "none" {
+			return s.redirectError(w, r, ar, errorf(CodeLoginRequired, "the user is not signed in"))
+		}
+		return s.toPage(w, r, ar, arID, "login")
+	}
+	if s.needsConsent(ctx, client, ar, user.ID) {
+		if ar.Prompt == "none" {
+			return s.redirectError(w, r, ar, errorf(CodeConsentRequired, "the user has not approved this client"))
+		}
+		return s.toPage(w, r, ar, arID, "consent")
+	}
+	return s.issueCode(w, r, ar, arID, user.ID, sess.AuthTime)
+}
+
+// needsLogin: no session, or a sign-in older than max_age (OIDC Core
+// §3.1.2.1). prompt=login is handled where the request arrives, so that
+// the sign-in it asks for satisfies it.
+func (s *Server) needsLogin(ar *authRequest, sess *session) bool {
+	return sess == nil || ar.MaxAge > 0 && s.now().Unix()-sess.AuthTime > ar.MaxAge
+}
+
+// needsConsent: first-party clients never ask; others ask unless the user
+// has already granted every requested scope, or prompt=consent.
+func (s *Server) needsConsent(ctx context.Context, client storage.Client, ar *authRequest, userID string) bool {
+	if client.FirstParty {
+		return false
+	}
+	if hasPrompt(ar.Prompt, "consent") {
+		return true
+	}
+	c, err := s.cfg.Store.GetConsent(ctx, ar.Tenant, userID, client.ID)
+	if err != nil {
+		return true
+	}
+	granted := strings.Fields(c.Scope)
+	for _, sc := range strings.Fields(ar.Scope) {
+		if !slices.Contains(granted, sc) {
+			return true
+		}
+	}
+	return false
+}
+
+// toPage stores the pending request (once) and sends the browser to the
+// login or consent page, which refer to it by id.
+func (s *Server) toPage(w http.ResponseWriter, r *http.Request, ar *authRequest, arID, page string) error {
+	if arID == "" {
+		id, err := s.randomToken(32)
+		if err != nil {
+			return err
+		}
+		if err := s.putRecord(r.Context(), "ar", id, ar, authRequestTTL); err != nil {
+			return err
+		}
+		arID = id
+	}
+	http.Redirect(w, r, s.issuerPath(ar.Tenant)+"/"+page+"?req="+url.QueryEscape(arID), http.StatusSeeOther)
+	return nil
+}
+
+// issueCode creates the authorization code, stores its bindings in KV and
+// redirects to the client (OAuth 2.1 §4.1.2).
+func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, ar *authRequest, arID, userID string, authTime int64) error {
+	code, err := s.randomToken(32)
+	if err != nil {
+		return err
+	}
+	rec := codeRecord{
+		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
+		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
+		UserID: userID, AuthTime: authTime, ExpiresAt: s.now().Add(codeTTL).Unix(),
+	}
+	if err := s.putRecord(r.Context(), "code", code, rec, codeTTL); err != nil {
+		return err
+	}
+	if arID != "" {
+		s.deleteRecord(r.Context(), "ar", arID)
+	}
+	q := url.Values{"code": {code}}
+	s.redirectToClient(w, r, ar, q)
+	return nil
+}
+
+// redirectError sends an authorization error back to the client (OAuth 2.1
+// §4.1.2.1). Only called once client_id and redirect_uri are validated.
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, err error) error {
+	e := s.asError(r, err)
+	if e.Code == CodeServerError {
+		return e // not redirected: the page tells the user
+	}
+	q := url.Values{"error": {string(e.Code)}, "error_description": {e.Description}}
+	s.redirectToClient(w, r, ar, q)
+	return nil
+}
+
+// redirectToClient adds state and iss (RFC 9207 §2) to q and redirects to
+// the validated redirect URI, keeping its own query (OAuth 2.1 §4.1.2).
+func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, ar *authRequest, q url.Values) {
+	if ar.State != "" {
+		q.Set("state", ar.State)
+	}
+	q.Set("iss", s.issuer(ar.Tenant))
+	u, _ := url.Parse(ar.RedirectURI) // validated at registration and here
+	merged := u.Query()
+	for k, v := range q {
+		merged[k] = v
+	}
+	u.RawQuery = merged.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// issuerPath is the path of the tenant's issuer, for same-origin
+// redirects (BaseURL has no path).
+func (s *Server) issuerPath(tenant string) string { return "/t/" + tenant }

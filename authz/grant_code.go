@@ -1,0 +1,127 @@
+package authz
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// codeVerifierSyntax is RFC 7636 §4.1: 43-128 unreserved characters.
+var codeVerifierSyntax = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// grantCode redeems an authorization code (OAuth 2.1 §4.1.3). Every way a
+// code can be wrong (unknown, expired, another client's, wrong redirect
+// URI, wrong verifier, used) gets the same invalid_grant. Single use is
+// decided by one SQL insert; a second redemption revokes the refresh
+// family the first one created.
+func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage.Client, p params) (*tokenResponse, error) {
+	if !slices.Contains(client.GrantTypes, "authorization_code") {
+		return nil, errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
+	}
+	code, verifier := p.get("code"), p.get("code_verifier")
+	switch {
+	case code == "":
+		return nil, errorf(CodeInvalidRequest, "code is missing")
+	case verifier == "":
+		return nil, errorf(CodeInvalidRequest, "code_verifier is missing (PKCE is required)")
+	}
+	bad := errorf(CodeInvalidGrant, "the authorization code is invalid, expired or already used")
+	now := s.now()
+	codeHash := hashSecret(code)
+	var rec codeRecord
+	if err := s.getRecord(ctx, "code", code, &rec); errors.Is(err, storage.ErrNotFound) {
+		// Gone from KV: unknown, expired, or redeemed and deleted. A
+		// redemption row tells the last case: a replay.
+		s.revokeRedeemed(ctx, t.ID, codeHash, now)
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	redirect := p.get("redirect_uri")
+	switch {
+	case rec.Tenant != t.ID || rec.ClientID != client.ID:
+		return nil, bad
+	case now.Unix() > rec.ExpiresAt:
+		return nil, bad
+	// OAuth 2.1 §4.1.3: redirect_uri must match when the request had one.
+	case (rec.RedirectGiven || p.has("redirect_uri")) && redirect != rec.RedirectURI:
+		return nil, bad
+	// RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge.
+	case !codeVerifierSyntax.MatchString(verifier) || !pkceS256Matches(verifier, rec.Challenge):
+		return nil, bad
+	}
+	resources, err := checkTokenResources(p["resource"], rec.Resources)
+	if err != nil {
+		return nil, err
+	}
+	user, err := s.cfg.Store.GetUser(ctx, t.ID, rec.UserID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+
+	var fid, refresh string
+	if slices.Contains(client.GrantTypes, "refresh_token") {
+		if fid, err = s.randomToken(16); err != nil {
+			return nil, err
+		}
+		if refresh, err = s.newRefreshToken(fid); err != nil {
+			return nil, err
+		}
+	}
+	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
+		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
+		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
+	})
+	if errors.Is(err, storage.ErrAlreadyExists) {
+		s.revokeRedeemed(ctx, t.ID, codeHash, now)
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	s.deleteRecord(ctx, "code", code)
+	if fid != "" {
+		err := s.cfg.Store.CreateRefreshFamily(ctx, storage.RefreshFamily{
+			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
+			Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0),
+			TokenHash: hashSecret(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return s.issue(ctx, grant{
+		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
+		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
+		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
+	})
+}
+
+// revokeRedeemed handles a code that may have been redeemed already: if
+// it was, the refresh family issued by the first redemption is revoked
+// (OAuth 2.1 §4.1.3). Failures are logged; the request is refused either
+// way.
+func (s *Server) revokeRedeemed(ctx context.Context, tenant string, codeHash []byte, now time.Time) {
+	red, err := s.cfg.Store.GetRedemption(ctx, tenant, codeHash)
+	if err != nil || red.FamilyID == "" {
+		return
+	}
+	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, red.FamilyID, now); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "revoking the grant of a replayed code failed", "tenant", tenant, "err", err)
+	}
+}
+
+func pkceS256Matches(verifier, challenge string) bool {
+	sum := sha256.Sum256([]byte(verifier))
+	got := base64.RawURLEncoding.EncodeToString(sum[:])
+	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}

@@ -1,0 +1,88 @@
+package authz
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// grantRefresh rotates a refresh token (OAuth 2.1 §4.3, RFC 9700 §4.14.2):
+// every use returns a new token and invalidates the old one. Presenting a
+// token of the family that is not the current one is reuse: the whole
+// family is revoked. There is no retry grace: a client that loses a
+// response must sign in again, which is the safe failure.
+func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client storage.Client, p params) (*tokenResponse, error) {
+	if !slices.Contains(client.GrantTypes, "refresh_token") {
+		return nil, errorf(CodeUnauthorizedClient, "the client may not use refresh tokens")
+	}
+	old := p.get("refresh_token")
+	if old == "" {
+		return nil, errorf(CodeInvalidRequest, "refresh_token is missing")
+	}
+	bad := errorf(CodeInvalidGrant, "the refresh token is invalid, expired or revoked")
+	fid, _, ok := strings.Cut(old, ".")
+	if !ok || len(fid) != 22 {
+		return nil, bad
+	}
+	fam, err := s.cfg.Store.GetRefreshFamily(ctx, t.ID, fid)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	switch {
+	case fam.ClientID != client.ID: // bound to its client (OAuth 2.1 §4.3.1)
+		return nil, bad
+	case !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt):
+		return nil, bad
+	case subtle.ConstantTimeCompare(hashSecret(old), fam.TokenHash) != 1:
+		s.revokeFamily(ctx, t.ID, fid, "refresh token reuse")
+		return nil, errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
+	}
+	scope, err := subsetScope(p.get("scope"), p.has("scope"), fam.Scope)
+	if err != nil {
+		return nil, err
+	}
+	resources, err := checkTokenResources(p["resource"], strings.Fields(fam.Resource))
+	if err != nil {
+		return nil, err
+	}
+	var user *storage.User
+	if fam.UserID != "" {
+		u, err := s.cfg.Store.GetUser(ctx, t.ID, fam.UserID)
+		if errors.Is(err, storage.ErrNotFound) {
+			s.revokeFamily(ctx, t.ID, fid, "user deleted")
+			return nil, bad
+		} else if err != nil {
+			return nil, err
+		}
+		user = &u
+	}
+	next, err := s.newRefreshToken(fid)
+	if err != nil {
+		return nil, err
+	}
+	// One compare-and-set decides between concurrent uses of one token.
+	if _, err := s.cfg.Store.RotateRefreshToken(ctx, t.ID, fid, hashSecret(old), hashSecret(next), now); errors.Is(err, storage.ErrConflict) {
+		s.revokeFamily(ctx, t.ID, fid, "concurrent refresh token use")
+		return nil, errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
+	} else if err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, grant{
+		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next,
+	})
+}
+
+func (s *Server) revokeFamily(ctx context.Context, tenant, fid, why string) {
+	s.log.WarnContext(ctx, "revoking refresh family", "tenant", tenant, "reason", why)
+	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, fid, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.ErrorContext(ctx, "revoking refresh family failed", "tenant", tenant, "err", err)
+	}
+}

@@ -1,0 +1,71 @@
+package authz
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// introspection is the RFC 7662 §2.2 response. Only "active" is sent for
+// an inactive token.
+type introspection struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Username  string `json:"username,omitempty"`
+	TokenType string `json:"token_type,omitempty"`
+	Exp       int64  `json:"exp,omitempty"`
+	Iat       int64  `json:"iat,omitempty"`
+	Sub       string `json:"sub,omitempty"`
+	Aud       any    `json:"aud,omitempty"`
+	Iss       string `json:"iss,omitempty"`
+	Jti       string `json:"jti,omitempty"`
+	Tenant    string `json:"tenant,omitempty"`
+}
+
+// introspect handles RFC 7662 introspection for confidential clients
+// (§2.1: the endpoint MUST require authorization). Access tokens are
+// checked like a resource server would, against the tenant's published
+// keys; refresh tokens only for the client they were issued to.
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := formParams(w, r)
+	if err != nil {
+		return err
+	}
+	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	if err != nil {
+		return err
+	}
+	if client.TokenEndpointAuthMethod == "none" {
+		return &Error{Code: CodeInvalidClient, Description: "introspection needs a confidential client"}
+	}
+	token := p.get("token")
+	if token == "" {
+		return errorf(CodeInvalidRequest, "token is missing")
+	}
+	out := introspection{}
+	if fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token); err != nil {
+		return err
+	} else if ok {
+		now := s.now()
+		if fam.ClientID == client.ID && fam.RevokedAt.IsZero() && now.Before(fam.ExpiresAt) &&
+			subtle.ConstantTimeCompare(hashSecret(token), fam.TokenHash) == 1 {
+			out = introspection{Active: true, Scope: fam.Scope, ClientID: fam.ClientID, TokenType: "refresh_token",
+				Exp: fam.ExpiresAt.Unix(), Iat: fam.RotatedAt.Unix(), Sub: fam.UserID, Iss: s.issuer(t.ID), Tenant: t.ID}
+		}
+	} else if strings.Count(token, ".") == 2 {
+		if c, err := s.verifyAccessToken(ctx, t, token); err == nil {
+			out = introspection{Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
+				Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
+		} else if err != errBadToken {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

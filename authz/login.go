@@ -1,0 +1,205 @@
+package authz
+
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// pendingRequest loads the pending authorization request named by the
+// "req" parameter and checks that this browser started it. Anything wrong
+// is one HTML error: the user starts again from the application.
+func (s *Server) pendingRequest(r *http.Request, t storage.Tenant, id string) (*authRequest, storage.Client, error) {
+	ctx := r.Context()
+	expired := errorf(CodeInvalidRequest, "this sign-in request has expired or is not valid")
+	if len(id) != 43 {
+		return nil, storage.Client{}, expired
+	}
+	var ar authRequest
+	switch err := s.getRecord(ctx, "ar", id, &ar); {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, storage.Client{}, expired
+	case err != nil:
+		return nil, storage.Client{}, err
+	}
+	bid := s.cookie(r, browserCookie)
+	if ar.Tenant != t.ID || bid == "" || subtle.ConstantTimeCompare([]byte(hex.EncodeToString(hashSecret(bid))), []byte(ar.Browser)) != 1 {
+		return nil, storage.Client{}, expired
+	}
+	client, err := s.cfg.Store.GetClient(ctx, t.ID, ar.ClientID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, storage.Client{}, expired
+	} else if err != nil {
+		return nil, storage.Client{}, err
+	}
+	return &ar, client, nil
+}
+
+// checkCSRF compares the form's csrf field with the pending request's
+// token. Together with the SameSite=Lax browser cookie it makes every form
+// post come from our own page in the same browser.
+func checkCSRF(ar *authRequest, p params) error {
+	if subtle.ConstantTimeCompare([]byte(p.get("csrf")), []byte(ar.CSRF)) != 1 {
+		return errorf(CodeInvalidRequest, "the form has expired; start again from the application")
+	}
+	return nil
+}
+
+type loginPage struct {
+	Title, TenantName, ClientName, Message, Username string
+	Action, RequestID, CSRF                          string
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, code int, t storage.Tenant, client storage.Client, ar *authRequest, id, username, msg string) error {
+	return s.renderPage(w, code, "login.html", loginPage{
+		Title: "Sign in", TenantName: t.Name, ClientName: clientLabel(client), Message: msg, Username: username,
+		Action: s.issuerPath(t.ID) + "/login", RequestID: id, CSRF: ar.CSRF,
+	})
+}
+
+func clientLabel(c storage.Client) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
+
+// loginForm shows the sign-in form of a pending request.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.tenant(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	p, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	ar, client, err := s.pendingRequest(r, t, p.get("req"))
+	if err != nil {
+		return err
+	}
+	return s.showLogin(w, http.StatusOK, t, client, ar, p.get("req"), "", "")
+}
+
+// login checks the username and password. A wrong password and an unknown
+// user get the same answer, after the same amount of hashing.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := formParams(w, r)
+	if err != nil {
+		return err
+	}
+	id := p.get("req")
+	ar, client, err := s.pendingRequest(r, t, id)
+	if err != nil {
+		return err
+	}
+	if err := checkCSRF(ar, p); err != nil {
+		return err
+	}
+	username, password := strings.TrimSpace(p.get("username")), p.get("password")
+	user, err := s.cfg.Store.GetUserByUsername(ctx, t.ID, username)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	hash := user.PasswordHash
+	if hash == "" {
+		hash = dummyPasswordHash() // equal work for unknown users
+	}
+	if !checkPassword(hash, password) || user.ID == "" || len(password) > maxPasswordLen {
+		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
+	}
+	sess, err := s.startSession(ctx, w, t.ID, user.ID, s.now())
+	if err != nil {
+		return err
+	}
+	return s.proceedWith(w, r, t, client, ar, id, sess)
+}
+
+// consentForm shows what the client asks for.
+func (s *Server) consentForm(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	id := p.get("req")
+	ar, client, err := s.pendingRequest(r, t, id)
+	if err != nil {
+		return err
+	}
+	sess, err := s.currentSession(ctx, r, t.ID)
+	if err != nil {
+		return err
+	}
+	if s.needsLogin(ar, sess) {
+		return s.toPage(w, r, ar, id, "login")
+	}
+	user, err := s.cfg.Store.GetUser(ctx, t.ID, sess.UserID)
+	if err != nil {
+		return storageError(err, "user")
+	}
+	return s.renderPage(w, http.StatusOK, "consent.html", struct {
+		Title, TenantName, ClientName, Username string
+		Scopes, Resources                       []string
+		Action, RequestID, CSRF                 string
+	}{"Allow access", t.Name, clientLabel(client), user.Username, strings.Fields(ar.Scope), ar.Resources,
+		s.issuerPath(t.ID) + "/consent", id, ar.CSRF})
+}
+
+// consent records the user's decision: approve stores the consent and
+// issues the code; deny returns access_denied to the client.
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := formParams(w, r)
+	if err != nil {
+		return err
+	}
+	id := p.get("req")
+	ar, client, err := s.pendingRequest(r, t, id)
+	if err != nil {
+		return err
+	}
+	if err := checkCSRF(ar, p); err != nil {
+		return err
+	}
+	sess, err := s.currentSession(ctx, r, t.ID)
+	if err != nil {
+		return err
+	}
+	if s.needsLogin(ar, sess) {
+		return s.toPage(w, r, ar, id, "login")
+	}
+	switch p.get("decision") {
+	case "approve":
+	case "deny":
+		s.deleteRecord(ctx, "ar", id)
+		return s.redirectError(w, r, ar, errorf(CodeAccessDenied, "the user denied the request"))
+	default:
+		return errorf(CodeInvalidRequest, "decision must be approve or deny")
+	}
+	granted := ar.Scope
+	if old, err := s.cfg.Store.GetConsent(ctx, t.ID, sess.UserID, client.ID); err == nil {
+		granted = strings.Join(dedupe(append(strings.Fields(old.Scope), strings.Fields(ar.Scope)...)), " ")
+	}
+	if err := s.cfg.Store.PutConsent(ctx, storage.Consent{TenantID: t.ID, UserID: sess.UserID, ClientID: client.ID, Scope: granted, GrantedAt: s.now()}); err != nil {
+		return err
+	}
+	return s.issueCode(w, r, ar, id, sess.UserID, sess.AuthTime)
+}

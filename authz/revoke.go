@@ -1,0 +1,68 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// revoke handles RFC 7009 token revocation. Revoking a refresh token
+// revokes its whole family. An unknown or already invalid token is still
+// 200 (§2.2). Access tokens are self-contained JWTs and are not revoked
+// one by one: they expire within the tenant's access-token lifetime.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := formParams(w, r)
+	if err != nil {
+		return err
+	}
+	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	if err != nil {
+		return err
+	}
+	s.allowOrigin(w, r, client)
+	token := p.get("token")
+	if token == "" {
+		return errorf(CodeInvalidRequest, "token is missing")
+	}
+	fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token)
+	if err != nil {
+		return err
+	}
+	if ok {
+		// §2.1: the token must have been issued to the client revoking it.
+		if fam.ClientID != client.ID {
+			return errorf(CodeUnauthorizedClient, "the token was not issued to this client")
+		}
+		if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, fam.ID, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// refreshFamilyOf finds the family of a refresh token, whether or not the
+// token is still the current one. ok is false for anything that is not a
+// refresh token of this tenant.
+func (s *Server) refreshFamilyOf(ctx context.Context, tenant, token string) (storage.RefreshFamily, bool, error) {
+	fid, _, found := strings.Cut(token, ".")
+	if !found || len(fid) != 22 || strings.Count(token, ".") != 1 {
+		return storage.RefreshFamily{}, false, nil
+	}
+	fam, err := s.cfg.Store.GetRefreshFamily(ctx, tenant, fid)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.RefreshFamily{}, false, nil
+	} else if err != nil {
+		return storage.RefreshFamily{}, false, err
+	}
+	return fam, true, nil
+}

@@ -1,0 +1,134 @@
+package authz
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// tokenResponse is the successful token response (RFC 6749 §5.1).
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	Scope        string `json:"scope"`
+	IDToken      string `json:"id_token,omitempty"`
+}
+
+// token handles the token endpoint: one switch over grant_type.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	p, err := formParams(w, r, "resource")
+	if err != nil {
+		return err
+	}
+	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	if err != nil {
+		return err
+	}
+	s.allowOrigin(w, r, client)
+	var resp *tokenResponse
+	switch gt := p.get("grant_type"); gt {
+	case "authorization_code":
+		resp, err = s.grantCode(ctx, t, client, p)
+	case "refresh_token":
+		resp, err = s.grantRefresh(ctx, t, client, p)
+	case "client_credentials":
+		resp, err = s.grantClientCredentials(ctx, t, client, p)
+	case "":
+		err = errorf(CodeInvalidRequest, "grant_type is missing")
+	default:
+		err = errorf(CodeUnsupportedGrantType, "grant_type %q is not supported", gt)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)
+	return nil
+}
+
+// authenticateClient identifies and authenticates the client of a token,
+// revocation or introspection request (RFC 6749 §2.3): client_secret_basic,
+// client_secret_post, or none for a public client that sends only
+// client_id. Using two methods at once is invalid_request (§2.3). Every
+// failure to authenticate is the same invalid_client; when Basic was used
+// the answer carries a Basic challenge (§5.2).
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, tenant string, p params) (storage.Client, error) {
+	basicID, basicSecret, basic, err := basicAuth(r)
+	if err != nil {
+		return storage.Client{}, err
+	}
+	id, secret := p.get("client_id"), p.get("client_secret")
+	switch {
+	case basic && p.has("client_secret"):
+		return storage.Client{}, errorf(CodeInvalidRequest, "use one client authentication method, not both Basic and client_secret")
+	case basic && p.has("client_id") && id != basicID:
+		return storage.Client{}, errorf(CodeInvalidRequest, "client_id does not match the Basic credentials")
+	case basic:
+		id, secret = basicID, basicSecret
+	}
+	fail := &Error{Code: CodeInvalidClient, Description: "client authentication failed"}
+	if basic {
+		fail.WWWAuthenticate = `Basic realm="` + s.issuer(tenant) + `", charset="UTF-8"`
+	}
+	if id == "" {
+		return storage.Client{}, fail
+	}
+	client, err := s.cfg.Store.GetClient(ctx, tenant, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Client{}, fail
+	} else if err != nil {
+		return storage.Client{}, err
+	}
+	if client.TokenEndpointAuthMethod == "none" {
+		if basic || secret != "" {
+			return storage.Client{}, fail // a public client has no secret to present
+		}
+		return client, nil
+	}
+	// Confidential: a secret is required; Basic and post are both accepted.
+	if secret == "" || subtle.ConstantTimeCompare(hashSecret(secret), client.SecretHash) != 1 {
+		return storage.Client{}, fail
+	}
+	return client, nil
+}
+
+// basicAuth parses "Authorization: Basic" whose id and secret are
+// form-urlencoded before base64 (RFC 6749 §2.3.1).
+func basicAuth(r *http.Request) (id, secret string, ok bool, err error) {
+	h := r.Header.Values("Authorization")
+	if len(h) == 0 {
+		return "", "", false, nil
+	}
+	scheme, cred, _ := strings.Cut(h[0], " ")
+	if len(h) > 1 || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false, &Error{Code: CodeInvalidClient, Description: "unsupported Authorization header"}
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	if err != nil {
+		return "", "", false, &Error{Code: CodeInvalidClient, Description: "malformed Basic credentials", WWWAuthenticate: `Basic charset="UTF-8"`}
+	}
+	u, pw, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", false, &Error{Code: CodeInvalidClient, Description: "malformed Basic credentials", WWWAuthenticate: `Basic charset="UTF-8"`}
+	}
+	if id, err = url.QueryUnescape(u); err == nil {
+		secret, err = url.QueryUnescape(pw)
+	}
+	if err != nil {
+		return "", "", false, &Error{Code: CodeInvalidClient, Description: "malformed Basic credentials", WWWAuthenticate: `Basic charset="UTF-8"`}
+	}
+	return id, secret, true, nil
+}

@@ -1,0 +1,255 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// accessClaims are the claims of a JWT access token (RFC 9068 §2.2) plus
+// edgeauth's tenant and roles.
+type accessClaims struct {
+	Issuer   string   `json:"iss"`
+	Subject  string   `json:"sub"`
+	Audience any      `json:"aud"` // a string, or an array for several resources
+	Expiry   int64    `json:"exp"`
+	IssuedAt int64    `json:"iat"`
+	ID       string   `json:"jti"`
+	ClientID string   `json:"client_id"`
+	Scope    string   `json:"scope,omitempty"`
+	Tenant   string   `json:"tenant"`
+	Roles    []string `json:"roles,omitempty"`
+	AuthTime int64    `json:"auth_time,omitempty"`
+}
+
+// idClaims are the claims of an OIDC ID token (OIDC Core §2).
+type idClaims struct {
+	Issuer            string `json:"iss"`
+	Subject           string `json:"sub"`
+	Audience          string `json:"aud"`
+	Expiry            int64  `json:"exp"`
+	IssuedAt          int64  `json:"iat"`
+	AuthTime          int64  `json:"auth_time,omitempty"`
+	Nonce             string `json:"nonce,omitempty"`
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	Email             string `json:"email,omitempty"`
+}
+
+// grant is what one token response is issued for.
+type grant struct {
+	Tenant    storage.Tenant
+	Client    storage.Client
+	User      *storage.User // nil for client_credentials
+	Scope     string
+	Resources []string // the audience asked for; empty: the tenant default
+	AuthTime  int64
+	Nonce     string
+	// Refresh is the new refresh token to hand out, if any.
+	Refresh string
+	// IDToken asks for an ID token (openid scope at the code grant).
+	IDToken bool
+}
+
+func (s *Server) accessTTL(t storage.Tenant) time.Duration {
+	if t.Settings.AccessTokenTTL > 0 {
+		return time.Duration(t.Settings.AccessTokenTTL) * time.Second
+	}
+	return DefaultAccessTokenTTL
+}
+
+func (s *Server) refreshTTL(t storage.Tenant) time.Duration {
+	if t.Settings.RefreshTokenTTL > 0 {
+		return time.Duration(t.Settings.RefreshTokenTTL) * time.Second
+	}
+	return DefaultRefreshTokenTTL
+}
+
+// audience is the access token's aud: the resources granted (RFC 8707
+// §2), else the tenant's default audience, else the issuer.
+func (s *Server) audience(t storage.Tenant, resources []string) any {
+	switch {
+	case len(resources) == 1:
+		return resources[0]
+	case len(resources) > 1:
+		return resources
+	case t.Settings.DefaultAudience != "":
+		return t.Settings.DefaultAudience
+	default:
+		return s.issuer(t.ID)
+	}
+}
+
+// signer returns a signer for the tenant's current key of use.
+func (s *Server) signer(ctx context.Context, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
+	keys, err := s.cfg.Store.ListKeys(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	k, err := jwks.Current(keys, use)
+	if err != nil {
+		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
+	}
+	return jwks.NewSigner(k, s.cfg.Sealer)
+}
+
+// issue mints the access token (and the ID token when asked) of g.
+func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
+	now := s.now()
+	ttl := s.accessTTL(g.Tenant)
+	jti, err := s.randomToken(16)
+	if err != nil {
+		return nil, err
+	}
+	c := accessClaims{
+		Issuer: s.issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources),
+		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), ID: jti,
+		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
+	}
+	if g.User != nil {
+		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime
+	}
+	sig, err := s.signer(ctx, g.Tenant.ID, storage.UseAccessToken)
+	if err != nil {
+		return nil, err
+	}
+	at, err := sig.Sign(c, "at+jwt") // RFC 9068 §2.1
+	if err != nil {
+		return nil, err
+	}
+	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
+	if g.IDToken && g.User != nil {
+		if resp.IDToken, err = s.idToken(ctx, g, now, ttl); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// idToken signs an OIDC ID token with the tenant's RS256 ID-token key
+// (OIDC Discovery requires RS256 among the supported algorithms).
+func (s *Server) idToken(ctx context.Context, g grant, now time.Time, ttl time.Duration) (string, error) {
+	scopes := strings.Fields(g.Scope)
+	c := idClaims{
+		Issuer: s.issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
+		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), AuthTime: g.AuthTime, Nonce: g.Nonce,
+	}
+	if slices.Contains(scopes, "profile") {
+		c.PreferredUsername = g.User.Username
+	}
+	if slices.Contains(scopes, "email") {
+		c.Email = g.User.Email
+	}
+	sig, err := s.signer(ctx, g.Tenant.ID, storage.UseIDToken)
+	if err != nil {
+		return "", err
+	}
+	return sig.Sign(c, "JWT")
+}
+
+// tokenLeeway absorbs clock skew between edge locations.
+const tokenLeeway = 30 * time.Second
+
+var errBadToken = errors.New("authz: token does not verify")
+
+// verifyAccessToken checks one of our own access tokens: signature by a
+// published access key of the tenant, typ at+jwt (RFC 9068 §4), iss,
+// tenant and expiry. A key that was revoked is gone from storage, so its
+// tokens stop verifying at once.
+func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw string) (*accessClaims, error) {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+	if err != nil || len(tok.Headers) != 1 {
+		return nil, errBadToken
+	}
+	h := tok.Headers[0]
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
+		return nil, errBadToken
+	}
+	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	var key *jose.JSONWebKey
+	for _, k := range jwks.Published(keys) {
+		if k.KID == h.KeyID && k.Use == storage.UseAccessToken && k.Alg == h.Algorithm {
+			var jwk jose.JSONWebKey
+			if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
+				return nil, err
+			}
+			key = &jwk
+		}
+	}
+	if key == nil {
+		return nil, errBadToken
+	}
+	var c accessClaims
+	if err := tok.Claims(key.Key, &c); err != nil {
+		return nil, errBadToken
+	}
+	now := s.cfg.Now()
+	switch {
+	case c.Issuer != s.issuer(t.ID), c.Tenant != t.ID:
+		return nil, errBadToken
+	case now.After(time.Unix(c.Expiry, 0).Add(tokenLeeway)):
+		return nil, errBadToken
+	case time.Unix(c.IssuedAt, 0).After(now.Add(tokenLeeway)):
+		return nil, errBadToken
+	}
+	return &c, nil
+}
+
+// newRefreshToken makes a refresh token of family fid: "<fid>.<secret>".
+// The family id lets a presented token find its family in one read; any
+// token of the family other than the current one is reuse.
+func (s *Server) newRefreshToken(fid string) (string, error) {
+	secret, err := s.randomToken(32)
+	if err != nil {
+		return "", err
+	}
+	return fid + "." + secret, nil
+}
+
+// joinResources stores a resource list in RefreshFamily.Resource: URIs
+// cannot contain spaces.
+func joinResources(r []string) string { return strings.Join(r, " ") }
+
+// checkTokenResources applies RFC 8707 §2.2 at the token endpoint: the
+// resources asked for must have been granted; none asked means all granted.
+func checkTokenResources(requested, granted []string) ([]string, error) {
+	if len(requested) == 0 {
+		return granted, nil
+	}
+	for _, r := range requested {
+		if !slices.Contains(granted, r) {
+			return nil, errorf(CodeInvalidTarget, "resource %q was not granted", r)
+		}
+	}
+	return dedupe(requested), nil
+}
+
+// subsetScope implements down-scoping (RFC 6749 §6): the scope asked for
+// must be within the granted one; none asked means all of it.
+func subsetScope(requested string, given bool, granted string) (string, error) {
+	if !given {
+		return granted, nil
+	}
+	scope, err := normalizeScope(requested)
+	if err != nil {
+		return "", &Error{Code: CodeInvalidScope, Description: err.(*Error).Description}
+	}
+	have := strings.Fields(granted)
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(have, sc) {
+			return "", errorf(CodeInvalidScope, "scope %q exceeds what was granted", sc)
+		}
+	}
+	return scope, nil
+}

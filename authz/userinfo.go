@@ -1,0 +1,53 @@
+package authz
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
+// access token with the openid scope, presented as a bearer token
+// (RFC 6750 §2.1). Errors carry RFC 6750 §3 challenges.
+func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	realm := `Bearer realm="` + s.issuer(t.ID) + `"`
+	token, ok := bearerToken(r)
+	if !ok {
+		return &Error{Code: CodeInvalidToken, Description: "a bearer access token is required", WWWAuthenticate: realm}
+	}
+	invalid := &Error{Code: CodeInvalidToken, Description: "the access token is not valid", WWWAuthenticate: realm + `, error="invalid_token"`}
+	c, err := s.verifyAccessToken(ctx, t, token)
+	if errors.Is(err, errBadToken) {
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	scopes := strings.Fields(c.Scope)
+	if !slices.Contains(scopes, "openid") {
+		return &Error{Code: CodeInsufficientScope, Description: "the access token lacks the openid scope",
+			WWWAuthenticate: realm + `, error="insufficient_scope", scope="openid"`}
+	}
+	u, err := s.cfg.Store.GetUser(ctx, t.ID, c.Subject)
+	if errors.Is(err, storage.ErrNotFound) {
+		return invalid
+	} else if err != nil {
+		return err
+	}
+	out := map[string]any{"sub": u.ID}
+	if slices.Contains(scopes, "profile") {
+		out["preferred_username"] = u.Username
+	}
+	if slices.Contains(scopes, "email") && u.Email != "" {
+		out["email"] = u.Email
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
