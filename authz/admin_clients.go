@@ -21,6 +21,7 @@ type clientMetadataJSON struct {
 	TokenEndpointAuthMethod *string   `json:"token_endpoint_auth_method"`
 	Scope                   *string   `json:"scope"`
 	FirstParty              *bool     `json:"first_party"`
+	AccessTokenTTL          *int64    `json:"access_token_ttl"`
 }
 
 // clientResponse is the RFC 7591 §3.2.1 client information response.
@@ -37,6 +38,7 @@ type clientResponse struct {
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 	Scope                   string   `json:"scope,omitempty"`
 	FirstParty              bool     `json:"first_party"`
+	AccessTokenTTL          int64    `json:"access_token_ttl,omitempty"`
 	UpdatedAt               *string  `json:"updated_at,omitempty"`
 }
 
@@ -45,7 +47,7 @@ func newClientResponse(c storage.Client, secret string) clientResponse {
 		ClientID: c.ID, ClientSecret: secret, ClientIDIssuedAt: c.CreatedAt.Unix(),
 		ClientName: c.Name, RedirectURIs: nonNil(c.RedirectURIs), GrantTypes: nonNil(c.GrantTypes),
 		ResponseTypes: nonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
-		Scope: c.Scope, FirstParty: c.FirstParty, UpdatedAt: timeJSON(c.UpdatedAt),
+		Scope: c.Scope, FirstParty: c.FirstParty, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: timeJSON(c.UpdatedAt),
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -129,6 +131,12 @@ func (in *clientMetadataJSON) applyTo(c *storage.Client) error {
 	}
 	if v := in.FirstParty; v != nil {
 		c.FirstParty = *v
+	}
+	if v := in.AccessTokenTTL; v != nil {
+		if *v != 0 && (*v < minAccessTTL || *v > maxAccessTTL) {
+			return errorf(CodeInvalidClientMetadata, "access_token_ttl must be 0 (the tenant's) or between %d and %d seconds", minAccessTTL, maxAccessTTL)
+		}
+		c.AccessTokenTTL = *v
 	}
 	return checkClientConsistency(c)
 }

@@ -59,7 +59,12 @@ type grant struct {
 	IDToken bool
 }
 
-func (s *Server) accessTTL(t storage.Tenant) time.Duration {
+// accessTTL is the client's access-token lifetime if it has one, else the
+// tenant's, else DefaultAccessTokenTTL.
+func (s *Server) accessTTL(t storage.Tenant, c storage.Client) time.Duration {
+	if c.AccessTokenTTL > 0 {
+		return time.Duration(c.AccessTokenTTL) * time.Second
+	}
 	if t.Settings.AccessTokenTTL > 0 {
 		return time.Duration(t.Settings.AccessTokenTTL) * time.Second
 	}
@@ -104,7 +109,7 @@ func (s *Server) signer(ctx context.Context, tenant string, use storage.KeyUse) 
 // issue mints the access token (and the ID token when asked) of g.
 func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	now := s.now()
-	ttl := s.accessTTL(g.Tenant)
+	ttl := s.accessTTL(g.Tenant, g.Client)
 	jti, err := s.randomToken(16)
 	if err != nil {
 		return nil, err

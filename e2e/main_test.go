@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,9 +86,10 @@ func startNative(kek string) (func(), error) {
 	}
 	ts := httptest.NewUnstartedServer(nil)
 	target.url = "http://" + ts.Listener.Addr().String()
+	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	srv, err := authz.New(authz.Config{
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
-		Store: store, KV: kv.NewMemory(time.Now),
+		Store: store, KV: kv.NewMemory(now), Now: now,
 	})
 	if err != nil {
 		return nil, err
@@ -95,6 +97,21 @@ func startNative(kek string) (func(), error) {
 	ts.Config.Handler = srv
 	ts.Start()
 	return func() { ts.Close(); db.Close(); os.RemoveAll(dir) }, nil
+}
+
+// clockOffset moves the native server's clock (and its KV's) forward.
+var clockOffset atomic.Int64
+
+// advanceClock moves the server's clock forward by d for the rest of the
+// test. Only the native target's clock can be moved: elsewhere the test is
+// skipped, saying so.
+func advanceClock(t *testing.T, d time.Duration) {
+	t.Helper()
+	if target.name != "native" {
+		t.Skipf("moving the clock needs the native target (this is %s); expiry is covered there", target.name)
+	}
+	clockOffset.Add(int64(d))
+	t.Cleanup(func() { clockOffset.Add(-int64(d)) })
 }
 
 func startWrangler(kek string) (func(), error) {

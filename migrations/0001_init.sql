@@ -31,6 +31,7 @@ CREATE TABLE clients (
   token_endpoint_auth_method TEXT    NOT NULL DEFAULT '',
   scope                      TEXT    NOT NULL DEFAULT '',
   first_party                INTEGER NOT NULL DEFAULT 0 CHECK (first_party IN (0, 1)),
+  access_token_ttl           INTEGER NOT NULL DEFAULT 0, -- seconds; 0: the tenant's
   created_at                 INTEGER,
   updated_at                 INTEGER,
   PRIMARY KEY (tenant_id, id)

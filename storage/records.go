@@ -46,6 +46,9 @@ type Client struct {
 	Scope string
 	// FirstParty clients skip the consent page.
 	FirstParty bool
+	// AccessTokenTTL overrides the tenant's access-token lifetime for this
+	// client, in seconds; zero keeps the tenant's.
+	AccessTokenTTL int64
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 }
