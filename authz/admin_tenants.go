@@ -217,6 +217,7 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.DeleteTenant(r.Context(), id); err != nil {
 		return storageError(err, "tenant")
 	}
+	s.deleteRecordKey(r.Context(), "jwks:"+id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

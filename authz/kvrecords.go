@@ -56,8 +56,12 @@ func (s *Server) getRecord(ctx context.Context, kind, secret string, v any) erro
 // deleteRecord removes a record; failures are logged, since every record
 // also expires by itself.
 func (s *Server) deleteRecord(ctx context.Context, kind, secret string) {
-	if err := s.cfg.KV.Delete(ctx, kvKey(kind, secret)); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		s.log.WarnContext(ctx, "kv delete failed", "kind", kind, "err", err)
+	s.deleteRecordKey(ctx, kvKey(kind, secret))
+}
+
+func (s *Server) deleteRecordKey(ctx context.Context, key string) {
+	if err := s.cfg.KV.Delete(ctx, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.WarnContext(ctx, "kv delete failed", "err", err)
 	}
 }
 

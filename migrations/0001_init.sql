@@ -50,6 +50,10 @@ CREATE TABLE users (
   UNIQUE (tenant_id, username)
 );
 
+-- At most one next key per tenant and use: concurrent rotations that both
+-- try to create one are decided by this index (the loser gets a unique
+-- violation). Two current keys can exist for the instant between a
+-- promotion and the retirement that follows it; signers pick the newest.
 CREATE TABLE signing_keys (
   tenant_id      TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   kid            TEXT NOT NULL,
@@ -63,6 +67,8 @@ CREATE TABLE signing_keys (
   retired_at     INTEGER,
   PRIMARY KEY (tenant_id, kid)
 );
+
+CREATE UNIQUE INDEX signing_keys_one_next ON signing_keys (tenant_id, key_use) WHERE state = 'next';
 
 -- user_id is NULL for client-credential grants; a composite foreign key with
 -- a NULL column is not enforced, so those families hang off the client only.

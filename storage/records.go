@@ -49,8 +49,8 @@ type Client struct {
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // User is a tenant's end user. ID is the stable subject ("sub").

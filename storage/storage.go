@@ -38,6 +38,10 @@ type Tenants interface {
 	CreateTenant(ctx context.Context, t Tenant) error
 	// GetTenant returns the tenant with id, or ErrNotFound.
 	GetTenant(ctx context.Context, id string) (Tenant, error)
+	// ListTenants returns up to limit tenants whose ID sorts after after,
+	// ordered by ID: a page of a walk over all tenants (the key-rotation
+	// cron uses it).
+	ListTenants(ctx context.Context, after string, limit int) ([]Tenant, error)
 	// UpdateTenant replaces Name, Settings and UpdatedAt of the tenant t.ID.
 	// ErrNotFound if it does not exist.
 	UpdateTenant(ctx context.Context, t Tenant) error
@@ -80,7 +84,9 @@ type Users interface {
 // SigningKeys stores a tenant's signing keys and their lifecycle state.
 type SigningKeys interface {
 	// CreateKey inserts k. ErrNotFound if the tenant does not exist,
-	// ErrAlreadyExists if the kid is taken in that tenant.
+	// ErrAlreadyExists if the kid is taken in that tenant, or if k is a
+	// next key and the tenant already has a next key of k.Use: of N
+	// concurrent creators of a next key exactly one succeeds.
 	CreateKey(ctx context.Context, k SigningKey) error
 	// ListKeys returns the tenant's keys ordered by CreatedAt, then KID.
 	ListKeys(ctx context.Context, tenantID string) ([]SigningKey, error)

@@ -31,16 +31,42 @@ func (s *Store) CreateTenant(ctx context.Context, t storage.Tenant) error {
 
 // GetTenant implements storage.Tenants.
 func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
-	const op = "get tenant"
+	row := s.db.QueryRowContext(ctx,
+		`SELECT id, name, settings, created_at, updated_at FROM tenants WHERE id = ?`, id)
+	return scanTenant("get tenant", row)
+}
+
+// ListTenants implements storage.Tenants.
+func (s *Store) ListTenants(ctx context.Context, after string, limit int) ([]storage.Tenant, error) {
+	const op = "list tenants"
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT id, name, settings, created_at, updated_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []storage.Tenant
+	for rows.Next() {
+		t, err := scanTenant(op, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// scanTenant reads one row of id, name, settings, created_at, updated_at.
+func scanTenant(op string, row interface{ Scan(...any) error }) (storage.Tenant, error) {
 	var (
 		t                storage.Tenant
 		settings         string
 		created, updated sql.NullInt64
 	)
-	err := s.db.QueryRowContext(ctx,
-		`SELECT id, name, settings, created_at, updated_at FROM tenants WHERE id = ?`, id).
-		Scan(&t.ID, &t.Name, &settings, &created, &updated)
-	if err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &settings, &created, &updated); err != nil {
 		return storage.Tenant{}, wrapErr(op, err)
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {

@@ -33,7 +33,8 @@ func testKeys(t *testing.T, s storage.Store) {
 		k2a := newKey(tenant, "k2a", base.Add(time.Hour))
 		k2a.State, k2a.ActivatedAt = storage.KeyCurrent, zoned(time.Hour)
 		k1 := newKey(tenant, "k1", base)
-		k1.PublicJWK, k1.PrivateSealed = nil, []byte{} // both come back nil
+		k1.State, k1.RetiredAt = storage.KeyRetired, zoned(5*time.Hour) // one next key per use
+		k1.PublicJWK, k1.PrivateSealed = nil, []byte{}                  // both come back nil
 		for _, k := range []storage.SigningKey{k3, k2b, k2a, k1, newKey(other, "k0", base)} {
 			if err := s.CreateKey(ctx, k); err != nil {
 				t.Fatalf("CreateKey(%q, %q) = %v; want nil", k.TenantID, k.KID, err)
@@ -44,7 +45,7 @@ func testKeys(t *testing.T, s storage.Store) {
 			t.Fatalf("ListKeys(%q) = %v; want nil", tenant, err)
 		}
 		// Ordered by CreatedAt, then KID; times normalized; empty bytes nil.
-		k1.PrivateSealed = nil
+		k1.PrivateSealed, k1.RetiredAt = nil, norm(k1.RetiredAt)
 		k2a.ActivatedAt = norm(k2a.ActivatedAt)
 		k3.CreatedAt, k3.ActivatedAt, k3.RetiredAt = norm(k3.CreatedAt), norm(k3.ActivatedAt), norm(k3.RetiredAt)
 		want := []storage.SigningKey{k1, k2a, k2b, k3}
@@ -69,6 +70,7 @@ func testKeys(t *testing.T, s storage.Store) {
 			want error
 		}{
 			{call("CreateKey", tenant, "k1"), s.CreateKey(ctx, newKey(tenant, "k1", base)), storage.ErrAlreadyExists},
+			{"CreateKey of a second next key", s.CreateKey(ctx, newKey(tenant, "k2", base)), storage.ErrAlreadyExists},
 			{call("CreateKey", missingTenant, "k1"), s.CreateKey(ctx, newKey(missingTenant, "k1", base)), storage.ErrNotFound},
 			{"SetKeyState of a missing key", s.SetKeyState(ctx, tenant, "nope", storage.KeyNext, storage.KeyCurrent, base), storage.ErrNotFound},
 			{"SetKeyState with the wrong from", s.SetKeyState(ctx, tenant, "k1", storage.KeyCurrent, storage.KeyRetired, base), storage.ErrConflict},
@@ -140,5 +142,17 @@ func testKeys(t *testing.T, s storage.Store) {
 					got[0].State, got[0].ActivatedAt, storage.KeyCurrent, want)
 			}
 		}
+	})
+
+	t.Run("ConcurrentCreateNextKey", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		errs := race(concurrency, func(i int) error {
+			return s.CreateKey(ctx, newKey(tenant, fmt.Sprintf("n%d", i), base))
+		})
+		checkRace(t, "CreateKey(next)", errs, storage.ErrAlreadyExists)
+		// A next key of the other use is independent.
+		id := newKey(tenant, "id-next", base)
+		id.Use = storage.UseIDToken
+		checkErr(t, "CreateKey(next of another use)", s.CreateKey(ctx, id), nil)
 	})
 }

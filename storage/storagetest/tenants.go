@@ -47,6 +47,30 @@ func testTenants(t *testing.T, s storage.Store) {
 		checkTimes(t, call("GetTenant", id), map[string]time.Time{"CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt})
 	})
 
+	t.Run("List", func(t *testing.T) {
+		prefix := "st-list-" + suffix() + "-"
+		var ids []string
+		for _, n := range []string{"c", "a", "b"} {
+			id := prefix + n
+			if err := s.CreateTenant(ctx, storage.Tenant{ID: id, CreatedAt: base, UpdatedAt: base}); err != nil {
+				t.Fatalf("CreateTenant(%q) = %v; want nil", id, err)
+			}
+			t.Cleanup(func() { s.DeleteTenant(context.Background(), id) })
+			ids = append(ids, id)
+		}
+		page, err := s.ListTenants(ctx, prefix, 2)
+		if err != nil {
+			t.Fatalf("ListTenants(%q, 2) = %v; want nil", prefix, err)
+		}
+		if got := tenantIDs(page); !cmp.Equal(got, []string{prefix + "a", prefix + "b"}) {
+			t.Errorf("ListTenants(%q, 2) = %v; want [%sa %sb]", prefix, got, prefix, prefix)
+		}
+		page, err = s.ListTenants(ctx, prefix+"b", 1)
+		if err != nil || len(page) != 1 || page[0].ID != prefix+"c" {
+			t.Errorf("ListTenants(%q, 1) = %v, %v; want [%sc]", prefix+"b", tenantIDs(page), err, prefix)
+		}
+	})
+
 	t.Run("ZeroValues", func(t *testing.T) {
 		id := newTenant(t, s)
 		in := storage.Tenant{ID: id}
@@ -125,4 +149,12 @@ func testTenants(t *testing.T, s storage.Store) {
 		})
 		checkRace(t, call("CreateTenant", id), errs, storage.ErrAlreadyExists)
 	})
+}
+
+func tenantIDs(ts []storage.Tenant) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.ID)
+	}
+	return out
 }

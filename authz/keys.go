@@ -1,0 +1,158 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// policy is the rotation schedule of tenant t. Tokens of a retired key are
+// assumed to live as long as any access token can (maxAccessTTL, a client
+// may override the tenant's lifetime up to that), so no valid token ever
+// loses its key.
+func (s *Server) policy(t storage.Tenant) jwks.Policy {
+	return jwks.Policy{
+		Alg:              s.signingAlg(t),
+		Period:           s.rotationPeriod(t.Settings.RotationPeriod),
+		MaxTokenLifetime: maxAccessTTL * time.Second,
+	}
+}
+
+func (s *Server) rotator() *jwks.Rotator {
+	return &jwks.Rotator{Store: s.cfg.Store, Sealer: s.cfg.Sealer, Rand: s.cfg.Rand}
+}
+
+// jwksCache is the JWKS answer as kept in KV under "jwks:<tenant>".
+type jwksCache struct {
+	Doc    json.RawMessage `json:"doc"`
+	MaxAge int64           `json:"max_age"`
+}
+
+// publishJWKS rebuilds the tenant's JWKS document and puts it in KV. It
+// runs after every key change. KV is eventually consistent: other
+// locations see the new document within about a minute, and never later
+// than the document's own max-age (the KV entry expires then).
+func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
+	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
+	if err != nil {
+		return jwksCache{}, err
+	}
+	doc, err := jwks.Document(jwks.Published(keys))
+	if err != nil {
+		return jwksCache{}, err
+	}
+	maxAge := s.policy(t).CacheLifetime()
+	c := jwksCache{Doc: doc, MaxAge: int64(maxAge / time.Second)}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return jwksCache{}, err
+	}
+	if err := s.cfg.KV.Put(ctx, "jwks:"+t.ID, b, max(maxAge, storage.MinKVTTL)); err != nil {
+		s.log.WarnContext(ctx, "caching the JWKS in KV failed", "tenant", t.ID, "err", err)
+	}
+	return c, nil
+}
+
+// serveJWKS answers the tenant's JSON Web Key Set: the public halves of its
+// next, current and retired keys, from KV when cached there. Its max-age is
+// short enough that a verifier sees a next key well before it signs.
+func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("tenant")
+	var c jwksCache
+	b, err := s.cfg.KV.Get(ctx, "jwks:"+id)
+	if err == nil && tenantIDPattern.MatchString(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
+		// served from KV
+	} else {
+		t, err := s.tenant(ctx, r)
+		if err != nil {
+			return err
+		}
+		if c, err = s.publishJWKS(ctx, t); err != nil {
+			return err
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", c.MaxAge))
+	w.WriteHeader(http.StatusOK)
+	w.Write(c.Doc)
+	return nil
+}
+
+func (s *Server) rotationPeriod(seconds int64) time.Duration {
+	if seconds <= 0 {
+		return DefaultRotationPeriod
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+// rotateKeys is the admin "rotate now": the published next key signs at
+// once, the current one is retired, a new next key is made.
+func (s *Server) rotateKeys(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := s.rotator().RotateNow(ctx, t.ID, s.policy(t), s.now()); err != nil {
+		return err
+	}
+	if _, err := s.publishJWKS(ctx, t); err != nil {
+		return err
+	}
+	return s.listKeys(w, r)
+}
+
+// revokeKey drops a key at once, for compromise: it leaves the JWKS, the
+// tokens it signed stop verifying at introspection, and if it was signing
+// the next key takes over.
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	if err := s.rotator().Revoke(ctx, t.ID, r.PathValue("kid"), s.policy(t), s.now()); err != nil {
+		return storageError(err, "key")
+	}
+	if _, err := s.publishJWKS(ctx, t); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// RunScheduled is the cron job: it advances every tenant's key schedule
+// and republishes the JWKS of tenants whose keys changed. A failing tenant
+// does not stop the others; the errors are joined.
+func (s *Server) RunScheduled(ctx context.Context) error {
+	var errs []error
+	after := ""
+	for {
+		page, err := s.cfg.Store.ListTenants(ctx, after, 100)
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		for _, t := range page {
+			changed, err := s.rotator().Advance(ctx, t.ID, s.policy(t), s.now())
+			if err == nil && changed {
+				_, err = s.publishJWKS(ctx, t)
+			}
+			if err != nil {
+				s.log.ErrorContext(ctx, "key rotation failed", "tenant", t.ID, "err", err)
+				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
+			}
+		}
+		if len(page) < 100 {
+			return errors.Join(errs...)
+		}
+		after = page[len(page)-1].ID
+	}
+}

@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+type keyInfo struct {
+	KID, Alg, Use, State string
+}
+
+func listKeys(t *testing.T, tenant string) []keyInfo {
+	t.Helper()
+	var out struct{ Keys []keyInfo }
+	r := adminDo(t, "GET", "/admin/v1/tenants/"+tenant+"/keys", nil)
+	mustStatus(t, "list keys", r, http.StatusOK)
+	r.decode(t, &out)
+	return out.Keys
+}
+
+func keyIn(keys []keyInfo, use, state string) (keyInfo, int) {
+	var found keyInfo
+	n := 0
+	for _, k := range keys {
+		if k.Use == use && k.State == state {
+			found, n = k, n+1
+		}
+	}
+	return found, n
+}
+
+func jwksKIDs(t *testing.T, tenant string) map[string]bool {
+	t.Helper()
+	var set jose.JSONWebKeySet
+	request{method: "GET", path: "/t/" + tenant + "/jwks.json"}.do(t).decode(t, &set)
+	out := map[string]bool{}
+	for _, k := range set.Keys {
+		out[k.KeyID] = true
+	}
+	return out
+}
+
+func kidOf(t *testing.T, token string) string {
+	t.Helper()
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Headers[0].KeyID
+}
+
+// TestKeyRotateAndRevoke: rotate now makes the published next key sign
+// and keeps the old one published; revoking a key removes it from the JWKS
+// at once and its tokens stop being active at introspection.
+func TestKeyRotateAndRevoke(t *testing.T) {
+	f := newFixture(t)
+	ccToken := func() string {
+		r := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.svc}, "client_secret": {f.svcSecret}})
+		mustStatus(t, "token", r, http.StatusOK)
+		return r.field("access_token")
+	}
+	active := func(token string) bool {
+		r := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {token}, "client_id": {f.svc}, "client_secret": {f.svcSecret}}.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+		mustStatus(t, "introspect", r, http.StatusOK)
+		return strings.Contains(string(r.body), `"active":true`)
+	}
+
+	before := listKeys(t, f.tenant)
+	cur0, _ := keyIn(before, "access", "current")
+	next0, _ := keyIn(before, "access", "next")
+	old := ccToken()
+	if kidOf(t, old) != cur0.KID {
+		t.Fatalf("token signed by %s; want the current key %s", kidOf(t, old), cur0.KID)
+	}
+	jwksKIDs(t, f.tenant) // warm the JWKS cache, so the rotation must refresh it
+
+	r := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/keys/rotate", nil)
+	mustStatus(t, "rotate", r, http.StatusOK)
+	after := listKeys(t, f.tenant)
+	cur1, n := keyIn(after, "access", "current")
+	next1, m := keyIn(after, "access", "next")
+	retired, _ := keyIn(after, "access", "retired")
+	if n != 1 || m != 1 || cur1.KID != next0.KID || retired.KID != cur0.KID || next1.KID == next0.KID {
+		t.Fatalf("after rotate: %+v; want the old next key current, the old current retired, a new next", after)
+	}
+	kids := jwksKIDs(t, f.tenant)
+	for _, k := range []string{cur1.KID, next1.KID, cur0.KID} {
+		if !kids[k] {
+			t.Errorf("JWKS after rotate lacks %s", k)
+		}
+	}
+	fresh := ccToken()
+	if kidOf(t, fresh) != cur1.KID {
+		t.Errorf("token after rotate signed by %s; want %s", kidOf(t, fresh), cur1.KID)
+	}
+	if !active(old) || !active(fresh) {
+		t.Errorf("after rotate: old token active=%v, new active=%v; want both (the retired key stays published)", active(old), active(fresh))
+	}
+
+	// Compromise of the retired key: revoke it.
+	mustStatus(t, "revoke", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/keys/"+cur0.KID, nil), http.StatusNoContent)
+	if jwksKIDs(t, f.tenant)[cur0.KID] {
+		t.Errorf("the revoked key is still in the JWKS")
+	}
+	if active(old) {
+		t.Errorf("a token of the revoked key is still active")
+	}
+	if !active(fresh) {
+		t.Errorf("a token of the current key became inactive")
+	}
+	mustStatus(t, "revoke unknown", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/keys/nope", nil), http.StatusNotFound)
+
+	// Revoking the signing key: the next key signs at once.
+	mustStatus(t, "revoke current", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/keys/"+cur1.KID, nil), http.StatusNoContent)
+	if got := kidOf(t, ccToken()); got != next1.KID {
+		t.Errorf("after revoking the signing key, tokens are signed by %s; want the next key %s", got, next1.KID)
+	}
+}

@@ -1,0 +1,212 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Policy is a tenant's rotation schedule.
+type Policy struct {
+	// Alg is the algorithm of new access-token keys. ID-token keys are
+	// always RS256.
+	Alg string
+	// Period is how long a key signs before the next one takes over.
+	Period time.Duration
+	// MaxTokenLifetime is the longest lifetime of any token a key signs
+	// (access and ID tokens). A retired key stays published that long plus
+	// one cache lifetime, so no valid token loses its key.
+	MaxTokenLifetime time.Duration
+}
+
+// CacheLifetime is the JWKS max-age under p: see CacheMaxAge.
+func (p Policy) CacheLifetime() time.Duration { return CacheMaxAge(p.Period) }
+
+// Rotator moves a tenant's keys through next -> current -> retired -> gone
+// (DESIGN.md, Keys). Every transition is one compare-and-set in storage, so
+// rotations running at the same time (two cron invocations, a cron and an
+// admin call) never lose a key and end with one current key per use: the
+// loser of a compare-and-set stops, and the one-next-key index decides
+// between two creators of a next key.
+type Rotator struct {
+	Store  storage.SigningKeys
+	Sealer *Sealer
+	Rand   io.Reader
+}
+
+// Advance applies the schedule at now, for both uses, and reports whether
+// any key changed (so the caller can refresh cached JWKS documents):
+//
+//   - more than one current key (a rotation interrupted between its two
+//     statements): all but the newest are retired;
+//   - no current key: the next key is promoted, or a current key made;
+//   - the current key has signed for Period and the next key has been
+//     published for two cache lifetimes: the next key is promoted and the
+//     old one retired;
+//   - no next key: one is made, published from now on;
+//   - a retired key whose tokens have all expired, plus one cache lifetime:
+//     deleted.
+func (r *Rotator) Advance(ctx context.Context, tenant string, p Policy, now time.Time) (bool, error) {
+	var changed bool
+	for _, use := range []storage.KeyUse{storage.UseAccessToken, storage.UseIDToken} {
+		c, err := r.advance(ctx, tenant, use, p, now, false)
+		if err != nil {
+			return changed, err
+		}
+		changed = changed || c
+	}
+	return changed, nil
+}
+
+// RotateNow promotes the published next access-token key at once (without
+// waiting two cache lifetimes: verifiers refetch on its unknown kid),
+// retires the current one and makes a new next key.
+func (r *Rotator) RotateNow(ctx context.Context, tenant string, p Policy, now time.Time) error {
+	_, err := r.advance(ctx, tenant, storage.UseAccessToken, p, now, true)
+	return err
+}
+
+// Revoke deletes key kid at once: it leaves the JWKS and the tokens it
+// signed stop verifying against it. If it was signing, the next key takes
+// over immediately (or a new current key is made) and a new next key is
+// made.
+func (r *Rotator) Revoke(ctx context.Context, tenant, kid string, p Policy, now time.Time) error {
+	keys, err := r.Store.ListKeys(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(keys, func(k storage.SigningKey) bool { return k.KID == kid })
+	if i < 0 {
+		return fmt.Errorf("jwks: revoke %q: %w", kid, storage.ErrNotFound)
+	}
+	if err := r.Store.DeleteKey(ctx, tenant, kid); err != nil {
+		return err
+	}
+	_, err = r.advance(ctx, tenant, keys[i].Use, p, now, false)
+	return err
+}
+
+func (r *Rotator) advance(ctx context.Context, tenant string, use storage.KeyUse, p Policy, now time.Time, force bool) (bool, error) {
+	all, err := r.Store.ListKeys(ctx, tenant)
+	if err != nil {
+		return false, err
+	}
+	var current []storage.SigningKey
+	var next, newest *storage.SigningKey
+	var retired []storage.SigningKey
+	for _, k := range all {
+		if k.Use != use {
+			continue
+		}
+		switch k.State {
+		case storage.KeyCurrent:
+			current = append(current, k)
+		case storage.KeyNext:
+			next = &k
+		case storage.KeyRetired:
+			retired = append(retired, k)
+		}
+	}
+	if c, err := Current(current, use); err == nil {
+		newest = &c
+	}
+	changed := false
+	// Heal an interrupted rotation: one current key per use.
+	for _, k := range current {
+		if k.KID == newest.KID {
+			continue
+		}
+		if err := r.cas(ctx, tenant, k.KID, storage.KeyCurrent, storage.KeyRetired, now, &changed); err != nil {
+			return changed, err
+		}
+	}
+
+	alg := p.Alg
+	if use == storage.UseIDToken {
+		alg = RS256
+	}
+	cache := p.CacheLifetime()
+	switch {
+	case newest == nil && next != nil:
+		// Nothing signs: the published next key takes over at once.
+		if err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, &changed); errors.Is(err, storage.ErrConflict) {
+			return changed, nil // another rotation got there first
+		} else if err != nil {
+			return changed, err
+		}
+		next = nil
+	case newest == nil:
+		if err := r.create(ctx, tenant, alg, use, storage.KeyCurrent, now, &changed); err != nil {
+			return changed, err
+		}
+	case next != nil && (force || !now.Before(newest.ActivatedAt.Add(p.Period)) && !now.Before(next.CreatedAt.Add(2*cache))):
+		if err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, &changed); err != nil {
+			if errors.Is(err, storage.ErrConflict) {
+				return changed, nil // another rotation got there first
+			}
+			return changed, err
+		}
+		next = nil
+		if err := r.cas(ctx, tenant, newest.KID, storage.KeyCurrent, storage.KeyRetired, now, &changed); err != nil {
+			return changed, err
+		}
+	}
+	if next == nil {
+		if err := r.create(ctx, tenant, alg, use, storage.KeyNext, now, &changed); err != nil {
+			return changed, err
+		}
+	}
+	// Gone: every token the key signed has expired, and every cached JWKS
+	// that held it has too.
+	for _, k := range retired {
+		if now.Before(k.RetiredAt.Add(p.MaxTokenLifetime + cache)) {
+			continue
+		}
+		switch err := r.Store.DeleteKey(ctx, tenant, k.KID); {
+		case err == nil:
+			changed = true
+		case !errors.Is(err, storage.ErrNotFound):
+			return changed, err
+		}
+	}
+	return changed, nil
+}
+
+// cas runs one state transition. A lost compare-and-set of a healing or
+// retiring step is not an error: another rotation did it.
+func (r *Rotator) cas(ctx context.Context, tenant, kid string, from, to storage.KeyState, now time.Time, changed *bool) error {
+	err := r.Store.SetKeyState(ctx, tenant, kid, from, to, now)
+	switch {
+	case err == nil:
+		*changed = true
+		return nil
+	case from == storage.KeyNext:
+		return err // the caller decides what a lost promotion means
+	case errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrNotFound):
+		return nil
+	}
+	return err
+}
+
+// create makes and stores a key. A next key that lost the race against
+// another creator (storage's one-next-key rule) is not an error.
+func (r *Rotator) create(ctx context.Context, tenant, alg string, use storage.KeyUse, state storage.KeyState, now time.Time, changed *bool) error {
+	k, err := Generate(r.Rand, r.Sealer, tenant, alg, use, state, now)
+	if err != nil {
+		return err
+	}
+	switch err := r.Store.CreateKey(ctx, k); {
+	case err == nil:
+		*changed = true
+		return nil
+	case state == storage.KeyNext && errors.Is(err, storage.ErrAlreadyExists):
+		return nil
+	default:
+		return fmt.Errorf("jwks: store %s %s key of %q: %w", state, use, tenant, err)
+	}
+}
