@@ -24,6 +24,7 @@ func serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8787", "listen address")
 	dbPath := fs.String("db", "edgeauth.db", "SQLite database file")
 	baseURL := fs.String("base-url", "", "public base URL (default http://<addr>); the issuer of tenant T is BASE/t/T")
+	every := fs.Duration("cron", 15*time.Minute, "how often to run the scheduled job (key rotation), like the Worker's cron trigger")
 	fs.Parse(args)
 	if *baseURL == "" {
 		*baseURL = "http://" + *addr
@@ -43,6 +44,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	go schedule(ctx, srv, log, *every)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -85,4 +87,21 @@ func printSecret() error {
 	}
 	fmt.Println(base64.RawURLEncoding.EncodeToString(b))
 	return nil
+}
+
+// schedule runs the scheduled job at start and then every interval, as the
+// Worker's cron trigger does.
+func schedule(ctx context.Context, srv *authz.Server, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := srv.RunScheduled(ctx); err != nil {
+			log.Error("scheduled job failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
