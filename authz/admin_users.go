@@ -86,7 +86,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if u.ID, err = s.randomToken(16); err != nil {
 		return err
 	}
-	if u.PasswordHash, err = hashPassword(s.cfg.Rand, *in.Password); err != nil {
+	if u.PasswordHash, err = hashPassword(s.cfg.Rand, s.cfg.DeriveKey, *in.Password); err != nil {
 		return err
 	}
 	u.CreatedAt = s.now()

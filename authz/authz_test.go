@@ -53,25 +53,37 @@ func TestCheckRedirectURI(t *testing.T) {
 
 func TestPassword(t *testing.T) {
 	rand := bytes.NewReader(bytes.Repeat([]byte{7}, 64))
-	hash, err := hashPassword(rand, "correct horse")
+	hash, err := hashPassword(rand, goPBKDF2, "correct horse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(hash, "$pbkdf2-sha256$i=100000$") {
-		t.Errorf("hash = %q; want PHC pbkdf2-sha256 with i=100000", hash)
+	if !strings.HasPrefix(hash, "$pbkdf2-sha512$i=100000$") {
+		t.Errorf("hash = %q; want PHC pbkdf2-sha512 with i=100000", hash)
 	}
-	if !checkPassword(hash, "correct horse") {
+	check := func(hash, pw string) bool {
+		ok, err := checkPassword(goPBKDF2, hash, pw)
+		if err != nil {
+			t.Fatalf("checkPassword: %v", err)
+		}
+		return ok
+	}
+	if !check(hash, "correct horse") {
 		t.Errorf("checkPassword(right password) = false")
 	}
 	for _, wrong := range []string{"correct horsE", "", "correct horse "} {
-		if checkPassword(hash, wrong) {
+		if check(hash, wrong) {
 			t.Errorf("checkPassword(%q) = true; want false", wrong)
 		}
 	}
-	for _, bad := range []string{"", "$pbkdf2-sha256$i=0$AAAA$AAAA", "$pbkdf2-sha256$i=x$AAAA$AAAA", "$argon2id$v=19$m=1$AA$AA", "$pbkdf2-sha256$i=1$!!$AAAA", "$pbkdf2-sha256$i=99999999$AAAA$AAAA"} {
-		if checkPassword(bad, "") || checkPassword(bad, "correct horse") {
-			t.Errorf("checkPassword(%q) = true for a malformed hash", bad)
+	for _, bad := range []string{"", "$pbkdf2-sha512$i=0$AAAA$AAAA", "$pbkdf2-sha512$i=x$AAAA$AAAA", "$pbkdf2-sha256$i=1$AAAA$AAAA",
+		"$argon2id$v=19$m=1$AA$AA", "$pbkdf2-sha512$i=1$!!$AAAA", "$pbkdf2-sha512$i=100001$AAAA$AAAA", dummyPasswordHash} {
+		if check(bad, "") || check(bad, "correct horse") {
+			t.Errorf("checkPassword(%q) = true for a malformed or dummy hash", bad)
 		}
+	}
+	failing := func([]byte, []byte, int, int) ([]byte, error) { return nil, errors.New("no crypto") }
+	if _, err := checkPassword(failing, hash, "correct horse"); err == nil {
+		t.Errorf("checkPassword with a failing derivation = nil error; want the error")
 	}
 }
 
@@ -145,5 +157,17 @@ func TestErrorIdentity(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != CodeServerError {
 		t.Errorf("errors.As did not find the *Error")
+	}
+}
+
+// BenchmarkPasswordHash measures one PBKDF2 hash at passwordIterations:
+// what a login or a user creation costs. Run it under wasm too:
+// GOOS=js GOARCH=wasm go test -run x -bench PasswordHash ./authz/
+func BenchmarkPasswordHash(b *testing.B) {
+	salt := bytes.NewReader(make([]byte, 1<<20))
+	for b.Loop() {
+		if _, err := hashPassword(salt, goPBKDF2, "correct horse battery staple"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -37,6 +37,10 @@ type Config struct {
 	// Rand is the source of randomness for secrets and keys; nil means
 	// crypto/rand.Reader.
 	Rand io.Reader
+	// DeriveKey is PBKDF2-HMAC-SHA512 for password hashes; nil means
+	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
+	// natively (internal/webcrypto).
+	DeriveKey DeriveKeyFunc
 	// Logger receives one line per failed request, never a secret; nil
 	// discards.
 	Logger *slog.Logger
@@ -73,6 +77,9 @@ func (c *Config) check() error {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader
+	}
+	if c.DeriveKey == nil {
+		c.DeriveKey = goPBKDF2
 	}
 	if c.Logger == nil {
 		c.Logger = slogDiscard

@@ -112,9 +112,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	hash := user.PasswordHash
 	if hash == "" {
-		hash = dummyPasswordHash() // equal work for unknown users
+		hash = dummyPasswordHash // equal work for unknown users
 	}
-	if !checkPassword(hash, password) || user.ID == "" || len(password) > maxPasswordLen {
+	ok, err := checkPassword(s.cfg.DeriveKey, hash, password)
+	if err != nil {
+		return err
+	}
+	if !ok || user.ID == "" || len(password) > maxPasswordLen {
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
 	}
 	sess, err := s.startSession(ctx, w, t.ID, user.ID, s.now())
