@@ -1,0 +1,55 @@
+package verify_test
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestDependencies keeps verify light enough to import from any Go service
+// or Worker: the standard library and go-jose only, natively and on
+// js/wasm. In particular nothing else of edgeauth (no storage, no authz),
+// no syumai/workers and no SQLite driver (modernc.org).
+func TestDependencies(t *testing.T) {
+	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
+		t.Skip("needs the go command")
+	}
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	const self = "github.com/edgeauth/edgeauth/verify"
+	for _, target := range []struct{ goos, goarch string }{
+		{runtime.GOOS, runtime.GOARCH},
+		{"js", "wasm"},
+	} {
+		t.Run(target.goos+"/"+target.goarch, func(t *testing.T) {
+			cmd := exec.Command(goCmd, "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", self)
+			cmd.Env = append(os.Environ(), "GOOS="+target.goos, "GOARCH="+target.goarch, "CGO_ENABLED=0")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("go list -deps %s: %v\n%s", self, err, exitStderr(err))
+			}
+			for _, p := range strings.Fields(string(out)) {
+				switch {
+				case p == self:
+				case strings.HasPrefix(p, "github.com/edgeauth/"),
+					strings.HasPrefix(p, "github.com/syumai/"),
+					strings.HasPrefix(p, "modernc.org/"):
+					t.Errorf("verify depends on %s", p)
+				case !strings.HasPrefix(p, "github.com/go-jose/go-jose/v4"):
+					t.Errorf("verify depends on %s: only the standard library and go-jose are allowed", p)
+				}
+			}
+		})
+	}
+}
+
+func exitStderr(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}

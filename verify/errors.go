@@ -1,0 +1,48 @@
+package verify
+
+import "errors"
+
+// Sentinel errors of Verify, in the order its checks run. Verify wraps them
+// with %w and a detail, so callers test with errors.Is. The detail may quote
+// claim values from the token (to help logging); the middleware never sends
+// it to the client.
+var (
+	// ErrMalformed means the token is not a compact JWS (RFC 7515 §7.1)
+	// with one signature and a JSON object payload, uses a header Verify
+	// does not support (crit, b64), or is longer than MaxTokenSize.
+	ErrMalformed = errors.New("verify: malformed token")
+	// ErrAlgorithm means the alg header is not in Options.Algorithms, or
+	// is not the alg the key named by kid is published for.
+	ErrAlgorithm = errors.New("verify: algorithm not accepted")
+	// ErrType means the typ header is not at+jwt or application/at+jwt
+	// (RFC 9068 §4).
+	ErrType = errors.New("verify: not an access token")
+	// ErrUnknownKey means no published key has the token's kid, or the
+	// token has no kid.
+	ErrUnknownKey = errors.New("verify: unknown signing key")
+	// ErrSignature means the signature does not verify with the key named
+	// by kid.
+	ErrSignature = errors.New("verify: bad signature")
+	// ErrIssuer means iss is not the Verifier's issuer.
+	ErrIssuer = errors.New("verify: wrong issuer")
+	// ErrAudience means aud does not contain Options.Audience.
+	ErrAudience = errors.New("verify: wrong audience")
+	// ErrExpired means exp is missing, or the token expired more than the
+	// leeway ago.
+	ErrExpired = errors.New("verify: token expired")
+	// ErrNotYetValid means nbf is more than the leeway in the future.
+	ErrNotYetValid = errors.New("verify: token not yet valid")
+	// ErrIssuedAt means iat is missing, or more than the leeway in the future.
+	ErrIssuedAt = errors.New("verify: bad issued-at time")
+	// ErrTenant means Options.Tenant is set and the tenant claim differs.
+	ErrTenant = errors.New("verify: wrong tenant")
+	// ErrInsufficientScope means the token lacks a scope the resource
+	// requires. Verify never returns it: Claims.RequireScopes does, and
+	// Middleware answers 403 for it.
+	ErrInsufficientScope = errors.New("verify: insufficient scope")
+	// ErrUnavailable means Verify has no usable keys: discovery or the
+	// JWKS fetch failed (or was still running when the caller's context
+	// ended) and no cached key set within its lifetime plus MaxStale exists. It says
+	// nothing about the token; the middleware answers 503.
+	ErrUnavailable = errors.New("verify: keys unavailable")
+)

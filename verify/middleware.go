@@ -1,0 +1,162 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type contextKey struct{}
+
+// NewContext returns a copy of ctx that carries c, as Middleware does; use
+// it to test handlers that call FromContext.
+func NewContext(ctx context.Context, c *Claims) context.Context {
+	return context.WithValue(ctx, contextKey{}, c)
+}
+
+// FromContext returns the claims Middleware put in a request's context.
+func FromContext(ctx context.Context) (*Claims, bool) {
+	c, ok := ctx.Value(contextKey{}).(*Claims)
+	return c, ok && c != nil
+}
+
+// Middleware returns a handler that lets a request through to next only
+// with a valid access token granted every scope in requiredScopes; next
+// reads the token's claims with FromContext. It reads the token from the
+// Authorization header only (RFC 6750 §2.1; the scheme is matched without
+// regard to case) and answers, per RFC 6750 §3:
+//
+//   - no Authorization header, or another scheme than Bearer: 401 with a
+//     bare challenge, WWW-Authenticate: Bearer realm="..." (§3.1: no error
+//     code when the request has no authentication);
+//   - more than one Authorization header, or "Bearer" without a token: 400,
+//     error="invalid_request";
+//   - a token Verify refuses: 401, error="invalid_token";
+//   - a valid token without a required scope: 403, error="insufficient_scope",
+//     scope="<required scopes>";
+//   - no usable keys (ErrUnavailable): 503 without a challenge, since the
+//     fault is not the client's.
+//
+// Error responses carry a JSON body {"error","error_description"} and
+// Cache-Control: no-store. Descriptions are fixed texts per error: they never
+// echo the token or its claims.
+//
+// Middleware panics if a required scope is not a valid scope token
+// (RFC 6749 §3.3), a programming error.
+func (v *Verifier) Middleware(next http.Handler, requiredScopes ...string) http.Handler {
+	for _, s := range requiredScopes {
+		if !validScopeToken(s) {
+			panic(fmt.Sprintf("verify: Middleware: invalid scope %q", s))
+		}
+	}
+	scope := strings.Join(requiredScopes, " ")
+	required := append([]string(nil), requiredScopes...)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Values("Authorization")
+		if len(auth) == 0 {
+			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", "")
+			return
+		}
+		if len(auth) > 1 {
+			v.deny(w, http.StatusBadRequest, "invalid_request", "more than one Authorization header", "")
+			return
+		}
+		scheme, token, _ := strings.Cut(strings.TrimSpace(auth[0]), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", "")
+			return
+		}
+		token = strings.TrimSpace(token)
+		if token == "" {
+			v.deny(w, http.StatusBadRequest, "invalid_request", "the bearer token is empty", "")
+			return
+		}
+		c, err := v.Verify(r.Context(), token)
+		if errors.Is(err, ErrUnavailable) {
+			writeJSON(w, http.StatusServiceUnavailable, "temporarily_unavailable", "the access token cannot be checked now")
+			return
+		}
+		if err != nil {
+			v.deny(w, http.StatusUnauthorized, "invalid_token", describe(err), "")
+			return
+		}
+		if !c.HasScopes(required...) {
+			v.deny(w, http.StatusForbidden, "insufficient_scope", "the access token lacks a required scope", scope)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
+	})
+}
+
+// describe returns the error_description of a Verify error: a fixed text,
+// so that nothing from the token is sent back.
+func describe(err error) string {
+	for _, d := range []struct {
+		err  error
+		text string
+	}{
+		{ErrMalformed, "the access token is malformed"},
+		{ErrAlgorithm, "the access token's signing algorithm is not accepted"},
+		{ErrType, "the token is not an access token"},
+		{ErrUnknownKey, "the access token is signed by an unknown key"},
+		{ErrSignature, "the access token's signature is invalid"},
+		{ErrIssuer, "the access token is from another issuer"},
+		{ErrAudience, "the access token is not meant for this resource"},
+		{ErrExpired, "the access token expired"},
+		{ErrNotYetValid, "the access token is not valid yet"},
+		{ErrIssuedAt, "the access token's issue time is invalid"},
+		{ErrTenant, "the access token is for another tenant"},
+	} {
+		if errors.Is(err, d.err) {
+			return d.text
+		}
+	}
+	return "the access token is invalid"
+}
+
+// deny answers a bearer-token error (RFC 6750 §3). code "" gives a bare
+// challenge.
+func (v *Verifier) deny(w http.ResponseWriter, status int, code, desc, scope string) {
+	var b strings.Builder
+	fmt.Fprintf(&b, `Bearer realm="%s"`, v.realm)
+	if code != "" {
+		fmt.Fprintf(&b, `, error="%s", error_description="%s"`, code, desc)
+	}
+	if scope != "" {
+		fmt.Fprintf(&b, `, scope="%s"`, scope)
+	}
+	w.Header().Set("WWW-Authenticate", b.String())
+	writeJSON(w, status, code, desc)
+}
+
+func writeJSON(w http.ResponseWriter, status int, code, desc string) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(struct {
+		Error       string `json:"error,omitempty"`
+		Description string `json:"error_description"`
+	}{code, desc})
+}
+
+// validQuoted reports whether s can go in a quoted-string without escapes:
+// printable ASCII except '"' and '\' (RFC 6750 §3 allows no more in
+// error_description, and realm is held to the same).
+func validQuoted(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// validScopeToken reports whether s is a scope-token (RFC 6749 §3.3):
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(s string) bool {
+	return s != "" && !strings.Contains(s, " ") && validQuoted(s)
+}

@@ -1,0 +1,412 @@
+package verify
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Defaults and limits of Options.
+const (
+	// DefaultLeeway is the clock skew allowed on exp, nbf and iat.
+	DefaultLeeway = 60 * time.Second
+	// MaxLeeway is the largest Options.Leeway New accepts.
+	MaxLeeway = 5 * time.Minute
+	// DefaultRefreshCooldown is the shortest interval between two key-set
+	// fetches.
+	DefaultRefreshCooldown = 30 * time.Second
+	// DefaultMinCacheTTL is the shortest time a fetched key set is fresh,
+	// whatever the server's max-age. It equals edgeauth's own floor
+	// (jwks.MinCacheMaxAge).
+	DefaultMinCacheTTL = time.Minute
+	// DefaultMaxCacheTTL is the longest time a fetched key set is fresh,
+	// whatever the server's max-age.
+	DefaultMaxCacheTTL = 24 * time.Hour
+	// MaxCacheTTLLimit is the largest Options.MaxCacheTTL New accepts.
+	MaxCacheTTLLimit = 7 * 24 * time.Hour
+	// DefaultMaxStale is how long an expired key set keeps verifying while
+	// every refetch fails.
+	DefaultMaxStale = 5 * time.Minute
+	// MaxStaleLimit is the largest Options.MaxStale New accepts.
+	MaxStaleLimit = time.Hour
+	// FetchTimeout bounds one discovery-plus-JWKS fetch, whatever the
+	// HTTPClient's own timeout. Callers waiting on a fetch stop waiting
+	// after it, and a fetch still running after it (its transport ignored
+	// the context) no longer holds back the next one.
+	FetchTimeout = 10 * time.Second
+	// MaxTokenSize is the longest token Verify parses.
+	MaxTokenSize = 32 << 10
+)
+
+// defaultAlgorithms are the algorithms accepted when Options.Algorithms is
+// empty: those edgeauth signs access tokens with.
+var defaultAlgorithms = []string{"ES256", "EdDSA", "RS256"}
+
+// supportedAlgorithms are the asymmetric JWS algorithms Options.Algorithms
+// may name. "none" and the HMAC algorithms (HS256, HS384, HS512) are
+// refused: a verifier holds only public keys, and an HMAC "verified" with a
+// public key proves nothing, since anyone can compute it.
+var supportedAlgorithms = []jose.SignatureAlgorithm{
+	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
+	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
+}
+
+// Options configure a Verifier. Only Audience is required. A zero duration
+// means the documented default; a duration out of its bounds is an error
+// at New, never silently changed.
+type Options struct {
+	// Audience is the resource this service is, as it appears in the
+	// tokens' aud claim (RFC 9068 §4: the resource server MUST check that
+	// aud contains it). Required: New fails without it.
+	Audience string
+
+	// HTTPClient fetches the metadata and the JWKS. Nil means a client
+	// with a FetchTimeout timeout. Inside a Go Worker, pass a client built
+	// on the Workers fetch API with github.com/syumai/workers/cloudflare/fetch:
+	//
+	//	fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeFollow)
+	//
+	// for edgeauth on the public Internet, or, with edgeauth bound as a
+	// service, fetch.WithBinding(cloudflare.GetBinding("AUTH")) (the
+	// binding's Fetcher) in place of globalThis. The issuer URL is used
+	// as it is; a service binding ignores its host.
+	HTTPClient *http.Client
+
+	// Algorithms are the JWS alg values accepted; empty means ES256,
+	// EdDSA and RS256, those edgeauth signs with. Allowed: ES256, ES384, ES512, EdDSA, RS256, RS384,
+	// RS512, PS256, PS384, PS512. "none" and HS* are refused at New.
+	Algorithms []string
+
+	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
+	// DefaultLeeway, a negative value means none; at most MaxLeeway.
+	Leeway time.Duration
+
+	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
+	// The issuer already names the tenant, so this is defence in depth.
+	Tenant string
+
+	// RefreshCooldown is the shortest interval between two key-set
+	// fetches, whatever triggers them (an unknown kid, an expired set, a
+	// failed discovery). A token with an unknown kid within the cooldown
+	// of the last fetch fails with ErrUnknownKey at once. Zero means
+	// DefaultRefreshCooldown; at least one second and at most MinCacheTTL
+	// (so that it never delays the refetch of an expired set).
+	RefreshCooldown time.Duration
+
+	// MinCacheTTL and MaxCacheTTL bound how long a fetched key set is
+	// fresh: the JWKS response's Cache-Control max-age (less its Age
+	// header) clamped to [MinCacheTTL, MaxCacheTTL]. A response without
+	// max-age, or with no-cache or no-store, is fresh for MinCacheTTL.
+	// Zero means DefaultMinCacheTTL / DefaultMaxCacheTTL; MinCacheTTL is at
+	// least one second, MaxCacheTTL at most MaxCacheTTLLimit.
+	//
+	// edgeauth's key rotation is safe only for verifiers that refetch
+	// within its max-age (at least one minute, at most one hour): raising
+	// MinCacheTTL above the server's max-age breaks that guarantee.
+	MinCacheTTL, MaxCacheTTL time.Duration
+
+	// MaxStale is how long past its freshness an expired key set keeps
+	// verifying tokens while every refetch fails (RFC 5861 stale-if-error).
+	// It bounds how long a revoked key can outlive its revocation for a
+	// verifier that cannot reach the server. Zero means DefaultMaxStale, a
+	// negative value means none; at most MaxStaleLimit.
+	MaxStale time.Duration
+
+	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
+	// when the metadata is not reachable; otherwise leave it empty so that
+	// the issuer's metadata, checked against the issuer, names it.
+	JWKSURI string
+
+	// Realm is the realm of the middleware's WWW-Authenticate challenges;
+	// empty means the issuer.
+	Realm string
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Verifier validates one issuer's access tokens offline, against a cached
+// copy of its JWKS. It is safe for concurrent use; make one per issuer and
+// audience and keep it for the life of the process.
+type Verifier struct {
+	issuer    string
+	wellKnown string // RFC 8414 §3.1 metadata URL
+	audience  string
+	tenant    string
+	realm     string
+	algs      []jose.SignatureAlgorithm
+	leeway    time.Duration
+	cooldown  time.Duration
+	minTTL    time.Duration
+	maxTTL    time.Duration
+	maxStale  time.Duration
+	client    *http.Client
+	now       func() time.Time
+
+	mu          sync.Mutex
+	jwksURI     string    // from Options or discovery; "" until discovered
+	set         *keySet   // nil until the first successful fetch
+	lastAttempt time.Time // start of the last fetch; zero: never
+	lastErr     error     // outcome of the last fetch
+	flight      *flight   // the fetch in progress, if any
+}
+
+// New returns a Verifier of the access tokens of issuer, for example
+// "https://auth.example.com/t/acme". New does no I/O: discovery and the
+// first JWKS fetch happen on the first Verify. It fails if the issuer is not
+// an absolute https URL (http is allowed for loopback hosts, for
+// development), if Audience is empty, or if any option is out of bounds.
+func New(issuer string, opts Options) (*Verifier, error) {
+	wk, err := wellKnownURL(issuer)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Audience == "" {
+		return nil, errors.New("verify: Options.Audience is required")
+	}
+	v := &Verifier{
+		issuer:    issuer,
+		wellKnown: wk,
+		audience:  opts.Audience,
+		tenant:    opts.Tenant,
+		realm:     cmp.Or(opts.Realm, issuer),
+		client:    opts.HTTPClient,
+		now:       opts.Now,
+		jwksURI:   opts.JWKSURI,
+	}
+	if v.client == nil {
+		v.client = &http.Client{Timeout: FetchTimeout}
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	if !validQuoted(v.realm) {
+		return nil, fmt.Errorf("verify: realm %q has a character a quoted-string cannot hold", v.realm)
+	}
+	if opts.JWKSURI != "" {
+		if err := checkFetchURL(opts.JWKSURI, issuer); err != nil {
+			return nil, fmt.Errorf("verify: Options.JWKSURI: %w", err)
+		}
+	}
+	names := opts.Algorithms
+	if len(names) == 0 {
+		names = defaultAlgorithms
+	}
+	for _, n := range names {
+		a := jose.SignatureAlgorithm(n)
+		switch {
+		case slices.Contains(supportedAlgorithms, a):
+			if !slices.Contains(v.algs, a) {
+				v.algs = append(v.algs, a)
+			}
+		case strings.EqualFold(n, "none"), strings.HasPrefix(strings.ToUpper(n), "HS"):
+			return nil, fmt.Errorf("verify: algorithm %q is refused: only asymmetric signatures prove who signed", n)
+		default:
+			return nil, fmt.Errorf("verify: unsupported algorithm %q", n)
+		}
+	}
+	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
+		return nil, err
+	}
+	if v.maxStale, err = duration("MaxStale", opts.MaxStale, DefaultMaxStale, 0, MaxStaleLimit, true); err != nil {
+		return nil, err
+	}
+	if v.maxTTL, err = duration("MaxCacheTTL", opts.MaxCacheTTL, DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false); err != nil {
+		return nil, err
+	}
+	if v.minTTL, err = duration("MinCacheTTL", opts.MinCacheTTL, DefaultMinCacheTTL, time.Second, v.maxTTL, false); err != nil {
+		return nil, err
+	}
+	if v.cooldown, err = duration("RefreshCooldown", opts.RefreshCooldown, DefaultRefreshCooldown, time.Second, v.minTTL, false); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// duration applies a duration option's default and bounds. With
+// negativeIsZero a negative value means zero (the way to ask for none).
+func duration(name string, d, def, lo, hi time.Duration, negativeIsZero bool) (time.Duration, error) {
+	switch {
+	case d == 0:
+		d = def
+	case d < 0 && negativeIsZero:
+		return 0, nil
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("verify: Options.%s %v is out of [%v, %v]", name, d, lo, hi)
+	}
+	return d, nil
+}
+
+// wellKnownURL checks the issuer (RFC 8414 §2: a URL with the https scheme
+// and no query or fragment) and returns its metadata URL (§3.1: the
+// well-known path is inserted between the host and the issuer's path, with
+// any terminating "/" of the path removed).
+func wellKnownURL(issuer string) (string, error) {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return "", fmt.Errorf("verify: issuer: %w", err)
+	}
+	if err := checkURL(u, issuer); err != nil {
+		return "", fmt.Errorf("verify: issuer: %w", err)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(issuer, "#") {
+		return "", fmt.Errorf("verify: issuer %q has a query or fragment", issuer)
+	}
+	wk := *u
+	wk.Path = "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.Path, "/")
+	wk.RawPath = ""
+	if u.RawPath != "" {
+		wk.RawPath = "/.well-known/oauth-authorization-server" + strings.TrimSuffix(u.RawPath, "/")
+	}
+	return wk.String(), nil
+}
+
+// checkFetchURL checks a URL the Verifier fetches keys from: absolute, and
+// https unless the issuer's host is a loopback one.
+func checkFetchURL(raw, issuer string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	return checkURL(u, issuer)
+}
+
+func checkURL(u *url.URL, issuer string) error {
+	if u.Host == "" || u.User != nil {
+		return fmt.Errorf("%q is not an absolute URL without userinfo", u.Redacted())
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		// Plain http lets anyone on the path swap the keys; it is allowed
+		// only where the path is the local machine: edgeauth's dev server.
+		iu, err := url.Parse(issuer)
+		if err == nil && iu.Scheme == "http" && isLoopback(iu.Hostname()) && isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q: http is allowed only for a loopback issuer", u.Redacted())
+	default:
+		return fmt.Errorf("%q: scheme must be https", u.Redacted())
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Issuer returns the issuer the Verifier was made for.
+func (v *Verifier) Issuer() string { return v.issuer }
+
+// Verify validates token, an edgeauth access token (RFC 9068), and returns
+// its claims. The checks run in this order, each failing with its own
+// sentinel: compact JWS with one signature (ErrMalformed); alg in
+// Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a published
+// key (ErrUnknownKey), which may fetch the JWKS; alg equal to that key's alg
+// (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer); aud (ErrAudience);
+// exp (ErrExpired); nbf (ErrNotYetValid); iat (ErrIssuedAt); tenant
+// (ErrTenant). It returns ErrUnavailable when it has no usable keys. Scopes
+// are not checked: see Claims.HasScopes and Middleware.
+//
+// ctx bounds only this caller's wait for a key-set fetch; the fetch itself
+// runs on, shared with other callers, for at most FetchTimeout.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	now := v.now()
+	if len(token) > MaxTokenSize {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxTokenSize)
+	}
+	// RFC 9068 §4 / RFC 7515 §7.1: only the compact serialization; go-jose
+	// refuses an alg outside v.algs here, "none" and HS* included.
+	jws, err := jose.ParseSignedCompact(token, v.algs)
+	if err != nil {
+		if ua := (*jose.ErrUnexpectedSignatureAlgorithm)(nil); errors.As(err, &ua) {
+			return nil, fmt.Errorf("%w: %q", ErrAlgorithm, ua.Got)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(jws.Signatures) != 1 {
+		return nil, fmt.Errorf("%w: %d signatures", ErrMalformed, len(jws.Signatures))
+	}
+	h := jws.Signatures[0].Header
+	// crit and b64 (RFC 7797) change how the payload is signed; an
+	// access token never uses them.
+	for _, name := range []jose.HeaderKey{"crit", "b64"} {
+		if _, ok := h.ExtraHeaders[name]; ok {
+			return nil, fmt.Errorf("%w: %s header", ErrMalformed, name)
+		}
+	}
+	// RFC 9068 §4: the resource server MUST verify that typ is at+jwt or
+	// application/at+jwt, so that an ID token cannot pass as an access token.
+	typ, _ := h.ExtraHeaders[jose.HeaderType].(string)
+	if !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
+		return nil, fmt.Errorf("%w: typ %q", ErrType, typ)
+	}
+	if h.KeyID == "" {
+		return nil, fmt.Errorf("%w: no kid header", ErrUnknownKey)
+	}
+	key, err := v.key(ctx, h.KeyID, now)
+	if err != nil {
+		return nil, err
+	}
+	// RFC 8725 §3.1: the alg must be the one the key is published for, so
+	// a key is never used with an algorithm it was not made for.
+	if string(key.alg) != h.Algorithm {
+		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.alg)
+	}
+	payload, err := jws.Verify(key.pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
+	}
+	rc, err := parseClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(rc, now); err != nil {
+		return nil, err
+	}
+	return rc.claims(), nil
+}
+
+// checkClaims applies RFC 9068 §4 and RFC 7519 §4.1 to verified claims.
+func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
+	switch {
+	// RFC 9068 §4: iss MUST exactly match the issuer.
+	case rc.Issuer != v.issuer:
+		return fmt.Errorf("%w: %q", ErrIssuer, rc.Issuer)
+	// RFC 9068 §4: aud MUST contain the resource's identifier.
+	case !slices.Contains(rc.Audience, v.audience):
+		return fmt.Errorf("%w: %q", ErrAudience, []string(rc.Audience))
+	// RFC 9068 §2.2: exp is REQUIRED; §4: the current time MUST be before it.
+	case rc.Expiry == nil:
+		return fmt.Errorf("%w: no exp claim", ErrExpired)
+	case !now.Before(rc.Expiry.t.Add(v.leeway)):
+		return fmt.Errorf("%w: at %v", ErrExpired, rc.Expiry.t)
+	// RFC 7519 §4.1.5: not accepted before nbf.
+	case rc.NotBef != nil && now.Add(v.leeway).Before(rc.NotBef.t):
+		return fmt.Errorf("%w: until %v", ErrNotYetValid, rc.NotBef.t)
+	// RFC 9068 §2.2: iat is REQUIRED; one in the future is a forgery or a
+	// broken clock.
+	case rc.IssuedAt == nil:
+		return fmt.Errorf("%w: no iat claim", ErrIssuedAt)
+	case rc.IssuedAt.t.After(now.Add(v.leeway)):
+		return fmt.Errorf("%w: %v is in the future", ErrIssuedAt, rc.IssuedAt.t)
+	case v.tenant != "" && rc.Tenant != v.tenant:
+		return fmt.Errorf("%w: %q", ErrTenant, rc.Tenant)
+	}
+	return nil
+}
