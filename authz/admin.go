@@ -61,7 +61,11 @@ func bearerToken(r *http.Request) (string, bool) {
 // media type must be application/json, the body at most maxAdminBody bytes
 // of valid UTF-8, unknown fields and trailing data are errors, and a
 // wrong-typed field is named in the error.
-func decodeJSON(r *http.Request, v any) error {
+func decodeJSON(r *http.Request, v any) error { return decodeJSONBody(r, v, true) }
+
+// decodeJSONBody is decodeJSON, with unknown fields an error only when
+// strict (RFC 7591 §2 has registration ignore what it does not know).
+func decodeJSONBody(r *http.Request, v any, strict bool) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return errorf(CodeUnsupportedMediaType, "the body must be application/json")
@@ -78,7 +82,9 @@ func decodeJSON(r *http.Request, v any) error {
 		return errorf(CodeInvalidRequest, "the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"slices"
@@ -183,10 +184,8 @@ func dedupe(in []string) []string {
 	return out
 }
 
-// createClient registers a client from RFC 7591 metadata with RFC 7591's
-// defaults (§2: grant_types authorization_code, response_types code,
-// token_endpoint_auth_method client_secret_basic). A confidential client's
-// secret is in this response only; storage keeps its SHA-256.
+// createClient registers a client for the admin, who may choose its id,
+// make it first party and give it its own token lifetime.
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.tenant(r.Context(), r)
 	if err != nil {
@@ -196,6 +195,21 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	c, secret, err := s.newClient(r.Context(), t, in)
+	if err != nil {
+		return err
+	}
+	s.audit(r.Context(), t.ID, "client.created", "admin", c.ID, nil)
+	writeJSON(w, http.StatusCreated, newClientResponse(c, secret))
+	return nil
+}
+
+// newClient validates RFC 7591 metadata with RFC 7591's defaults (§2:
+// grant_types authorization_code, response_types code,
+// token_endpoint_auth_method client_secret_basic) and stores the client. A
+// confidential client's secret is returned here only; storage keeps its
+// SHA-256.
+func (s *Server) newClient(ctx context.Context, t storage.Tenant, in clientMetadataJSON) (storage.Client, string, error) {
 	now := s.now()
 	c := storage.Client{
 		TenantID: t.ID, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
@@ -205,28 +219,28 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 		c.ResponseTypes = nil // a client without the code grant has no response types
 	}
 	if err := in.applyTo(&c); err != nil {
-		return err
+		return c, "", err
 	}
+	var err error
 	if in.ClientID != nil {
 		if !clientIDPattern.MatchString(*in.ClientID) {
-			return errorf(CodeInvalidClientMetadata, "client_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -")
+			return c, "", errorf(CodeInvalidClientMetadata, "client_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -")
 		}
 		c.ID = *in.ClientID
 	} else if c.ID, err = s.randomToken(16); err != nil {
-		return err
+		return c, "", err
 	}
 	var secret string
 	if c.TokenEndpointAuthMethod != "none" {
 		if secret, err = s.randomToken(32); err != nil {
-			return err
+			return c, "", err
 		}
 		c.SecretHash = hashSecret(secret)
 	}
-	if err := s.cfg.Store.CreateClient(r.Context(), c); err != nil {
-		return storageError(err, "client")
+	if err := s.cfg.Store.CreateClient(ctx, c); err != nil {
+		return c, "", storageError(err, "client")
 	}
-	writeJSON(w, http.StatusCreated, newClientResponse(c, secret))
-	return nil
+	return c, secret, nil
 }
 
 func (s *Server) client(r *http.Request) (storage.Client, error) {

@@ -20,6 +20,7 @@ type settingsJSON struct {
 	DefaultAudience  *string   `json:"default_audience"`
 	RotationPeriod   *int64    `json:"rotation_period"`
 	SigningAlg       *string   `json:"signing_alg"`
+	CIMD             *bool     `json:"client_id_metadata_documents"`
 }
 
 type tenantJSON struct {
@@ -38,6 +39,7 @@ type tenantResponse struct {
 }
 
 func (s *Server) tenantResponse(t storage.Tenant) tenantResponse {
+	t.Settings.RegistrationTokenHash = "" // not even its hash leaves the server
 	return tenantResponse{ID: t.ID, Name: t.Name, Issuer: s.issuer(t.ID), Settings: t.Settings,
 		CreatedAt: timeJSON(t.CreatedAt), UpdatedAt: timeJSON(t.UpdatedAt)}
 }
@@ -111,6 +113,9 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 			return errorf(CodeInvalidRequest, `settings.signing_alg must be "ES256", "EdDSA" or "RS256"`)
 		}
 		set.SigningAlg = *v
+	}
+	if v := in.CIMD; v != nil {
+		set.ClientIDMetadataDocuments = *v
 	}
 	return nil
 }

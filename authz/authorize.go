@@ -33,7 +33,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	client, redirectURI, err := s.authorizeClient(ctx, t.ID, p)
+	client, redirectURI, err := s.authorizeClient(ctx, t, p)
 	if err != nil {
 		return err
 	}
@@ -63,12 +63,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 
 // authorizeClient validates client_id and redirect_uri, the two things
 // that must be right before any error may be redirected.
-func (s *Server) authorizeClient(ctx context.Context, tenant string, p params) (storage.Client, string, error) {
+func (s *Server) authorizeClient(ctx context.Context, t storage.Tenant, p params) (storage.Client, string, error) {
 	id := p.get("client_id")
 	if id == "" {
 		return storage.Client{}, "", errorf(CodeInvalidRequest, "client_id is missing")
 	}
-	client, err := s.cfg.Store.GetClient(ctx, tenant, id)
+	client, err := s.lookupClient(ctx, t, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.Client{}, "", &Error{Code: CodeInvalidClient, Description: "the client is not registered", Err: err}
 	} else if err != nil {

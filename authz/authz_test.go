@@ -171,3 +171,37 @@ func BenchmarkPasswordHash(b *testing.B) {
 		}
 	}
 }
+
+func TestCheckClientIDURL(t *testing.T) {
+	prod := &Server{cfg: Config{BaseURL: "https://auth.example.com"}}
+	dev := &Server{cfg: Config{BaseURL: "http://127.0.0.1:8787"}}
+	cases := []struct {
+		url       string
+		prod, dev bool // valid?
+	}{
+		{"https://client.example.com/oauth/client.json", true, true},
+		{"https://client.example.com:8443/c", true, true},
+		{"http://client.example.com/c", false, false},
+		{"http://127.0.0.1:9000/c", false, true},
+		{"https://127.0.0.1/c", false, true},
+		{"https://10.0.0.1/c", false, true},
+		{"https://169.254.169.254/latest", false, true},
+		{"https://[::1]/c", false, true},
+		{"https://localhost/c", false, true},
+		{"https://client.example.com", false, false},
+		{"https://client.example.com/", false, false},
+		{"https://client.example.com/a/../c", false, false},
+		{"https://client.example.com/./c", false, false},
+		{"https://client.example.com/c#frag", false, false},
+		{"https://user:pw@client.example.com/c", false, false},
+		{"ftp://client.example.com/c", false, false},
+	}
+	for _, tc := range cases {
+		if _, err := prod.checkClientIDURL(tc.url); (err == nil) != tc.prod {
+			t.Errorf("production checkClientIDURL(%q) = %v; want valid=%v", tc.url, err, tc.prod)
+		}
+		if _, err := dev.checkClientIDURL(tc.url); (err == nil) != tc.dev {
+			t.Errorf("development checkClientIDURL(%q) = %v; want valid=%v", tc.url, err, tc.dev)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type Config struct {
 	// Rand is the source of randomness for secrets and keys; nil means
 	// crypto/rand.Reader.
 	Rand io.Reader
+	// HTTPClient fetches Client ID Metadata Documents; nil disables them.
+	// Natively use internal/safehttp, which refuses non-public addresses;
+	// in the Worker, a client over the runtime's fetch.
+	HTTPClient *http.Client
 	// DeriveKey is PBKDF2-HMAC-SHA512 for password hashes; nil means
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (internal/webcrypto).

@@ -37,7 +37,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	client, err := s.authenticateClient(ctx, r, t, p)
 	if err != nil {
 		return err
 	}

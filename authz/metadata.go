@@ -3,6 +3,8 @@ package authz
 import (
 	"net/http"
 	"slices"
+
+	"github.com/edgeauth/edgeauth/storage"
 )
 
 // metadata is the RFC 8414 authorization server metadata document. It
@@ -13,6 +15,7 @@ type metadata struct {
 	TokenEndpoint                              string   `json:"token_endpoint"`
 	JWKSURI                                    string   `json:"jwks_uri"`
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
+	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
@@ -22,6 +25,7 @@ type metadata struct {
 	IntrospectionEndpointAuthMethodsSupported  []string `json:"introspection_endpoint_auth_methods_supported"`
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	ClientIDMetadataDocumentSupported          bool     `json:"client_id_metadata_document_supported,omitempty"`
 
 	// OpenID Connect Discovery 1.0 §3 fields, only in openid-configuration.
 	UserinfoEndpoint                 string   `json:"userinfo_endpoint,omitempty"`
@@ -32,10 +36,10 @@ type metadata struct {
 	PromptValuesSupported            []string `json:"prompt_values_supported,omitempty"`
 }
 
-func (s *Server) metadata(tenantID string) metadata {
-	iss := s.issuer(tenantID)
+func (s *Server) metadata(t storage.Tenant) metadata {
+	iss := s.issuer(t.ID)
 	secretMethods := []string{"client_secret_basic", "client_secret_post"}
-	return metadata{
+	md := metadata{
 		Issuer:                                    iss,
 		AuthorizationEndpoint:                     iss + "/authorize",
 		TokenEndpoint:                             iss + "/token",
@@ -51,7 +55,12 @@ func (s *Server) metadata(tenantID string) metadata {
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		// RFC 9207: every authorization response carries iss.
 		AuthorizationResponseIssParameterSupported: true,
+		ClientIDMetadataDocumentSupported:          t.Settings.ClientIDMetadataDocuments && s.cfg.HTTPClient != nil,
 	}
+	if t.Settings.Registration == "open" || t.Settings.Registration == "token" {
+		md.RegistrationEndpoint = iss + "/register"
+	}
+	return md
 }
 
 // serveMetadata answers both RFC 8414 path forms: the well-known prefix
@@ -63,7 +72,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, s.metadata(t.ID))
+	writeJSON(w, http.StatusOK, s.metadata(t))
 	return nil
 }
 
@@ -74,7 +83,7 @@ func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	md := s.metadata(t.ID)
+	md := s.metadata(t)
 	md.UserinfoEndpoint = md.Issuer + "/userinfo"
 	md.SubjectTypesSupported = []string{"public"}
 	md.IDTokenSigningAlgValuesSupported = []string{"RS256"}

@@ -23,7 +23,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	client, err := s.authenticateClient(ctx, r, t, p)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	m.Handle("POST /t/{tenant}/revoke", s.handle(s.revoke))
 	m.Handle("OPTIONS /t/{tenant}/revoke", http.HandlerFunc(s.preflight))
 	m.Handle("POST /t/{tenant}/introspect", s.handle(s.introspect))
+	m.Handle("POST /t/{tenant}/register", s.handle(s.register))
 	m.Handle("GET /t/{tenant}/userinfo", s.handle(s.userinfo))
 	m.Handle("POST /t/{tenant}/userinfo", s.handle(s.userinfo))
 
@@ -64,6 +65,7 @@ func (s *Server) routes() {
 	m.Handle("GET /admin/v1/tenants/{tenant}", s.admin(s.getTenant))
 	m.Handle("PATCH /admin/v1/tenants/{tenant}", s.admin(s.patchTenant))
 	m.Handle("DELETE /admin/v1/tenants/{tenant}", s.admin(s.deleteTenant))
+	m.Handle("POST /admin/v1/tenants/{tenant}/registration-token", s.admin(s.newRegistrationToken))
 	m.Handle("POST /admin/v1/tenants/{tenant}/clients", s.admin(s.createClient))
 	m.Handle("GET /admin/v1/tenants/{tenant}/clients", s.admin(s.listClients))
 	m.Handle("GET /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.getClient))

@@ -33,7 +33,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	client, err := s.authenticateClient(ctx, r, t.ID, p)
+	client, err := s.authenticateClient(ctx, r, t, p)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 // client_id. Using two methods at once is invalid_request (§2.3). Every
 // failure to authenticate is the same invalid_client; when Basic was used
 // the answer carries a Basic challenge (§5.2).
-func (s *Server) authenticateClient(ctx context.Context, r *http.Request, tenant string, p params) (storage.Client, error) {
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, t storage.Tenant, p params) (storage.Client, error) {
 	basicID, basicSecret, basic, err := basicAuth(r)
 	if err != nil {
 		return storage.Client{}, err
@@ -81,12 +81,12 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, tenant
 	}
 	fail := &Error{Code: CodeInvalidClient, Description: "client authentication failed"}
 	if basic {
-		fail.WWWAuthenticate = `Basic realm="` + s.issuer(tenant) + `", charset="UTF-8"`
+		fail.WWWAuthenticate = `Basic realm="` + s.issuer(t.ID) + `", charset="UTF-8"`
 	}
 	if id == "" {
 		return storage.Client{}, fail
 	}
-	client, err := s.cfg.Store.GetClient(ctx, tenant, id)
+	client, err := s.lookupClient(ctx, t, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.Client{}, fail
 	} else if err != nil {

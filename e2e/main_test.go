@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage/kv"
@@ -89,7 +90,7 @@ func startNative(kek string) (func(), error) {
 	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	srv, err := authz.New(authz.Config{
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
-		Store: store, KV: kv.NewMemory(now), Now: now,
+		Store: store, KV: kv.NewMemory(now), Now: now, HTTPClient: safehttp.NewClient(true, 5*time.Second),
 	})
 	if err != nil {
 		return nil, err

@@ -645,4 +645,3 @@ func TestTokenCORS(t *testing.T) {
 		t.Errorf("preflight: %d %v", pre.status, pre.header)
 	}
 }
-

@@ -29,6 +29,12 @@ type TenantSettings struct {
 	RotationPeriod int64 `json:"rotation_period,omitempty"`
 	// SigningAlg is the access-token algorithm: "ES256", "EdDSA" or "RS256".
 	SigningAlg string `json:"signing_alg,omitempty"`
+	// ClientIDMetadataDocuments lets clients use an https URL as client_id,
+	// whose metadata document is fetched (Client ID Metadata Documents).
+	ClientIDMetadataDocuments bool `json:"client_id_metadata_documents,omitempty"`
+	// RegistrationTokenHash is the SHA-256 (hex) of the initial access
+	// token that registration "token" requires. Never shown by the admin API.
+	RegistrationTokenHash string `json:"registration_token_hash,omitempty"`
 }
 
 // Client is a registered OAuth client.

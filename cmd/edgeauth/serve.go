@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
@@ -76,6 +78,9 @@ func newServer(baseURL string, store *sqlstore.Store, log *slog.Logger) (*authz.
 		Sealer:     sealer,
 		Store:      store,
 		KV:         kv.NewMemory(time.Now),
+		// Client ID Metadata Documents: public addresses only, except when
+		// the server itself runs on loopback (development).
+		HTTPClient: safehttp.NewClient(strings.HasPrefix(baseURL, "http://"), 5*time.Second),
 		Logger:     log,
 	})
 }

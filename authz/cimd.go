@@ -1,0 +1,179 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/edgeauth/edgeauth/internal/netcheck"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-
+// document): a client whose client_id is an https URL publishes its
+// metadata there. edgeauth fetches the document on first use, keeps the
+// client as a row like any other (so grants and consents refer to it), and
+// fetches it again when the row is older than cimdRefresh.
+//
+// SSRF defences: https only (http on loopback only when the server itself
+// runs on loopback, for development), no IP literals of private, loopback
+// or link-local ranges and no "localhost" outside development, no
+// redirects, a 5-second timeout and a 5 KiB size limit. The native
+// server's HTTP client also refuses to dial non-public addresses after DNS
+// (internal/safehttp); in a Worker, Cloudflare's fetch cannot reach
+// private networks.
+const (
+	cimdRefresh  = time.Hour
+	cimdMaxBytes = 5 << 10
+	cimdTimeout  = 5 * time.Second
+)
+
+// isURLClientID tells a metadata-document client_id from a registered one:
+// registered ids cannot contain ':'.
+func isURLClientID(id string) bool {
+	return strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://")
+}
+
+// devMode is true when the server itself runs on a loopback http origin.
+func (s *Server) devMode() bool { return strings.HasPrefix(s.cfg.BaseURL, "http://") }
+
+// lookupClient returns a registered client, or the client of a metadata
+// document when the tenant allows them. An unknown client is
+// storage.ErrNotFound either way.
+func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
+	c, err := s.cfg.Store.GetClient(ctx, t.ID, id)
+	if !isURLClientID(id) || !t.Settings.ClientIDMetadataDocuments {
+		return c, err
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return c, err
+	}
+	exists := err == nil
+	if exists && s.now().Before(c.UpdatedAt.Add(cimdRefresh)) {
+		return c, nil
+	}
+	fresh, err := s.fetchClientMetadata(ctx, t, id)
+	if err != nil {
+		return storage.Client{}, err
+	}
+	if !exists {
+		err = s.cfg.Store.CreateClient(ctx, fresh)
+		if !errors.Is(err, storage.ErrAlreadyExists) {
+			return fresh, err
+		}
+	}
+	return fresh, s.cfg.Store.UpdateClient(ctx, fresh)
+}
+
+// checkClientIDURL applies the draft's rules to a client_id URL (§3): https,
+// a path, no fragment, no user information, no dot segments.
+func (s *Server) checkClientIDURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || len(raw) > maxURILen {
+		return nil, errors.New("client_id is not a valid URL")
+	}
+	host := u.Hostname()
+	switch {
+	case u.Scheme != "https" && !(u.Scheme == "http" && s.devMode() && isLoopbackHost(host)):
+		return nil, errors.New("a client_id URL must be https")
+	case u.User != nil || u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, errors.New("a client_id URL must not have user information or a fragment")
+	case u.Path == "" || u.Path == "/":
+		return nil, errors.New("a client_id URL must have a path")
+	case slices.ContainsFunc(strings.Split(u.Path, "/"), func(seg string) bool { return seg == "." || seg == ".." }):
+		return nil, errors.New("a client_id URL must not have dot segments")
+	case !s.devMode() && !publicHost(host):
+		return nil, errors.New("a client_id URL must name a public host")
+	}
+	return u, nil
+}
+
+// publicHost refuses localhost and IP literals outside public unicast
+// ranges. Names are checked again after DNS by the native dialer.
+func publicHost(host string) bool {
+	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || netcheck.Public(ip)
+}
+
+// cimdDocument is a client metadata document: RFC 7591 metadata plus its
+// own client_id.
+type cimdDocument struct {
+	ClientID string `json:"client_id"`
+	clientMetadataJSON
+}
+
+// fetchClientMetadata fetches and validates the document at id and
+// returns the client it describes. Every failure is invalid_client: the
+// client cannot be identified.
+func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
+	fail := func(format string, args ...any) error {
+		return &Error{Code: CodeInvalidClient, Description: "client metadata document: " + fmt.Sprintf(format, args...)}
+	}
+	if s.cfg.HTTPClient == nil {
+		return storage.Client{}, fail("fetching is not configured on this server")
+	}
+	if _, err := s.checkClientIDURL(id); err != nil {
+		return storage.Client{}, fail("%s", err.Error())
+	}
+	ctx, cancel := context.WithTimeout(ctx, cimdTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, id, nil)
+	if err != nil {
+		return storage.Client{}, fail("bad URL")
+	}
+	req.Header.Set("Accept", "application/json")
+	hc := *s.cfg.HTTPClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
+	if err != nil {
+		s.log.WarnContext(ctx, "client metadata fetch failed", "client_id", id, "err", err)
+		return storage.Client{}, fail("could not be fetched")
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return storage.Client{}, fail("answered %d, want 200 (redirects are not followed)", resp.StatusCode)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		return storage.Client{}, fail("is not application/json")
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, cimdMaxBytes+1))
+	if err != nil || len(body) > cimdMaxBytes {
+		return storage.Client{}, fail("is larger than %d bytes or unreadable", cimdMaxBytes)
+	}
+	var doc cimdDocument
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return storage.Client{}, fail("is not a JSON object of client metadata")
+	}
+	if doc.ClientID != id {
+		return storage.Client{}, fail("its client_id does not equal the URL it was fetched from")
+	}
+	// No shared secret can exist for a document client.
+	if m := doc.TokenEndpointAuthMethod; m != nil && *m != "none" {
+		return storage.Client{}, fail("token_endpoint_auth_method %q is not supported (none)", *m)
+	}
+	none := "none"
+	doc.TokenEndpointAuthMethod = &none
+	doc.clientMetadataJSON.ClientID, doc.FirstParty, doc.AccessTokenTTL = nil, nil, nil
+	now := s.now()
+	c := storage.Client{
+		TenantID: t.ID, ID: id, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := doc.clientMetadataJSON.applyTo(&c); err != nil {
+		e := err.(*Error)
+		return storage.Client{}, fail("%s", e.Description)
+	}
+	return c, nil
+}

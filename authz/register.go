@@ -1,0 +1,83 @@
+package authz
+
+import (
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+)
+
+// register is RFC 7591 dynamic client registration, by tenant policy
+// (settings.registration):
+//
+//	off    (default) registration is refused: 403 access_denied
+//	token  an initial access token (RFC 7591 §3) is required as a bearer
+//	       token; the admin API makes one (POST .../registration-token)
+//	open   anyone may register a public client (token_endpoint_auth_method
+//	       none); confidential clients need the token policy
+//
+// Client metadata the server does not understand is ignored (§2). A
+// dynamic client can never be first party or choose its id or token
+// lifetime.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	switch t.Settings.Registration {
+	case "open":
+	case "token":
+		realm := `Bearer realm="` + s.issuer(t.ID) + `"`
+		token, ok := bearerToken(r)
+		if !ok {
+			return &Error{Code: CodeInvalidToken, Description: "registration needs an initial access token", WWWAuthenticate: realm}
+		}
+		want, _ := hex.DecodeString(t.Settings.RegistrationTokenHash)
+		if len(want) == 0 || subtle.ConstantTimeCompare(hashSecret(token), want) != 1 {
+			return &Error{Code: CodeInvalidToken, Description: "the initial access token is not valid", WWWAuthenticate: realm + `, error="invalid_token"`}
+		}
+	default:
+		return errorf(CodeAccessDenied, "dynamic client registration is not enabled for this tenant")
+	}
+	var in clientMetadataJSON
+	if err := decodeJSONBody(r, &in, false); err != nil {
+		if e, ok := err.(*Error); ok && e.Code == CodeInvalidRequest {
+			e.Code = CodeInvalidClientMetadata // RFC 7591 §3.2.2
+		}
+		return err
+	}
+	in.ClientID, in.FirstParty, in.AccessTokenTTL = nil, nil, nil
+	if t.Settings.Registration == "open" && (in.TokenEndpointAuthMethod == nil || *in.TokenEndpointAuthMethod != "none") {
+		return errorf(CodeInvalidClientMetadata, `open registration is for public clients: token_endpoint_auth_method must be "none"`)
+	}
+	c, secret, err := s.newClient(ctx, t, in)
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, t.ID, "client.registered", "registration", c.ID, map[string]any{"policy": t.Settings.Registration})
+	writeJSON(w, http.StatusCreated, newClientResponse(c, secret))
+	return nil
+}
+
+// newRegistrationToken makes a new initial access token for the tenant's
+// "token" registration policy. It is shown once; the tenant keeps its
+// SHA-256, and the previous token stops working.
+func (s *Server) newRegistrationToken(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	t, err := s.tenant(ctx, r)
+	if err != nil {
+		return err
+	}
+	token, err := s.randomToken(32)
+	if err != nil {
+		return err
+	}
+	t.Settings.RegistrationTokenHash = hex.EncodeToString(hashSecret(token))
+	t.UpdatedAt = s.now()
+	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
+		return storageError(err, "tenant")
+	}
+	s.audit(ctx, t.ID, "registration_token.created", "admin", t.ID, nil)
+	writeJSON(w, http.StatusCreated, map[string]string{"initial_access_token": token})
+	return nil
+}

@@ -1,0 +1,199 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+func registerReq(t *testing.T, tenant string, body any, token string) response {
+	t.Helper()
+	q := request{method: "POST", path: "/t/" + tenant + "/register", body: body, header: map[string]string{"Content-Type": "application/json"}}
+	if token != "" {
+		q.header["Authorization"] = "Bearer " + token
+	}
+	return q.do(t)
+}
+
+func setSettings(t *testing.T, tenant string, settings map[string]any) {
+	t.Helper()
+	mustStatus(t, "patch settings", adminDo(t, "PATCH", "/admin/v1/tenants/"+tenant, map[string]any{"settings": settings}), http.StatusOK)
+}
+
+func metadataOf(t *testing.T, tenant string) map[string]any {
+	t.Helper()
+	var md map[string]any
+	request{method: "GET", path: "/.well-known/oauth-authorization-server/t/" + tenant}.do(t).decode(t, &md)
+	return md
+}
+
+// TestRegistration: RFC 7591 by tenant policy.
+func TestRegistration(t *testing.T) {
+	f := newFixture(t)
+	public := map[string]any{
+		"client_name": "MCP client", "redirect_uris": []string{"http://127.0.0.1/callback"},
+		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none",
+		"software_id": "ignored-unknown-field", "first_party": true, "client_id": "chosen",
+	}
+
+	// off (the default): refused, and not advertised.
+	mustOAuthError(t, "registration off", registerReq(t, f.tenant, public, ""), 403, "access_denied")
+	if _, ok := metadataOf(t, f.tenant)["registration_endpoint"]; ok {
+		t.Errorf("registration_endpoint advertised while registration is off")
+	}
+
+	// open: public clients only; unknown metadata ignored; no privileges.
+	setSettings(t, f.tenant, map[string]any{"registration": "open"})
+	if md := metadataOf(t, f.tenant); md["registration_endpoint"] != f.issuer+"/register" {
+		t.Errorf("registration_endpoint = %v; want %s/register", md["registration_endpoint"], f.issuer)
+	}
+	r := registerReq(t, f.tenant, public, "")
+	mustStatus(t, "open registration", r, http.StatusCreated)
+	var reg struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		FirstParty   bool   `json:"first_party"`
+		IssuedAt     int64  `json:"client_id_issued_at"`
+	}
+	r.decode(t, &reg)
+	if reg.ClientID == "" || reg.ClientID == "chosen" || reg.ClientSecret != "" || reg.FirstParty || reg.IssuedAt == 0 {
+		t.Errorf("open registration = %s; want a server-chosen id, no secret, not first party", r.body)
+	}
+	conf := map[string]any{"redirect_uris": []string{"https://app.example.com/cb"}}
+	mustOAuthError(t, "open confidential", registerReq(t, f.tenant, conf, ""), 400, "invalid_client_metadata")
+	for name, body := range map[string]any{
+		"fragment":          map[string]any{"redirect_uris": []string{"https://a.example/cb#x"}, "token_endpoint_auth_method": "none"},
+		"http non-loopback": map[string]any{"redirect_uris": []string{"http://a.example/cb"}, "token_endpoint_auth_method": "none"},
+		"javascript":        map[string]any{"redirect_uris": []string{"javascript:alert(1)"}, "token_endpoint_auth_method": "none"},
+	} {
+		mustOAuthError(t, name, registerReq(t, f.tenant, body, ""), 400, "invalid_redirect_uri")
+	}
+	mustOAuthError(t, "implicit", registerReq(t, f.tenant, map[string]any{"grant_types": []string{"implicit"}, "token_endpoint_auth_method": "none"}, ""), 400, "invalid_client_metadata")
+	mustOAuthError(t, "malformed", registerReq(t, f.tenant, `{"redirect_uris":`, ""), 400, "invalid_client_metadata")
+	mustOAuthError(t, "wrong type", registerReq(t, f.tenant, `{"redirect_uris":"https://a.example/cb"}`, ""), 400, "invalid_client_metadata")
+
+	// The registered client signs in like any other (it needs consent).
+	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:6000/callback",
+		Endpoint: oauth2.Endpoint{AuthURL: f.issuer + "/authorize", TokenURL: f.issuer + "/token", AuthStyle: oauth2.AuthStyleInParams}}
+	b := newBrowser(t, f.username, f.password)
+	b.decision = "approve"
+	v := oauth2.GenerateVerifier()
+	code, _ := callback(t, b.authorize(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(v))), "s", f.issuer)
+	if _, err := cfg.Exchange(oauthCtx(), code, oauth2.VerifierOption(v)); err != nil {
+		t.Errorf("a registered client's exchange: %v", err)
+	}
+
+	// token: an initial access token is required; confidential clients allowed.
+	setSettings(t, f.tenant, map[string]any{"registration": "token"})
+	mustOAuthError(t, "token policy, no token", registerReq(t, f.tenant, conf, ""), 401, "invalid_token")
+	tr := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/registration-token", nil)
+	mustStatus(t, "registration token", tr, http.StatusCreated)
+	iat := tr.field("initial_access_token")
+	mustOAuthError(t, "wrong token", registerReq(t, f.tenant, conf, "x"+iat), 401, "invalid_token")
+	r = registerReq(t, f.tenant, conf, iat)
+	mustStatus(t, "token registration", r, http.StatusCreated)
+	if r.field("client_secret") == "" {
+		t.Errorf("confidential registration without a secret: %s", r.body)
+	}
+	if got := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant, nil); strings.Contains(string(got.body), "registration_token") {
+		t.Errorf("the admin API shows the registration token's hash: %s", got.body)
+	}
+}
+
+// TestClientIDMetadataDocument: an https (here: loopback http, the
+// server runs in development mode) client_id whose document is fetched.
+func TestClientIDMetadataDocument(t *testing.T) {
+	if target.name != "native" {
+		t.Skipf("the document is served by the test process on loopback; the %s target cannot fetch it", target.name)
+	}
+	f := newFixture(t)
+	var fetches atomic.Int32
+	var doc map[string]any
+	docSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		switch r.URL.Path {
+		case "/redirect/client.json":
+			http.Redirect(w, r, "/client.json", http.StatusFound)
+			return
+		case "/html/client.json":
+			w.Header().Set("Content-Type", "text/html")
+		default:
+			w.Header().Set("Content-Type", "application/json")
+		}
+		json.NewEncoder(w).Encode(doc)
+	}))
+	defer docSrv.Close()
+	clientID := docSrv.URL + "/client.json"
+	doc = map[string]any{"client_id": clientID, "client_name": "Doc Client", "redirect_uris": []string{"http://127.0.0.1/callback"},
+		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none"}
+
+	authorize := func(id string) (string, *browser) {
+		cfg := &oauth2.Config{ClientID: id, RedirectURL: "http://127.0.0.1:6001/callback",
+			Endpoint: oauth2.Endpoint{AuthURL: f.issuer + "/authorize", TokenURL: f.issuer + "/token", AuthStyle: oauth2.AuthStyleInParams}}
+		b := newBrowser(t, f.username, f.password)
+		b.decision = "approve"
+		v := oauth2.GenerateVerifier()
+		u := b.authorize(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
+		if u == nil {
+			return "", b
+		}
+		code, _ := callback(t, u, "s", f.issuer)
+		if _, err := cfg.Exchange(oauthCtx(), code, oauth2.VerifierOption(v)); err != nil {
+			t.Errorf("Exchange for %s: %v", id, err)
+		}
+		return code, b
+	}
+
+	// Off by default: an unknown client.
+	if code, b := authorize(clientID); code != "" || b.last.status != http.StatusUnauthorized {
+		t.Fatalf("CIMD while disabled: code %q status %d; want the 401 error page", code, b.last.status)
+	}
+	setSettings(t, f.tenant, map[string]any{"client_id_metadata_documents": true})
+	if md := metadataOf(t, f.tenant); md["client_id_metadata_document_supported"] != true {
+		t.Errorf("client_id_metadata_document_supported = %v; want true", md["client_id_metadata_document_supported"])
+	}
+	if code, b := authorize(clientID); code == "" {
+		t.Fatalf("CIMD flow: no code; last page %d %.300s", b.last.status, b.last.body)
+	} else if !strings.Contains(strings.Join(b.seen, ","), "consent") {
+		t.Errorf("a metadata-document client skipped consent: %v", b.seen)
+	}
+	n := fetches.Load()
+	authorize(clientID)
+	if fetches.Load() != n {
+		t.Errorf("the document was fetched again within the cache time")
+	}
+
+	bad := []struct {
+		name string
+		id   string
+		doc  map[string]any
+	}{
+		{"client_id mismatch", docSrv.URL + "/other.json", doc},
+		{"redirect", docSrv.URL + "/redirect/client.json", nil},
+		{"not json", docSrv.URL + "/html/client.json", nil},
+		{"secret auth", docSrv.URL + "/secret.json", map[string]any{"client_id": docSrv.URL + "/secret.json", "redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "client_secret_basic"}},
+		{"no path", docSrv.URL, nil},
+		{"dot segments", docSrv.URL + "/a/../client.json", nil},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.doc != nil {
+				doc = tc.doc
+			}
+			if code, b := authorize(tc.id); code != "" || b.last.status != http.StatusUnauthorized {
+				t.Errorf("code %q status %d; want the 401 error page", code, b.last.status)
+			}
+		})
+	}
+	// A private address: the native client dials only public addresses
+	// (and loopback in development), so nothing is contacted.
+	n = fetches.Load()
+	if code, _ := authorize("https://10.0.0.1/client.json"); code != "" || fetches.Load() != n {
+		t.Errorf("a private-address client_id: code %q, fetches %d -> %d; want refused", code, n, fetches.Load())
+	}
+}
