@@ -89,26 +89,41 @@ func (s *Server) authorizeClient(ctx context.Context, t storage.Tenant, p params
 }
 
 // redirectURIMatches compares exactly (OAuth 2.1 §2.3.1, RFC 9700
-// §4.1.3), except that a registered http loopback IP literal matches any
-// port (RFC 8252 §7.3).
+// §4.1.3), except that an http redirect URI on a loopback IP literal
+// matches a registered one whatever the ports (RFC 8252 §7.3: the server
+// MUST allow any port).
 func redirectURIMatches(registered []string, uri string) bool {
 	if slices.Contains(registered, uri) {
 		return true
 	}
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme != "http" || u.Port() == "" {
+	want, ok := loopbackWithoutPort(uri)
+	if !ok {
 		return false
+	}
+	for _, r := range registered {
+		if got, ok := loopbackWithoutPort(r); ok && got == want {
+			return true
+		}
+	}
+	return false
+}
+
+// loopbackWithoutPort returns an http URI on a loopback IP literal with
+// its port removed, or false for any other URI.
+func loopbackWithoutPort(uri string) (string, bool) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" {
+		return "", false
 	}
 	ip := net.ParseIP(u.Hostname())
 	if ip == nil || !ip.IsLoopback() {
-		return false
+		return "", false
 	}
-	withoutPort := *u
-	withoutPort.Host = u.Hostname()
-	if strings.Contains(withoutPort.Host, ":") {
-		withoutPort.Host = "[" + withoutPort.Host + "]"
+	u.Host = u.Hostname()
+	if strings.Contains(u.Host, ":") {
+		u.Host = "[" + u.Host + "]"
 	}
-	return slices.Contains(registered, withoutPort.String())
+	return u.String(), true
 }
 
 // checkAuthorizeParams validates the rest of the request into ar.

@@ -205,3 +205,26 @@ func TestCheckClientIDURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedirectURIMatches(t *testing.T) {
+	reg := []string{"https://app.example.com/cb", "http://127.0.0.1/callback", "http://[::1]:8080/cb", "http://localhost:3000/cb"}
+	for uri, want := range map[string]bool{
+		"https://app.example.com/cb":       true,
+		"https://app.example.com/cb/":      false,
+		"https://app.example.com/cb?x=1":   false,
+		"https://app.example.com:443/cb":   false,
+		"http://127.0.0.1/callback":        true,
+		"http://127.0.0.1:51000/callback":  true, // RFC 8252 §7.3: any port
+		"http://[::1]/cb":                  true,
+		"http://[::1]:9999/cb":             true,
+		"http://127.0.0.1:51000/callback2": false,
+		"http://127.0.0.2:51000/callback":  false,
+		"https://127.0.0.1:51000/callback": false,
+		"http://localhost:3000/cb":         true,
+		"http://localhost:3001/cb":         false, // names are matched exactly
+	} {
+		if got := redirectURIMatches(reg, uri); got != want {
+			t.Errorf("redirectURIMatches(%q) = %v; want %v", uri, got, want)
+		}
+	}
+}
