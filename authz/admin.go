@@ -24,10 +24,12 @@ func (s *Server) admin(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		token, ok := bearerToken(r)
 		if !ok {
+			s.audit(r.Context(), "", "admin.auth_failed", "", r.Method+" "+r.URL.Path, map[string]any{"reason": "no bearer token"})
 			return &Error{Code: CodeInvalidToken, Description: "the admin API needs Authorization: Bearer <ADMIN_TOKEN>",
 				WWWAuthenticate: `Bearer realm="edgeauth-admin"`}
 		}
 		if !s.isAdminToken(token) {
+			s.audit(r.Context(), "", "admin.auth_failed", "", r.Method+" "+r.URL.Path, map[string]any{"reason": "wrong token"})
 			return &Error{Code: CodeInvalidToken, Description: "the admin token is not valid",
 				WWWAuthenticate: `Bearer realm="edgeauth-admin", error="invalid_token"`}
 		}

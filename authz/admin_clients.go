@@ -306,6 +306,7 @@ func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.UpdateClient(r.Context(), c); err != nil {
 		return storageError(err, "client")
 	}
+	s.audit(r.Context(), c.TenantID, "client.updated", "admin", c.ID, nil)
 	writeJSON(w, http.StatusOK, newClientResponse(c, ""))
 	return nil
 }
@@ -318,6 +319,7 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.DeleteClient(r.Context(), t.ID, r.PathValue("client")); err != nil {
 		return storageError(err, "client")
 	}
+	s.audit(r.Context(), t.ID, "client.deleted", "admin", r.PathValue("client"), nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -341,6 +343,7 @@ func (s *Server) rotateClientSecret(w http.ResponseWriter, r *http.Request) erro
 	if err := s.cfg.Store.UpdateClient(r.Context(), c); err != nil {
 		return storageError(err, "client")
 	}
+	s.audit(r.Context(), c.TenantID, "client.secret_rotated", "admin", c.ID, nil)
 	writeJSON(w, http.StatusOK, newClientResponse(c, secret))
 	return nil
 }

@@ -153,6 +153,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
 		s.undoCreateTenant(ctx, t.ID)
 		return err
 	}
+	s.audit(ctx, t.ID, "tenant.created", "admin", t.ID, nil)
 	writeJSON(w, http.StatusCreated, s.tenantResponse(t))
 	return nil
 }
@@ -209,6 +210,7 @@ func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
 		return storageError(err, "tenant")
 	}
+	s.audit(r.Context(), t.ID, "tenant.updated", "admin", t.ID, nil)
 	writeJSON(w, http.StatusOK, s.tenantResponse(t))
 	return nil
 }
@@ -222,6 +224,8 @@ func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.DeleteTenant(r.Context(), id); err != nil {
 		return storageError(err, "tenant")
 	}
+	// The tenant's own log went with it; the deletion is an event of no tenant.
+	s.audit(r.Context(), "", "tenant.deleted", "admin", id, nil)
 	s.deleteRecordKey(r.Context(), "jwks:"+id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -94,6 +94,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.CreateUser(r.Context(), u); err != nil {
 		return storageError(err, "user")
 	}
+	s.audit(r.Context(), t.ID, "user.created", "admin", u.ID, nil)
 	writeJSON(w, http.StatusCreated, newUserResponse(u))
 	return nil
 }
@@ -119,6 +120,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.DeleteUser(r.Context(), t.ID, r.PathValue("user")); err != nil {
 		return storageError(err, "user")
 	}
+	s.audit(r.Context(), t.ID, "user.deleted", "admin", r.PathValue("user"), nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

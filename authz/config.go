@@ -46,6 +46,9 @@ type Config struct {
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (internal/webcrypto).
 	DeriveKey DeriveKeyFunc
+	// AuditRetention is how long audit events are kept; zero means
+	// DefaultAuditRetention.
+	AuditRetention time.Duration
 	// Logger receives one line per failed request, never a secret; nil
 	// discards.
 	Logger *slog.Logger
@@ -82,6 +85,9 @@ func (c *Config) check() error {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader
+	}
+	if c.AuditRetention <= 0 {
+		c.AuditRetention = DefaultAuditRetention
 	}
 	if c.DeriveKey == nil {
 		c.DeriveKey = goPBKDF2

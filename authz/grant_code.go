@@ -101,7 +101,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	}
 	return s.issue(ctx, grant{
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
-		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
+		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh, GrantType: "authorization_code",
 		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
 	})
 }
@@ -115,6 +115,7 @@ func (s *Server) revokeRedeemed(ctx context.Context, tenant string, codeHash []b
 	if err != nil || red.FamilyID == "" {
 		return
 	}
+	s.audit(ctx, tenant, "code.replay_detected", red.ClientID, red.FamilyID, nil)
 	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, red.FamilyID, now); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "revoking the grant of a replayed code failed", "tenant", tenant, "err", err)
 	}

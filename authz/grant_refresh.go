@@ -76,12 +76,13 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	}
 	return s.issue(ctx, grant{
 		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
-		AuthTime: fam.AuthTime.Unix(), Refresh: next,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantType: "refresh_token",
 	})
 }
 
 func (s *Server) revokeFamily(ctx context.Context, tenant, fid, why string) {
 	s.log.WarnContext(ctx, "revoking refresh family", "tenant", tenant, "reason", why)
+	s.audit(ctx, tenant, "refresh.family_revoked", "", fid, map[string]any{"reason": why})
 	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, fid, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "revoking refresh family failed", "tenant", tenant, "err", err)
 	}

@@ -104,6 +104,7 @@ func (s *Server) rotateKeys(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rotator().RotateNow(ctx, t.ID, s.policy(t), s.now()); err != nil {
 		return err
 	}
+	s.audit(ctx, t.ID, "key.rotated", "admin", t.ID, nil)
 	if _, err := s.publishJWKS(ctx, t); err != nil {
 		return err
 	}
@@ -122,6 +123,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err := s.rotator().Revoke(ctx, t.ID, r.PathValue("kid"), s.policy(t), s.now()); err != nil {
 		return storageError(err, "key")
 	}
+	s.audit(ctx, t.ID, "key.revoked", "admin", r.PathValue("kid"), nil)
 	if _, err := s.publishJWKS(ctx, t); err != nil {
 		return err
 	}
@@ -129,11 +131,17 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// RunScheduled is the cron job: it advances every tenant's key schedule
-// and republishes the JWKS of tenants whose keys changed. A failing tenant
-// does not stop the others; the errors are joined.
+// RunScheduled is the cron job: it advances every tenant's key schedule,
+// republishes the JWKS of tenants whose keys changed, and prunes audit
+// events older than Config.AuditRetention. A failing tenant does not stop
+// the others; the errors are joined.
 func (s *Server) RunScheduled(ctx context.Context) error {
 	var errs []error
+	if n, err := s.cfg.Store.PruneAudit(ctx, s.now().Add(-s.cfg.AuditRetention)); err != nil {
+		errs = append(errs, fmt.Errorf("pruning the audit log: %w", err))
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "pruned audit events", "count", n)
+	}
 	after := ""
 	for {
 		page, err := s.cfg.Store.ListTenants(ctx, after, 100)
@@ -143,6 +151,7 @@ func (s *Server) RunScheduled(ctx context.Context) error {
 		for _, t := range page {
 			changed, err := s.rotator().Advance(ctx, t.ID, s.policy(t), s.now())
 			if err == nil && changed {
+				s.audit(ctx, t.ID, "keys.advanced", "cron", t.ID, nil)
 				_, err = s.publishJWKS(ctx, t)
 			}
 			if err != nil {

@@ -119,12 +119,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || user.ID == "" || len(password) > maxPasswordLen {
+		s.audit(ctx, t.ID, "login.failed", "", client.ID, map[string]any{"username": username})
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
 	}
 	sess, err := s.startSession(ctx, w, t.ID, user.ID, s.now())
 	if err != nil {
 		return err
 	}
+	s.audit(ctx, t.ID, "login.succeeded", user.ID, client.ID, nil)
 	return s.proceedWith(w, r, t, client, ar, id, sess)
 }
 
@@ -194,6 +196,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	case "approve":
 	case "deny":
 		s.deleteRecord(ctx, "ar", id)
+		s.audit(ctx, t.ID, "consent.denied", sess.UserID, client.ID, nil)
 		return s.redirectError(w, r, ar, errorf(CodeAccessDenied, "the user denied the request"))
 	default:
 		return errorf(CodeInvalidRequest, "decision must be approve or deny")
@@ -205,5 +208,6 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.PutConsent(ctx, storage.Consent{TenantID: t.ID, UserID: sess.UserID, ClientID: client.ID, Scope: granted, GrantedAt: s.now()}); err != nil {
 		return err
 	}
+	s.audit(ctx, t.ID, "consent.granted", sess.UserID, client.ID, map[string]any{"scope": ar.Scope})
 	return s.issueCode(w, r, ar, id, sess.UserID, sess.AuthTime)
 }

@@ -76,6 +76,8 @@ func (s *Server) routes() {
 	m.Handle("GET /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.getUser))
 	m.Handle("DELETE /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.deleteUser))
 	m.Handle("GET /admin/v1/tenants/{tenant}/keys", s.admin(s.listKeys))
+	m.Handle("GET /admin/v1/tenants/{tenant}/audit", s.admin(s.listAudit))
+	m.Handle("GET /admin/v1/audit", s.admin(s.listAudit))
 	m.Handle("POST /admin/v1/tenants/{tenant}/keys/rotate", s.admin(s.rotateKeys))
 	m.Handle("DELETE /admin/v1/tenants/{tenant}/keys/{kid}", s.admin(s.revokeKey))
 }

@@ -124,9 +124,11 @@ CREATE INDEX consents_client ON consents (tenant_id, client_id);
 
 -- AUTOINCREMENT: ids only grow and are never reused, so paging by BeforeID
 -- is stable while events are appended and pruned.
+-- tenant_id is NULL for events that belong to no tenant (an admin
+-- authentication failure on /admin/v1/tenants, say).
 CREATE TABLE audit_events (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,
-  tenant_id TEXT    NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  tenant_id TEXT             REFERENCES tenants (id) ON DELETE CASCADE,
   time      INTEGER NOT NULL,
   event     TEXT    NOT NULL DEFAULT '',
   actor     TEXT    NOT NULL DEFAULT '',

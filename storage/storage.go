@@ -153,8 +153,8 @@ type Consents interface {
 // Audit is an append-only event log.
 type Audit interface {
 	// AppendAudit appends e. e.ID is assigned by the store and ignored.
-	// ErrNotFound if the tenant does not exist (log a tenant's deletion
-	// before deleting it).
+	// An empty TenantID is an event of no tenant. ErrNotFound if the tenant
+	// does not exist (log a tenant's deletion before deleting it).
 	AppendAudit(ctx context.Context, e AuditEvent) error
 	// ListAudit returns events of a tenant matching q, newest first.
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)

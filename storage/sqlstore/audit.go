@@ -17,7 +17,7 @@ const defaultAuditLimit = 100
 func (s *Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
 	_, err := s.exec(ctx, "append audit",
 		`INSERT INTO audit_events (tenant_id, time, event, actor, subject, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		e.TenantID, e.Time.Unix(), e.Event, e.Actor, e.Subject, e.Detail)
+		nullString(e.TenantID), e.Time.Unix(), e.Event, e.Actor, e.Subject, e.Detail)
 	return err
 }
 
@@ -64,13 +64,14 @@ func (s *Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.
 	var out []storage.AuditEvent
 	for rows.Next() {
 		var (
-			e  storage.AuditEvent
-			at sql.NullInt64
+			e      storage.AuditEvent
+			tenant sql.NullString
+			at     sql.NullInt64
 		)
-		if err := rows.Scan(&e.ID, &e.TenantID, &at, &e.Event, &e.Actor, &e.Subject, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &tenant, &at, &e.Event, &e.Actor, &e.Subject, &e.Detail); err != nil {
 			return nil, wrapErr(op, err)
 		}
-		e.Time = fromUnix(at)
+		e.TenantID, e.Time = tenant.String, fromUnix(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

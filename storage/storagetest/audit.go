@@ -100,6 +100,17 @@ func testAudit(t *testing.T, s storage.Store) {
 		}
 	})
 
+	t.Run("NoTenant", func(t *testing.T) {
+		event := "system." + suffix()
+		if err := s.AppendAudit(ctx, storage.AuditEvent{Time: base, Event: event, Actor: "anonymous"}); err != nil {
+			t.Fatalf("AppendAudit(no tenant) = %v; want nil", err)
+		}
+		got, err := s.ListAudit(ctx, storage.AuditQuery{Event: event})
+		if err != nil || len(got) != 1 || got[0].TenantID != "" || got[0].Actor != "anonymous" {
+			t.Errorf("ListAudit(event %q) = %+v, %v; want the one event with no tenant", event, got, err)
+		}
+	})
+
 	t.Run("Paging", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		in := make([]storage.AuditEvent, 7)
