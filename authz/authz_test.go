@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckRedirectURI(t *testing.T) {
@@ -225,6 +226,16 @@ func TestRedirectURIMatches(t *testing.T) {
 	} {
 		if got := redirectURIMatches(reg, uri); got != want {
 			t.Errorf("redirectURIMatches(%q) = %v; want %v", uri, got, want)
+		}
+	}
+}
+
+func TestLockoutDelay(t *testing.T) {
+	for count, want := range map[int64]time.Duration{
+		0: 0, 4: 0, 5: 30 * time.Second, 6: time.Minute, 7: 2 * time.Minute, 11: 32 * time.Minute, 12: time.Hour, 100: time.Hour,
+	} {
+		if got := lockoutDelay(count); got != want {
+			t.Errorf("lockoutDelay(%d) = %v; want %v", count, got, want)
 		}
 	}
 }

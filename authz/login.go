@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -106,6 +108,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	username, password := strings.TrimSpace(p.get("username")), p.get("password")
+	if username == "" || len(username) > 256 {
+		return s.showLogin(w, http.StatusOK, t, client, ar, id, "", "Wrong username or password.")
+	}
+	locked, streak, err := s.lockedFor(ctx, t.ID, username)
+	if err != nil {
+		return err
+	}
+	if locked > 0 {
+		s.audit(ctx, t.ID, "login.locked", "", client.ID, map[string]any{"username": username})
+		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
+		return s.showLogin(w, http.StatusTooManyRequests, t, client, ar, id, username,
+			"Too many failed sign-ins. Try again in "+roundUp(locked)+".")
+	}
 	user, err := s.cfg.Store.GetUserByUsername(ctx, t.ID, username)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
@@ -120,7 +135,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !ok || user.ID == "" || len(password) > maxPasswordLen {
 		s.audit(ctx, t.ID, "login.failed", "", client.ID, map[string]any{"username": username})
+		if _, err := s.cfg.Store.RecordLoginFailure(ctx, t.ID, username, s.now(), lockoutWindow); err != nil {
+			return err
+		}
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
+	}
+	if streak {
+		if err := s.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
+			return err
+		}
 	}
 	sess, err := s.startSession(ctx, w, t.ID, user.ID, s.now())
 	if err != nil {

@@ -139,3 +139,13 @@ CREATE TABLE audit_events (
 CREATE INDEX audit_events_tenant ON audit_events (tenant_id, id);
 CREATE INDEX audit_events_tenant_event ON audit_events (tenant_id, event, id);
 CREATE INDEX audit_events_time ON audit_events (time);
+
+-- Failed-login streaks per username (whether or not a user has it), for
+-- lockout. In SQL, not KV: a lockout must hold at every location at once.
+CREATE TABLE login_failures (
+  tenant_id TEXT    NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+  username  TEXT    NOT NULL,
+  count     INTEGER NOT NULL,
+  last_at   INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, username)
+);

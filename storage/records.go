@@ -158,6 +158,12 @@ type AuditEvent struct {
 	Detail   string // short JSON, no secrets
 }
 
+// LoginFailures is a streak of failed logins of one username.
+type LoginFailures struct {
+	Count int64
+	Last  time.Time // the latest failure
+}
+
 // AuditQuery selects audit events. Zero fields do not filter.
 type AuditQuery struct {
 	TenantID string

@@ -28,6 +28,7 @@ type Store interface {
 	RefreshTokens
 	Consents
 	Audit
+	Lockouts
 }
 
 // Tenants stores tenants. Deleting a tenant deletes everything it owns in the
@@ -160,6 +161,23 @@ type Audit interface {
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	// PruneAudit deletes events older than before and reports how many.
 	PruneAudit(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Lockouts counts failed logins per username, in SQL because a lockout
+// must hold everywhere at once (KV could let a guesser through at another
+// location). Usernames are counted whether or not a user has them, so a
+// lockout reveals nothing about which exist.
+type Lockouts interface {
+	// RecordLoginFailure counts one failed login of username at now and
+	// returns the streak: a streak whose last failure is older than window
+	// starts again at 1. One statement: N concurrent callers get N distinct
+	// counts. ErrNotFound if the tenant does not exist.
+	RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (LoginFailures, error)
+	// GetLoginFailures returns the streak of username, or ErrNotFound.
+	GetLoginFailures(ctx context.Context, tenantID, username string) (LoginFailures, error)
+	// ResetLoginFailures ends the streak of username; resetting none is not
+	// an error.
+	ResetLoginFailures(ctx context.Context, tenantID, username string) error
 }
 
 // KV is an eventually consistent key-value store with expiry (Workers KV in

@@ -21,6 +21,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"RefreshTokens", testRefresh},
 		{"Consents", testConsents},
 		{"Audit", testAudit},
+		{"Lockouts", testLockouts},
 		{"DeleteTenantCascades", testCascade},
 	}
 	for _, tt := range tests {

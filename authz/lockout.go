@@ -1,0 +1,60 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Failed-login lockout (RFC 6819 §4.4.3.6, online guessing): after
+// lockoutFree failures in a row, a username is locked for lockoutBase,
+// doubling with every further failure up to lockoutMax, counted from the
+// latest failure. A streak ends after a quiet lockoutWindow or a
+// successful login. Any username is counted, existing or not, and the
+// locked answer is the same, so it reveals nothing. The streak lives in
+// D1, strongly consistent, so no location lets a guesser through.
+const (
+	lockoutFree   = 5
+	lockoutBase   = 30 * time.Second
+	lockoutMax    = time.Hour
+	lockoutWindow = 24 * time.Hour
+)
+
+// lockoutDelay is how long a streak of count failures locks the username.
+func lockoutDelay(count int64) time.Duration {
+	if count < lockoutFree {
+		return 0
+	}
+	d := lockoutBase
+	for i := int64(lockoutFree); i < count && d < lockoutMax; i++ {
+		d *= 2
+	}
+	return min(d, lockoutMax)
+}
+
+// lockedFor reports how long username is still locked (0: not locked) and
+// whether a streak exists at all.
+func (s *Server) lockedFor(ctx context.Context, tenant, username string) (time.Duration, bool, error) {
+	f, err := s.cfg.Store.GetLoginFailures(ctx, tenant, username)
+	if errors.Is(err, storage.ErrNotFound) {
+		return 0, false, nil
+	} else if err != nil {
+		return 0, false, err
+	}
+	until := f.Last.Add(lockoutDelay(f.Count))
+	if now := s.now(); now.Before(until) {
+		return until.Sub(now), true, nil
+	}
+	return 0, true, nil
+}
+
+// roundUp renders a wait for people: "30 seconds", "4 minutes".
+func roundUp(d time.Duration) string {
+	if d <= time.Minute {
+		return strconv.Itoa(int((d+time.Second-1)/time.Second)) + " seconds"
+	}
+	return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " minutes"
+}
