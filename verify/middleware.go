@@ -122,6 +122,9 @@ func describe(err error) string {
 func (v *Verifier) deny(w http.ResponseWriter, status int, code, desc, scope string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, `Bearer realm="%s"`, v.realm)
+	if v.resMeta != "" {
+		fmt.Fprintf(&b, `, resource_metadata="%s"`, v.resMeta)
+	}
 	if code != "" {
 		fmt.Fprintf(&b, `, error="%s", error_description="%s"`, code, desc)
 	}

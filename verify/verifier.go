@@ -131,6 +131,12 @@ type Options struct {
 	// empty means the issuer.
 	Realm string
 
+	// ResourceMetadataURL, if set, is added to every challenge of the
+	// middleware as resource_metadata (RFC 9728 §5.1), so that a client
+	// that was refused learns where to find the authorization server: the
+	// URL of ProtectedResourceMetadataURL(Audience), usually.
+	ResourceMetadataURL string
+
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -144,6 +150,7 @@ type Verifier struct {
 	audience  string
 	tenant    string
 	realm     string
+	resMeta   string
 	algs      []jose.SignatureAlgorithm
 	leeway    time.Duration
 	cooldown  time.Duration
@@ -180,6 +187,7 @@ func New(issuer string, opts Options) (*Verifier, error) {
 		audience:  opts.Audience,
 		tenant:    opts.Tenant,
 		realm:     cmp.Or(opts.Realm, issuer),
+		resMeta:   opts.ResourceMetadataURL,
 		client:    opts.HTTPClient,
 		now:       opts.Now,
 		jwksURI:   opts.JWKSURI,
@@ -192,6 +200,11 @@ func New(issuer string, opts Options) (*Verifier, error) {
 	}
 	if !validQuoted(v.realm) {
 		return nil, fmt.Errorf("verify: realm %q has a character a quoted-string cannot hold", v.realm)
+	}
+	if v.resMeta != "" {
+		if u, err := url.Parse(v.resMeta); err != nil || !u.IsAbs() || !validQuoted(v.resMeta) {
+			return nil, fmt.Errorf("verify: Options.ResourceMetadataURL %q must be an absolute URL", v.resMeta)
+		}
 	}
 	if opts.JWKSURI != "" {
 		if err := checkFetchURL(opts.JWKSURI, issuer); err != nil {
