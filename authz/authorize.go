@@ -74,6 +74,7 @@ func (s *Server) authorizeClient(ctx context.Context, t storage.Tenant, p params
 	} else if err != nil {
 		return storage.Client{}, "", err
 	}
+	noteClient(ctx, id)
 	uri := p.get("redirect_uri")
 	if !p.has("redirect_uri") {
 		// OAuth 2.1 §4.1.1: optional only when exactly one is registered.

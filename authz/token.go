@@ -92,6 +92,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, t stor
 	} else if err != nil {
 		return storage.Client{}, err
 	}
+	noteClient(ctx, client.ID)
 	if client.TokenEndpointAuthMethod == "none" {
 		if basic || secret != "" {
 			return storage.Client{}, fail // a public client has no secret to present

@@ -82,6 +82,7 @@ func (q request) do(t *testing.T) response {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noteResponseSecrets(raw)
 	return response{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -37,7 +38,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	stop()
+	logs := stop()
+	if code == 0 {
+		if leaked := leakedSecrets(logs); len(leaked) > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: the server's log output contains %d secrets seen in this run (passwords, client secrets, codes or tokens), e.g. one of %d characters\n", len(leaked), len(leaked[0]))
+			code = 1
+		} else {
+			fmt.Printf("e2e: scanned %d bytes of server log for %d secrets seen in this run: none found\n", len(logs), secretCount())
+		}
+	}
 	os.Exit(code)
 }
 
@@ -47,10 +56,14 @@ func randomSecret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func startTarget() (stop func(), err error) {
+// startTarget starts the server under test; stop ends it and returns all
+// the log output the server wrote.
+func startTarget() (stop func() string, err error) {
 	target.name = os.Getenv("EDGEAUTH_E2E")
 	target.adminToken = randomSecret()
 	kek := randomSecret()
+	noteSecret(target.adminToken)
+	noteSecret(kek)
 	switch target.name {
 	case "", "native":
 		target.name = "native"
@@ -62,13 +75,13 @@ func startTarget() (stop func(), err error) {
 		if target.url == "" || target.adminToken == "" {
 			return nil, fmt.Errorf("EDGEAUTH_E2E=url needs EDGEAUTH_E2E_URL and EDGEAUTH_E2E_ADMIN_TOKEN")
 		}
-		return func() {}, nil
+		return func() string { return "" }, nil
 	default:
 		return nil, fmt.Errorf("EDGEAUTH_E2E=%q: want native, wrangler or url", target.name)
 	}
 }
 
-func startNative(kek string) (func(), error) {
+func startNative(kek string) (func() string, error) {
 	dir, err := os.MkdirTemp("", "edgeauth-e2e-")
 	if err != nil {
 		return nil, err
@@ -88,7 +101,9 @@ func startNative(kek string) (func(), error) {
 	ts := httptest.NewUnstartedServer(nil)
 	target.url = "http://" + ts.Listener.Addr().String()
 	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
+	logs := &syncBuffer{}
 	srv, err := authz.New(authz.Config{
+		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
 		Store: store, KV: kv.NewMemory(now), Now: now, HTTPClient: safehttp.NewClient(true, 5*time.Second),
 	})
@@ -97,7 +112,7 @@ func startNative(kek string) (func(), error) {
 	}
 	ts.Config.Handler = srv
 	ts.Start()
-	return func() { ts.Close(); db.Close(); os.RemoveAll(dir) }, nil
+	return func() string { ts.Close(); db.Close(); os.RemoveAll(dir); return logs.String() }, nil
 }
 
 // clockOffset moves the native server's clock (and its KV's) forward.
@@ -115,7 +130,7 @@ func advanceClock(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { clockOffset.Add(-int64(d)) })
 }
 
-func startWrangler(kek string) (func(), error) {
+func startWrangler(kek string) (func() string, error) {
 	root, err := filepath.Abs("..")
 	if err != nil {
 		return nil, err
@@ -140,12 +155,13 @@ func startWrangler(kek string) (func(), error) {
 		return nil, err
 	}
 	target.url = w.URL
-	return func() {
+	return func() string {
 		w.Close()
 		if os.Getenv("EDGEAUTH_E2E_LOG") != "" {
 			fmt.Fprintln(os.Stderr, w.Output())
 		}
 		os.RemoveAll(persist)
+		return w.Output()
 	}, nil
 }
 

@@ -35,6 +35,7 @@ const webRedirect = "https://app.example.com/callback"
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{tenant: createTenant(t), username: "alice", password: "correct horse battery"}
+	noteSecret(f.password)
 	f.issuer = target.url + "/t/" + f.tenant
 	base := "/admin/v1/tenants/" + f.tenant
 	r := adminDo(t, "POST", base+"/users", map[string]any{"username": f.username, "password": f.password, "email": "alice@example.com", "roles": []string{"admin"}})
@@ -87,6 +88,7 @@ func callback(t *testing.T, u *url.URL, state, issuer string) (code, errCode str
 		t.Fatalf("the flow did not come back to the client")
 	}
 	q := u.Query()
+	noteSecret(q.Get("code"))
 	if got := q.Get("state"); got != state {
 		t.Errorf("state = %q; want %q", got, state)
 	}
@@ -110,6 +112,7 @@ type accessClaims struct {
 // resource server would: signature, typ at+jwt (RFC 9068 §2.1), iss.
 func verifyAccessToken(t *testing.T, f *fixture, raw string) accessClaims {
 	t.Helper()
+	noteSecret(raw)
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatalf("parsing the access token: %v", err)
