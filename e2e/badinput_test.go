@@ -8,8 +8,20 @@ import (
 
 // TestAdminBadInput sends malformed admin requests. Each gets a 4xx with
 // the expected JSON error code, and a failed create writes nothing.
-func TestAdminBadInput(t *testing.T) {
-	tenant := createTenant(t)
+// adminBadCase is one malformed admin request and the answer it gets.
+type adminBadCase struct {
+	name   string
+	method string
+	path   string
+	body   any
+	ctype  string // overrides the JSON content type when set
+	status int
+	code   string
+	absent string // a path that must still be 404 afterwards
+}
+
+// adminBadInputTable is TestAdminBadInput's table for tenant.
+func adminBadInputTable(tenant string) []adminBadCase {
 	clients := "/admin/v1/tenants/" + tenant + "/clients"
 	users := "/admin/v1/tenants/" + tenant + "/users"
 	redirect := func(uri string) map[string]any {
@@ -17,16 +29,7 @@ func TestAdminBadInput(t *testing.T) {
 	}
 	big := `{"id":"` + strings.Repeat("a", 70<<10) + `"}`
 
-	cases := []struct {
-		name   string
-		method string
-		path   string
-		body   any
-		ctype  string // overrides the JSON content type when set
-		status int
-		code   string
-		absent string // a path that must still be 404 afterwards
-	}{
+	return []adminBadCase{
 		{"malformed json", "POST", "/admin/v1/tenants", `{"id": "x",`, "", 400, "invalid_request", ""},
 		{"not an object", "POST", "/admin/v1/tenants", `["x"]`, "", 400, "invalid_request", ""},
 		{"empty body", "POST", "/admin/v1/tenants", ``, "", 400, "invalid_request", ""},
@@ -80,6 +83,11 @@ func TestAdminBadInput(t *testing.T) {
 		{"missing user", "GET", users + "/nobody", nil, "", 404, "not_found", ""},
 		{"keys of missing tenant", "GET", "/admin/v1/tenants/missing-tenant/keys", nil, "", 404, "not_found", ""},
 	}
+}
+
+func TestAdminBadInput(t *testing.T) {
+	tenant := createTenant(t)
+	cases := adminBadInputTable(tenant)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			q := request{method: tc.method, path: tc.path, body: tc.body, admin: true, header: map[string]string{}}
