@@ -78,17 +78,18 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 			return nil, err
 		}
 	}
-	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
-		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
-		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
+	// Everything that can fail comes before the redemption, the one
+	// statement that spends the code: the tokens are minted and the refresh
+	// family stored first. If the redemption then loses (a replay), the new
+	// family is revoked with the old one.
+	resp, err := s.issue(ctx, grant{
+		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
+		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh, GrantType: "authorization_code",
+		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
 	})
-	if errors.Is(err, storage.ErrAlreadyExists) {
-		s.revokeRedeemed(ctx, t.ID, codeHash, now)
-		return nil, bad
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
-	s.deleteRecord(ctx, "code", code)
 	if fid != "" {
 		err := s.cfg.Store.CreateRefreshFamily(ctx, storage.RefreshFamily{
 			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
@@ -99,11 +100,22 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 			return nil, err
 		}
 	}
-	return s.issue(ctx, grant{
-		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
-		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh, GrantType: "authorization_code",
-		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
+	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
+		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
+		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
 	})
+	if err != nil {
+		if fid != "" {
+			s.revokeFamily(ctx, t.ID, fid, "code redemption failed")
+		}
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			s.revokeRedeemed(ctx, t.ID, codeHash, now)
+			return nil, bad
+		}
+		return nil, err
+	}
+	s.deleteRecord(ctx, "code", code)
+	return resp, nil
 }
 
 // revokeRedeemed handles a code that may have been redeemed already: if

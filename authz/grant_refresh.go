@@ -67,6 +67,17 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	if err != nil {
 		return nil, err
 	}
+	// Mint first, rotate last: once the rotation is stored the old token is
+	// spent, so nothing that can fail may come after it (a failure there
+	// would leave the client with a spent token, and its retry would look
+	// like reuse and revoke the grant).
+	resp, err := s.issue(ctx, grant{
+		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantType: "refresh_token",
+	})
+	if err != nil {
+		return nil, err
+	}
 	// One compare-and-set decides between concurrent uses of one token.
 	if _, err := s.cfg.Store.RotateRefreshToken(ctx, t.ID, fid, hashSecret(old), hashSecret(next), now); errors.Is(err, storage.ErrConflict) {
 		s.revokeFamily(ctx, t.ID, fid, "concurrent refresh token use")
@@ -74,10 +85,7 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	} else if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, grant{
-		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
-		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantType: "refresh_token",
-	})
+	return resp, nil
 }
 
 func (s *Server) revokeFamily(ctx context.Context, tenant, fid, why string) {

@@ -20,6 +20,8 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope"`
 	IDToken      string `json:"id_token,omitempty"`
+
+	subject, jti string // for the audit log
 }
 
 // token handles the token endpoint: one switch over grant_type.
@@ -54,6 +56,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.audit(ctx, t.ID, "token.issued", client.ID, resp.subject, map[string]any{"grant_type": p.get("grant_type"), "scope": resp.Scope, "jti": resp.jti})
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)
 	return nil

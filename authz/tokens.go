@@ -132,8 +132,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.audit(ctx, g.Tenant.ID, "token.issued", g.Client.ID, c.Subject, map[string]any{"grant_type": g.GrantType, "scope": g.Scope, "jti": jti})
-	resp := &tokenResponse{AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
+	resp := &tokenResponse{subject: c.Subject, jti: jti, AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
 	if g.IDToken && g.User != nil {
 		if resp.IDToken, err = s.idToken(ctx, g, now, ttl); err != nil {
 			return nil, err

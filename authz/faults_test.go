@@ -1,0 +1,208 @@
+package authz_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage/kv"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+	"github.com/edgeauth/edgeauth/storage/storagefault"
+)
+
+// TestStorageFaults sweeps one storage failure across every storage call
+// of each step of the main flows: tenant, client and user creation, the
+// client_credentials grant, the browser flow (authorize, login, token) and
+// refresh. Each failing step must answer an error (5xx, never a 2xx that
+// hides it, never a panic); afterwards the same step, retried without
+// faults, must succeed: nothing was left half-written that blocks it.
+func TestStorageFaults(t *testing.T) {
+	in := &storagefault.Injector{}
+	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sealer, _ := jwks.NewSealer(make([]byte, 32))
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	admin := strings.Repeat("a", 32)
+	srv, err := authz.New(authz.Config{BaseURL: base, AdminToken: admin, Sealer: sealer,
+		Store: storagefault.Store{Store: store, In: in}, KV: storagefault.KV{KV: kv.NewMemory(time.Now), In: in},
+		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) { // fast: the sweep runs many logins
+			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
+			return h[:n], nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	defer ts.Close()
+
+	type result struct {
+		status int
+		body   string
+		loc    string
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path, ctype, body string, h ...string) result {
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		for i := 0; i+1 < len(h); i += 2 {
+			req.Header.Set(h[i], h[i+1])
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return result{resp.StatusCode, string(b), resp.Header.Get("Location")}
+	}
+	field := func(body, name string) string {
+		var m map[string]any
+		json.Unmarshal([]byte(body), &m)
+		s, _ := m[name].(string)
+		return s
+	}
+	adminJSON := func(method, path, body string) result {
+		return do(method, path, "application/json", body, "Authorization", "Bearer "+admin)
+	}
+	form := "application/x-www-form-urlencoded"
+	verifier := base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("v", 40)))
+	sum := sha256.Sum256([]byte(verifier))
+	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
+	hidden := regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`)
+
+	// sweep runs step with a failure at every call it makes, then again
+	// without, and checks the rules above. ok tells a successful run.
+	sweep := func(name string, step func() result, ok func(result) bool, undo func()) {
+		t.Helper()
+		in.Arm(0)
+		clean := step()
+		if !ok(clean) {
+			t.Fatalf("%s without faults: %d %.300s", name, clean.status, clean.body)
+		}
+		calls := in.Calls()
+		undo()
+		for n := int64(1); n <= calls; n++ {
+			in.Arm(n)
+			r := step()
+			in.Arm(0)
+			if r.status < 500 && !ok(r) {
+				t.Errorf("%s, storage call %d of %d failing: %d %.200s; want a 5xx (or the step succeeding)", name, n, calls, r.status, r.body)
+			}
+			if ok(r) {
+				undo()
+			}
+			if r2 := step(); !ok(r2) {
+				t.Errorf("%s, retry after call %d of %d failed: %d %.200s", name, n, calls, r2.status, r2.body)
+			}
+			undo()
+		}
+		t.Logf("%s: %d storage calls, each failed once", name, calls)
+	}
+	is := func(code int) func(result) bool { return func(r result) bool { return r.status == code } }
+	nop := func() {}
+
+	sweep("create tenant", func() result { return adminJSON("POST", "/admin/v1/tenants", `{"id":"acme"}`) }, is(201),
+		func() { adminJSON("DELETE", "/admin/v1/tenants/acme", "") })
+	adminJSON("POST", "/admin/v1/tenants", `{"id":"acme"}`)
+	sweep("create client", func() result {
+		return adminJSON("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"svc","grant_types":["client_credentials"],"scope":"read"}`)
+	}, is(201), func() { adminJSON("DELETE", "/admin/v1/tenants/acme/clients/svc", "") })
+	svc := adminJSON("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"svc","grant_types":["client_credentials"],"scope":"read"}`)
+	secret := field(svc.body, "client_secret")
+	adminJSON("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code","refresh_token"],"scope":"read"}`)
+	var userID string
+	sweep("create user", func() result {
+		r := adminJSON("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"correct horse"}`)
+		userID = field(r.body, "id")
+		return r
+	}, is(201), func() { adminJSON("DELETE", "/admin/v1/tenants/acme/users/"+userID, "") })
+	adminJSON("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"correct horse"}`)
+
+	sweep("client_credentials", func() result {
+		return do("POST", "/t/acme/token", form, "grant_type=client_credentials&client_id=svc&client_secret="+secret)
+	}, is(200), nop)
+
+	// The browser flow, one request at a time.
+	authorizePath := "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1:9/cb"},
+		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+	logout := func() { jar, _ = cookiejar.New(nil); hc.Jar = jar }
+	sweep("authorize", func() result { return do("GET", authorizePath, "", "") }, func(r result) bool {
+		return r.status == 303 && strings.Contains(r.loc, "/t/acme/login?req=")
+	}, logout)
+	var code string
+	login := func() result {
+		code = ""
+		r := do("GET", authorizePath, "", "")
+		if u, err := url.Parse(r.loc); err == nil && u.Query().Get("code") != "" {
+			code = u.Query().Get("code") // still signed in: no login page
+			return r
+		}
+		if r.status != 303 || !strings.HasPrefix(r.loc, "/t/acme/login?") {
+			return r
+		}
+		page := do("GET", r.loc, "", "")
+		if page.status != 200 {
+			return page
+		}
+		f := url.Values{"username": {"alice"}, "password": {"correct horse"}}
+		for _, m := range hidden.FindAllStringSubmatch(page.body, -1) {
+			f.Set(m[1], m[2])
+		}
+		r = do("POST", "/t/acme/login", form, f.Encode())
+		if u, err := url.Parse(r.loc); err == nil {
+			code = u.Query().Get("code")
+		}
+		return r
+	}
+	sweep("authorize and login", login, func(r result) bool { return r.status == 303 && code != "" && strings.Contains(r.loc, "code=") }, logout)
+	exchange := func() result {
+		return do("POST", "/t/acme/token", form, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+			"redirect_uri": {"http://127.0.0.1:9/cb"}, "client_id": {"app"}}.Encode())
+	}
+	var refresh string
+	// A code works once: the step of this sweep is "sign in and exchange".
+	sweep("code exchange", func() result {
+		logout()
+		if r := login(); r.status != 303 || code == "" {
+			return r
+		}
+		r := exchange()
+		refresh = field(r.body, "refresh_token")
+		return r
+	}, is(200), nop)
+	// The same code retried after a failed exchange: nothing may spend the
+	// code before the last step that can fail.
+	newCode := func() { logout(); login() }
+	newCode()
+	sweep("code exchange, same code retried", exchange, is(200), newCode)
+	sweep("refresh", func() result {
+		r := do("POST", "/t/acme/token", form, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {"app"}}.Encode())
+		if r.status == 200 {
+			refresh = field(r.body, "refresh_token")
+		}
+		return r
+	}, is(200), nop)
+}

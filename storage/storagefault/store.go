@@ -1,0 +1,277 @@
+// The wrappers of storage.Store's methods: each fails when its call is the
+// armed one, else calls through.
+
+package storagefault
+
+import (
+	"context"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+var _ storage.Store = Store{}
+
+// CreateTenant fails when armed, else calls through.
+func (s Store) CreateTenant(ctx context.Context, t storage.Tenant) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateTenant(ctx, t)
+}
+
+// GetTenant fails when armed, else calls through.
+func (s Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Tenant{}, err
+	}
+	return s.Store.GetTenant(ctx, id)
+}
+
+// ListTenants fails when armed, else calls through.
+func (s Store) ListTenants(ctx context.Context, after string, limit int) ([]storage.Tenant, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListTenants(ctx, after, limit)
+}
+
+// UpdateTenant fails when armed, else calls through.
+func (s Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.UpdateTenant(ctx, t)
+}
+
+// DeleteTenant fails when armed, else calls through.
+func (s Store) DeleteTenant(ctx context.Context, id string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteTenant(ctx, id)
+}
+
+// CreateClient fails when armed, else calls through.
+func (s Store) CreateClient(ctx context.Context, c storage.Client) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateClient(ctx, c)
+}
+
+// GetClient fails when armed, else calls through.
+func (s Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Client{}, err
+	}
+	return s.Store.GetClient(ctx, tenantID, id)
+}
+
+// ListClients fails when armed, else calls through.
+func (s Store) ListClients(ctx context.Context, tenantID string) ([]storage.Client, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListClients(ctx, tenantID)
+}
+
+// UpdateClient fails when armed, else calls through.
+func (s Store) UpdateClient(ctx context.Context, c storage.Client) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.UpdateClient(ctx, c)
+}
+
+// DeleteClient fails when armed, else calls through.
+func (s Store) DeleteClient(ctx context.Context, tenantID, id string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteClient(ctx, tenantID, id)
+}
+
+// CreateUser fails when armed, else calls through.
+func (s Store) CreateUser(ctx context.Context, u storage.User) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateUser(ctx, u)
+}
+
+// GetUser fails when armed, else calls through.
+func (s Store) GetUser(ctx context.Context, tenantID, id string) (storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.User{}, err
+	}
+	return s.Store.GetUser(ctx, tenantID, id)
+}
+
+// GetUserByUsername fails when armed, else calls through.
+func (s Store) GetUserByUsername(ctx context.Context, tenantID, username string) (storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.User{}, err
+	}
+	return s.Store.GetUserByUsername(ctx, tenantID, username)
+}
+
+// DeleteUser fails when armed, else calls through.
+func (s Store) DeleteUser(ctx context.Context, tenantID, id string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteUser(ctx, tenantID, id)
+}
+
+// CreateKey fails when armed, else calls through.
+func (s Store) CreateKey(ctx context.Context, k storage.SigningKey) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateKey(ctx, k)
+}
+
+// ListKeys fails when armed, else calls through.
+func (s Store) ListKeys(ctx context.Context, tenantID string) ([]storage.SigningKey, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListKeys(ctx, tenantID)
+}
+
+// SetKeyState fails when armed, else calls through.
+func (s Store) SetKeyState(ctx context.Context, tenantID, kid string, from, to storage.KeyState, at time.Time) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.SetKeyState(ctx, tenantID, kid, from, to, at)
+}
+
+// DeleteKey fails when armed, else calls through.
+func (s Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteKey(ctx, tenantID, kid)
+}
+
+// RedeemCode fails when armed, else calls through.
+func (s Store) RedeemCode(ctx context.Context, r storage.Redemption) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.RedeemCode(ctx, r)
+}
+
+// GetRedemption fails when armed, else calls through.
+func (s Store) GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (storage.Redemption, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Redemption{}, err
+	}
+	return s.Store.GetRedemption(ctx, tenantID, codeHash)
+}
+
+// SetRedemptionFamily fails when armed, else calls through.
+func (s Store) SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.SetRedemptionFamily(ctx, tenantID, codeHash, familyID)
+}
+
+// CreateRefreshFamily fails when armed, else calls through.
+func (s Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateRefreshFamily(ctx, f)
+}
+
+// GetRefreshFamily fails when armed, else calls through.
+func (s Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (storage.RefreshFamily, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.RefreshFamily{}, err
+	}
+	return s.Store.GetRefreshFamily(ctx, tenantID, id)
+}
+
+// RotateRefreshToken fails when armed, else calls through.
+func (s Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (storage.RefreshFamily, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.RefreshFamily{}, err
+	}
+	return s.Store.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now)
+}
+
+// RevokeRefreshFamily fails when armed, else calls through.
+func (s Store) RevokeRefreshFamily(ctx context.Context, tenantID, id string, now time.Time) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.RevokeRefreshFamily(ctx, tenantID, id, now)
+}
+
+// GetConsent fails when armed, else calls through.
+func (s Store) GetConsent(ctx context.Context, tenantID, userID, clientID string) (storage.Consent, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Consent{}, err
+	}
+	return s.Store.GetConsent(ctx, tenantID, userID, clientID)
+}
+
+// PutConsent fails when armed, else calls through.
+func (s Store) PutConsent(ctx context.Context, c storage.Consent) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.PutConsent(ctx, c)
+}
+
+// AppendAudit fails when armed, else calls through.
+func (s Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.AppendAudit(ctx, e)
+}
+
+// ListAudit fails when armed, else calls through.
+func (s Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.AuditEvent, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListAudit(ctx, q)
+}
+
+// PruneAudit fails when armed, else calls through.
+func (s Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.PruneAudit(ctx, before)
+}
+
+// RecordLoginFailure fails when armed, else calls through.
+func (s Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.LoginFailures{}, err
+	}
+	return s.Store.RecordLoginFailure(ctx, tenantID, username, now, window)
+}
+
+// GetLoginFailures fails when armed, else calls through.
+func (s Store) GetLoginFailures(ctx context.Context, tenantID, username string) (storage.LoginFailures, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.LoginFailures{}, err
+	}
+	return s.Store.GetLoginFailures(ctx, tenantID, username)
+}
+
+// ResetLoginFailures fails when armed, else calls through.
+func (s Store) ResetLoginFailures(ctx context.Context, tenantID, username string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.ResetLoginFailures(ctx, tenantID, username)
+}
