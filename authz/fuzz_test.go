@@ -114,4 +114,3 @@ func FuzzAdminJSON(f *testing.F) {
 		}
 	})
 }
-
