@@ -1,0 +1,313 @@
+//go:build !js
+
+// Command bench is edgeauth's load driver (`make bench`, issue 6). It
+// starts the edgeauth Worker under `wrangler dev` and a trivial baseline
+// Worker beside it, seeds a tenant through the admin API, and measures
+// each scenario (metadata, jwks, client_credentials, refresh, code_flow)
+// alternately with the baseline (baseline, scenario, baseline, scenario),
+// so machine drift hits both and every scenario is also a ratio to the
+// baseline of the same moment. It reports ops/s, p50 and p99 per
+// scenario, errors (never hidden: any unexpected status is one), the
+// wasm size, the time from start to the first 200, the wasm memory per
+// pool instance after at least 10,000 requests, and the D1 and KV
+// operations of each scenario's single operation, counted with
+// storage/storagecount on an in-process server that runs the same handler.
+//
+// It writes bench.json and bench.md to -out and prints the Markdown.
+// Targets are reported, never enforced: the exit status is 0 whenever the
+// run itself worked.
+//
+//	go run ./bench                       # wrangler dev (make build-worker first)
+//	go run ./bench -target native        # in-process edgeauth on SQLite
+//	go run ./bench -target url -url https://auth.example.com -admin-token ...
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	target      string
+	url         string
+	adminToken  string
+	baselineURL string
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	out         string
+	memRequests int64
+	memTimeout  time.Duration
+	storageRuns int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.target, "target", "wrangler", "server to measure: wrangler (wrangler dev, started here), native (in-process on SQLite) or url")
+	flag.StringVar(&o.url, "url", "", "base URL of a running edgeauth (-target url)")
+	flag.StringVar(&o.adminToken, "admin-token", os.Getenv("EDGEAUTH_ADMIN_TOKEN"), "admin token of -url (default $EDGEAUTH_ADMIN_TOKEN)")
+	flag.StringVar(&o.baselineURL, "baseline-url", "", "base URL of a baseline Worker for -target url (none: no ratios)")
+	flag.DurationVar(&o.duration, "duration", 8*time.Second, "measured time per scenario (half of it twice, alternating with the baseline)")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up per scenario")
+	flag.IntVar(&o.concurrency, "concurrency", 8, "concurrent load goroutines")
+	flag.StringVar(&o.out, "out", "bench-results", "folder for bench.json and bench.md")
+	flag.Int64Var(&o.memRequests, "mem-requests", 10000, "requests the Worker has served before its pool memory is read")
+	flag.DurationVar(&o.memTimeout, "mem-timeout", 45*time.Second, "longest time spent sending requests to reach -mem-requests (the report says how many it reached)")
+	flag.IntVar(&o.storageRuns, "storage-runs", 5, "runs of each operation when counting storage calls")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+func findRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// countingTransport counts the requests sent to the server under test.
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	t.n.Add(1)
+	return t.next.RoundTrip(r)
+}
+
+func run(ctx context.Context, o options) error {
+	root, err := findRoot()
+	if err != nil {
+		return err
+	}
+	rep := &report{
+		Target: o.target, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
+		Concurrency: o.concurrency, DurationPerScenario: o.duration.String(), Warmup: o.warmup.String(),
+		Command: "go run ./bench " + joinArgs(os.Args[1:]),
+	}
+
+	wasm := filepath.Join(root, "build", "worker", "app.wasm")
+	if raw, gz, mod, err := wasmSize(wasm); err == nil {
+		rep.Wasm = &wasmInfo{Path: "build/worker/app.wasm", RawBytes: raw, GzipBytes: gz, Built: mod.UTC()}
+	} else if o.target == "wrangler" {
+		return fmt.Errorf("%v (run make build-worker first)", err)
+	}
+
+	logf("counting storage calls per operation (in-process server)")
+	if rep.Storage, err = countStorage(ctx, o.storageRuns); err != nil {
+		return fmt.Errorf("storage counts: %w", err)
+	}
+
+	var ea, base *running
+	adminToken := randomSecret()
+	switch o.target {
+	case "wrangler":
+		logf("starting the baseline Worker (wrangler dev)")
+		if base, err = startWrangler(ctx, root, filepath.Join(root, "bench", "baseline", "wrangler.toml"), true, nil, "/"); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		defer base.close()
+		dir, err := os.MkdirTemp("", "edgeauth-bench-config-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		config, err := edgeauthConfig(root, dir)
+		if err != nil {
+			return err
+		}
+		logf("starting edgeauth (wrangler dev, %s)", rep.Wasm.Path)
+		ea, err = startWrangler(ctx, root, config, false, map[string]string{
+			"ADMIN_TOKEN": adminToken, "KEY_ENCRYPTION_KEY": randomSecret()}, "/healthz")
+		if err != nil {
+			return fmt.Errorf("edgeauth: %w", err)
+		}
+		defer ea.close()
+	case "native":
+		if ea, err = startNative(adminToken, nil); err != nil {
+			return err
+		}
+		defer ea.close()
+		base = startNativeBaseline()
+		defer base.close()
+	case "url":
+		if o.url == "" || o.adminToken == "" {
+			return fmt.Errorf("-target url needs -url and -admin-token")
+		}
+		ea, adminToken = &running{url: o.url, close: func() {}}, o.adminToken
+		if o.baselineURL != "" {
+			base = &running{url: o.baselineURL, close: func() {}}
+		}
+	default:
+		return fmt.Errorf("-target %q: want wrangler, native or url", o.target)
+	}
+	rep.URL = ea.url
+	if ea.startToFirst200 > 0 {
+		rep.StartToFirst200Ms = ms(ea.startToFirst200)
+		rep.FirstRequestMs = ms(ea.firstLatency)
+	}
+
+	transport := &http.Transport{MaxIdleConns: 4 * o.concurrency, MaxIdleConnsPerHost: 4 * o.concurrency, IdleConnTimeout: 90 * time.Second}
+	counted := &countingTransport{next: transport}
+	s := &server{base: ea.url, adminToken: adminToken, http: newHTTPClient(counted)}
+	if err := s.seed(ctx); err != nil {
+		return fmt.Errorf("seeding: %w", err)
+	}
+	if st, ok, err := poolStatus(ctx, s.http, s.base, adminToken); err == nil && ok {
+		rep.PoolAtStart = st
+	}
+
+	var baseSc *scenario
+	if base != nil {
+		b := baselineScenario(base.url, transport)
+		baseSc = &b
+		// Warm the baseline once: its first requests start its isolate.
+		ops := []op{}
+		for i := range o.concurrency {
+			op, _ := b.newOp(ctx, i)
+			ops = append(ops, op)
+		}
+		runSegment(ctx, ops, o.warmup)
+	}
+	var baseSegs []segment
+	for _, sc := range scenarios(s, counted) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		logf("scenario %s (%s each half, %d goroutines)", sc.name, o.duration/2, o.concurrency)
+		r, bs, err := measure(ctx, sc, baseSc, o.concurrency, o.duration, o.warmup)
+		if err != nil {
+			return err
+		}
+		logf("  %s: %.1f ops/s p50 %.1f ms p99 %.1f ms errors %d (baseline next to it %.1f/s)", r.Name, r.OpsPerSec, r.P50Ms, r.P99Ms, r.Errors, r.BaselineOps)
+		rep.Scenarios = append(rep.Scenarios, r)
+		baseSegs = append(baseSegs, bs...)
+	}
+	if baseSc != nil {
+		b := summarize(baseSc.name, baseSc.what, baseSegs)
+		rep.Baseline = &b
+	}
+
+	// Memory per instance after at least memRequests requests.
+	if o.target != "native" {
+		if n := counted.n.Load(); n < o.memRequests {
+			logf("sending %d more metadata requests (memory is read after %d)", o.memRequests-n, o.memRequests)
+			tctx, cancel := context.WithTimeout(ctx, o.memTimeout)
+			topUp(tctx, s, counted, o.concurrency, o.memRequests)
+			cancel()
+		}
+		rep.Memory = readMemory(ctx, s, adminToken, counted.n.Load())
+	} else {
+		rep.Memory = &memoryInfo{Requests: counted.n.Load(), Note: "native target: no wasm instances"}
+	}
+	rep.Finished = time.Now().UTC()
+	rep.evaluate()
+
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	md := rep.markdown()
+	if err := writeJSON(filepath.Join(o.out, "bench.json"), rep); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(o.out, "bench.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Print(md)
+	logf("wrote %s and %s", filepath.Join(o.out, "bench.json"), filepath.Join(o.out, "bench.md"))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func joinArgs(args []string) string {
+	s := ""
+	for i, a := range args {
+		if i > 0 {
+			s += " "
+		}
+		s += a
+	}
+	return s
+}
+
+// topUp sends metadata requests until the server has had want in all.
+func topUp(ctx context.Context, s *server, counted *countingTransport, concurrency int, want int64) {
+	c := newHTTPClient(counted)
+	u := s.base + "/.well-known/oauth-authorization-server/t/" + s.tenant
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for counted.n.Load() < want && ctx.Err() == nil {
+				get(ctx, c, u)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func readMemory(ctx context.Context, s *server, adminToken string, requests int64) *memoryInfo {
+	m := &memoryInfo{Requests: requests}
+	st, ok, err := poolStatus(ctx, s.http, s.base, adminToken)
+	switch {
+	case err != nil:
+		m.Note = "GET /admin/v1/pool failed: " + err.Error()
+		return m
+	case !ok:
+		m.Note = "not exposed (GET /admin/v1/pool is 404)"
+		return m
+	}
+	m.Exposed, m.Pool = true, st
+	insts, _ := st["instances"].([]any)
+	for _, it := range insts {
+		inst, _ := it.(map[string]any)
+		if b, ok := inst["memory_bytes"].(float64); ok {
+			m.Instances = append(m.Instances, instanceMemory{ID: fmt.Sprint(inst["id"]), Served: num(inst["served"]), MemoryBytes: int64(b)})
+			if int64(b) > m.MaxInstanceBytes {
+				m.MaxInstanceBytes = int64(b)
+			}
+		}
+	}
+	if len(m.Instances) == 0 {
+		m.Note = "the pool answered but names no instance memory_bytes"
+	}
+	return m
+}
+
+func num(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}

@@ -1,0 +1,232 @@
+//go:build !js
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+type report struct {
+	Target              string    `json:"target"`
+	URL                 string    `json:"url"`
+	Command             string    `json:"command"`
+	Started             time.Time `json:"started"`
+	Finished            time.Time `json:"finished"`
+	GoVersion           string    `json:"go_version"`
+	CPUs                int       `json:"cpus"`
+	Concurrency         int       `json:"concurrency"`
+	DurationPerScenario string    `json:"duration_per_scenario"`
+	Warmup              string    `json:"warmup"`
+
+	Wasm *wasmInfo `json:"wasm,omitempty"`
+	// StartToFirst200Ms is from starting `wrangler dev` (migrations already
+	// applied, Worker already built) to the first 200 of GET /healthz;
+	// FirstRequestMs is how long that first successful request took.
+	StartToFirst200Ms float64 `json:"start_to_first_200_ms,omitempty"`
+	FirstRequestMs    float64 `json:"first_request_ms,omitempty"`
+
+	Baseline    *result         `json:"baseline,omitempty"`
+	Scenarios   []result        `json:"scenarios"`
+	PoolAtStart map[string]any  `json:"pool_at_start,omitempty"`
+	Memory      *memoryInfo     `json:"memory,omitempty"`
+	Storage     []storageResult `json:"storage"`
+	Checks      []check         `json:"checks"`
+}
+
+type wasmInfo struct {
+	Path      string    `json:"path"`
+	RawBytes  int64     `json:"raw_bytes"`
+	GzipBytes int64     `json:"gzip_bytes"`
+	Built     time.Time `json:"built"`
+}
+
+type memoryInfo struct {
+	Exposed          bool             `json:"exposed"`
+	Requests         int64            `json:"requests_before"`
+	MaxInstanceBytes int64            `json:"max_instance_bytes,omitempty"`
+	Instances        []instanceMemory `json:"instances,omitempty"`
+	Pool             map[string]any   `json:"pool,omitempty"`
+	Note             string           `json:"note,omitempty"`
+}
+
+type instanceMemory struct {
+	ID          string `json:"id"`
+	Served      int64  `json:"served"`
+	MemoryBytes int64  `json:"memory_bytes"`
+}
+
+// check is one target of the issue that is not a scenario's throughput.
+type check struct {
+	Name   string `json:"name"`
+	Target string `json:"target"`
+	Value  string `json:"value"`
+	Met    *bool  `json:"met"` // nil: not measured
+}
+
+func boolp(b bool) *bool { return &b }
+
+const (
+	wasmGzipLimit  = 3_000_000 // 3.0 MB
+	firstReqLimit  = 100 * time.Millisecond
+	instanceMemMax = 32 << 20
+)
+
+func (r *report) evaluate() {
+	if r.Wasm != nil {
+		r.Checks = append(r.Checks, check{"wasm size (gzip -9)", "<= 3.0 MB",
+			fmt.Sprintf("%.2f MB gzip (%.2f MB raw)", float64(r.Wasm.GzipBytes)/1e6, float64(r.Wasm.RawBytes)/1e6),
+			boolp(r.Wasm.GzipBytes <= wasmGzipLimit)})
+	}
+	if r.FirstRequestMs > 0 {
+		r.Checks = append(r.Checks, check{"first request after start", "< 100 ms",
+			fmt.Sprintf("%.0f ms (start to first 200: %.0f ms)", r.FirstRequestMs, r.StartToFirst200Ms),
+			boolp(r.FirstRequestMs < ms(firstReqLimit))})
+	}
+	if m := r.Memory; m != nil {
+		c := check{Name: "wasm memory per instance", Target: "<= 32 MiB after 10,000 requests"}
+		switch {
+		case m.Exposed && m.MaxInstanceBytes > 0:
+			var served int64
+			for _, in := range m.Instances {
+				served = max(served, in.Served)
+			}
+			c.Value = fmt.Sprintf("max %.1f MiB over %d live instances after %d requests to the Worker (the busiest live instance served %d; the pool recycles at max_requests=%v)",
+				float64(m.MaxInstanceBytes)/(1<<20), len(m.Instances), m.Requests, served, poolLimit(m.Pool, "max_requests"))
+			if m.Requests >= 10000 {
+				c.Met = boolp(m.MaxInstanceBytes <= instanceMemMax)
+			} else {
+				c.Value += "; fewer than 10,000 requests: not judged"
+			}
+		default:
+			c.Value = m.Note
+		}
+		r.Checks = append(r.Checks, c)
+	}
+}
+
+func poolLimit(pool map[string]any, name string) any {
+	lim, _ := pool["limits"].(map[string]any)
+	if v, ok := lim[name]; ok {
+		return v
+	}
+	return "?"
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func metStr(m *bool) string {
+	switch {
+	case m == nil:
+		return ""
+	case *m:
+		return "yes"
+	default:
+		return "**NO**"
+	}
+}
+
+func num1(f float64) string {
+	if f == float64(int64(f)) {
+		return fmt.Sprint(int64(f))
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# edgeauth bench (%s)\n\n", r.Target)
+	w("%s, %s, %d CPUs, %d concurrent goroutines, %s measured per scenario (two halves alternating with the baseline), %s warm-up. Command: `%s`.\n\n",
+		r.Started.Format(time.RFC3339), r.GoVersion, r.CPUs, r.Concurrency, r.DurationPerScenario, r.Warmup, r.Command)
+
+	w("| scenario | ops/s | p50 ms | p99 ms | errors | ratio to baseline | target | met? |\n|---|---:|---:|---:|---:|---:|---|---|\n")
+	if bl := r.Baseline; bl != nil {
+		w("| baseline (trivial Worker) | %.0f | %.2f | %.2f | %d | 1.00 | | |\n", bl.OpsPerSec, bl.P50Ms, bl.P99Ms, bl.Errors)
+	}
+	for _, s := range r.Scenarios {
+		ratio := ""
+		if s.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+		}
+		w("| %s | %.1f | %.2f | %.2f | %d | %s | %s | %s |\n", s.Name, s.OpsPerSec, s.P50Ms, s.P99Ms, s.Errors, ratio, s.Target, metStr(s.Met))
+	}
+	w("\nA code_flow op is one whole flow: 4 requests (GET authorize, GET login page, POST login, POST token). Ratios divide by the baseline segments run next to each scenario. A target counts as met only without errors.\n")
+	var errs []string
+	for _, s := range append(append([]result{}, r.Scenarios...), derefResult(r.Baseline)...) {
+		if s.Errors > 0 {
+			kinds := make([]string, 0, len(s.ErrorKinds))
+			for k, v := range s.ErrorKinds {
+				kinds = append(kinds, fmt.Sprintf("%s x%d", k, v))
+			}
+			sort.Strings(kinds)
+			errs = append(errs, fmt.Sprintf("- %s: %d errors (%s); first: %s", s.Name, s.Errors, strings.Join(kinds, "; "), s.FirstError))
+		}
+	}
+	if len(errs) > 0 {
+		w("\nErrors:\n%s\n", strings.Join(errs, "\n"))
+	}
+
+	w("\n| check | target | value | met? |\n|---|---|---|---|\n")
+	for _, c := range r.Checks {
+		w("| %s | %s | %s | %s |\n", c.Name, c.Target, c.Value, metStr(c.Met))
+	}
+	if m := r.Memory; m != nil && len(m.Instances) > 0 {
+		w("\nPool instances after %d requests:", m.Requests)
+		for _, in := range m.Instances {
+			w(" #%s served %d, %.1f MiB;", in.ID, in.Served, float64(in.MemoryBytes)/(1<<20))
+		}
+		if lim, ok := m.Pool["limits"].(map[string]any); ok {
+			w(" pool limits %v", lim)
+		}
+		w("\n")
+	}
+
+	w("\n## Storage operations per operation\n\nCounted with storage/storagecount on an in-process server (same handler as the Worker; steady state after one warm-up run). D1 read = Get*/List*, write = any other Store call; one call is one D1 query and one round trip.\n\n")
+	w("| scenario | D1 reads | D1 writes | KV gets | KV puts | KV deletes | calls |\n|---|---:|---:|---:|---:|---:|---|\n")
+	for _, s := range r.Storage {
+		w("| %s | %s | %s | %s | %s | %s | %s |\n", s.Scenario, num1(s.PerOp.D1Reads), num1(s.PerOp.D1Writes),
+			num1(s.PerOp.KVGets), num1(s.PerOp.KVPuts), num1(s.PerOp.KVDeletes), callList(s.PerOp.Calls))
+	}
+	for _, s := range r.Storage {
+		if len(s.Steps) == 0 {
+			continue
+		}
+		w("\n%s, by request:\n\n| step | D1 r | D1 w | KV get | KV put | KV del | calls |\n|---|---:|---:|---:|---:|---:|---|\n", s.Scenario)
+		for _, st := range s.Steps {
+			c := st.Counts
+			w("| %s | %s | %s | %s | %s | %s | %s |\n", st.Step, num1(c.D1Reads), num1(c.D1Writes), num1(c.KVGets), num1(c.KVPuts), num1(c.KVDeletes), callList(c.Calls))
+		}
+	}
+	return b.String()
+}
+
+func derefResult(r *result) []result {
+	if r == nil {
+		return nil
+	}
+	return []result{*r}
+}
+
+func callList(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %s", k, num1(m[k])))
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,223 @@
+package storagecount
+
+import (
+	"context"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// Store counts the calls of a storage.Store as D1 reads and writes.
+type Store struct {
+	next storage.Store
+	*Counter
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// NewStore wraps next, counting into c (a new Counter if c is nil). Give
+// NewKV the same Counter to see a request's D1 and KV calls together.
+func NewStore(next storage.Store, c *Counter) *Store {
+	if c == nil {
+		c = new(Counter)
+	}
+	return &Store{next: next, Counter: c}
+}
+
+// CreateTenant counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateTenant(ctx context.Context, t storage.Tenant) error {
+	s.write("CreateTenant")
+	return s.next.CreateTenant(ctx, t)
+}
+
+// GetTenant counts one D1 read and calls the wrapped Store.
+func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
+	s.read("GetTenant")
+	return s.next.GetTenant(ctx, id)
+}
+
+// ListTenants counts one D1 read and calls the wrapped Store.
+func (s *Store) ListTenants(ctx context.Context, after string, limit int) ([]storage.Tenant, error) {
+	s.read("ListTenants")
+	return s.next.ListTenants(ctx, after, limit)
+}
+
+// UpdateTenant counts one D1 write and calls the wrapped Store.
+func (s *Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
+	s.write("UpdateTenant")
+	return s.next.UpdateTenant(ctx, t)
+}
+
+// DeleteTenant counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteTenant(ctx context.Context, id string) error {
+	s.write("DeleteTenant")
+	return s.next.DeleteTenant(ctx, id)
+}
+
+// CreateClient counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
+	s.write("CreateClient")
+	return s.next.CreateClient(ctx, c)
+}
+
+// GetClient counts one D1 read and calls the wrapped Store.
+func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
+	s.read("GetClient")
+	return s.next.GetClient(ctx, tenantID, id)
+}
+
+// ListClients counts one D1 read and calls the wrapped Store.
+func (s *Store) ListClients(ctx context.Context, tenantID string) ([]storage.Client, error) {
+	s.read("ListClients")
+	return s.next.ListClients(ctx, tenantID)
+}
+
+// UpdateClient counts one D1 write and calls the wrapped Store.
+func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
+	s.write("UpdateClient")
+	return s.next.UpdateClient(ctx, c)
+}
+
+// DeleteClient counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteClient(ctx context.Context, tenantID, id string) error {
+	s.write("DeleteClient")
+	return s.next.DeleteClient(ctx, tenantID, id)
+}
+
+// CreateUser counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
+	s.write("CreateUser")
+	return s.next.CreateUser(ctx, u)
+}
+
+// GetUser counts one D1 read and calls the wrapped Store.
+func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User, error) {
+	s.read("GetUser")
+	return s.next.GetUser(ctx, tenantID, id)
+}
+
+// GetUserByUsername counts one D1 read and calls the wrapped Store.
+func (s *Store) GetUserByUsername(ctx context.Context, tenantID, username string) (storage.User, error) {
+	s.read("GetUserByUsername")
+	return s.next.GetUserByUsername(ctx, tenantID, username)
+}
+
+// DeleteUser counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
+	s.write("DeleteUser")
+	return s.next.DeleteUser(ctx, tenantID, id)
+}
+
+// CreateKey counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateKey(ctx context.Context, k storage.SigningKey) error {
+	s.write("CreateKey")
+	return s.next.CreateKey(ctx, k)
+}
+
+// ListKeys counts one D1 read and calls the wrapped Store.
+func (s *Store) ListKeys(ctx context.Context, tenantID string) ([]storage.SigningKey, error) {
+	s.read("ListKeys")
+	return s.next.ListKeys(ctx, tenantID)
+}
+
+// SetKeyState counts one D1 write and calls the wrapped Store.
+func (s *Store) SetKeyState(ctx context.Context, tenantID, kid string, from, to storage.KeyState, at time.Time) error {
+	s.write("SetKeyState")
+	return s.next.SetKeyState(ctx, tenantID, kid, from, to, at)
+}
+
+// DeleteKey counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
+	s.write("DeleteKey")
+	return s.next.DeleteKey(ctx, tenantID, kid)
+}
+
+// RedeemCode counts one D1 write and calls the wrapped Store.
+func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption) error {
+	s.write("RedeemCode")
+	return s.next.RedeemCode(ctx, r)
+}
+
+// GetRedemption counts one D1 read and calls the wrapped Store.
+func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (storage.Redemption, error) {
+	s.read("GetRedemption")
+	return s.next.GetRedemption(ctx, tenantID, codeHash)
+}
+
+// SetRedemptionFamily counts one D1 write and calls the wrapped Store.
+func (s *Store) SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error {
+	s.write("SetRedemptionFamily")
+	return s.next.SetRedemptionFamily(ctx, tenantID, codeHash, familyID)
+}
+
+// CreateRefreshFamily counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily) error {
+	s.write("CreateRefreshFamily")
+	return s.next.CreateRefreshFamily(ctx, f)
+}
+
+// GetRefreshFamily counts one D1 read and calls the wrapped Store.
+func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (storage.RefreshFamily, error) {
+	s.read("GetRefreshFamily")
+	return s.next.GetRefreshFamily(ctx, tenantID, id)
+}
+
+// RotateRefreshToken counts one D1 write and calls the wrapped Store.
+func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (storage.RefreshFamily, error) {
+	s.write("RotateRefreshToken")
+	return s.next.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now)
+}
+
+// RevokeRefreshFamily counts one D1 write and calls the wrapped Store.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, id string, now time.Time) error {
+	s.write("RevokeRefreshFamily")
+	return s.next.RevokeRefreshFamily(ctx, tenantID, id, now)
+}
+
+// GetConsent counts one D1 read and calls the wrapped Store.
+func (s *Store) GetConsent(ctx context.Context, tenantID, userID, clientID string) (storage.Consent, error) {
+	s.read("GetConsent")
+	return s.next.GetConsent(ctx, tenantID, userID, clientID)
+}
+
+// PutConsent counts one D1 write and calls the wrapped Store.
+func (s *Store) PutConsent(ctx context.Context, c storage.Consent) error {
+	s.write("PutConsent")
+	return s.next.PutConsent(ctx, c)
+}
+
+// AppendAudit counts one D1 write and calls the wrapped Store.
+func (s *Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
+	s.write("AppendAudit")
+	return s.next.AppendAudit(ctx, e)
+}
+
+// ListAudit counts one D1 read and calls the wrapped Store.
+func (s *Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.AuditEvent, error) {
+	s.read("ListAudit")
+	return s.next.ListAudit(ctx, q)
+}
+
+// PruneAudit counts one D1 write and calls the wrapped Store.
+func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
+	s.write("PruneAudit")
+	return s.next.PruneAudit(ctx, before)
+}
+
+// RecordLoginFailure counts one D1 write and calls the wrapped Store.
+func (s *Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
+	s.write("RecordLoginFailure")
+	return s.next.RecordLoginFailure(ctx, tenantID, username, now, window)
+}
+
+// GetLoginFailures counts one D1 read and calls the wrapped Store.
+func (s *Store) GetLoginFailures(ctx context.Context, tenantID, username string) (storage.LoginFailures, error) {
+	s.read("GetLoginFailures")
+	return s.next.GetLoginFailures(ctx, tenantID, username)
+}
+
+// ResetLoginFailures counts one D1 write and calls the wrapped Store.
+func (s *Store) ResetLoginFailures(ctx context.Context, tenantID, username string) error {
+	s.write("ResetLoginFailures")
+	return s.next.ResetLoginFailures(ctx, tenantID, username)
+}
