@@ -8,7 +8,7 @@ WORKER_WASM := build/worker/app.wasm
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export WRANGLER_SEND_METRICS := false
 
-.PHONY: dev test deps build-worker vet unit e2e-wrangler storage-workerd wasm-size clean
+.PHONY: dev test deps build-worker vet unit e2e-wrangler storage-workerd test-pool wasm-size fuzz clean
 
 ## dev: install, build, migrate, seed the demo tenant and run wrangler dev on :8787
 dev: deps .dev.vars
@@ -16,15 +16,26 @@ dev: deps .dev.vars
 	scripts/dev.sh
 
 ## test: vet (native + js/wasm), unit tests (the e2e tests run natively among
-## them), the wasm build, the storage suite inside workerd, and the e2e tests
-## again against the Worker under wrangler dev
-test: deps vet unit build-worker storage-workerd e2e-wrangler
+## them, a headless Chromium included), the wasm build, the storage suite
+## inside workerd, the pool's tests, the e2e tests against the Worker under
+## wrangler dev, and the MCP conformance runner against the Worker
+test: deps browser-deps vet unit build-worker storage-workerd test-pool e2e-wrangler conformance
 
 deps: node_modules/.package-lock.json
 	go mod download
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
+
+## browser-deps: headless Chromium for e2e/chromium_test.go (Debian package
+## chromium, installed as root like on CI); does nothing when it is there
+.PHONY: browser-deps
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  test "$$(id -u)" = 0 || { echo "browser-deps: installing chromium needs root: sudo make browser-deps" >&2; exit 1; }; \
+	  echo "installing chromium (apt-get)"; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	}
 
 # Secrets for local development; wrangler reads .dev.vars. Never committed.
 .dev.vars:
@@ -33,23 +44,63 @@ node_modules/.package-lock.json: package.json package-lock.json
 	@echo "wrote .dev.vars (ADMIN_TOKEN, KEY_ENCRYPTION_KEY, DEMO_PASSWORD)"
 
 ## build-worker: the Worker bundle wrangler serves (wrangler.toml runs this)
+# build/worker: the pool entry cmd/worker/worker.mjs, Go's own wasm_exec.js
+# (it must match the Go toolchain) and app.wasm.
 build-worker:
-	go run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o build/worker
+	mkdir -p build/worker
+	rm -f build/worker/runtime.mjs
+	cp cmd/worker/worker.mjs build/worker/worker.mjs
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/worker/wasm_exec.js
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o $(WORKER_WASM) ./cmd/worker
 
 vet:
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./storage/... ./migrations/... ./cmd/worker/...
+	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./internal/bridge/... ./internal/webcrypto/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit:
 	go test -count=1 ./...
+	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./internal/webcrypto/
+
+## test-pool: the Worker pool under wrangler dev: concurrent D1/KV requests,
+## panics, exits, waitUntil, cron, the status endpoint, recycling, and a flat
+## Go heap and JS reference count over 10,000 D1+KV requests (4-6 minutes)
+test-pool: deps
+	EDGEAUTH_WORKERD=1 go test -count=1 -timeout 20m -v ./cmd/worker/pooltest/
 
 storage-workerd: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -v ./storage/sqlstore/workerd/
 
 e2e-wrangler: deps build-worker
 	EDGEAUTH_E2E=wrangler go test -count=1 ./e2e/
+
+## conformance: the MCP authorization conformance suite
+## (@modelcontextprotocol/conformance, pinned in tools/conformance) for every
+## MCP spec date against the Worker under wrangler dev; fails unless every
+## check passes. `go run ./tools/conformance/driver -target native` is the
+## fast variant on SQLite.
+.PHONY: conformance conformance-deps
+conformance: deps conformance-deps build-worker
+	go run ./tools/conformance/driver -target wrangler
+
+## conformance-deps: the runner and the Node 22 it needs, from
+## tools/conformance/package-lock.json (npm ci when the lock file changed)
+conformance-deps:
+	@cd tools/conformance && { test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
+
+## bench: the load driver (bench/): edgeauth under wrangler dev beside a
+## trivial baseline Worker; writes bench-results/bench.json and bench.md.
+## Targets are reported, never enforced. BENCH_FLAGS adds flags.
+.PHONY: bench
+bench: deps build-worker
+	go run ./bench -out bench-results $(BENCH_FLAGS)
+
+## fuzz: each fuzz target for FUZZTIME (go test runs their seeds anyway)
+FUZZTIME ?= 30s
+fuzz:
+	for t in FuzzAuthorizeQuery FuzzTokenForm FuzzRedirectURI FuzzAdminJSON; do \
+	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./authz/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify/
 
 ## wasm-size: raw and gzip size of the Worker's wasm
 wasm-size: build-worker

@@ -122,3 +122,27 @@ func TestKeyRotateAndRevoke(t *testing.T) {
 		t.Errorf("after revoking the signing key, tokens are signed by %s; want the next key %s", got, next1.KID)
 	}
 }
+
+// TestCron: the scheduled job runs (natively, or through the Worker's cron
+// trigger) and advances the schedule: a new tenant's ID-token key gets its
+// pre-published next key.
+func TestCron(t *testing.T) {
+	f := newFixture(t)
+	if _, n := keyIn(listKeys(t, f.tenant), "id", "next"); n != 0 {
+		t.Fatalf("a new tenant already has a next ID-token key")
+	}
+	jwksKIDs(t, f.tenant) // cached now: the job must refresh it
+	if err := target.runCron(); err != nil {
+		t.Fatalf("running the scheduled job: %v", err)
+	}
+	keys := listKeys(t, f.tenant)
+	if _, n := keyIn(keys, "id", "next"); n != 1 {
+		t.Errorf("after the scheduled job: %+v; want one next ID-token key", keys)
+	}
+	if _, n := keyIn(keys, "access", "current"); n != 1 {
+		t.Errorf("after the scheduled job: %d current access keys; want 1", n)
+	}
+	if !jwksKIDs(t, f.tenant)[func() string { k, _ := keyIn(keys, "id", "next"); return k.KID }()] {
+		t.Errorf("the new next key is not in the JWKS (the cache was not refreshed)")
+	}
+}

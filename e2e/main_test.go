@@ -29,6 +29,8 @@ var target struct {
 	name       string // native, wrangler or url
 	url        string // base URL without trailing slash
 	adminToken string
+	// runCron runs the scheduled job once.
+	runCron func() error
 }
 
 func TestMain(m *testing.M) {
@@ -75,6 +77,7 @@ func startTarget() (stop func() string, err error) {
 		if target.url == "" || target.adminToken == "" {
 			return nil, fmt.Errorf("EDGEAUTH_E2E=url needs EDGEAUTH_E2E_URL and EDGEAUTH_E2E_ADMIN_TOKEN")
 		}
+		target.runCron = func() error { return triggerCron(target.url) }
 		return func() string { return "" }, nil
 	default:
 		return nil, fmt.Errorf("EDGEAUTH_E2E=%q: want native, wrangler or url", target.name)
@@ -112,6 +115,7 @@ func startNative(kek string) (func() string, error) {
 	}
 	ts.Config.Handler = srv
 	ts.Start()
+	target.runCron = func() error { return srv.RunScheduled(context.Background()) }
 	return func() string { ts.Close(); db.Close(); os.RemoveAll(dir); return logs.String() }, nil
 }
 
@@ -155,6 +159,7 @@ func startWrangler(kek string) (func() string, error) {
 		return nil, err
 	}
 	target.url = w.URL
+	target.runCron = func() error { return triggerCron(w.URL) }
 	return func() string {
 		w.Close()
 		if os.Getenv("EDGEAUTH_E2E_LOG") != "" {
@@ -179,4 +184,17 @@ var httpClient = &http.Client{
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
+}
+
+// triggerCron fires the Worker's cron trigger the way wrangler dev allows.
+func triggerCron(base string) error {
+	resp, err := httpClient.Get(base + "/cdn-cgi/handler/scheduled?cron=*/15+*+*+*+*")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("scheduled handler answered %s", resp.Status)
+	}
+	return nil
 }

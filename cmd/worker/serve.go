@@ -1,0 +1,17 @@
+//go:build js && wasm && !syumaishim
+
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/edgeauth/edgeauth/internal/bridge"
+)
+
+// serve hands h and the cron job to the pool of worker.mjs and blocks.
+func serve(h http.Handler, cron func(context.Context) error) {
+	bridge.Serve(bridge.Handlers{HTTP: h, Scheduled: func(ctx context.Context, _ bridge.ScheduledEvent) error {
+		return cron(ctx)
+	}})
+}

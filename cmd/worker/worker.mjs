@@ -1,0 +1,514 @@
+// worker.mjs is edgeauth's Worker entry: a pool of live Go wasm instances
+// per isolate (DESIGN.md, Runtime). It replaces the worker.mjs that
+// syumai/workers generates, which starts a new Go program for every request
+// (about 10 ms each) and so can keep nothing in memory. The Go half is
+// internal/bridge; `make build-worker` copies this file next to app.wasm and
+// Go's own wasm_exec.js in build/worker/.
+//
+// The rules, each learnt from a failure under load:
+//  1. An instance serves ONE call (request or cron event) at a time, so
+//     every JS call its goroutines make belongs to that call. New instances
+//     start on demand up to POOL_MAX_INSTANCES (each holds 6-22 MiB of wasm
+//     memory that never shrinks); further calls queue.
+//  2. A queued call owns a pending timer (its queue timeout, 503): workerd
+//     cancels as hung a request that only awaits a promise another request
+//     will resolve.
+//  3. context.env and context.ctx are set before every call; syumai's Go
+//     packages read them lazily from the context object.
+//  4. An instance stays busy until the ctx.waitUntil promises registered
+//     during its call have settled, so no goroutine of one call runs while
+//     the instance serves the next.
+//  5. An instance is dropped after a recovered panic, a Go exit, a thrown
+//     call or a call timeout. Go's exit promise is never resolved: it belongs
+//     to the request that started the instance, long finished.
+//  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai v0.32.0's
+//     D1 and KV packages leak one js.Func per awaited promise.
+//
+// Settings (Worker vars, all optional): POOL_MAX_INSTANCES (1-8, default 3),
+// POOL_MAX_REQUESTS (calls before an instance is recycled, 0 = never;
+// default 1000), POOL_MAX_QUEUE (default 256), POOL_QUEUE_TIMEOUT_MS
+// (default 10000), POOL_CALL_TIMEOUT_MS (default 30000),
+// POOL_WAITUNTIL_TIMEOUT_MS (default 30000).
+//
+// GET /admin/v1/pool answers the pool's counters (no request data) to
+// `Authorization: Bearer $ADMIN_TOKEN`; without an ADMIN_TOKEN of 32 or more
+// characters it does not exist.
+import "./wasm_exec.js";
+import appModule from "./app.wasm";
+
+const STATUS_PATH = "/admin/v1/pool";
+const MAX_BODY_BYTES = 1 << 20;
+const START_TIMEOUT_MS = 10000;
+const HANDOFF_TIMEOUT_MS = 2000; // a waiter handed an instance resumes within this, or was cancelled
+
+// PoolError is a failure of the pool itself, answered without Go.
+class PoolError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function intVar(env, name, def, min, max) {
+  const v = env?.[name];
+  if (v === undefined || v === null || v === "") return def;
+  const n = Number.parseInt(String(v), 10);
+  if (!Number.isFinite(n)) return def;
+  return Math.min(max, Math.max(min, n));
+}
+
+function settings(env) {
+  return {
+    maxInstances: intVar(env, "POOL_MAX_INSTANCES", 3, 1, 8),
+    maxRequests: intVar(env, "POOL_MAX_REQUESTS", 1000, 0, 1e9),
+    maxQueue: intVar(env, "POOL_MAX_QUEUE", 256, 0, 100000),
+    queueTimeoutMs: intVar(env, "POOL_QUEUE_TIMEOUT_MS", 10000, 1, 600000),
+    callTimeoutMs: intVar(env, "POOL_CALL_TIMEOUT_MS", 30000, 1, 600000),
+    waitUntilTimeoutMs: intVar(env, "POOL_WAITUNTIL_TIMEOUT_MS", 30000, 1, 600000),
+  };
+}
+
+// Instance is one live Go program. state: starting, idle, busy or dead.
+class Instance {
+  constructor(pool, id) {
+    this.pool = pool;
+    this.id = id;
+    this.state = "starting";
+    this.served = 0;
+    this.inflight = null; // reject function of the call being served
+    this.go = new Go();
+    // Rule 5: never resolve the exit promise (it belongs to the request
+    // that started this instance); learn of an exit through go.exit.
+    this.go._resolveExitPromise = () => {};
+    this.go.exit = (code) => this.fail("exit", `go exited with code ${code}`);
+    this.rc = {
+      env: undefined,
+      ctx: undefined,
+      binding: {}, // syumai's packages register their callbacks here; unused
+      ready: undefined,
+      stats: () => ({ id: this.id, served: this.served, jsRefs: this.jsRefs() }),
+    };
+  }
+
+  // start runs the Go program until it calls context.ready().
+  async start(env, ctx) {
+    this.rc.env = env;
+    this.rc.ctx = ctx;
+    let timer;
+    const ready = new Promise((resolve, reject) => {
+      this.rc.ready = resolve;
+      this.inflight = reject;
+      timer = setTimeout(() => reject(new PoolError(500, "instance start timed out")), START_TIMEOUT_MS);
+    });
+    try {
+      const wasm = new WebAssembly.Instance(appModule, this.go.importObject);
+      // The Go packages read globalThis.context once, during package
+      // initialisation, which go.run executes synchronously.
+      globalThis.context = this.rc;
+      try {
+        this.go.run(wasm).catch((e) => this.fail("exit", `go.run: ${e}`));
+      } finally {
+        delete globalThis.context;
+      }
+      await ready;
+    } finally {
+      clearTimeout(timer);
+      this.inflight = null;
+    }
+  }
+
+  jsRefs() {
+    const g = this.go;
+    return g.exited || !g._values ? 0 : g._values.length - g._idPool.length;
+  }
+
+  memoryBytes() {
+    try {
+      return this.go.exited ? 0 : this.go.mem.buffer.byteLength;
+    } catch {
+      return 0;
+    }
+  }
+
+  // call invokes context[fn](arg, done) and resolves with what Go passes to
+  // done. It rejects when Go throws, exits or misses the timeout.
+  call(fn, arg, timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.inflight = null;
+        reject(new PoolError(500, `${fn} call timed out`));
+      }, timeoutMs);
+      this.inflight = (e) => {
+        clearTimeout(timer);
+        this.inflight = null;
+        reject(e);
+      };
+      try {
+        this.rc[fn](arg, (res) => {
+          clearTimeout(timer);
+          this.inflight = null;
+          resolve(res);
+        });
+      } catch (e) {
+        this.inflight?.(e);
+      }
+    });
+  }
+
+  // fail marks the instance dead and fails the call it serves, if any.
+  // kind is one of exit, panic, start, call, waituntil.
+  fail(kind, detail) {
+    if (this.state === "dead") return;
+    this.pool.drop(this, kind, detail);
+    this.inflight?.(new PoolError(500, `instance ${this.id}: ${kind}: ${detail}`));
+  }
+}
+
+// Pool holds this isolate's instances and queued calls.
+//
+// An instance is starting (created for the call that will start it), idle,
+// handed (given to a queued call that has not resumed yet), busy or dead.
+// Nothing here relies on a timer of a request other than the one waiting:
+// a request that workerd cancels loses its timers, so instances it held or
+// was handed are reclaimed by reap(), which any later call runs.
+class Pool {
+  constructor() {
+    this.cfg = null;
+    this.nextId = 1;
+    this.live = new Set(); // every instance not dead
+    this.idle = []; // a stack: the most recently used instance is reused first
+    this.queue = []; // waiters, oldest first
+    this.counts = { in_fetch: 0, served: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, queued_total: 0 };
+    this.dropReasons = {}; // reason kind -> count
+  }
+
+  configure(env) {
+    if (this.cfg === null) this.cfg = settings(env);
+    return this.cfg;
+  }
+
+  // newInstance reserves a slot for a call that will start the instance.
+  newInstance() {
+    const inst = new Instance(this, this.nextId++);
+    inst.since = Date.now();
+    this.live.add(inst);
+    this.counts.started++;
+    return inst;
+  }
+
+  // acquire returns an instance for one call: an idle one, a new one (its
+  // state is starting: the caller starts it) or, after a wait in the
+  // queue, one handed over. A queued call holds its own timer (rule 2) and
+  // gives up with 503 after queueTimeoutMs.
+  async acquire() {
+    this.reap();
+    const deadline = Date.now() + this.cfg.queueTimeoutMs;
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.idle.length > 0) {
+          const inst = this.idle.pop();
+          inst.state = "busy";
+          inst.since = Date.now();
+          return inst;
+        }
+        if (this.live.size < this.cfg.maxInstances) return this.newInstance();
+      }
+      if (this.queue.length >= this.cfg.maxQueue) {
+        this.counts.rejected++;
+        throw new PoolError(503, "the server is busy");
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.counts.rejected++;
+        throw new PoolError(503, "the server is busy");
+      }
+      const waiter = { resolve: null, handed: null };
+      let timer;
+      const handed = new Promise((resolve) => {
+        waiter.resolve = resolve;
+        timer = setTimeout(() => {
+          this.removeWaiter(waiter);
+          resolve(null);
+        }, left);
+      });
+      this.queue.push(waiter);
+      this.counts.queued_total++;
+      this.dispatch();
+      const inst = await handed;
+      // Only this request clears its own timer, once it has resumed: a
+      // request whose only pending event another request cleared counts
+      // as hung in workerd.
+      clearTimeout(timer);
+      this.removeWaiter(waiter);
+      if (inst === null) {
+        this.counts.rejected++;
+        throw new PoolError(503, "the server is busy");
+      }
+      // reap() may have taken the instance back while this request was
+      // slow to resume; then queue again.
+      if (inst.handedTo === waiter && (inst.state === "handed" || inst.state === "starting")) {
+        inst.handedTo = null;
+        inst.since = Date.now();
+        if (inst.state === "handed") inst.state = "busy";
+        return inst;
+      }
+    }
+  }
+
+  removeWaiter(waiter) {
+    const i = this.queue.indexOf(waiter);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  // dispatch hands idle instances and free slots to the oldest waiters.
+  dispatch() {
+    while (this.queue.length > 0) {
+      let inst;
+      if (this.idle.length > 0) {
+        inst = this.idle.pop();
+        inst.state = "handed";
+        inst.since = Date.now();
+      } else if (this.live.size < this.cfg.maxInstances) {
+        inst = this.newInstance();
+      } else {
+        return;
+      }
+      const waiter = this.queue.shift();
+      inst.handedTo = waiter;
+      waiter.resolve(inst);
+    }
+  }
+
+  // reap reclaims what cancelled requests left behind: an instance handed
+  // to (or reserved for) a waiter that never resumed goes back to the pool;
+  // an instance busy far longer than a call and its waitUntil work may
+  // take is dropped (its request was cancelled mid-call, so its own timers
+  // will never fire).
+  reap() {
+    const now = Date.now();
+    const stuck = this.cfg.callTimeoutMs + this.cfg.waitUntilTimeoutMs + 5000;
+    for (const inst of [...this.live]) {
+      if (inst.handedTo && now - inst.since > HANDOFF_TIMEOUT_MS) {
+        inst.handedTo = null;
+        this.counts.reclaimed++;
+        if (inst.state === "handed") {
+          inst.state = "idle";
+          this.idle.push(inst);
+        } else {
+          this.forget(inst); // a reserved slot, never started
+        }
+      } else if (inst.state === "busy" && now - inst.since > stuck) {
+        this.drop(inst, "stuck", `busy for ${now - inst.since} ms`);
+      } else if (inst.state === "starting" && !inst.handedTo && now - inst.since > START_TIMEOUT_MS + 5000) {
+        this.drop(inst, "stuck", `starting for ${now - inst.since} ms`);
+      }
+    }
+    this.dispatch();
+  }
+
+  release(inst) {
+    if (inst.state === "dead") return;
+    inst.rc.env = undefined;
+    inst.rc.ctx = undefined;
+    if (this.cfg.maxRequests > 0 && inst.served >= this.cfg.maxRequests) {
+      this.counts.recycled++;
+      this.forget(inst);
+      return;
+    }
+    inst.state = "idle";
+    this.idle.push(inst);
+    this.dispatch();
+  }
+
+  drop(inst, kind, detail) {
+    if (inst.state === "dead") return;
+    this.counts.dropped++;
+    this.dropReasons[kind] = (this.dropReasons[kind] || 0) + 1;
+    console.error(`edgeauth pool: dropping instance ${inst.id} after ${inst.served} calls: ${kind}: ${detail}`);
+    this.forget(inst);
+  }
+
+  // forget removes inst from the pool; its memory goes once nothing
+  // references it.
+  forget(inst) {
+    inst.state = "dead";
+    inst.rc.env = undefined;
+    inst.rc.ctx = undefined;
+    this.live.delete(inst);
+    const i = this.idle.indexOf(inst);
+    if (i >= 0) this.idle.splice(i, 1);
+    this.dispatch();
+  }
+
+  status() {
+    this.reap();
+    const states = { starting: 0, idle: 0, handed: 0, busy: 0 };
+    const instances = [];
+    for (const inst of this.live) {
+      states[inst.state]++;
+      instances.push({ id: inst.id, state: inst.state, served: inst.served, js_refs: inst.jsRefs(), memory_bytes: inst.memoryBytes() });
+    }
+    return {
+      live: this.live.size,
+      ...states,
+      queued: this.queue.length,
+      ...this.counts,
+      drop_reasons: this.dropReasons,
+      limits: {
+        max_instances: this.cfg.maxInstances,
+        max_requests: this.cfg.maxRequests,
+        max_queue: this.cfg.maxQueue,
+        queue_timeout_ms: this.cfg.queueTimeoutMs,
+        call_timeout_ms: this.cfg.callTimeoutMs,
+        waituntil_timeout_ms: this.cfg.waitUntilTimeoutMs,
+      },
+      instances,
+    };
+  }
+
+  // run serves one call on an instance: fn is "serve" or "scheduled".
+  async run(fn, arg, env, ctx) {
+    this.configure(env);
+    const inst = await this.acquire();
+    const tracked = trackWaitUntil(ctx);
+    if (inst.state === "starting") {
+      try {
+        await inst.start(env, tracked.ctx);
+      } catch (e) {
+        inst.fail("start", e?.message ?? String(e));
+        throw e instanceof PoolError ? e : new PoolError(500, "instance start failed");
+      }
+      inst.state = "busy";
+      inst.since = Date.now();
+    }
+    inst.served++;
+    this.counts.served++;
+    // Rule 3: this call's bindings and ExecutionContext.
+    inst.rc.env = env;
+    inst.rc.ctx = tracked.ctx;
+    let res;
+    try {
+      res = await inst.call(fn, arg, this.cfg.callTimeoutMs);
+    } catch (e) {
+      inst.fail("call", e?.message ?? String(e));
+      throw e instanceof PoolError ? e : new PoolError(500, "call failed");
+    }
+    if (res?.panicked) inst.fail("panic", "recovered a panic");
+    // Rule 4: the instance stays busy until its waitUntil work settles.
+    if (tracked.pending.length === 0) {
+      this.release(inst);
+    } else {
+      ctx.waitUntil(
+        tracked.settled(this.cfg.waitUntilTimeoutMs).then((ok) => {
+          if (!ok) inst.fail("waituntil", "waitUntil work did not settle in time");
+          this.release(inst);
+        }),
+      );
+    }
+    return res;
+  }
+}
+
+// trackWaitUntil wraps ctx so that the promises Go registers with
+// waitUntil are known; settled resolves true once they all have (also
+// those registered meanwhile), or false after timeoutMs.
+function trackWaitUntil(ctx) {
+  const pending = [];
+  const wrapped = {
+    waitUntil(p) {
+      const q = Promise.resolve(p).catch(() => {});
+      pending.push(q);
+      ctx.waitUntil(q);
+    },
+    passThroughOnException() {
+      ctx.passThroughOnException();
+    },
+    get props() {
+      return ctx.props;
+    },
+  };
+  async function settled(timeoutMs) {
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      for (let n = 0; n < pending.length; ) {
+        const upto = pending.length;
+        const ok = await Promise.race([Promise.all(pending.slice(n, upto)).then(() => true), timeout]);
+        if (!ok) return false;
+        n = upto;
+      }
+      return true;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { ctx: wrapped, settled, pending };
+}
+
+const pool = new Pool();
+
+function jsonResponse(status, body, extra = {}) {
+  return new Response(JSON.stringify(body) + "\n", {
+    status,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...extra },
+  });
+}
+
+function errorResponse(status, code, description, extra) {
+  return jsonResponse(status, { error: code, error_description: description }, extra);
+}
+
+async function sha256(s) {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+}
+
+// poolStatus answers STATUS_PATH: counters only, behind the admin token
+// (compared in constant time over SHA-256 digests).
+async function poolStatus(req, env) {
+  const token = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN : "";
+  if (token.length < 32) return errorResponse(404, "not_found", "no such endpoint");
+  if (req.method !== "GET") return errorResponse(405, "method_not_allowed", "method " + req.method + " is not allowed here", { Allow: "GET" });
+  const got = req.headers.get("Authorization") ?? "";
+  const ok = got.startsWith("Bearer ") && crypto.subtle.timingSafeEqual(await sha256(got.slice(7)), await sha256(token));
+  if (!ok) return errorResponse(401, "invalid_token", "a valid admin token is required", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+  pool.configure(env);
+  return jsonResponse(200, pool.status());
+}
+
+async function fetch(req, env, ctx) {
+  const url = new URL(req.url);
+  if (url.pathname === STATUS_PATH) return poolStatus(req, env);
+  let body = null;
+  if (req.body !== null) {
+    const declared = Number(req.headers.get("Content-Length") ?? "0");
+    if (declared > MAX_BODY_BYTES) return errorResponse(413, "request_too_large", "the request body is too large");
+    const buf = await req.arrayBuffer();
+    if (buf.byteLength > MAX_BODY_BYTES) return errorResponse(413, "request_too_large", "the request body is too large");
+    if (buf.byteLength > 0) body = new Uint8Array(buf);
+  }
+  const arg = { method: req.method, url: req.url, headers: [...req.headers], body };
+  let res;
+  pool.counts.in_fetch++;
+  try {
+    res = await pool.run("serve", arg, env, ctx);
+  } catch (e) {
+    if (e instanceof PoolError && e.status === 503) {
+      return errorResponse(503, "temporarily_unavailable", "the server is busy; retry shortly", { "Retry-After": "1" });
+    }
+    console.error("edgeauth pool:", e?.message ?? e);
+    return errorResponse(500, "server_error", "the server could not complete the request");
+  } finally {
+    pool.counts.in_fetch--;
+  }
+  const nullBody = req.method === "HEAD" || [101, 204, 205, 304].includes(res.status);
+  return new Response(nullBody ? null : res.body, { status: res.status, headers: res.headers });
+}
+
+async function scheduled(controller, env, ctx) {
+  const res = await pool.run("scheduled", { cron: controller.cron, scheduledTime: controller.scheduledTime }, env, ctx);
+  if (res?.error) throw new Error(res.error);
+}
+
+export default { fetch, scheduled };
