@@ -60,8 +60,12 @@ func seed(ctx context.Context, args []string) error {
 		default:
 			fmt.Printf("created  %s\n", st.what)
 			if secret, _ := body["client_secret"].(string); secret != "" {
-				// Shown once, like the admin API does; it is not stored in clear anywhere.
-				fmt.Printf("         client_secret (shown once): %s\n", secret)
+				// Never printed: it goes to the gitignored dev-vars file, the
+				// only place it is kept in clear.
+				if err := appendDevVar(*devVars, "DEMO_SERVICE_SECRET", secret); err != nil {
+					return fmt.Errorf("seed: saving the demo client secret: %w", err)
+				}
+				fmt.Printf("         its client_secret is DEMO_SERVICE_SECRET in %s\n", *devVars)
 			}
 		}
 	}
@@ -138,4 +142,17 @@ func lookup(name string, vars map[string]string) string {
 		return v
 	}
 	return vars[name]
+}
+
+// appendDevVar adds KEY=value to the dev-vars file (created 0600 if absent).
+func appendDevVar(path, key, value string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(f, "%s=%s\n", key, value); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
