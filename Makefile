@@ -19,7 +19,7 @@ dev: deps .dev.vars
 ## them, a headless Chromium included), the wasm build, the storage suite
 ## inside workerd, the pool's tests, the e2e tests against the Worker under
 ## wrangler dev, and the MCP conformance runner against the Worker
-test: deps browser-deps vet unit build-worker storage-workerd test-pool e2e-wrangler conformance
+test: deps browser-deps nodeclient-deps vet unit build-worker storage-workerd test-pool e2e-wrangler conformance
 
 deps: node_modules/.package-lock.json
 	go mod download
@@ -53,9 +53,18 @@ build-worker:
 	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/worker/wasm_exec.js
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o $(WORKER_WASM) ./cmd/worker
 
+## build-resource-worker: examples/resource-worker's bundle
+## (build/resource-worker: the same pool entry, wasm_exec.js, app.wasm)
+.PHONY: build-resource-worker
+build-resource-worker:
+	mkdir -p build/resource-worker
+	cp cmd/worker/worker.mjs build/resource-worker/worker.mjs
+	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/resource-worker/wasm_exec.js
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/resource-worker/app.wasm ./examples/resource-worker
+
 vet:
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./internal/bridge/... ./internal/webcrypto/...
+	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./internal/bridge/... ./internal/webcrypto/... ./examples/resource-worker/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit:
@@ -71,7 +80,7 @@ test-pool: deps
 storage-workerd: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -v ./storage/sqlstore/workerd/
 
-e2e-wrangler: deps build-worker
+e2e-wrangler: deps build-worker build-resource-worker
 	EDGEAUTH_E2E=wrangler go test -count=1 ./e2e/
 
 ## conformance: the MCP authorization conformance suite
@@ -87,6 +96,12 @@ conformance: deps conformance-deps build-worker
 ## tools/conformance/package-lock.json (npm ci when the lock file changed)
 conformance-deps:
 	@cd tools/conformance && { test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
+
+## nodeclient-deps: oauth4webapi and jose for e2e/nodeclient_test.go, from
+## tools/nodeclient/package-lock.json (npm ci when the lock file changed)
+.PHONY: nodeclient-deps
+nodeclient-deps:
+	@cd tools/nodeclient && { test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
 
 ## bench: the load driver (bench/): edgeauth under wrangler dev beside a
 ## trivial baseline Worker; writes bench-results/bench.json and bench.md.

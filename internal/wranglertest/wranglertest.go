@@ -29,8 +29,18 @@ type Options struct {
 	// Dir/node_modules/.bin/wrangler. Required.
 	Dir string
 	// Config is the path to the wrangler.toml, absolute or relative to Dir.
-	// Required.
+	// Required. With ExtraConfigs it is the primary Worker: the one that
+	// serves the port.
 	Config string
+	// ExtraConfigs are more wrangler.toml files (absolute or relative to
+	// Dir) run in the same `wrangler dev` after Config (-c each), so that
+	// service bindings between the Workers resolve. Vars and Port apply to
+	// the primary Worker only (wrangler 4 gives --var to the first config
+	// alone); put the others' values in their own config.
+	ExtraConfigs []string
+	// MigrateConfig is the config whose D1 binding DB gets the migrations;
+	// Config if empty.
+	MigrateConfig string
 	// PersistTo is the folder for local D1/KV state, absolute or relative to
 	// Dir. Required: give each test run its own folder (t.TempDir()).
 	PersistTo string
@@ -88,8 +98,12 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	env = append(env, opts.Env...)
 
 	if !opts.SkipMigrations {
+		migrate := opts.MigrateConfig
+		if migrate == "" {
+			migrate = opts.Config
+		}
 		cmd := exec.CommandContext(ctx, bin, "d1", "migrations", "apply", "DB", "--local",
-			"--persist-to", opts.PersistTo, "-c", opts.Config)
+			"--persist-to", opts.PersistTo, "-c", migrate)
 		cmd.Dir = opts.Dir
 		cmd.Env = env
 		cmd.Stdin = nil // /dev/null: never prompt
@@ -110,12 +124,16 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"dev", "-c", opts.Config,
+	args := []string{"dev", "-c", opts.Config}
+	for _, c := range opts.ExtraConfigs {
+		args = append(args, "-c", c)
+	}
+	args = append(args,
 		"--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--inspector-ip", "127.0.0.1", "--inspector-port", strconv.Itoa(inspector),
 		"--persist-to", opts.PersistTo,
 		"--show-interactive-dev-session=false",
-	}
+	)
 	for k, v := range opts.Vars {
 		args = append(args, "--var", k+":"+v)
 	}
