@@ -29,15 +29,7 @@ type introspection struct {
 // keys; refresh tokens only for the client they were issued to.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
-	p, err := formParams(w, r)
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticateClient(ctx, r, t, p)
+	t, p, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,28 @@ func (s *Server) pendingRequest(r *http.Request, t storage.Tenant, id string) (*
 	return &ar, client, nil
 }
 
+// pendingForm reads a form posted by the login or consent page: the
+// tenant, the parameters, and the pending request they refer to, after
+// checking the browser binding and the CSRF field.
+func (s *Server) pendingForm(w http.ResponseWriter, r *http.Request) (storage.Tenant, params, *authRequest, storage.Client, error) {
+	t, err := s.tenant(r.Context(), r)
+	if err != nil {
+		return t, nil, nil, storage.Client{}, err
+	}
+	p, err := formParams(w, r)
+	if err != nil {
+		return t, nil, nil, storage.Client{}, err
+	}
+	ar, client, err := s.pendingRequest(r, t, p.get("req"))
+	if err != nil {
+		return t, nil, nil, storage.Client{}, err
+	}
+	if err := checkCSRF(ar, p); err != nil {
+		return t, nil, nil, storage.Client{}, err
+	}
+	return t, p, ar, client, nil
+}
+
 // checkCSRF compares the form's csrf field with the pending request's
 // token. Together with the SameSite=Lax browser cookie it makes every form
 // post come from our own page in the same browser.
@@ -91,22 +113,11 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 // user get the same answer, after the same amount of hashing.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
-	p, err := formParams(w, r)
+	t, p, ar, client, err := s.pendingForm(w, r)
 	if err != nil {
 		return err
 	}
 	id := p.get("req")
-	ar, client, err := s.pendingRequest(r, t, id)
-	if err != nil {
-		return err
-	}
-	if err := checkCSRF(ar, p); err != nil {
-		return err
-	}
 	username, password := strings.TrimSpace(p.get("username")), p.get("password")
 	if username == "" || len(username) > 256 {
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, "", "Wrong username or password.")
@@ -192,22 +203,11 @@ func (s *Server) consentForm(w http.ResponseWriter, r *http.Request) error {
 // issues the code; deny returns access_denied to the client.
 func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
-	p, err := formParams(w, r)
+	t, p, ar, client, err := s.pendingForm(w, r)
 	if err != nil {
 		return err
 	}
 	id := p.get("req")
-	ar, client, err := s.pendingRequest(r, t, id)
-	if err != nil {
-		return err
-	}
-	if err := checkCSRF(ar, p); err != nil {
-		return err
-	}
 	sess, err := s.currentSession(ctx, r, t.ID)
 	if err != nil {
 		return err

@@ -15,15 +15,7 @@ import (
 // one by one: they expire within the tenant's access-token lifetime.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
-	p, err := formParams(w, r)
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticateClient(ctx, r, t, p)
+	t, p, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}

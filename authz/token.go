@@ -27,15 +27,7 @@ type tokenResponse struct {
 // token handles the token endpoint: one switch over grant_type.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
-	p, err := formParams(w, r, "resource")
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticateClient(ctx, r, t, p)
+	t, p, client, err := s.clientRequest(w, r, "resource")
 	if err != nil {
 		return err
 	}
@@ -60,6 +52,22 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)
 	return nil
+}
+
+// clientRequest reads a back-channel request (token, revocation,
+// introspection): the tenant, the form parameters (names in multi may
+// repeat) and the authenticated client.
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...string) (storage.Tenant, params, storage.Client, error) {
+	t, err := s.tenant(r.Context(), r)
+	if err != nil {
+		return t, nil, storage.Client{}, err
+	}
+	p, err := formParams(w, r, multi...)
+	if err != nil {
+		return t, nil, storage.Client{}, err
+	}
+	client, err := s.authenticateClient(r.Context(), r, t, p)
+	return t, p, client, err
 }
 
 // authenticateClient identifies and authenticates the client of a token,
