@@ -8,7 +8,7 @@ WORKER_WASM := build/worker/app.wasm
 export CLOUDFLARE_CF_FETCH_ENABLED := false
 export WRANGLER_SEND_METRICS := false
 
-.PHONY: dev test deps build-worker vet unit e2e-wrangler storage-workerd test-pool wasm-size fuzz clean
+.PHONY: dev test deps build-worker vet unit e2e-wrangler storage-workerd test-pool wasm-size fuzz fuzz-short clean
 
 ## dev: install, build, migrate, seed the demo tenant and run wrangler dev on :8787
 dev: deps .dev.vars
@@ -19,7 +19,7 @@ dev: deps .dev.vars
 ## them, a headless Chromium included), the wasm build, the storage suite
 ## inside workerd, the pool's tests, the e2e tests against the Worker under
 ## wrangler dev, and the MCP conformance runner against the Worker
-test: deps browser-deps nodeclient-deps vet unit build-worker storage-workerd test-pool e2e-wrangler conformance
+test: deps browser-deps nodeclient-deps vet unit fuzz-short build-worker storage-workerd test-pool e2e-wrangler conformance
 
 deps: node_modules/.package-lock.json
 	go mod download
@@ -116,6 +116,10 @@ fuzz:
 	for t in FuzzAuthorizeQuery FuzzTokenForm FuzzRedirectURI FuzzAdminJSON; do \
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./authz/ || exit 1; done
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify/
+
+## fuzz-short: the short fuzz pass make test runs
+fuzz-short:
+	$(MAKE) -s fuzz FUZZTIME=5s
 
 ## wasm-size: raw and gzip size of the Worker's wasm
 wasm-size: build-worker

@@ -3,6 +3,7 @@
 package authz_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storagefault"
@@ -207,4 +209,52 @@ func TestStorageFaults(t *testing.T) {
 		}
 		return r
 	}, is(200), nop)
+}
+
+// panicStore panics in GetTenant while armed: a stand-in for any bug.
+type panicStore struct {
+	storagefault.Store
+	armed *bool
+}
+
+func (p panicStore) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
+	if *p.armed {
+		panic("boom: a bug in a handler")
+	}
+	return p.Store.GetTenant(ctx, id)
+}
+
+// TestPanicIsServerError: a panic in a handler is a 500 server_error (JSON,
+// or the HTML error page on the browser endpoints) that tells nothing of
+// the panic, and the server keeps serving.
+func TestPanicIsServerError(t *testing.T) {
+	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	armed := false
+	sealer, _ := jwks.NewSealer(make([]byte, 32))
+	srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
+		Store: panicStore{Store: storagefault.Store{Store: store, In: &storagefault.Injector{}}, armed: &armed}, KV: kv.NewMemory(time.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateTenant(context.Background(), storage.Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/authorize?client_id=x"} {
+		armed = true
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 500 || strings.Contains(rec.Body.String(), "boom") {
+			t.Errorf("GET %s with a panic = %d %q; want 500 without the panic's text", path, rec.Code, rec.Body)
+		}
+		armed = false
+		rec = httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/t/acme/.well-known/openid-configuration", nil))
+		if rec.Code != 200 {
+			t.Errorf("after the panic: %d; want the server to keep serving", rec.Code)
+		}
+	}
 }
