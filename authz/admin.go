@@ -23,6 +23,11 @@ const maxAdminBody = 64 << 10
 func (s *Server) admin(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		token, ok := bearerToken(r)
+		if !ok || !s.isAdminToken(token) {
+			if err := s.limit(r.Context(), LimitAdminFails, s.clientIP(r)); err != nil {
+				return err
+			}
+		}
 		if !ok {
 			s.audit(r.Context(), "", "admin.auth_failed", "", r.Method+" "+r.URL.Path, map[string]any{"reason": "no bearer token"})
 			return &Error{Code: CodeInvalidToken, Description: "the admin API needs Authorization: Bearer <ADMIN_TOKEN>",

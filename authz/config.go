@@ -46,6 +46,14 @@ type Config struct {
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (internal/webcrypto).
 	DeriveKey DeriveKeyFunc
+	// Limiter enforces the rate limits; nil means a MemoryLimiter with
+	// DefaultRates.
+	Limiter Limiter
+	// ClientIPHeader names a header that carries the client's address,
+	// set by a trusted proxy ("CF-Connecting-IP" in the Worker); empty
+	// means the connection's address. Never name a header clients can set
+	// unchecked.
+	ClientIPHeader string
 	// AuditRetention is how long audit events are kept; zero means
 	// DefaultAuditRetention.
 	AuditRetention time.Duration
@@ -85,6 +93,9 @@ func (c *Config) check() error {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader
+	}
+	if c.Limiter == nil {
+		c.Limiter = NewMemoryLimiter(nil, c.Now)
 	}
 	if c.AuditRetention <= 0 {
 		c.AuditRetention = DefaultAuditRetention

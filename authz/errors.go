@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -30,6 +31,7 @@ const (
 	CodeLoginRequired         ErrorCode = "login_required"
 	CodeConsentRequired       ErrorCode = "consent_required"
 	CodeInsufficientScope     ErrorCode = "insufficient_scope"
+	CodeTooManyRequests       ErrorCode = "too_many_requests"
 	CodeInvalidToken          ErrorCode = "invalid_token"
 	CodeInvalidClientMetadata ErrorCode = "invalid_client_metadata"
 	CodeInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
@@ -52,6 +54,8 @@ type Error struct {
 	WWWAuthenticate string
 	// Allow, when set, is sent as the Allow header (405 answers).
 	Allow string
+	// RetryAfter, when set, is sent as Retry-After (429 answers).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -86,6 +90,8 @@ func status(code ErrorCode) int {
 		return http.StatusRequestEntityTooLarge
 	case CodeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
+	case CodeTooManyRequests:
+		return http.StatusTooManyRequests
 	case CodeServerError:
 		return http.StatusInternalServerError
 	case CodeTemporarilyUnavail:
@@ -131,6 +137,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e.Allow != "" {
 		h.Set("Allow", e.Allow)
+	}
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", retryAfterHeader(e.RetryAfter))
 	}
 	body := struct {
 		Error       ErrorCode `json:"error"`

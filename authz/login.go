@@ -119,6 +119,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := p.get("req")
 	username, password := strings.TrimSpace(p.get("username")), p.get("password")
+	if err := s.limit(ctx, LimitLoginIP, t.ID+"|"+s.clientIP(r)); err != nil {
+		return err
+	}
+	if err := s.limit(ctx, LimitLoginUser, t.ID+"|"+username); err != nil {
+		return err
+	}
 	if username == "" || len(username) > 256 {
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, "", "Wrong username or password.")
 	}

@@ -52,6 +52,9 @@ type errorPage struct {
 // the login and consent pages.
 func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterHeader(e.RetryAfter))
+	}
 	if err := s.renderPage(w, status(e.Code), "error.html", errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}); err != nil {
 		s.log.ErrorContext(r.Context(), "rendering the error page", "err", err)
 		http.Error(w, "server error", http.StatusInternalServerError)

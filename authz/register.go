@@ -24,6 +24,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.limit(ctx, LimitRegister, t.ID+"|"+s.clientIP(r)); err != nil {
+		return err
+	}
 	switch t.Settings.Registration {
 	case "open":
 	case "token":

@@ -67,7 +67,14 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 		return t, nil, storage.Client{}, err
 	}
 	client, err := s.authenticateClient(r.Context(), r, t, p)
-	return t, p, client, err
+	if err != nil {
+		return t, p, client, err
+	}
+	key := t.ID + "|" + client.ID
+	if client.TokenEndpointAuthMethod == "none" {
+		key += "|" + s.clientIP(r) // a public client is many users
+	}
+	return t, p, client, s.limit(r.Context(), LimitToken, key)
 }
 
 // authenticateClient identifies and authenticates the client of a token,

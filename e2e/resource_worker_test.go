@@ -226,6 +226,12 @@ func edgeauthTestConfig(t *testing.T, root, base, admin, kek string) string {
 	if date == nil {
 		t.Fatal("wrangler.toml: no compatibility_date")
 	}
+	// The rate-limit bindings are the last sections of wrangler.toml;
+	// edgeauth refuses to start without them.
+	limits := regexp.MustCompile(`(?s)\[\[ratelimits\]\].*`).Find(raw)
+	if limits == nil {
+		t.Fatal("wrangler.toml: no [[ratelimits]]")
+	}
 	q := strconv.Quote
 	return fmt.Sprintf(`name = "edgeauth"
 main = %s
@@ -245,5 +251,6 @@ migrations_dir = %s
 [[kv_namespaces]]
 binding = "KV"
 id = "00000000000000000000000000000000"
-`, q(filepath.Join(root, "build/worker/worker.mjs")), date[1], q(base), q(admin), q(kek), q(filepath.Join(root, "migrations")))
+
+%s`, q(filepath.Join(root, "build/worker/worker.mjs")), date[1], q(base), q(admin), q(kek), q(filepath.Join(root, "migrations")), limits)
 }

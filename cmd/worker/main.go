@@ -24,6 +24,7 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/ratelimit"
 	"github.com/edgeauth/edgeauth/internal/webcrypto"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage/kv"
@@ -78,6 +79,15 @@ func build(log *slog.Logger) (*authz.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Rate limits through the Workers Rate Limiting bindings. Without them
+	// (a config that lacks [[ratelimits]], or a secondary Worker of a
+	// multi-config wrangler dev, where they are not wired) each instance
+	// limits in memory instead, and says so: weaker, never absent.
+	var limiter authz.Limiter = ratelimit.Limiter{}
+	if err := ratelimit.Check(); err != nil {
+		log.Warn("rate limiting per instance in memory", "reason", err.Error())
+		limiter = authz.NewMemoryLimiter(nil, nil)
+	}
 	return authz.New(authz.Config{
 		BaseURL:    cloudflare.Getenv("BASE_URL"),
 		AdminToken: cloudflare.Getenv("ADMIN_TOKEN"),
@@ -93,5 +103,8 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		// redirects are not followed. Cloudflare's fetch cannot reach
 		// private networks.
 		HTTPClient: fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeManual),
+		// Keyed by the address Cloudflare puts in CF-Connecting-IP.
+		Limiter:        limiter,
+		ClientIPHeader: "CF-Connecting-IP",
 	})
 }
