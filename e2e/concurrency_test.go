@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+)
+
+// parallel runs f n times at once and returns the statuses.
+func parallel(n int, f func() int) []int {
+	out := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range out {
+		wg.Go(func() { <-start; out[i] = f() })
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+func count(statuses []int, code int) int {
+	n := 0
+	for _, s := range statuses {
+		if s == code {
+			n++
+		}
+	}
+	return n
+}
+
+// TestParallelRedemption: twenty token requests with one code at once:
+// exactly one gets tokens, the others invalid_grant.
+func TestParallelRedemption(t *testing.T) {
+	f := newFixture(t)
+	redirect := "http://127.0.0.1:5000/callback"
+	code, v := codeFor(t, f, redirect)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}}
+	got := parallel(20, func() int { return tokenRequest(t, f, form).status })
+	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
+		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
+	}
+}
+
+// TestParallelRefresh: twenty refreshes of one token at once: exactly one
+// wins the compare-and-set; the others are reuse.
+func TestParallelRefresh(t *testing.T) {
+	f := newFixture(t)
+	redirect := "http://127.0.0.1:5000/callback"
+	code, v := codeFor(t, f, redirect)
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
+	mustStatus(t, "exchange", tok, http.StatusOK)
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {f.public}}
+	got := parallel(20, func() int { return tokenRequest(t, f, form).status })
+	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
+		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
+	}
+}
+
+// TestConcurrentRotation: concurrent scheduled jobs and concurrent "rotate
+// now" calls end with one current and one next key per use, and lose no
+// key that signed.
+func TestConcurrentRotation(t *testing.T) {
+	f := newFixture(t)
+	crons := parallel(5, func() int {
+		if err := target.runCron(); err != nil {
+			return 0
+		}
+		return 200
+	})
+	if count(crons, 200) != 5 {
+		t.Fatalf("concurrent scheduled jobs: %v; want all to run", crons)
+	}
+	before := listKeys(t, f.tenant)
+	cur0, _ := keyIn(before, "access", "current")
+	rot := parallel(5, func() int { return adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/keys/rotate", nil).status })
+	if count(rot, 200) != 5 {
+		t.Errorf("concurrent rotations: %v; want all 200", rot)
+	}
+	keys := listKeys(t, f.tenant)
+	for _, use := range []string{"access", "id"} {
+		if _, n := keyIn(keys, use, "current"); n != 1 {
+			t.Errorf("%s keys: %d current; want 1 (%+v)", use, n, keys)
+		}
+		if _, n := keyIn(keys, use, "next"); n != 1 {
+			t.Errorf("%s keys: %d next; want 1 (%+v)", use, n, keys)
+		}
+	}
+	found := false
+	for _, k := range keys {
+		found = found || k.KID == cur0.KID
+	}
+	if !found {
+		t.Errorf("the key that signed before the rotations is gone; want it retired")
+	}
+}
