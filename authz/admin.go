@@ -22,6 +22,9 @@ const maxAdminBody = 64 << 10
 // §2.1) against Config.AdminToken.
 func (s *Server) admin(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.limit(r.Context(), LimitAdmin, s.clientIP(r)); err != nil {
+			return err
+		}
 		token, ok := bearerToken(r)
 		if !ok || !s.isAdminToken(token) {
 			if err := s.limit(r.Context(), LimitAdminFails, s.clientIP(r)); err != nil {

@@ -20,6 +20,7 @@ const (
 	LimitToken      Rule = "token-client" // token, revocation and introspection requests per client
 	LimitRegister   Rule = "register-ip"  // registrations per tenant and client IP
 	LimitAdminFails Rule = "admin-fail"   // failed admin authentications per client IP
+	LimitAdmin      Rule = "admin"        // admin API requests per client IP (bounds a leaked token)
 )
 
 // Limiter decides whether one more request of rule by key is allowed; when
@@ -44,6 +45,7 @@ var DefaultRates = map[Rule]Rate{
 	LimitToken:      {6000, time.Minute},
 	LimitRegister:   {20, time.Minute},
 	LimitAdminFails: {30, time.Minute},
+	LimitAdmin:      {6000, time.Minute},
 }
 
 // MemoryLimiter is a fixed-window limiter in memory.

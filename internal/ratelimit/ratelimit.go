@@ -26,6 +26,7 @@ var Bindings = map[authz.Rule]string{
 	authz.LimitToken:      "LIMIT_TOKEN",
 	authz.LimitRegister:   "LIMIT_REGISTER",
 	authz.LimitAdminFails: "LIMIT_ADMIN_FAILS",
+	authz.LimitAdmin:      "LIMIT_ADMIN",
 }
 
 // period is the window every binding in wrangler.toml uses.
