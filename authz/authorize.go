@@ -40,7 +40,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	ar := &authRequest{
 		Tenant: t.ID, ClientID: client.ID, RedirectURI: redirectURI, RedirectGiven: p.has("redirect_uri"),
 		State: p.get("state"), Nonce: p.get("nonce"), Prompt: p.get("prompt"), MaxAge: -1,
-		CreatedAt: s.now().Unix(),
 	}
 	if err := s.checkAuthorizeParams(t, client, p, ar); err != nil {
 		return s.redirectError(w, r, ar, err)

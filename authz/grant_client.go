@@ -21,5 +21,5 @@ func (s *Server) grantClientCredentials(ctx context.Context, t storage.Tenant, c
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, grant{Tenant: t, Client: client, Scope: scope, Resources: resources, GrantType: "client_credentials"})
+	return s.issue(ctx, grant{Tenant: t, Client: client, Scope: scope, Resources: resources})
 }

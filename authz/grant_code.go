@@ -84,7 +84,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	// family is revoked with the old one.
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
-		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh, GrantType: "authorization_code",
+		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
 		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
 	})
 	if err != nil {

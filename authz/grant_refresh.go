@@ -73,7 +73,7 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	// like reuse and revoke the grant).
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
-		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantType: "refresh_token",
+		AuthTime: fam.AuthTime.Unix(), Refresh: next,
 	})
 	if err != nil {
 		return nil, err

@@ -81,7 +81,6 @@ type authRequest struct {
 	MaxAge        int64    `json:"ma"` // -1: not given
 	CSRF          string   `json:"csrf"`
 	Browser       string   `json:"b"` // hex SHA-256 of the browser-binding cookie
-	CreatedAt     int64    `json:"at"`
 }
 
 // session is a signed-in browser.

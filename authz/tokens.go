@@ -57,8 +57,6 @@ type grant struct {
 	Refresh string
 	// IDToken asks for an ID token (openid scope at the code grant).
 	IDToken bool
-	// GrantType is the grant_type it answers, for the audit log.
-	GrantType string
 }
 
 // accessTTL is the client's access-token lifetime if it has one, else the
@@ -95,12 +93,8 @@ func (s *Server) audience(t storage.Tenant, resources []string) any {
 	}
 }
 
-// signer returns a signer for the tenant's current key of use.
-func (s *Server) signer(ctx context.Context, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
-	keys, err := s.cfg.Store.ListKeys(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
+// signer returns a signer for the tenant's current key of use among keys.
+func (s *Server) signer(keys []storage.SigningKey, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
 	k, err := jwks.Current(keys, use)
 	if err != nil {
 		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
@@ -124,7 +118,12 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	if g.User != nil {
 		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime
 	}
-	sig, err := s.signer(ctx, g.Tenant.ID, storage.UseAccessToken)
+	// One read of the tenant's keys serves both tokens.
+	keys, err := s.cfg.Store.ListKeys(ctx, g.Tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.signer(keys, g.Tenant.ID, storage.UseAccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +133,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	}
 	resp := &tokenResponse{subject: c.Subject, jti: jti, AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
 	if g.IDToken && g.User != nil {
-		if resp.IDToken, err = s.idToken(ctx, g, now, ttl); err != nil {
+		if resp.IDToken, err = s.idToken(keys, g, now, ttl); err != nil {
 			return nil, err
 		}
 	}
@@ -143,7 +142,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 
 // idToken signs an OIDC ID token with the tenant's RS256 ID-token key
 // (OIDC Discovery requires RS256 among the supported algorithms).
-func (s *Server) idToken(ctx context.Context, g grant, now time.Time, ttl time.Duration) (string, error) {
+func (s *Server) idToken(keys []storage.SigningKey, g grant, now time.Time, ttl time.Duration) (string, error) {
 	scopes := strings.Fields(g.Scope)
 	c := idClaims{
 		Issuer: s.issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
@@ -155,7 +154,7 @@ func (s *Server) idToken(ctx context.Context, g grant, now time.Time, ttl time.D
 	if slices.Contains(scopes, "email") {
 		c.Email = g.User.Email
 	}
-	sig, err := s.signer(ctx, g.Tenant.ID, storage.UseIDToken)
+	sig, err := s.signer(keys, g.Tenant.ID, storage.UseIDToken)
 	if err != nil {
 		return "", err
 	}

@@ -113,9 +113,6 @@ type Codes interface {
 	RedeemCode(ctx context.Context, r Redemption) error
 	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
 	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)
-	// SetRedemptionFamily records the refresh family issued by a redemption,
-	// so that a replay of the code can revoke it. ErrNotFound if absent.
-	SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error
 }
 
 // RefreshTokens stores refresh-token families. A family is one grant; its

@@ -43,18 +43,3 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []b
 	r.RedeemedAt, r.ExpiresAt = fromUnix(redeemed), fromUnix(expires)
 	return r, nil
 }
-
-// SetRedemptionFamily implements storage.Codes.
-func (s *Store) SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error {
-	const op = "set redemption family"
-	n, err := s.exec(ctx, op,
-		`UPDATE code_redemptions SET family_id = ? WHERE tenant_id = ? AND code_hash = ?`,
-		familyID, tenantID, codeHash)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return notFound(op)
-	}
-	return nil
-}

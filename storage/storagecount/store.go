@@ -144,12 +144,6 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []b
 	return s.next.GetRedemption(ctx, tenantID, codeHash)
 }
 
-// SetRedemptionFamily counts one D1 write and calls the wrapped Store.
-func (s *Store) SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error {
-	s.write("SetRedemptionFamily")
-	return s.next.SetRedemptionFamily(ctx, tenantID, codeHash, familyID)
-}
-
 // CreateRefreshFamily counts one D1 write and calls the wrapped Store.
 func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily) error {
 	s.write("CreateRefreshFamily")

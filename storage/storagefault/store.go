@@ -172,14 +172,6 @@ func (s Store) GetRedemption(ctx context.Context, tenantID string, codeHash []by
 	return s.Store.GetRedemption(ctx, tenantID, codeHash)
 }
 
-// SetRedemptionFamily fails when armed, else calls through.
-func (s Store) SetRedemptionFamily(ctx context.Context, tenantID string, codeHash []byte, familyID string) error {
-	if err := s.In.hit(); err != nil {
-		return err
-	}
-	return s.Store.SetRedemptionFamily(ctx, tenantID, codeHash, familyID)
-}
-
 // CreateRefreshFamily fails when armed, else calls through.
 func (s Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily) error {
 	if err := s.In.hit(); err != nil {

@@ -42,22 +42,6 @@ func testCodes(t *testing.T, s storage.Store) {
 		checkErr(t, "GetRedemption of an unredeemed code", err, storage.ErrNotFound)
 	})
 
-	t.Run("SetRedemptionFamily", func(t *testing.T) {
-		tenant := newTenant(t, s)
-		hash := randBytes(32)
-		checkErr(t, "RedeemCode", s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: "c1"}), nil)
-		checkErr(t, "SetRedemptionFamily", s.SetRedemptionFamily(ctx, tenant, hash, "fam-1"), nil)
-		got, err := s.GetRedemption(ctx, tenant, hash)
-		if err != nil {
-			t.Fatalf("GetRedemption = %v; want nil", err)
-		}
-		want := storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: "c1", FamilyID: "fam-1"}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("GetRedemption after SetRedemptionFamily mismatch (-want +got):\n%s", diff)
-		}
-		checkErr(t, "SetRedemptionFamily of an unredeemed code", s.SetRedemptionFamily(ctx, tenant, randBytes(32), "fam-2"), storage.ErrNotFound)
-	})
-
 	t.Run("ConcurrentRedeem", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		hash := randBytes(32)
