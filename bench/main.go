@@ -26,6 +26,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"net/http"
 	"os"
 	"os/signal"
@@ -78,23 +79,6 @@ func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
 }
 
-func findRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // countingTransport counts the requests sent to the server under test.
 type countingTransport struct {
 	next http.RoundTripper
@@ -107,7 +91,7 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func run(ctx context.Context, o options) error {
-	root, err := findRoot()
+	root, err := wranglertest.RepoRoot()
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,7 +115,7 @@ func startWrangler(ctx context.Context, root, config string, skipMigrations bool
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -229,15 +228,6 @@ func startNativeBaseline() *running {
 		w.Write(body)
 	}))
 	return &running{url: ts.URL, close: ts.Close, output: func() string { return "" }}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // wasmSize returns the raw and gzip -9 sizes of the Worker's wasm.

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -104,7 +103,7 @@ func startNative(kek string) (func() string, error) {
 	ts := httptest.NewUnstartedServer(nil)
 	target.url = "http://" + ts.Listener.Addr().String()
 	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
-	logs := &syncBuffer{}
+	logs := &wranglertest.Buffer{}
 	srv, err := authz.New(authz.Config{
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
@@ -143,7 +142,7 @@ func startWrangler(kek string) (func() string, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -168,15 +167,6 @@ func startWrangler(kek string) (func() string, error) {
 		os.RemoveAll(persist)
 		return w.Output()
 	}, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 var httpClient = &http.Client{

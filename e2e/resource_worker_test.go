@@ -44,7 +44,7 @@ func TestResourceWorker(t *testing.T) {
 			t.Fatalf("%s missing: run make -s build-worker build-resource-worker first", f)
 		}
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ type Worker struct {
 	URL string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *Buffer
 	done chan struct{} // closed when the process has exited
 	err  error         // Wait's result, valid after done is closed
 
@@ -116,11 +116,11 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	port := opts.Port
 	if port == 0 {
 		var err error
-		if port, err = freePort(); err != nil {
+		if port, err = FreePort(); err != nil {
 			return nil, err
 		}
 	}
-	inspector, err := freePort()
+	inspector, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func Start(ctx context.Context, opts Options) (*Worker, error) {
 	}
 	w := &Worker{
 		URL:  "http://127.0.0.1:" + strconv.Itoa(port),
-		out:  &syncBuffer{},
+		out:  &Buffer{},
 		done: make(chan struct{}),
 	}
 	// Not CommandContext: the Worker must outlive ctx, which bounds Start only.
@@ -220,7 +220,8 @@ func (w *Worker) Close() error {
 	return nil
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("wranglertest: find free port: %w", err)
@@ -229,21 +230,42 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of the
-// process's stdout and stderr and reads by Output.
-type syncBuffer struct {
+// Buffer is a bytes.Buffer safe for concurrent writers and readers: the
+// output of a process, a logger's sink. Its zero value is ready.
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns everything written so far.
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// RepoRoot is the nearest folder up from the working directory that holds
+// go.mod: where wrangler and the configs are found.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("wranglertest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
 }

@@ -26,9 +26,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"flag"
 	"fmt"
+	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -96,7 +96,7 @@ func run(ctx context.Context, o options) (bool, error) {
 			return false, fmt.Errorf("unknown spec date %q (known: %s)", s, strings.Join(specDates, ", "))
 		}
 	}
-	root, err := repoRoot()
+	root, err := wranglertest.RepoRoot()
 	if err != nil {
 		return false, err
 	}
@@ -162,24 +162,6 @@ func run(ctx context.Context, o options) (bool, error) {
 	}
 	fmt.Println("PASS")
 	return true, nil
-}
-
-// repoRoot is the nearest folder up from the working directory with go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory: run from the repository")
-		}
-		dir = parent
-	}
 }
 
 func randomSecret() string {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"io"
 	"os"
 	"os/exec"
@@ -117,7 +118,7 @@ func runOnce(ctx context.Context, r *runner, c runConfig) *report {
 		rep.problems = append(rep.problems, err.Error())
 		return rep
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		rep.problems = append(rep.problems, err.Error())
 		return rep

@@ -8,13 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
@@ -55,7 +53,7 @@ func startWrangler(ctx context.Context, root string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +87,13 @@ func startNative(ctx context.Context, root string) (*server, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("go build ./cmd/edgeauth: %w\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := wranglertest.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	token := randomSecret()
-	out := &syncBuffer{}
+	out := &wranglertest.Buffer{}
 	cmd := exec.Command(bin, "serve", "-addr", addr, "-db", filepath.Join(dir, "edgeauth.db"), "-base-url", "http://"+addr)
 	cmd.Env = append(os.Environ(), "ADMIN_TOKEN="+token, "KEY_ENCRYPTION_KEY="+randomSecret())
 	cmd.Stdout, cmd.Stderr = out, out
@@ -196,36 +194,9 @@ func setUp(ctx context.Context, s *server, settings, username, password string) 
 	return nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
 func trimSlash(s string) string {
 	for len(s) > 0 && s[len(s)-1] == '/' {
 		s = s[:len(s)-1]
 	}
 	return s
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
