@@ -174,7 +174,53 @@ func (r *Rotator) advance(ctx context.Context, tenant string, use storage.KeyUse
 			return changed, err
 		}
 	}
+	if changed {
+		if err := r.ensureSigning(ctx, tenant, alg, use, now, &changed); err != nil {
+			return changed, err
+		}
+	}
 	return changed, nil
+}
+
+// ensureSigning checks, after a change, that a key of use still signs,
+// and promotes the next key (making one first if needed) when none does.
+// Why: a rotation running at the same time whose view was taken between
+// another's promotion and retirement heals "two current keys" by keeping
+// the newest, and keys promoted within the same second tie and are told
+// apart by kid, so it can retire the key just promoted while the other
+// retires the old one. Whoever changes keys looks last; the one-next-key
+// rule and the compare-and-set keep this from making two signing keys.
+func (r *Rotator) ensureSigning(ctx context.Context, tenant, alg string, use storage.KeyUse, now time.Time, changed *bool) error {
+	for range 3 {
+		keys, err := r.Store.ListKeys(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		var next *storage.SigningKey
+		for _, k := range keys {
+			switch {
+			case k.Use != use:
+			case k.State == storage.KeyCurrent:
+				return nil
+			case k.State == storage.KeyNext:
+				next = &k
+			}
+		}
+		if next == nil {
+			if err := r.create(ctx, tenant, alg, use, storage.KeyNext, now, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		switch err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, changed); {
+		case errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrNotFound):
+			continue // someone else promoted or revoked it: look again
+		case err != nil:
+			return err
+		}
+		return r.create(ctx, tenant, alg, use, storage.KeyNext, now, changed)
+	}
+	return nil
 }
 
 // cas runs one state transition. A lost compare-and-set of a healing or
