@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // maxAdminBody bounds an admin request body. Client metadata with twenty
@@ -19,9 +21,11 @@ import (
 const maxAdminBody = 64 << 10
 
 // admin wraps an admin API handler with bearer authentication (RFC 6750
-// §2.1) against Config.AdminToken.
+// §2.1) against Config.AdminToken. Admin handlers read records fresh, never
+// from the cache: they read, modify and write back.
 func (s *Server) admin(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		r = r.WithContext(storecache.Fresh(r.Context()))
 		if err := s.limit(r.Context(), LimitAdmin, s.clientIP(r)); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // Config is everything the server needs. Store, KV, BaseURL, AdminToken and
@@ -60,6 +61,16 @@ type Config struct {
 	// Logger receives one line per failed request, never a secret; nil
 	// discards.
 	Logger *slog.Logger
+	// CacheTTL bounds how long tenants, clients, key lists, the JWKS and
+	// opened signing keys are served from memory (storage/storecache): a
+	// change made by another server or isolate takes effect within it; a
+	// change made through this server at once. Zero means
+	// storecache.DefaultTTL (30 s); negative turns the cache off.
+	CacheTTL time.Duration
+	// CacheGeneration is shared by servers whose caches must drop each
+	// other's stale entries at once (the Worker's instances in one
+	// isolate); nil means this server's own.
+	CacheGeneration storecache.Generation
 }
 
 // Defaults applied where a tenant's settings leave a field zero.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // policy is the rotation schedule of tenant t. Tokens of a retired key are
@@ -65,19 +66,22 @@ func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("tenant")
-	var c jwksCache
-	b, err := s.cfg.KV.Get(ctx, "jwks:"+id)
-	if err == nil && tenantIDPattern.MatchString(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
-		// served from KV
-	} else {
+	v, err := s.memo(ctx, "jwks\x00"+id, func() (any, error) {
+		var c jwksCache
+		b, err := s.cfg.KV.Get(ctx, "jwks:"+id)
+		if err == nil && tenantIDPattern.MatchString(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
+			return c, nil
+		}
 		t, err := s.tenant(ctx, r)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = s.publishJWKS(ctx, t); err != nil {
-			return err
-		}
+		return s.publishJWKS(ctx, t)
+	})
+	if err != nil {
+		return err
 	}
+	c := v.(jwksCache)
 	h := w.Header()
 	h.Set("Content-Type", "application/jwk-set+json")
 	h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", c.MaxAge))
@@ -136,6 +140,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 // events older than Config.AuditRetention. A failing tenant does not stop
 // the others; the errors are joined.
 func (s *Server) RunScheduled(ctx context.Context) error {
+	ctx = storecache.Fresh(ctx) // the rotator reads, decides and writes
 	var errs []error
 	if n, err := s.cfg.Store.PruneAudit(ctx, s.now().Add(-s.cfg.AuditRetention)); err != nil {
 		errs = append(errs, fmt.Errorf("pruning the audit log: %w", err))

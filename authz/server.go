@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // Server is the whole HTTP surface of edgeauth. Build it with New.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	cfg   Config
+	log   *slog.Logger
+	mux   *http.ServeMux
+	cache *storecache.Store // also cfg.Store; nil when Config.CacheTTL < 0
 }
 
 // New checks cfg and builds the server.
@@ -24,6 +26,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.CacheTTL >= 0 {
+		s.cache = storecache.New(cfg.Store, cfg.CacheTTL, cfg.Now, cfg.CacheGeneration)
+		s.cfg.Store = s.cache
+	}
 	s.routes()
 	return s, nil
 }
@@ -208,6 +214,16 @@ func (s *Server) tenant(ctx context.Context, r *http.Request) (storage.Tenant, e
 		return storage.Tenant{}, storageError(err, "tenant")
 	}
 	return t, nil
+}
+
+// memo returns the value kept under key, or fill's, kept under the bounds
+// of the record cache (storage/storecache). Use it for values derived from
+// tenants, clients and keys; they must be immutable.
+func (s *Server) memo(ctx context.Context, key string, fill func() (any, error)) (any, error) {
+	if s.cache == nil {
+		return fill()
+	}
+	return s.cache.Memo(ctx, key, fill)
 }
 
 // issuer is the issuer identifier of tenant id.

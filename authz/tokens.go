@@ -13,6 +13,7 @@ import (
 
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // accessClaims are the claims of a JWT access token (RFC 9068 §2.2) plus
@@ -94,12 +95,18 @@ func (s *Server) audience(t storage.Tenant, resources []string) any {
 }
 
 // signer returns a signer for the tenant's current key of use among keys.
-func (s *Server) signer(keys []storage.SigningKey, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
+// An opened key is kept in memory (Server.memo): a kid names one key pair
+// for ever, and which kid signs comes from keys.
+func (s *Server) signer(ctx context.Context, keys []storage.SigningKey, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
 	k, err := jwks.Current(keys, use)
 	if err != nil {
 		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
 	}
-	return jwks.NewSigner(k, s.cfg.Sealer)
+	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func() (any, error) { return jwks.NewSigner(k, s.cfg.Sealer) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*jwks.Signer), nil
 }
 
 // issue mints the access token (and the ID token when asked) of g.
@@ -123,7 +130,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	sig, err := s.signer(keys, g.Tenant.ID, storage.UseAccessToken)
+	sig, err := s.signer(ctx, keys, g.Tenant.ID, storage.UseAccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +140,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	}
 	resp := &tokenResponse{subject: c.Subject, jti: jti, AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
 	if g.IDToken && g.User != nil {
-		if resp.IDToken, err = s.idToken(keys, g, now, ttl); err != nil {
+		if resp.IDToken, err = s.idToken(ctx, keys, g, now, ttl); err != nil {
 			return nil, err
 		}
 	}
@@ -142,7 +149,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 
 // idToken signs an OIDC ID token with the tenant's RS256 ID-token key
 // (OIDC Discovery requires RS256 among the supported algorithms).
-func (s *Server) idToken(keys []storage.SigningKey, g grant, now time.Time, ttl time.Duration) (string, error) {
+func (s *Server) idToken(ctx context.Context, keys []storage.SigningKey, g grant, now time.Time, ttl time.Duration) (string, error) {
 	scopes := strings.Fields(g.Scope)
 	c := idClaims{
 		Issuer: s.issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
@@ -154,7 +161,7 @@ func (s *Server) idToken(keys []storage.SigningKey, g grant, now time.Time, ttl 
 	if slices.Contains(scopes, "email") {
 		c.Email = g.User.Email
 	}
-	sig, err := s.signer(keys, g.Tenant.ID, storage.UseIDToken)
+	sig, err := s.signer(ctx, keys, g.Tenant.ID, storage.UseIDToken)
 	if err != nil {
 		return "", err
 	}
@@ -168,8 +175,11 @@ var errBadToken = errors.New("authz: token does not verify")
 
 // verifyAccessToken checks one of our own access tokens: signature by a
 // published access key of the tenant, typ at+jwt (RFC 9068 §4), iss,
-// tenant and expiry. A key that was revoked is gone from storage, so its
-// tokens stop verifying at once.
+// tenant and expiry. A revoked key is gone from storage: its tokens stop
+// verifying at once where it was revoked, and elsewhere within the
+// record cache's TTL (Config.CacheTTL). A kid missing from the cached key
+// list is looked up again fresh, so a key published elsewhere a moment ago
+// verifies at once.
 func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw string) (*accessClaims, error) {
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
 	if err != nil || len(tok.Headers) != 1 {
@@ -179,25 +189,18 @@ func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw st
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
 		return nil, errBadToken
 	}
-	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
+	key, err := s.accessKey(ctx, t.ID, h.KeyID, h.Algorithm)
+	if err == nil && key == nil && s.cache != nil {
+		key, err = s.accessKey(storecache.Fresh(ctx), t.ID, h.KeyID, h.Algorithm)
+	}
 	if err != nil {
 		return nil, err
-	}
-	var key *jose.JSONWebKey
-	for _, k := range jwks.Published(keys) {
-		if k.KID == h.KeyID && k.Use == storage.UseAccessToken && k.Alg == h.Algorithm {
-			var jwk jose.JSONWebKey
-			if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
-				return nil, err
-			}
-			key = &jwk
-		}
 	}
 	if key == nil {
 		return nil, errBadToken
 	}
 	var c accessClaims
-	if err := tok.Claims(key.Key, &c); err != nil {
+	if err := tok.Claims(key, &c); err != nil {
 		return nil, errBadToken
 	}
 	now := s.cfg.Now()
@@ -210,6 +213,27 @@ func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw st
 		return nil, errBadToken
 	}
 	return &c, nil
+}
+
+// accessKey returns the public key of the tenant's published access-token
+// key kid of algorithm alg, or nil if there is none.
+func (s *Server) accessKey(ctx context.Context, tenant, kid, alg string) (any, error) {
+	keys, err := s.cfg.Store.ListKeys(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range jwks.Published(keys) {
+		if k.KID == kid && k.Use == storage.UseAccessToken && k.Alg == alg {
+			return s.memo(ctx, "public\x00"+tenant+"\x00"+kid, func() (any, error) {
+				var jwk jose.JSONWebKey
+				if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
+					return nil, err
+				}
+				return jwk.Key, nil
+			})
+		}
+	}
+	return nil, nil
 }
 
 // newRefreshToken makes a refresh token of family fid: "<fid>.<secret>".

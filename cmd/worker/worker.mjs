@@ -87,6 +87,13 @@ class Instance {
       binding: {}, // syumai's packages register their callbacks here; unused
       ready: undefined,
       stats: () => ({ id: this.id, served: this.served, jsRefs: this.jsRefs() }),
+      // The isolate's cache generation (internal/bridge.Generation): an
+      // instance that changed tenants, clients or keys bumps it, and every
+      // instance drops its record cache before its next lookup.
+      generation: () => this.pool.generation,
+      bumpGeneration: () => {
+        this.pool.generation++;
+      },
     };
   }
 
@@ -180,6 +187,7 @@ class Pool {
     this.queue = []; // waiters, oldest first
     this.counts = { in_fetch: 0, served: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, queued_total: 0 };
     this.dropReasons = {}; // reason kind -> count
+    this.generation = 0; // see Instance.rc.generation
   }
 
   configure(env) {
@@ -351,6 +359,7 @@ class Pool {
     return {
       live: this.live.size,
       ...states,
+      cache_generation: this.generation,
       queued: this.queue.length,
       ...this.counts,
       drop_reasons: this.dropReasons,

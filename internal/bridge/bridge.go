@@ -294,3 +294,16 @@ func Stats() InstanceStats {
 	s := rc.Call("stats")
 	return InstanceStats{ID: s.Get("id").Int(), Served: s.Get("served").Int(), JSRefs: s.Get("jsRefs").Int()}
 }
+
+// Generation is the cache generation shared by the instances of this
+// isolate (worker.mjs keeps the counter): it satisfies
+// storage/storecache.Generation, so a change one instance makes drops the
+// record caches of all of them. Its methods are cheap synchronous calls
+// into JavaScript.
+type Generation struct{}
+
+// Load returns the isolate's generation.
+func (Generation) Load() uint64 { return uint64(rc.Call("generation").Float()) }
+
+// Bump increments the isolate's generation.
+func (Generation) Bump() { rc.Call("bumpGeneration") }

@@ -1,0 +1,207 @@
+//go:build !js
+
+package authz_test
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/kv"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+	"github.com/edgeauth/edgeauth/storage/storecache"
+)
+
+// cacheWorld is one database and KV served by three servers: a and a2
+// share a cache generation (two instances of one isolate), b has its own
+// (another isolate or edge location). One clock drives all three.
+type cacheWorld struct {
+	t         *testing.T
+	a, a2, b  *authz.Server
+	mu        sync.Mutex
+	now       time.Time
+	admin     string
+	secret    string
+	clientTTL time.Duration
+}
+
+const cacheTTL = 30 * time.Second
+
+func newCacheWorld(t *testing.T) *cacheWorld {
+	t.Helper()
+	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "c.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := &cacheWorld{t: t, now: time.Unix(1_800_000_000, 0), admin: strings.Repeat("a", 32)}
+	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
+	sealer, _ := jwks.NewSealer(make([]byte, 32))
+	kvs := kv.NewMemory(clock)
+	isolate := &storecache.LocalGeneration{}
+	mk := func(gen storecache.Generation) *authz.Server {
+		srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Sealer: sealer,
+			Store: store, KV: kvs, Now: clock, CacheTTL: cacheTTL, CacheGeneration: gen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	w.a, w.a2, w.b = mk(isolate), mk(isolate), mk(nil)
+	w.must(w.a, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+	r := w.must(w.a, "POST", "/admin/v1/tenants/acme/clients",
+		`{"client_id":"svc","grant_types":["client_credentials"],"token_endpoint_auth_method":"client_secret_post","scope":"read"}`, 201)
+	w.secret = field(r, "client_secret")
+	return w
+}
+
+func (w *cacheWorld) advance(d time.Duration) { w.mu.Lock(); w.now = w.now.Add(d); w.mu.Unlock() }
+
+// do sends one request; a JSON body goes with the admin token, a form
+// body without.
+func (w *cacheWorld) do(srv *authz.Server, method, path, body string) (int, string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if strings.HasPrefix(path, "/admin/") {
+		req.Header.Set("Authorization", "Bearer "+w.admin)
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func (w *cacheWorld) must(srv *authz.Server, method, path, body string, want int) string {
+	w.t.Helper()
+	code, b := w.do(srv, method, path, body)
+	if code != want {
+		w.t.Fatalf("%s %s = %d %.300s; want %d", method, path, code, b, want)
+	}
+	return b
+}
+
+func (w *cacheWorld) token(srv *authz.Server) (int, string) {
+	return w.do(srv, "POST", "/t/acme/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {"svc"}, "client_secret": {w.secret}}.Encode())
+}
+
+func (w *cacheWorld) active(srv *authz.Server, tok string) bool {
+	w.t.Helper()
+	b := w.must(srv, "POST", "/t/acme/introspect", url.Values{"token": {tok}, "client_id": {"svc"}, "client_secret": {w.secret}}.Encode(), 200)
+	var m struct{ Active bool }
+	json.Unmarshal([]byte(b), &m)
+	return m.Active
+}
+
+func (w *cacheWorld) accessToken(srv *authz.Server) string {
+	w.t.Helper()
+	code, b := w.token(srv)
+	if code != 200 {
+		w.t.Fatalf("token = %d %.300s", code, b)
+	}
+	return field(b, "access_token")
+}
+
+func (w *cacheWorld) signingKID() string {
+	w.t.Helper()
+	var ks struct{ Keys []struct{ KID, Use, State string } }
+	json.Unmarshal([]byte(w.must(w.a, "GET", "/admin/v1/tenants/acme/keys", "", 200)), &ks)
+	for _, k := range ks.Keys {
+		if k.Use == string(storage.UseAccessToken) && k.State == string(storage.KeyCurrent) {
+			return k.KID
+		}
+	}
+	w.t.Fatal("no current access key")
+	return ""
+}
+
+func field(body, name string) string {
+	var m map[string]any
+	json.Unmarshal([]byte(body), &m)
+	s, _ := m[name].(string)
+	return s
+}
+
+// A revoked key stops verifying at once in the isolate that revoked it, and
+// within Config.CacheTTL everywhere else (SECURITY.md).
+func TestCacheRevokedKeyBound(t *testing.T) {
+	w := newCacheWorld(t)
+	tok := w.accessToken(w.a)
+	for _, srv := range []*authz.Server{w.a, w.a2, w.b} {
+		if !w.active(srv, tok) {
+			t.Fatal("a fresh token is not active")
+		}
+	}
+	w.must(w.a, "DELETE", "/admin/v1/tenants/acme/keys/"+w.signingKID(), "", 204)
+	if w.active(w.a, tok) || w.active(w.a2, tok) {
+		t.Fatal("the revoking isolate still accepts a token of the revoked key")
+	}
+	w.advance(cacheTTL - time.Second)
+	if !w.active(w.b, tok) {
+		t.Fatal("another isolate dropped its cache before the TTL: this test no longer measures the bound")
+	}
+	w.advance(time.Second)
+	if w.active(w.b, tok) {
+		t.Fatalf("another isolate still accepts a token of a key revoked %v ago", cacheTTL)
+	}
+}
+
+// A deleted client stops getting tokens at once in its isolate and within
+// the TTL elsewhere.
+func TestCacheDeletedClientBound(t *testing.T) {
+	w := newCacheWorld(t)
+	for _, srv := range []*authz.Server{w.a, w.a2, w.b} {
+		w.accessToken(srv)
+	}
+	w.must(w.a, "DELETE", "/admin/v1/tenants/acme/clients/svc", "", 204)
+	if code, _ := w.token(w.a2); code != 401 {
+		t.Fatalf("a sibling instance after the delete: token = %d, want 401", code)
+	}
+	w.advance(cacheTTL)
+	if code, _ := w.token(w.b); code != 401 {
+		t.Fatalf("another isolate %v after the delete: token = %d, want 401", cacheTTL, code)
+	}
+}
+
+// A token signed by a key another isolate promoted a moment ago verifies
+// at once: a kid missing from the cached key list is looked up fresh.
+func TestCacheNewKeyVerifiesAtOnce(t *testing.T) {
+	w := newCacheWorld(t)
+	if !w.active(w.b, w.accessToken(w.a)) { // b now holds the key list
+		t.Fatal("a fresh token is not active")
+	}
+	// Two rotations: the key that signs now was not even the next key
+	// when b read the list.
+	w.must(w.a, "POST", "/admin/v1/tenants/acme/keys/rotate", "", 200)
+	w.must(w.a, "POST", "/admin/v1/tenants/acme/keys/rotate", "", 200)
+	if !w.active(w.b, w.accessToken(w.a)) {
+		t.Fatal("a token of a freshly promoted key is not active in another isolate")
+	}
+}
+
+// The public JWKS follows key changes at once in the isolate and within
+// the TTL elsewhere.
+func TestCacheJWKSBound(t *testing.T) {
+	w := newCacheWorld(t)
+	before := w.must(w.b, "GET", "/t/acme/jwks.json", "", 200)
+	kid := w.signingKID()
+	if !strings.Contains(before, kid) {
+		t.Fatal("the JWKS lacks the signing key")
+	}
+	w.must(w.a, "DELETE", "/admin/v1/tenants/acme/keys/"+kid, "", 204)
+	if strings.Contains(w.must(w.a2, "GET", "/t/acme/jwks.json", "", 200), kid) {
+		t.Fatal("a sibling instance still publishes the revoked key")
+	}
+	w.advance(cacheTTL)
+	if strings.Contains(w.must(w.b, "GET", "/t/acme/jwks.json", "", 200), kid) {
+		t.Fatalf("another isolate still publishes a key revoked %v ago", cacheTTL)
+	}
+}

@@ -1,0 +1,248 @@
+// Package storecache keeps the records nearly every request reads (tenants,
+// clients and a tenant's key list) in memory for a short, bounded time, in
+// front of a storage.Store. With live instances (the Worker's pool, the
+// native server) it turns the D1 read that starts almost every request
+// into a map lookup.
+//
+// What a reader may see, and for how long:
+//   - An entry is served for at most TTL after it was read from the store.
+//   - A change made through a Store (UpdateTenant, DeleteTenant,
+//     UpdateClient, DeleteClient, CreateKey, SetKeyState, DeleteKey) bumps
+//     its Generation once the statement has run, succeeded or not; every
+//     Store sharing that Generation drops all its entries before its next
+//     lookup, and a read that overlapped the bump is not kept. In the Worker
+//     the instances of one isolate share one Generation (worker.mjs), so a
+//     change is seen at once in the isolate that made it.
+//   - A change made anywhere else (another isolate or edge location,
+//     another process, straight in the database) is seen within TTL.
+//   - Reads under a context marked with Fresh always go to the store and
+//     are not kept: read-modify-write code (the admin API, key rotation)
+//     must never start from a cached record.
+//   - "Not found" is never kept, so a new tenant or client is usable at
+//     once everywhere.
+//   - Values are copied in and out: a caller may modify what it gets.
+//
+// Every other method of storage.Store passes through untouched.
+package storecache
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// DefaultTTL is how long an entry is served when New is given no TTL.
+const DefaultTTL = 30 * time.Second
+
+// maxEntries bounds the memory a Store holds. When it is full, expired
+// entries go first; if none has expired, everything goes.
+const maxEntries = 4096
+
+// Generation is a counter shared by the caches that must drop their entries
+// together. Load returns its value; Bump increments it.
+type Generation interface {
+	Load() uint64
+	Bump()
+}
+
+// LocalGeneration is a Generation for one process. The zero value is ready.
+type LocalGeneration struct{ n atomic.Uint64 }
+
+// Load returns the counter.
+func (g *LocalGeneration) Load() uint64 { return g.n.Load() }
+
+// Bump increments the counter.
+func (g *LocalGeneration) Bump() { g.n.Add(1) }
+
+type freshKey struct{}
+
+// Fresh returns a context under which reads bypass the cache.
+func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
+
+func isFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }
+
+// Store is a storage.Store with a read cache. It is safe for concurrent use.
+type Store struct {
+	storage.Store
+	ttl time.Duration
+	now func() time.Time
+	gen Generation
+
+	mu      sync.Mutex
+	seen    uint64 // the generation the entries belong to
+	entries map[string]entry
+}
+
+type entry struct {
+	v   any
+	exp time.Time
+}
+
+// New wraps s. ttl <= 0 means DefaultTTL; now nil means time.Now; gen nil
+// means a LocalGeneration of this Store alone.
+func New(s storage.Store, ttl time.Duration, now func() time.Time, gen Generation) *Store {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if gen == nil {
+		gen = &LocalGeneration{}
+	}
+	return &Store{Store: s, ttl: ttl, now: now, gen: gen, seen: gen.Load(), entries: map[string]entry{}}
+}
+
+// TTL returns the longest time an entry is served.
+func (s *Store) TTL() time.Duration { return s.ttl }
+
+// lookup returns the live entry of key, and the generation to hand to keep
+// if there is none.
+func (s *Store) lookup(key string) (any, uint64, bool) {
+	g := s.gen.Load()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g != s.seen {
+		clear(s.entries)
+		s.seen = g
+	}
+	e, ok := s.entries[key]
+	if !ok || !s.now().Before(e.exp) {
+		return nil, g, false
+	}
+	return e.v, g, true
+}
+
+// keep stores v under key, read in generation g. If a change bumped the
+// generation while v was being read, v may predate it: it is dropped here
+// when a lookup has already seen the new generation, and by the next lookup
+// otherwise.
+func (s *Store) keep(key string, v any, g uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g != s.seen {
+		return
+	}
+	now := s.now()
+	if len(s.entries) >= maxEntries {
+		for k, e := range s.entries {
+			if !now.Before(e.exp) {
+				delete(s.entries, k)
+			}
+		}
+		if len(s.entries) >= maxEntries {
+			clear(s.entries)
+		}
+	}
+	s.entries[key] = entry{v: v, exp: now.Add(s.ttl)}
+}
+
+// Memo returns the value kept under key, or calls fill and keeps what it
+// returns (not its errors) under the same bounds as the records: use it
+// for values derived from tenants, clients or keys. fill's value is kept as
+// it is: it must be immutable.
+func (s *Store) Memo(ctx context.Context, key string, fill func() (any, error)) (any, error) {
+	return cached(s, ctx, "m\x00"+key, func(v any) any { return v }, fill)
+}
+
+func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, read func() (T, error)) (T, error) {
+	if isFresh(ctx) {
+		return read()
+	}
+	v, g, ok := s.lookup(key)
+	if ok {
+		return clone(v.(T)), nil
+	}
+	r, err := read()
+	if err != nil {
+		return r, err
+	}
+	s.keep(key, clone(r), g)
+	return r, nil
+}
+
+// changed tells every cache sharing the generation that records changed.
+func (s *Store) changed() { s.gen.Bump() }
+
+// GetTenant reads through the cache.
+func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
+	return cached(s, ctx, "t\x00"+id, cloneTenant, func() (storage.Tenant, error) { return s.Store.GetTenant(ctx, id) })
+}
+
+// GetClient reads through the cache.
+func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
+	return cached(s, ctx, "c\x00"+tenantID+"\x00"+id, cloneClient, func() (storage.Client, error) { return s.Store.GetClient(ctx, tenantID, id) })
+}
+
+// ListKeys reads through the cache.
+func (s *Store) ListKeys(ctx context.Context, tenantID string) ([]storage.SigningKey, error) {
+	return cached(s, ctx, "k\x00"+tenantID, cloneKeys, func() ([]storage.SigningKey, error) { return s.Store.ListKeys(ctx, tenantID) })
+}
+
+// UpdateTenant writes, then drops the caches.
+func (s *Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
+	defer s.changed()
+	return s.Store.UpdateTenant(ctx, t)
+}
+
+// DeleteTenant writes, then drops the caches.
+func (s *Store) DeleteTenant(ctx context.Context, id string) error {
+	defer s.changed()
+	return s.Store.DeleteTenant(ctx, id)
+}
+
+// UpdateClient writes, then drops the caches.
+func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
+	defer s.changed()
+	return s.Store.UpdateClient(ctx, c)
+}
+
+// DeleteClient writes, then drops the caches.
+func (s *Store) DeleteClient(ctx context.Context, tenantID, id string) error {
+	defer s.changed()
+	return s.Store.DeleteClient(ctx, tenantID, id)
+}
+
+// CreateKey writes, then drops the caches.
+func (s *Store) CreateKey(ctx context.Context, k storage.SigningKey) error {
+	defer s.changed()
+	return s.Store.CreateKey(ctx, k)
+}
+
+// SetKeyState writes, then drops the caches.
+func (s *Store) SetKeyState(ctx context.Context, tenantID, kid string, from, to storage.KeyState, at time.Time) error {
+	defer s.changed()
+	return s.Store.SetKeyState(ctx, tenantID, kid, from, to, at)
+}
+
+// DeleteKey writes, then drops the caches.
+func (s *Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
+	defer s.changed()
+	return s.Store.DeleteKey(ctx, tenantID, kid)
+}
+
+func cloneTenant(t storage.Tenant) storage.Tenant {
+	t.Settings.AllowedResources = slices.Clone(t.Settings.AllowedResources)
+	return t
+}
+
+func cloneClient(c storage.Client) storage.Client {
+	c.SecretHash = slices.Clone(c.SecretHash)
+	c.RedirectURIs = slices.Clone(c.RedirectURIs)
+	c.GrantTypes = slices.Clone(c.GrantTypes)
+	c.ResponseTypes = slices.Clone(c.ResponseTypes)
+	return c
+}
+
+func cloneKeys(ks []storage.SigningKey) []storage.SigningKey {
+	ks = slices.Clone(ks)
+	for i := range ks {
+		ks[i].PublicJWK = slices.Clone(ks[i].PublicJWK)
+		ks[i].PrivateSealed = slices.Clone(ks[i].PrivateSealed)
+	}
+	return ks
+}

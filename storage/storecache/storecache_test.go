@@ -1,0 +1,304 @@
+//go:build !js
+
+package storecache_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+	"github.com/edgeauth/edgeauth/storage/storagecount"
+	"github.com/edgeauth/edgeauth/storage/storagetest"
+	"github.com/edgeauth/edgeauth/storage/storecache"
+)
+
+// The storage contract holds through the cache: every change the suite
+// makes goes through the wrapper, so every read it checks sees it.
+func TestConformance(t *testing.T) {
+	store, db, err := sqlstore.OpenSQLite(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	storagetest.Run(t, func(*testing.T) storage.Store { return storecache.New(store, time.Hour, nil, nil) })
+}
+
+// Each method of storage.Store is either cached, a change that drops the
+// caches, or unrelated to what is cached. A new method fails this test
+// until someone decides which.
+func TestEveryMethodClassified(t *testing.T) {
+	cachedReads := []string{"GetTenant", "GetClient", "ListKeys"}
+	changes := []string{"UpdateTenant", "DeleteTenant", "UpdateClient", "DeleteClient", "CreateKey", "SetKeyState", "DeleteKey"}
+	unrelated := []string{
+		"CreateTenant", "ListTenants", "CreateClient", "ListClients", // no negative caching: a new record is seen at once
+		"CreateUser", "GetUser", "GetUserByUsername", "DeleteUser",
+		"RedeemCode", "GetRedemption",
+		"CreateRefreshFamily", "GetRefreshFamily", "RotateRefreshToken", "RevokeRefreshFamily",
+		"GetConsent", "PutConsent",
+		"AppendAudit", "ListAudit", "PruneAudit",
+		"GetLoginFailures", "RecordLoginFailure", "ResetLoginFailures",
+	}
+	var all []string
+	st := reflect.TypeFor[storage.Store]()
+	for i := range st.NumMethod() {
+		all = append(all, st.Method(i).Name)
+	}
+	classified := slices.Concat(cachedReads, changes, unrelated)
+	slices.Sort(all)
+	slices.Sort(classified)
+	if !slices.Equal(all, classified) {
+		t.Fatalf("storage.Store methods %v\nclassified here %v", all, classified)
+	}
+	// That each of the cachedReads and changes is overridden here, not
+	// promoted from the embedded store, TestHitsDoNotReachTheStore and
+	// TestEveryChangeBumps check by behaviour.
+}
+
+type fixture struct {
+	ctx     context.Context
+	inner   *storagecount.Store
+	counter *storagecount.Counter
+	clock   *clock
+	gen     *storecache.LocalGeneration
+	a, b    *storecache.Store // two caches sharing a generation: two instances of one isolate
+	tenant  storage.Tenant
+	client  storage.Client
+	writerB storage.Store // a writer that bypasses both caches: another isolate
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	sq, db, err := sqlstore.OpenSQLite(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{ctx: context.Background(), clock: &clock{t: time.Unix(1_800_000_000, 0)}, gen: &storecache.LocalGeneration{}, writerB: sq}
+	f.counter = &storagecount.Counter{}
+	f.inner = storagecount.NewStore(sq, f.counter)
+	f.a = storecache.New(f.inner, 30*time.Second, f.clock.now, f.gen)
+	f.b = storecache.New(f.inner, 30*time.Second, f.clock.now, f.gen)
+	now := f.clock.now().UTC()
+	f.tenant = storage.Tenant{ID: "acme", Name: "Acme", Settings: storage.TenantSettings{AllowedResources: []string{"https://api.example"}}, CreatedAt: now, UpdatedAt: now}
+	if err := sq.CreateTenant(f.ctx, f.tenant); err != nil {
+		t.Fatal(err)
+	}
+	f.client = storage.Client{TenantID: "acme", ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "none", CreatedAt: now, UpdatedAt: now}
+	if err := sq.CreateClient(f.ctx, f.client); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) reads() int64 { return f.counter.Snapshot().D1Reads }
+
+func TestHitsDoNotReachTheStore(t *testing.T) {
+	f := newFixture(t)
+	for range 3 {
+		if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.a.GetClient(f.ctx, "acme", "app"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.a.ListKeys(f.ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.reads(); got != 3 {
+		t.Fatalf("store reads = %d, want 3 (one per record)", got)
+	}
+}
+
+// A change made elsewhere is seen within the TTL, and not before it has
+// passed (that is what the cache saves).
+func TestTTLBound(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	changed := f.tenant
+	changed.Name = "Acme Two"
+	if err := f.writerB.UpdateTenant(f.ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(29 * time.Second)
+	if got, _ := f.a.GetTenant(f.ctx, "acme"); got.Name != "Acme" {
+		t.Fatalf("within the TTL: name %q, want the cached %q", got.Name, "Acme")
+	}
+	f.clock.add(time.Second)
+	if got, _ := f.a.GetTenant(f.ctx, "acme"); got.Name != "Acme Two" {
+		t.Fatalf("at the TTL: name %q, want %q", got.Name, "Acme Two")
+	}
+}
+
+// A change through one cache is seen at once by every cache sharing its
+// generation: deleting a client there makes it unknown here.
+func TestChangeDropsSiblingCaches(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.b.GetClient(f.ctx, "acme", "app"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.a.DeleteClient(f.ctx, "acme", "app"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.b.GetClient(f.ctx, "acme", "app"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("after the delete in a sibling: err %v, want ErrNotFound", err)
+	}
+}
+
+// Every change method bumps the generation, failed or not.
+func TestEveryChangeBumps(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.now().UTC()
+	key := storage.SigningKey{TenantID: "acme", KID: "k1", Alg: "ES256", Use: storage.UseAccessToken, State: storage.KeyNext,
+		PublicJWK: []byte(`{}`), PrivateSealed: []byte{1}, CreatedAt: now}
+	changes := map[string]func() error{
+		"UpdateTenant": func() error { return f.a.UpdateTenant(f.ctx, f.tenant) },
+		"UpdateClient": func() error { return f.a.UpdateClient(f.ctx, f.client) },
+		"CreateKey":    func() error { return f.a.CreateKey(f.ctx, key) },
+		"SetKeyState":  func() error { return f.a.SetKeyState(f.ctx, "acme", "k1", storage.KeyNext, storage.KeyCurrent, now) },
+		"DeleteKey":    func() error { return f.a.DeleteKey(f.ctx, "acme", "k1") },
+		"DeleteClient": func() error { return f.a.DeleteClient(f.ctx, "acme", "app") },
+		"DeleteTenant": func() error { return f.a.DeleteTenant(f.ctx, "acme") },
+		"failed DeleteKey": func() error {
+			if err := f.a.DeleteKey(f.ctx, "acme", "nope"); err == nil {
+				return errors.New("deleting a missing key succeeded")
+			}
+			return nil
+		},
+	}
+	for _, name := range []string{"UpdateTenant", "UpdateClient", "CreateKey", "SetKeyState", "DeleteKey", "failed DeleteKey", "DeleteClient", "DeleteTenant"} {
+		before := f.gen.Load()
+		if err := changes[name](); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if f.gen.Load() == before {
+			t.Errorf("%s did not bump the generation", name)
+		}
+	}
+}
+
+// A read that overlapped a change is not kept: it may predate the change.
+func TestReadOverlappingAChangeIsNotKept(t *testing.T) {
+	f := newFixture(t)
+	racing := &bumpDuring{Store: f.inner, gen: f.gen}
+	c := storecache.New(racing, 30*time.Second, f.clock.now, f.gen)
+	if _, err := c.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	racing.off = true
+	before := f.reads()
+	if _, err := c.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reads() != before+1 {
+		t.Fatal("a read that overlapped a generation bump was served from the cache")
+	}
+}
+
+// bumpDuring bumps the generation in the middle of every GetTenant, as a
+// change in a sibling instance would.
+type bumpDuring struct {
+	storage.Store
+	gen *storecache.LocalGeneration
+	off bool
+}
+
+func (b *bumpDuring) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
+	t, err := b.Store.GetTenant(ctx, id)
+	if !b.off {
+		b.gen.Bump()
+	}
+	return t, err
+}
+
+func TestFreshBypasses(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	changed := f.tenant
+	changed.Name = "Elsewhere"
+	if err := f.writerB.UpdateTenant(f.ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.a.GetTenant(storecache.Fresh(f.ctx), "acme"); got.Name != "Elsewhere" {
+		t.Fatalf("fresh read: %q, want %q", got.Name, "Elsewhere")
+	}
+}
+
+func TestNotFoundIsNotKept(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.a.GetClient(f.ctx, "acme", "new"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("err %v, want ErrNotFound", err)
+	}
+	c := f.client
+	c.ID = "new"
+	if err := f.writerB.CreateClient(f.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.GetClient(f.ctx, "acme", "new"); err != nil {
+		t.Fatalf("a client created elsewhere after a miss: %v", err)
+	}
+}
+
+// What a caller gets is its own copy.
+func TestCopies(t *testing.T) {
+	f := newFixture(t)
+	got, err := f.a.GetClient(f.ctx, "acme", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.RedirectURIs[0] = "https://evil.example/cb"
+	ten, _ := f.a.GetTenant(f.ctx, "acme")
+	ten.Settings.AllowedResources[0] = "https://evil.example"
+	again, _ := f.a.GetClient(f.ctx, "acme", "app")
+	ten2, _ := f.a.GetTenant(f.ctx, "acme")
+	if again.RedirectURIs[0] != "https://app.example/cb" || ten2.Settings.AllowedResources[0] != "https://api.example" {
+		t.Fatalf("a caller's edit reached the cache: %v %v", again.RedirectURIs, ten2.Settings.AllowedResources)
+	}
+}
+
+func TestMemo(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	fill := func() (any, error) { calls++; return calls, nil }
+	for range 2 {
+		if v, err := f.a.Memo(f.ctx, "x", fill); err != nil || v != 1 {
+			t.Fatalf("Memo = %v, %v; want 1", v, err)
+		}
+	}
+	if err := f.b.UpdateTenant(f.ctx, f.tenant); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.a.Memo(f.ctx, "x", fill); v != 2 {
+		t.Fatalf("after a change: Memo = %v, want 2 (refilled)", v)
+	}
+	failing := func() (any, error) { return nil, errors.New("boom") }
+	if _, err := f.a.Memo(f.ctx, "y", failing); err == nil {
+		t.Fatal("Memo hid fill's error")
+	}
+	if v, _ := f.a.Memo(f.ctx, "y", fill); v != 3 {
+		t.Fatalf("an error was kept: Memo = %v, want 3", v)
+	}
+}
