@@ -112,7 +112,9 @@ func (w *cacheWorld) accessToken(srv *authz.Server) string {
 
 func (w *cacheWorld) signingKID() string {
 	w.t.Helper()
-	var ks struct{ Keys []struct{ KID, Use, State string } }
+	var ks struct {
+		Keys []struct{ KID, Use, State string }
+	}
 	json.Unmarshal([]byte(w.must(w.a, "GET", "/admin/v1/tenants/acme/keys", "", 200)), &ks)
 	for _, k := range ks.Keys {
 		if k.Use == string(storage.UseAccessToken) && k.State == string(storage.KeyCurrent) {
