@@ -207,3 +207,4 @@ func TestCacheJWKSBound(t *testing.T) {
 		t.Fatalf("another isolate still publishes a key revoked %v ago", cacheTTL)
 	}
 }
+

@@ -26,16 +26,19 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/edgeauth/edgeauth/internal/wranglertest"
 )
 
 type options struct {
@@ -50,6 +53,8 @@ type options struct {
 	memRequests int64
 	memTimeout  time.Duration
 	storageRuns int
+	only        string
+	logLevel    string
 }
 
 func main() {
@@ -65,6 +70,8 @@ func main() {
 	flag.Int64Var(&o.memRequests, "mem-requests", 10000, "requests the Worker has served before its pool memory is read")
 	flag.DurationVar(&o.memTimeout, "mem-timeout", 45*time.Second, "longest time spent sending requests to reach -mem-requests (the report says how many it reached)")
 	flag.IntVar(&o.storageRuns, "storage-runs", 5, "runs of each operation when counting storage calls")
+	flag.StringVar(&o.only, "scenarios", "", "comma-separated scenarios to run (default all)")
+	flag.StringVar(&o.logLevel, "log-level", "", "edgeauth's LOG_LEVEL var under wrangler (default: the Worker's default, info)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -132,8 +139,11 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		logf("starting edgeauth (wrangler dev, %s)", rep.Wasm.Path)
-		ea, err = startWrangler(ctx, root, config, false, map[string]string{
-			"ADMIN_TOKEN": adminToken, "KEY_ENCRYPTION_KEY": randomSecret()}, "/healthz")
+		vars := map[string]string{"ADMIN_TOKEN": adminToken, "KEY_ENCRYPTION_KEY": randomSecret()}
+		if o.logLevel != "" {
+			vars["LOG_LEVEL"] = o.logLevel
+		}
+		ea, err = startWrangler(ctx, root, config, false, vars, "/healthz")
 		if err != nil {
 			return fmt.Errorf("edgeauth: %w", err)
 		}
@@ -186,6 +196,9 @@ func run(ctx context.Context, o options) error {
 	}
 	var baseSegs []segment
 	for _, sc := range scenarios(s, counted) {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), sc.name) {
+			continue
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

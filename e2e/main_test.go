@@ -152,7 +152,8 @@ func startWrangler(kek string) (func() string, error) {
 	w, err := wranglertest.Start(ctx, wranglertest.Options{
 		Dir: root, Config: "wrangler.toml", PersistTo: persist, Port: port, ReadyPath: "/healthz",
 		// Vars given on the command line win over wrangler.toml and .dev.vars.
-		Vars: map[string]string{"BASE_URL": base, "ADMIN_TOKEN": target.adminToken, "KEY_ENCRYPTION_KEY": kek},
+		// LOG_LEVEL debug: every request's line, for the secret scan.
+		Vars: map[string]string{"BASE_URL": base, "ADMIN_TOKEN": target.adminToken, "KEY_ENCRYPTION_KEY": kek, "LOG_LEVEL": "debug"},
 	})
 	if err != nil {
 		return nil, err

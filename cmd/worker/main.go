@@ -51,9 +51,9 @@ func main() {
 }
 
 // logLevel reads the LOG_LEVEL var (debug, info, warn or error; info if
-// unset or unknown). Every log line is a console.log in the Worker, and
-// one line per request costs noticeable CPU: "warn" drops the request
-// lines.
+// unset or unknown). Every log line is a console.log in the Worker, which
+// costs noticeable CPU: "info" logs a line per failed request, "debug" one
+// per request, "warn" none.
 func logLevel() slog.Level {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(cloudflare.Getenv("LOG_LEVEL"))); err != nil {

@@ -78,8 +78,8 @@ type Store struct {
 }
 
 type entry struct {
-	v   any
-	exp time.Time
+	v  any
+	at time.Time // when it was read
 }
 
 // New wraps s. ttl <= 0 means DefaultTTL; now nil means time.Now; gen nil
@@ -111,7 +111,7 @@ func (s *Store) lookup(key string) (any, uint64, bool) {
 		s.seen = g
 	}
 	e, ok := s.entries[key]
-	if !ok || !s.now().Before(e.exp) {
+	if !ok || !s.live(e, s.now()) {
 		return nil, g, false
 	}
 	return e.v, g, true
@@ -130,7 +130,7 @@ func (s *Store) keep(key string, v any, g uint64) {
 	now := s.now()
 	if len(s.entries) >= maxEntries {
 		for k, e := range s.entries {
-			if !now.Before(e.exp) {
+			if !s.live(e, now) {
 				delete(s.entries, k)
 			}
 		}
@@ -138,7 +138,13 @@ func (s *Store) keep(key string, v any, g uint64) {
 			clear(s.entries)
 		}
 	}
-	s.entries[key] = entry{v: v, exp: now.Add(s.ttl)}
+	s.entries[key] = entry{v: v, at: now}
+}
+
+// live reports whether e may still be served at now. A clock that went
+// back past e's read time ends e too: the TTL holds whatever the clock does.
+func (s *Store) live(e entry, now time.Time) bool {
+	return !now.Before(e.at) && now.Sub(e.at) < s.ttl
 }
 
 // Memo returns the value kept under key, or calls fill and keeps what it

@@ -232,6 +232,22 @@ func (b *bumpDuring) GetTenant(ctx context.Context, id string) (storage.Tenant, 
 	return t, err
 }
 
+// A clock that goes back does not stretch the TTL.
+func TestClockGoingBackEndsEntries(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(-time.Second)
+	before := f.reads()
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if f.reads() != before+1 {
+		t.Fatal("an entry read in the clock's future was served")
+	}
+}
+
 func TestFreshBypasses(t *testing.T) {
 	f := newFixture(t)
 	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {

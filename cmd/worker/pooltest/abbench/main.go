@@ -38,7 +38,7 @@ func main() {
 	d := flag.Duration("d", 5*time.Second, "load per route, variant and round")
 	c := flag.Int("c", 16, "requests in flight")
 	rounds := flag.Int("rounds", 2, "A B rounds")
-	logLevel := flag.String("log-level", "info", "edgeauth's LOG_LEVEL var (warn drops the per-request log line)")
+	logLevel := flag.String("log-level", "info", "edgeauth's LOG_LEVEL var (info logs failed requests, debug every request)")
 	flag.Parse()
 	log.SetFlags(0)
 	root, err := os.Getwd()

@@ -1,0 +1,49 @@
+//go:build !js
+
+package authz_test
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage/kv"
+	"github.com/edgeauth/edgeauth/storage/sqlstore"
+)
+
+// The request log line: a failed request at info, a successful one at
+// debug (SECURITY.md, README LOG_LEVEL).
+func TestRequestLogLevels(t *testing.T) {
+	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "l.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		level      slog.Level
+		path       string
+		wantLogged bool
+	}{
+		{slog.LevelInfo, "/healthz", false},
+		{slog.LevelInfo, "/t/nope/jwks.json", true},
+		{slog.LevelDebug, "/healthz", true},
+		{slog.LevelWarn, "/t/nope/jwks.json", false},
+	} {
+		var buf strings.Builder
+		sealer, _ := jwks.NewSealer(make([]byte, 32))
+		srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
+			Store: store, KV: kv.NewMemory(time.Now), Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", tc.path, nil))
+		if got := strings.Contains(buf.String(), `"msg":"request"`); got != tc.wantLogged {
+			t.Errorf("level %v, GET %s: logged %v, want %v (%q)", tc.level, tc.path, got, tc.wantLogged, buf.String())
+		}
+	}
+}
