@@ -207,4 +207,3 @@ func TestCacheJWKSBound(t *testing.T) {
 		t.Fatalf("another isolate still publishes a key revoked %v ago", cacheTTL)
 	}
 }
-
