@@ -24,7 +24,6 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/internal/bridge"
 	"github.com/edgeauth/edgeauth/internal/ratelimit"
 	"github.com/edgeauth/edgeauth/internal/webcrypto"
 	"github.com/edgeauth/edgeauth/jwks"
@@ -110,6 +109,6 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		// The record cache (default TTL): the instances of this isolate
 		// drop it together when one of them changes a record; other
 		// isolates see a change within the TTL.
-		CacheGeneration: bridge.Generation{},
+		CacheGeneration: cacheGeneration(),
 	})
 }

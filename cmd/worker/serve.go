@@ -7,7 +7,12 @@ import (
 	"net/http"
 
 	"github.com/edgeauth/edgeauth/internal/bridge"
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
+
+// cacheGeneration is the record caches' generation, shared by the pool's
+// instances in this isolate.
+func cacheGeneration() storecache.Generation { return bridge.Generation{} }
 
 // serve hands h and the cron job to the pool of worker.mjs and blocks.
 func serve(h http.Handler, cron func(context.Context) error) {

@@ -7,7 +7,13 @@ import (
 	"net/http"
 
 	"github.com/syumai/workers"
+
+	"github.com/edgeauth/edgeauth/storage/storecache"
 )
+
+// cacheGeneration is this program's own: under the shim it serves one
+// request and exits, so nothing outlives a request anyway.
+func cacheGeneration() storecache.Generation { return nil }
 
 // serve runs h under syumai/workers' generated worker.mjs, one Go program
 // per request. Only the pool's A/B benchmark builds this (-tags
