@@ -98,8 +98,8 @@ func main() {
 
 	type route struct{ name, path, token string }
 	edgeRoutes := []route{
-		{"metadata (D1 tenant read)", "/.well-known/oauth-authorization-server/t/bench", ""},
-		{"JWKS (D1 tenant read + KV-cached document)", "/t/bench/jwks.json", ""},
+		{"metadata (tenant from the record cache)", "/.well-known/oauth-authorization-server/t/bench", ""},
+		{"JWKS (document from the record cache)", "/t/bench/jwks.json", ""},
 		{"admin GET tenant (D1 read)", "/admin/v1/tenants/bench", admin},
 		{"/healthz", "/healthz", ""},
 	}
