@@ -207,3 +207,23 @@ func TestCacheJWKSBound(t *testing.T) {
 		t.Fatalf("another isolate still publishes a key revoked %v ago", cacheTTL)
 	}
 }
+
+// The discovery documents follow a tenant's settings at once in the
+// isolate that changed them and within the TTL elsewhere.
+func TestCacheMetadataBound(t *testing.T) {
+	w := newCacheWorld(t)
+	const path = "/.well-known/oauth-authorization-server/t/acme"
+	for _, srv := range []*authz.Server{w.a2, w.b} {
+		if strings.Contains(w.must(srv, "GET", path, "", 200), "registration_endpoint") {
+			t.Fatal("registration is off, yet the metadata has a registration_endpoint")
+		}
+	}
+	w.must(w.a, "PATCH", "/admin/v1/tenants/acme", `{"settings":{"registration":"open"}}`, 200)
+	if !strings.Contains(w.must(w.a2, "GET", path, "", 200), "registration_endpoint") {
+		t.Fatal("a sibling instance serves the metadata from before the change")
+	}
+	w.advance(cacheTTL)
+	if !strings.Contains(w.must(w.b, "GET", path, "", 200), "registration_endpoint") {
+		t.Fatalf("another isolate serves metadata %v older than the change", cacheTTL)
+	}
+}

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 
@@ -67,30 +68,51 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 // inserted before the issuer's path (§3.1) and the suffix form some clients
 // use.
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.tenant(r.Context(), r)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, s.metadata(t))
-	return nil
+	return s.serveDiscovery(w, r, false)
 }
 
 // serveOpenIDConfiguration answers OpenID Connect Discovery with the same
 // fields plus the OIDC ones.
 func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.tenant(r.Context(), r)
+	return s.serveDiscovery(w, r, true)
+}
+
+// serveDiscovery answers a discovery document. It depends on the tenant
+// alone, so its encoding is kept as long as the tenant's record
+// (Server.memo).
+func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc bool) error {
+	ctx := r.Context()
+	kind := "metadata\x00"
+	if oidc {
+		kind = "openid-configuration\x00"
+	}
+	v, err := s.memo(ctx, kind+r.PathValue("tenant"), func() (any, error) {
+		t, err := s.tenant(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		md := s.metadata(t)
+		if oidc {
+			md.UserinfoEndpoint = md.Issuer + "/userinfo"
+			md.SubjectTypesSupported = []string{"public"}
+			md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
+			md.ScopesSupported = []string{"openid", "profile", "email"}
+			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
+			md.PromptValuesSupported = []string{"none", "login", "consent"}
+		}
+		b, err := json.Marshal(md)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, '\n'), nil
+	})
 	if err != nil {
 		return err
 	}
-	md := s.metadata(t)
-	md.UserinfoEndpoint = md.Issuer + "/userinfo"
-	md.SubjectTypesSupported = []string{"public"}
-	md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
-	md.ScopesSupported = []string{"openid", "profile", "email"}
-	md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
-	md.PromptValuesSupported = []string{"none", "login", "consent"}
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, md)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	w.Write(v.([]byte))
 	return nil
 }
