@@ -121,7 +121,7 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	fail := func(format string, args ...any) error {
 		return &Error{Code: CodeInvalidClient, Description: "client metadata document: " + fmt.Sprintf(format, args...)}
 	}
-	if s.cfg.HTTPClient == nil {
+	if s.cfg.MetadataTransport == nil {
 		return storage.Client{}, fail("fetching is not configured on this server")
 	}
 	if _, err := s.checkClientIDURL(id); err != nil {
@@ -134,9 +134,7 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 		return storage.Client{}, fail("bad URL")
 	}
 	req.Header.Set("Accept", "application/json")
-	hc := *s.cfg.HTTPClient
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	resp, err := hc.Do(req)
+	resp, err := s.cfg.MetadataTransport.RoundTrip(req) // a redirect is an answer, not followed
 	if err != nil {
 		s.log.WarnContext(ctx, "client metadata fetch failed", "client_id", id, "err", err)
 		return storage.Client{}, fail("could not be fetched")

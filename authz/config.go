@@ -39,10 +39,13 @@ type Config struct {
 	// Rand is the source of randomness for secrets and keys; nil means
 	// crypto/rand.Reader.
 	Rand io.Reader
-	// HTTPClient fetches Client ID Metadata Documents; nil disables them.
-	// Natively use internal/safehttp, which refuses non-public addresses;
-	// in the Worker, a client over the runtime's fetch.
-	HTTPClient *http.Client
+	// MetadataTransport fetches Client ID Metadata Documents; nil disables
+	// them. It is a RoundTripper, not an http.Client: redirects are never
+	// followed, and the Worker's wasm does not carry net/http's own client
+	// stack (TLS, HTTP/2), which http.Client.Do would pull in.
+	// Natively use internal/safehttp's transport, which refuses
+	// non-public addresses; in the Worker, the runtime's fetch.
+	MetadataTransport http.RoundTripper
 	// DeriveKey is PBKDF2-HMAC-SHA512 for password hashes; nil means
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (internal/webcrypto).

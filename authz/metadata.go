@@ -56,7 +56,7 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 		CodeChallengeMethodsSupported:             []string{"S256"},
 		// RFC 9207: every authorization response carries iss.
 		AuthorizationResponseIssParameterSupported: true,
-		ClientIDMetadataDocumentSupported:          t.Settings.ClientIDMetadataDocuments && s.cfg.HTTPClient != nil,
+		ClientIDMetadataDocumentSupported:          t.Settings.ClientIDMetadataDocuments && s.cfg.MetadataTransport != nil,
 	}
 	if t.Settings.Registration == "open" || t.Settings.Registration == "token" {
 		md.RegistrationEndpoint = iss + "/register"

@@ -202,7 +202,7 @@ func startNative(adminToken string, c *storagecount.Counter) (*running, error) {
 	srv, err := authz.New(authz.Config{
 		BaseURL: url, AdminToken: adminToken, Sealer: sealer,
 		Store: storagecount.NewStore(store, c), KV: storagecount.NewKV(kv.NewMemory(time.Now), c),
-		HTTPClient: safehttp.NewClient(true, 5*time.Second),
+		MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
 	})
 	if err != nil {
 		return nil, err

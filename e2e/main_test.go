@@ -107,7 +107,7 @@ func startNative(kek string) (func() string, error) {
 	srv, err := authz.New(authz.Config{
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
-		Store: store, KV: kv.NewMemory(now), Now: now, HTTPClient: safehttp.NewClient(true, 5*time.Second),
+		Store: store, KV: kv.NewMemory(now), Now: now, MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
 	})
 	if err != nil {
 		return nil, err

@@ -80,8 +80,8 @@ func newServer(baseURL string, store *sqlstore.Store, log *slog.Logger) (*authz.
 		KV:         kv.NewMemory(time.Now),
 		// Client ID Metadata Documents: public addresses only, except when
 		// the server itself runs on loopback (development).
-		HTTPClient: safehttp.NewClient(strings.HasPrefix(baseURL, "http://"), 5*time.Second),
-		Logger:     log,
+		MetadataTransport: safehttp.NewTransport(strings.HasPrefix(baseURL, "http://"), 5*time.Second),
+		Logger:            log,
 	})
 }
 

@@ -102,7 +102,7 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		// default binding panics with "Illegal invocation" in v0.32.0);
 		// redirects are not followed. Cloudflare's fetch cannot reach
 		// private networks.
-		HTTPClient: fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeManual),
+		MetadataTransport: fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeManual).Transport,
 		// Keyed by the address Cloudflare puts in CF-Connecting-IP.
 		Limiter:        limiter,
 		ClientIPHeader: "CF-Connecting-IP",

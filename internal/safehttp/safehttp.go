@@ -1,4 +1,4 @@
-// Package safehttp builds the HTTP client the native server uses to fetch
+// Package safehttp builds the HTTP transport the native server uses to fetch
 // what clients point it at (Client ID Metadata Documents): it refuses to
 // connect to anything but public unicast addresses, checked after DNS
 // resolution at dial time, so a public name that resolves to 10.0.0.1 or
@@ -21,10 +21,11 @@ import (
 // non-public address.
 var ErrForbiddenAddress = errors.New("safehttp: address is not public")
 
-// NewClient returns a client that dials only public unicast addresses.
-// allowLoopback also allows loopback addresses: for development and tests
-// on one machine, never in production.
-func NewClient(allowLoopback bool, timeout time.Duration) *http.Client {
+// NewTransport returns a transport that dials only public unicast
+// addresses, with timeout bounding the dial, the TLS handshake and the
+// wait for response headers. allowLoopback also allows loopback addresses:
+// for development and tests on one machine, never in production.
+func NewTransport(allowLoopback bool, timeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{
 		Timeout: timeout,
 		Control: func(network, address string, _ syscall.RawConn) error {
@@ -45,7 +46,7 @@ func NewClient(allowLoopback bool, timeout time.Duration) *http.Client {
 			return nil
 		},
 	}
-	transport := &http.Transport{
+	return &http.Transport{
 		DialContext:           dialer.DialContext,
 		Proxy:                 nil, // a proxy would dial for us, unchecked
 		TLSHandshakeTimeout:   timeout,
@@ -53,5 +54,4 @@ func NewClient(allowLoopback bool, timeout time.Duration) *http.Client {
 		MaxIdleConns:          10,
 		IdleConnTimeout:       30 * time.Second,
 	}
-	return &http.Client{Transport: transport, Timeout: timeout}
 }

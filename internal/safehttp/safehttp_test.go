@@ -8,14 +8,14 @@ import (
 	"time"
 )
 
-func TestNewClientRefusesLoopback(t *testing.T) {
+func TestTransportRefusesLoopback(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	_, err := NewClient(false, 2*time.Second).Get(srv.URL)
+	_, err := (&http.Client{Transport: NewTransport(false, 2*time.Second)}).Get(srv.URL)
 	if !errors.Is(err, ErrForbiddenAddress) {
 		t.Errorf("GET %s without allowLoopback = %v; want %v", srv.URL, err, ErrForbiddenAddress)
 	}
-	resp, err := NewClient(true, 2*time.Second).Get(srv.URL)
+	resp, err := (&http.Client{Transport: NewTransport(true, 2*time.Second)}).Get(srv.URL)
 	if err != nil {
 		t.Fatalf("GET %s with allowLoopback = %v", srv.URL, err)
 	}
