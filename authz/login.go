@@ -73,16 +73,12 @@ func checkCSRF(ar *authRequest, p params) error {
 	return nil
 }
 
-type loginPage struct {
-	Title, TenantName, ClientName, Message, Username string
-	Action, RequestID, CSRF                          string
-}
-
 func (s *Server) showLogin(w http.ResponseWriter, code int, t storage.Tenant, client storage.Client, ar *authRequest, id, username, msg string) error {
-	return s.renderPage(w, code, "login.html", loginPage{
+	renderPage(w, code, loginPage{
 		Title: "Sign in", TenantName: t.Name, ClientName: clientLabel(client), Message: msg, Username: username,
 		Action: s.issuerPath(t.ID) + "/login", RequestID: id, CSRF: ar.CSRF,
-	})
+	}.html())
+	return nil
 }
 
 func clientLabel(c storage.Client) string {
@@ -197,12 +193,9 @@ func (s *Server) consentForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return storageError(err, "user")
 	}
-	return s.renderPage(w, http.StatusOK, "consent.html", struct {
-		Title, TenantName, ClientName, Username string
-		Scopes, Resources                       []string
-		Action, RequestID, CSRF                 string
-	}{"Allow access", t.Name, clientLabel(client), user.Username, strings.Fields(ar.Scope), ar.Resources,
-		s.issuerPath(t.ID) + "/consent", id, ar.CSRF})
+	renderPage(w, http.StatusOK, consentPage{"Allow access", t.Name, clientLabel(client), user.Username, strings.Fields(ar.Scope), ar.Resources,
+		s.issuerPath(t.ID) + "/consent", id, ar.CSRF}.html())
+	return nil
 }
 
 // consent records the user's decision: approve stores the consent and

@@ -1,18 +1,20 @@
 package authz
 
 import (
-	"bytes"
-	"embed"
-	"html/template"
+	"html"
 	"net/http"
+	"strings"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-// pages are the HTML pages: login, consent and the error page. html/template
-// escapes every value by context.
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+// The HTML pages (login, consent, error) are written by hand, not with
+// html/template: text/template looks methods up by name at run time, which
+// makes the linker keep every exported method of every type in the Worker's
+// wasm (see README Performance). The rule that keeps them safe: every value
+// that is not a constant of this file goes through page.text, which escapes
+// & < > " and ', and is placed either in element text or inside a
+// double-quoted attribute that is not a URL, script or style. The one URL
+// attribute, a form's action, is built by the server from the issuer path
+// and a constant. TestPagesEscapeEveryValue checks every field.
 
 // pageHeaders are sent with every HTML page. The CSP allows no script at
 // all, only the page's own inline style; form-action is left open because
@@ -27,24 +29,156 @@ var pageHeaders = map[string]string{
 	"Cache-Control":           "no-store",
 }
 
-// renderPage writes an HTML page. The template runs into a buffer first,
-// so a template failure is a server_error, never half a page.
-func (s *Server) renderPage(w http.ResponseWriter, code int, name string, data any) error {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		return err
+const pageStyle = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f5f7;color:#1c1e21;margin:0}
+main{max-width:24rem;margin:4rem auto;background:#fff;border-radius:.5rem;padding:2rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+h1{font-size:1.25rem;margin:0 0 1rem}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #c4c7cc;border-radius:.25rem;font-size:1rem}
+button{margin-top:1.25rem;padding:.6rem 1rem;border:0;border-radius:.25rem;font-size:1rem;cursor:pointer;background:#0b5cff;color:#fff}
+button.secondary{background:#e4e6eb;color:#1c1e21}
+.error{background:#fdecea;color:#8a1c13;padding:.5rem .75rem;border-radius:.25rem}
+.muted{color:#606770;font-size:.9rem}
+ul{padding-left:1.25rem}
+`
+
+// page builds one HTML document. raw takes markup constants only; text
+// takes any value and escapes it.
+type page struct{ b strings.Builder }
+
+func newPage(title string) *page {
+	p := &page{}
+	p.raw(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>`)
+	p.text(title)
+	p.raw("</title>\n<style>\n" + pageStyle + "</style>\n</head>\n<body>\n<main>\n")
+	return p
+}
+
+func (p *page) raw(markup string) { p.b.WriteString(markup) }
+
+func (p *page) text(v string) { p.b.WriteString(html.EscapeString(v)) }
+
+// form opens a POST form to action carrying the pending request's id and
+// CSRF token.
+func (p *page) form(action, requestID, csrf string) {
+	p.raw(`<form method="post" action="`)
+	p.text(action)
+	p.raw("\">\n" + `<input type="hidden" name="req" value="`)
+	p.text(requestID)
+	p.raw("\">\n" + `<input type="hidden" name="csrf" value="`)
+	p.text(csrf)
+	p.raw("\">\n")
+}
+
+func (p *page) bytes() []byte {
+	p.raw("</main>\n</body>\n</html>\n")
+	return []byte(p.b.String())
+}
+
+type loginPage struct {
+	Title, TenantName, ClientName, Message, Username string
+	Action, RequestID, CSRF                          string
+}
+
+func (d loginPage) html() []byte {
+	p := newPage(d.Title)
+	p.raw("<h1>Sign in to ")
+	p.text(d.TenantName)
+	p.raw("</h1>\n<p class=\"muted\">")
+	p.text(d.ClientName)
+	p.raw(" wants to access your account.</p>\n")
+	if d.Message != "" {
+		p.raw(`<p class="error" role="alert">`)
+		p.text(d.Message)
+		p.raw("</p>\n")
 	}
-	for k, v := range pageHeaders {
-		w.Header().Set(k, v)
+	p.form(d.Action, d.RequestID, d.CSRF)
+	p.raw(`<label for="username">Username</label>
+<input type="text" id="username" name="username" value="`)
+	p.text(d.Username)
+	p.raw(`" autocomplete="username" autocapitalize="none" required autofocus>
+<label for="password">Password</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+`)
+	return p.bytes()
+}
+
+type consentPage struct {
+	Title, TenantName, ClientName, Username string
+	Scopes, Resources                       []string
+	Action, RequestID, CSRF                 string
+}
+
+func (d consentPage) html() []byte {
+	p := newPage(d.Title)
+	p.raw("<h1>Allow ")
+	p.text(d.ClientName)
+	p.raw("?</h1>\n<p>")
+	p.text(d.ClientName)
+	p.raw(" asks for access to your ")
+	p.text(d.TenantName)
+	p.raw(" account")
+	if d.Username != "" {
+		p.raw(" (")
+		p.text(d.Username)
+		p.raw(")")
 	}
-	w.WriteHeader(code)
-	w.Write(buf.Bytes())
-	return nil
+	p.raw(":</p>\n")
+	if len(d.Scopes) > 0 {
+		p.raw("<ul>")
+		for _, s := range d.Scopes {
+			p.raw("<li>")
+			p.text(s)
+			p.raw("</li>")
+		}
+		p.raw("</ul>\n")
+	} else {
+		p.raw("<p class=\"muted\">No specific permissions: it learns who you are.</p>\n")
+	}
+	if len(d.Resources) > 0 {
+		p.raw(`<p class="muted">For use at: `)
+		p.text(strings.Join(d.Resources, ", "))
+		p.raw("</p>\n")
+	}
+	p.form(d.Action, d.RequestID, d.CSRF)
+	p.raw(`<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</form>
+`)
+	return p.bytes()
 }
 
 type errorPage struct {
 	Title, Message string
 	Code           ErrorCode
+}
+
+func (d errorPage) html() []byte {
+	p := newPage(d.Title)
+	p.raw("<h1>")
+	p.text(d.Title)
+	p.raw("</h1>\n<p class=\"error\" role=\"alert\">")
+	p.text(d.Message)
+	p.raw("</p>\n<p class=\"muted\">Error code: ")
+	p.text(string(d.Code))
+	p.raw(". Go back to the application and start again.</p>\n")
+	return p.bytes()
+}
+
+// renderPage writes an HTML page with pageHeaders.
+func renderPage(w http.ResponseWriter, code int, body []byte) {
+	for k, v := range pageHeaders {
+		w.Header().Set(k, v)
+	}
+	w.WriteHeader(code)
+	w.Write(body)
 }
 
 // writeErrorPage renders err as the HTML error page: used where redirecting
@@ -55,10 +189,7 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err erro
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", retryAfterHeader(e.RetryAfter))
 	}
-	if err := s.renderPage(w, status(e.Code), "error.html", errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}); err != nil {
-		s.log.ErrorContext(r.Context(), "rendering the error page", "err", err)
-		http.Error(w, "server error", http.StatusInternalServerError)
-	}
+	renderPage(w, status(e.Code), errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}.html())
 }
 
 // page adapts a handler of an HTML endpoint: its errors become the HTML
