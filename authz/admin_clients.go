@@ -3,7 +3,6 @@ package authz
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -68,12 +67,6 @@ func nonNil(s []string) []string {
 const (
 	maxRedirectURIs = 20
 	maxScopeLen     = 1000
-)
-
-var (
-	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
-	// scopeToken is RFC 6749 §3.3's scope-token.
-	scopeToken = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]+$`)
 )
 
 // applyTo validates the given fields, writes them into c, and checks that
@@ -167,7 +160,7 @@ func normalizeScope(s string) (string, error) {
 	}
 	fields := strings.Fields(s)
 	for _, f := range fields {
-		if !scopeToken.MatchString(f) {
+		if !validScopeToken(f) {
 			return "", errorf(CodeInvalidRequest, "scope %q has characters RFC 6749 §3.3 does not allow", f)
 		}
 	}
@@ -223,7 +216,7 @@ func (s *Server) newClient(ctx context.Context, t storage.Tenant, in clientMetad
 	}
 	var err error
 	if in.ClientID != nil {
-		if !clientIDPattern.MatchString(*in.ClientID) {
+		if !validClientID(*in.ClientID) {
 			return c, "", errorf(CodeInvalidClientMetadata, "client_id must be 1-128 characters of A-Z a-z 0-9 . _ ~ -")
 		}
 		c.ID = *in.ClientID

@@ -129,7 +129,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.ID == nil || !tenantIDPattern.MatchString(*in.ID) {
+	if in.ID == nil || !validTenantID(*in.ID) {
 		return errorf(CodeInvalidRequest, "id is required and must match [a-z0-9][a-z0-9-]{0,62}")
 	}
 	t := storage.Tenant{ID: *in.ID, Name: *in.ID}
@@ -218,7 +218,7 @@ func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
 // deleteTenant deletes a tenant and everything it owns in one statement.
 func (s *Server) deleteTenant(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("tenant")
-	if !tenantIDPattern.MatchString(id) {
+	if !validTenantID(id) {
 		return errorf(CodeNotFound, "tenant not found")
 	}
 	if err := s.cfg.Store.DeleteTenant(r.Context(), id); err != nil {

@@ -2,7 +2,6 @@ package authz
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -29,11 +28,6 @@ func newUserResponse(u storage.User) userResponse {
 	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, Roles: nonNil(u.Roles), CreatedAt: timeJSON(u.CreatedAt)}
 }
 
-var (
-	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._@+-]{1,64}$`)
-	rolePattern     = regexp.MustCompile(`^[A-Za-z0-9:._-]{1,64}$`)
-)
-
 // Password length bounds: at least 8 characters (NIST SP 800-63B §5.1.1.2),
 // at most 256 bytes so one request cannot buy a long hash.
 const (
@@ -55,7 +49,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u := storage.User{TenantID: t.ID}
 	switch {
-	case in.Username == nil || !usernamePattern.MatchString(*in.Username):
+	case in.Username == nil || !validUsername(*in.Username):
 		return errorf(CodeInvalidRequest, "username is required: 1-64 characters of A-Z a-z 0-9 . _ @ + -")
 	case in.Password == nil || utf8.RuneCountInString(*in.Password) < minPasswordLen || len(*in.Password) > maxPasswordLen:
 		return errorf(CodeInvalidRequest, "password is required: at least %d characters, at most %d bytes", minPasswordLen, maxPasswordLen)
@@ -77,7 +71,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 			return errorf(CodeInvalidRequest, "at most %d roles", maxRoles)
 		}
 		for _, role := range *in.Roles {
-			if !rolePattern.MatchString(role) {
+			if !validRole(role) {
 				return errorf(CodeInvalidRequest, "role %q must be 1-64 characters of A-Z a-z 0-9 : . _ -", role)
 			}
 		}

@@ -7,17 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
-
-// codeChallengeS256 is the syntax of an S256 challenge: BASE64URL of a
-// SHA-256 digest, 43 characters (RFC 7636 §4.2).
-var codeChallengeS256 = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
 // authorize handles the authorization endpoint (OAuth 2.1 §4.1.1). Until
 // client_id and redirect_uri are validated, errors are an HTML page and
@@ -143,7 +138,7 @@ func (s *Server) checkAuthorizeParams(t storage.Tenant, client storage.Client, p
 		return errorf(CodeInvalidRequest, "code_challenge is required (PKCE, S256)")
 	case m != "S256":
 		return errorf(CodeInvalidRequest, "code_challenge_method must be S256")
-	case !codeChallengeS256.MatchString(p.get("code_challenge")):
+	case !validS256Challenge(p.get("code_challenge")):
 		return errorf(CodeInvalidRequest, "code_challenge must be 43 base64url characters (RFC 7636 §4.2)")
 	}
 	ar.Challenge = p.get("code_challenge")

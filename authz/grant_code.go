@@ -6,16 +6,12 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
-
-// codeVerifierSyntax is RFC 7636 §4.1: 43-128 unreserved characters.
-var codeVerifierSyntax = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 
 // grantCode redeems an authorization code (OAuth 2.1 §4.1.3). Every way a
 // code can be wrong (unknown, expired, another client's, wrong redirect
@@ -55,7 +51,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	case (rec.RedirectGiven || p.has("redirect_uri")) && redirect != rec.RedirectURI:
 		return nil, bad
 	// RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge.
-	case !codeVerifierSyntax.MatchString(verifier) || !pkceS256Matches(verifier, rec.Challenge):
+	case !validCodeVerifier(verifier) || !pkceS256Matches(verifier, rec.Challenge):
 		return nil, bad
 	}
 	resources, err := checkTokenResources(p["resource"], rec.Resources)

@@ -69,7 +69,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.memo(ctx, "jwks\x00"+id, func() (any, error) {
 		var c jwksCache
 		b, err := s.cfg.KV.Get(ctx, "jwks:"+id)
-		if err == nil && tenantIDPattern.MatchString(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
+		if err == nil && validTenantID(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
 			return c, nil
 		}
 		t, err := s.tenant(ctx, r)

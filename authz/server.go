@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -146,7 +145,7 @@ func (s *Server) logRequest(r *http.Request, pattern string, code int, info *req
 		route = "(none)"
 	}
 	tenant := r.PathValue("tenant")
-	if !tenantIDPattern.MatchString(tenant) {
+	if !validTenantID(tenant) {
 		tenant = ""
 	}
 	s.log.LogAttrs(r.Context(), level, "request",
@@ -211,14 +210,11 @@ func (r *statusRecorder) Header() http.Header         { return r.header }
 func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
 func (r *statusRecorder) WriteHeader(code int)        { r.code = code }
 
-// tenantIDPattern is DESIGN.md's tenant id syntax.
-var tenantIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 // tenant loads the tenant named in the path. A malformed or unknown id is
 // not_found: both mean there is no such issuer.
 func (s *Server) tenant(ctx context.Context, r *http.Request) (storage.Tenant, error) {
 	id := r.PathValue("tenant")
-	if !tenantIDPattern.MatchString(id) {
+	if !validTenantID(id) {
 		return storage.Tenant{}, errorf(CodeNotFound, "tenant not found")
 	}
 	t, err := s.cfg.Store.GetTenant(ctx, id)

@@ -5,15 +5,10 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
 const maxURILen = 2000
-
-// privateUseScheme is a reverse-domain scheme such as com.example.app
-// (RFC 8252 §7.1).
-var privateUseScheme = regexp.MustCompile(`^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$`)
 
 // checkRedirectURI validates a redirect URI at registration. It must be
 // absolute without a fragment (RFC 6749 §3.1.2), and https, http on a
@@ -48,7 +43,7 @@ func checkRedirectURI(raw string) error {
 		if !isLoopbackHost(u.Hostname()) {
 			return errors.New("http redirect URIs are allowed only on a loopback host (127.0.0.1, [::1], localhost)")
 		}
-	case privateUseScheme.MatchString(scheme):
+	case isPrivateUseScheme(scheme):
 		// RFC 8252 §7.1: native apps' reverse-domain schemes.
 	default:
 		return fmt.Errorf("redirect URI scheme %q is not allowed: use https, http on loopback, or a reverse-domain private-use scheme", scheme)
