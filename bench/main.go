@@ -125,7 +125,7 @@ func run(ctx context.Context, o options) error {
 	switch o.target {
 	case "wrangler":
 		logf("starting the baseline Worker (wrangler dev)")
-		if base, err = startWrangler(ctx, root, filepath.Join(root, "bench", "baseline", "wrangler.toml"), true, nil, "/"); err != nil {
+		if base, err = startWrangler(ctx, root, filepath.Join(root, "bench", "baseline", "wrangler.toml"), true, nil, "/", ""); err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
 		defer base.close()
@@ -143,7 +143,10 @@ func run(ctx context.Context, o options) error {
 		if o.logLevel != "" {
 			vars["LOG_LEVEL"] = o.logLevel
 		}
-		ea, err = startWrangler(ctx, root, config, false, vars, "/healthz")
+		// Ready once worker.mjs answers its pool status (plain JavaScript,
+		// no Go instance yet); the first /healthz then starts the first
+		// Go instance.
+		ea, err = startWrangler(ctx, root, config, false, vars, "/admin/v1/pool", "/healthz")
 		if err != nil {
 			return fmt.Errorf("edgeauth: %w", err)
 		}

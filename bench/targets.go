@@ -108,9 +108,9 @@ func edgeauthConfig(root, dir string) (string, error) {
 }
 
 // startWrangler runs `wrangler dev` on config (migrations first unless
-// skipMigrations) and measures the time from the process start to the
-// first 200 of readyPath with its own poller, every 10 ms.
-func startWrangler(ctx context.Context, root, config string, skipMigrations bool, vars map[string]string, readyPath string) (*running, error) {
+// skipMigrations) and waits until readyPath answers anything; then, if
+// firstPath is set, it times one GET of firstPath, which must be a 200.
+func startWrangler(ctx context.Context, root, config string, skipMigrations bool, vars map[string]string, readyPath, firstPath string) (*running, error) {
 	persist, err := os.MkdirTemp("", "edgeauth-bench-")
 	if err != nil {
 		return nil, err
@@ -136,39 +136,30 @@ func startWrangler(ctx context.Context, root, config string, skipMigrations bool
 		}
 		opts.SkipMigrations = true
 	}
-	type first struct{ at, latency time.Duration }
-	got := make(chan first, 1)
-	pollCtx, stopPoll := context.WithCancel(ctx)
-	defer stopPoll()
 	t0 := time.Now()
-	go func() {
-		c := &http.Client{Timeout: 30 * time.Second}
-		for pollCtx.Err() == nil {
-			t := time.Now()
-			req, _ := http.NewRequestWithContext(pollCtx, "GET", url+readyPath, nil)
-			if resp, err := c.Do(req); err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					got <- first{time.Since(t0), time.Since(t)}
-					return
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}()
 	w, err := wranglertest.Start(ctx, opts)
 	if err != nil {
 		os.RemoveAll(persist)
 		return nil, err
 	}
 	r := &running{url: w.URL, output: w.Output, close: func() { w.Close(); os.RemoveAll(persist) }}
-	select {
-	case f := <-got:
-		r.startToFirst200, r.firstLatency = f.at, f.latency
-	case <-time.After(60 * time.Second):
-		r.close()
-		return nil, fmt.Errorf("no 200 from %s%s within 60 s of ready:\n%s", url, readyPath, w.Output())
+	if firstPath != "" {
+		// The first request for firstPath once the Worker answers at all
+		// (readyPath): its latency is the cold start of what the Worker
+		// runs per isolate, not wrangler's own start-up.
+		t := time.Now()
+		resp, err := (&http.Client{Timeout: 60 * time.Second}).Get(url + firstPath)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("first request: %w", err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			r.close()
+			return nil, fmt.Errorf("first request %s%s = %d, want 200:\n%s", url, firstPath, resp.StatusCode, w.Output())
+		}
+		r.startToFirst200, r.firstLatency = time.Since(t0), time.Since(t)
 	}
 	return r, nil
 }

@@ -497,7 +497,10 @@ async function fetch(req, env, ctx) {
     if (buf.byteLength > MAX_BODY_BYTES) return errorResponse(413, "request_too_large", "the request body is too large");
     if (buf.byteLength > 0) body = new Uint8Array(buf);
   }
-  const arg = { method: req.method, url: req.url, headers: [...req.headers], body };
+  // internal/bridge/doc.go: one string for the method, URL and headers.
+  let head = req.method + "\n" + req.url;
+  for (const [name, value] of req.headers) head += "\n" + name + "\n" + value;
+  const arg = { head, body };
   let res;
   pool.counts.in_fetch++;
   try {
@@ -511,8 +514,13 @@ async function fetch(req, env, ctx) {
   } finally {
     pool.counts.in_fetch--;
   }
+  const headers = new Headers();
+  if (res.head !== "") {
+    const h = res.head.split("\n");
+    for (let i = 0; i + 1 < h.length; i += 2) headers.append(h[i], h[i + 1]);
+  }
   const nullBody = req.method === "HEAD" || [101, 204, 205, 304].includes(res.status);
-  return new Response(nullBody ? null : res.body, { status: res.status, headers: res.headers });
+  return new Response(nullBody ? null : res.body, { status: res.status, headers });
 }
 
 async function scheduled(controller, env, ctx) {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall/js"
 	"time"
 )
@@ -21,6 +22,13 @@ import (
 // globalThis.context only while go.run executes synchronously, which covers
 // package initialisation; reading it later would see another instance's.
 var rc = js.Global().Get("context")
+
+// The constructors a response needs, looked up once: every js.Value Go
+// holds costs a finalizer.
+var (
+	objectClass     = js.Global().Get("Object")
+	uint8ArrayClass = js.Global().Get("Uint8Array")
+)
 
 // callDeadline bounds one handler's context. worker.mjs gives a call
 // POOL_CALL_TIMEOUT_MS (30 s by default) before it drops the instance; the
@@ -123,7 +131,7 @@ func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked 
 }
 
 func runScheduled(f func(context.Context, ScheduledEvent) error, jsEv js.Value) js.Value {
-	res := js.Global().Get("Object").New()
+	res := objectClass.New()
 	if f == nil {
 		res.Set("error", "bridge: no scheduled handler")
 		return res
@@ -149,9 +157,14 @@ func runScheduled(f func(context.Context, ScheduledEvent) error, jsEv js.Value) 
 	return res
 }
 
-// toRequest converts the plain object worker.mjs builds from a Request.
+// toRequest converts the {head, body} object worker.mjs builds from a
+// Request (doc.go has the head's format).
 func toRequest(o js.Value) (*http.Request, error) {
-	u, err := url.Parse(o.Get("url").String())
+	head := strings.Split(o.Get("head").String(), "\n")
+	if len(head) < 2 || len(head)%2 != 0 {
+		return nil, errors.New("bridge: malformed request head")
+	}
+	u, err := url.Parse(head[1])
 	if err != nil {
 		return nil, err
 	}
@@ -160,14 +173,12 @@ func toRequest(o js.Value) (*http.Request, error) {
 		body = make([]byte, b.Get("byteLength").Int())
 		js.CopyBytesToGo(body, b)
 	}
-	header := http.Header{}
-	hs := o.Get("headers")
-	for i, n := 0, hs.Length(); i < n; i++ {
-		kv := hs.Index(i)
-		header.Add(kv.Index(0).String(), kv.Index(1).String())
+	header := make(http.Header, len(head)/2-1)
+	for i := 2; i < len(head); i += 2 {
+		header.Add(head[i], head[i+1])
 	}
 	r := &http.Request{
-		Method:        o.Get("method").String(),
+		Method:        head[0],
 		URL:           u,
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
@@ -220,17 +231,29 @@ func (w *responseWriter) toJS(panicked bool) js.Value {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	res := js.Global().Get("Object").New()
-	res.Set("status", w.status)
-	hs := js.Global().Get("Array").New()
+	var head strings.Builder
 	for name, vs := range w.header {
 		for _, v := range vs {
-			hs.Call("push", js.Global().Get("Array").New(name, v))
+			if strings.ContainsAny(name, "\r\n") || strings.ContainsAny(v, "\r\n") {
+				// The Response constructor would throw; answer the
+				// error here, with a cause in the log.
+				fmt.Fprintf(os.Stderr, "bridge: header %q has a line break; answering 500\n", name)
+				w.fail(http.StatusInternalServerError, "server_error", "the server could not complete the request")
+				return w.toJS(panicked)
+			}
+			if head.Len() > 0 {
+				head.WriteByte('\n')
+			}
+			head.WriteString(name)
+			head.WriteByte('\n')
+			head.WriteString(v)
 		}
 	}
-	res.Set("headers", hs)
+	res := objectClass.New()
+	res.Set("status", w.status)
+	res.Set("head", head.String())
 	if n := w.body.Len(); n > 0 {
-		b := js.Global().Get("Uint8Array").New(n)
+		b := uint8ArrayClass.New(n)
 		js.CopyBytesToJS(b, w.body.Bytes())
 		res.Set("body", b)
 	} else {
