@@ -229,9 +229,20 @@ var (
 // the login form, the consent form when asked (web client only), then the
 // client's token exchange. It returns the tokens.
 func (s *server) codeFlow(ctx context.Context, transport http.RoundTripper, web bool) (tokenResponse, error) {
+	return s.codeFlowIn(ctx, newBrowser(transport), transport, web)
+}
+
+// newBrowser is a client with its own cookie jar: one browser.
+func newBrowser(transport http.RoundTripper) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	b := newHTTPClient(transport)
 	b.Jar = jar
+	return b
+}
+
+// codeFlowIn runs the flow in browser b: with the session cookie of an
+// earlier flow in b, authorize answers the code at once (no login).
+func (s *server) codeFlowIn(ctx context.Context, b *http.Client, transport http.RoundTripper, web bool) (tokenResponse, error) {
 	verifier := randomSecret() + randomSecret() // 86 characters
 	sum := sha256.Sum256([]byte(verifier))
 	clientID, redirect, scope := s.publicID, publicRedirect, "openid profile read"

@@ -259,6 +259,17 @@ func scenarios(s *server, transport http.RoundTripper) []scenario {
 					return err
 				}, nil
 			}},
+		{name: "code_flow_session", what: "authorize + token exchange in a browser already signed in (first-party client: no login, no consent page)",
+			newOp: func(ctx context.Context, _ int) (op, error) {
+				b := newBrowser(transport)
+				if _, err := s.codeFlowIn(ctx, b, transport, false); err != nil { // signs in, unmeasured
+					return nil, err
+				}
+				return func(ctx context.Context) error {
+					_, err := s.codeFlowIn(ctx, b, transport, false)
+					return err
+				}, nil
+			}},
 	}
 }
 
@@ -269,6 +280,18 @@ const (
 	peerRefreshBest  = 260
 	peerCodeFlowBest = 83
 )
+
+// d1FloorScenario loads bench/d1floor: a JavaScript Worker running only
+// the four D1 statements of a refresh rotation, one row per goroutine as
+// the refresh scenario has one token chain per goroutine.
+func d1FloorScenario(floorURL string, transport http.RoundTripper) scenario {
+	c := newHTTPClient(transport)
+	return scenario{name: "d1_floor", what: "a JavaScript Worker running a refresh's 4 D1 statements (2 reads, 1 compare-and-set, 1 insert), nothing else",
+		newOp: func(_ context.Context, i int) (op, error) {
+			u := fmt.Sprintf("%s/?id=%d", floorURL, i%64)
+			return func(ctx context.Context) error { return get(ctx, c, u) }, nil
+		}}
+}
 
 func baselineScenario(baseURL string, transport http.RoundTripper) scenario {
 	c := newHTTPClient(transport)

@@ -3,7 +3,8 @@
 // Command bench is edgeauth's load driver (`make bench`, issue 6). It
 // starts the edgeauth Worker under `wrangler dev` and a trivial baseline
 // Worker beside it, seeds a tenant through the admin API, and measures
-// each scenario (metadata, jwks, client_credentials, refresh, code_flow)
+// each scenario (metadata, jwks, client_credentials, refresh, code_flow,
+// code_flow_session)
 // alternately with the baseline (baseline, scenario, baseline, scenario),
 // so machine drift hits both and every scenario is also a ratio to the
 // baseline of the same moment. It reports ops/s, p50 and p99 per
@@ -120,7 +121,7 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("storage counts: %w", err)
 	}
 
-	var ea, base *running
+	var ea, base, floor *running
 	adminToken := randomSecret()
 	switch o.target {
 	case "wrangler":
@@ -129,6 +130,11 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("baseline: %w", err)
 		}
 		defer base.close()
+		logf("starting the D1 floor Worker (wrangler dev)")
+		if floor, err = startWrangler(ctx, root, filepath.Join(root, "bench", "d1floor", "wrangler.toml"), false, nil, "/?id=0", ""); err != nil {
+			return fmt.Errorf("D1 floor: %w", err)
+		}
+		defer floor.close()
 		dir, err := os.MkdirTemp("", "edgeauth-bench-config-")
 		if err != nil {
 			return err
@@ -198,7 +204,11 @@ func run(ctx context.Context, o options) error {
 		runSegment(ctx, ops, o.warmup)
 	}
 	var baseSegs []segment
-	for _, sc := range scenarios(s, counted) {
+	all := scenarios(s, counted)
+	if floor != nil {
+		all = append(all, d1FloorScenario(floor.url, transport))
+	}
+	for _, sc := range all {
 		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), sc.name) {
 			continue
 		}

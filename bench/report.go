@@ -163,7 +163,7 @@ func (r *report) markdown() string {
 		}
 		w("| %s | %.1f | %.2f | %.2f | %d | %s | %s | %s |\n", s.Name, s.OpsPerSec, s.P50Ms, s.P99Ms, s.Errors, ratio, s.Target, metStr(s.Met))
 	}
-	w("\nA code_flow op is one whole flow: 4 requests (GET authorize, GET login page, POST login, POST token). Ratios divide by the baseline segments run next to each scenario. A target counts as met only without errors.\n")
+	w("\nA code_flow op is one whole flow: 4 requests (GET authorize, GET login page, POST login, POST token); a code_flow_session op is the same flow in a browser already signed in: 2 requests (GET authorize answers the code, POST token). Ratios divide by the baseline segments run next to each scenario. A target counts as met only without errors.\n")
 	var errs []string
 	for _, s := range append(append([]result{}, r.Scenarios...), derefResult(r.Baseline)...) {
 		if s.Errors > 0 {
