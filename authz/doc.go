@@ -23,4 +23,9 @@
 //     cause logged, never sent. No handler answers 500 for bad input.
 //   - Every state change is one storage call; a failed request leaves
 //     nothing half-written.
+//   - Tenants, clients, key lists and what is derived from them (the JWKS,
+//     the discovery documents, opened signing keys) may be served from the
+//     record cache (storage/storecache) for up to Config.CacheTTL; admin
+//     requests and key rotation always read the store.
+//   - Nothing per request is kept in package state.
 package authz
