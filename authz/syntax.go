@@ -31,8 +31,8 @@ func alnumOr(extra string) func(byte) bool {
 }
 
 var (
-	unreservedByte = alnumOr("._~-")  // RFC 3986 unreserved
-	base64URLByte  = alnumOr("_-")    // RFC 4648 §5 without padding
+	unreservedByte = alnumOr("._~-") // RFC 3986 unreserved
+	base64URLByte  = alnumOr("_-")   // RFC 4648 §5 without padding
 	usernameByte   = alnumOr("._@+-")
 	roleByte       = alnumOr(":._-")
 )
