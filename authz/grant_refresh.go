@@ -28,7 +28,9 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	if !ok || len(fid) != 22 {
 		return nil, bad
 	}
-	fam, err := s.cfg.Store.GetRefreshFamily(ctx, t.ID, fid)
+	// The family and its user in one read (a deleted user's families are
+	// gone with it).
+	fam, user, err := s.cfg.Store.GetRefreshGrant(ctx, t.ID, fid)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, bad
 	} else if err != nil {
@@ -52,16 +54,11 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	if err != nil {
 		return nil, err
 	}
-	var user *storage.User
-	if fam.UserID != "" {
-		u, err := s.cfg.Store.GetUser(ctx, t.ID, fam.UserID)
-		if errors.Is(err, storage.ErrNotFound) {
-			s.revokeFamily(ctx, t.ID, fid, "user deleted")
-			return nil, bad
-		} else if err != nil {
-			return nil, err
-		}
-		user = &u
+	if fam.UserID != "" && user == nil {
+		// Unreachable while deleting a user deletes its families; if a
+		// family ever outlives its user, it must not issue tokens.
+		s.revokeFamily(ctx, t.ID, fid, "user deleted")
+		return nil, bad
 	}
 	next, err := s.newRefreshToken(fid)
 	if err != nil {

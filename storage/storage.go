@@ -125,6 +125,11 @@ type RefreshTokens interface {
 	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
 	// GetRefreshFamily returns a family, revoked or not, or ErrNotFound.
 	GetRefreshFamily(ctx context.Context, tenantID, id string) (RefreshFamily, error)
+	// GetRefreshGrant is GetRefreshFamily plus, read in the same query, the
+	// user the family was granted to: nil when the family has no user.
+	// (Deleting a user deletes its families, so a family never outlives
+	// its user.) The refresh grant needs both; one query is one round trip.
+	GetRefreshGrant(ctx context.Context, tenantID, id string) (RefreshFamily, *User, error)
 	// RotateRefreshToken replaces the family's token hash oldHash with
 	// newHash, increments Generation and sets RotatedAt to now, provided
 	// the family is not revoked, not expired at now, and oldHash is its

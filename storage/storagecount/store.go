@@ -150,6 +150,12 @@ func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily
 	return s.next.CreateRefreshFamily(ctx, f)
 }
 
+// GetRefreshGrant counts one D1 read and calls the wrapped Store.
+func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (storage.RefreshFamily, *storage.User, error) {
+	s.read("GetRefreshGrant")
+	return s.next.GetRefreshGrant(ctx, tenantID, id)
+}
+
 // GetRefreshFamily counts one D1 read and calls the wrapped Store.
 func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (storage.RefreshFamily, error) {
 	s.read("GetRefreshFamily")

@@ -180,6 +180,14 @@ func (s Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily)
 	return s.Store.CreateRefreshFamily(ctx, f)
 }
 
+// GetRefreshGrant fails when armed, else calls through.
+func (s Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (storage.RefreshFamily, *storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.RefreshFamily{}, nil, err
+	}
+	return s.Store.GetRefreshGrant(ctx, tenantID, id)
+}
+
 // GetRefreshFamily fails when armed, else calls through.
 func (s Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (storage.RefreshFamily, error) {
 	if err := s.In.hit(); err != nil {

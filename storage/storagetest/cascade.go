@@ -52,6 +52,7 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetUser", func() error { _, err := s.GetUser(ctx, tn, user); return err }()},
 			{"GetUserByUsername", func() error { _, err := s.GetUserByUsername(ctx, tn, user); return err }()},
 			{"GetRefreshFamily", func() error { _, err := s.GetRefreshFamily(ctx, tn, "f1"); return err }()},
+			{"GetRefreshGrant", func() error { _, _, err := s.GetRefreshGrant(ctx, tn, "f1"); return err }()},
 			{"GetRedemption", func() error { _, err := s.GetRedemption(ctx, tn, hash); return err }()},
 			{"GetConsent", func() error { _, err := s.GetConsent(ctx, tn, user, client); return err }()},
 		}

@@ -30,7 +30,12 @@ func testRefresh(t *testing.T, s storage.Store) {
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		tenant := newTenant(t, s)
-		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
+		client, user := newClient(t, s, tenant), "user-"+suffix()
+		// Every user field set, so GetRefreshGrant's join reads them all.
+		if err := s.CreateUser(ctx, storage.User{TenantID: tenant, ID: user, Username: "name-" + user, Email: user + "@example.com",
+			PasswordHash: "$pbkdf2-sha512$i=1$c2FsdA$a2V5", Roles: []string{"admin", "dev"}, CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)}); err != nil {
+			t.Fatalf("CreateUser = %v", err)
+		}
 		tests := []struct {
 			name string
 			in   storage.RefreshFamily
@@ -62,6 +67,32 @@ func testRefresh(t *testing.T, s storage.Store) {
 				checkTimes(t, call("GetRefreshFamily", tt.in.ID), map[string]time.Time{
 					"AuthTime": got.AuthTime, "CreatedAt": got.CreatedAt, "RotatedAt": got.RotatedAt,
 					"ExpiresAt": got.ExpiresAt, "RevokedAt": got.RevokedAt})
+
+				// GetRefreshGrant: the same family, and its user read in the
+				// same query (nil for a family without one).
+				fam, u, err := s.GetRefreshGrant(ctx, tenant, tt.in.ID)
+				if err != nil {
+					t.Fatalf("GetRefreshGrant(%q) = %v; want nil", tt.in.ID, err)
+				}
+				if diff := cmp.Diff(want, fam); diff != "" {
+					t.Errorf("GetRefreshGrant(%q) family mismatch (-want +got):\n%s", tt.in.ID, diff)
+				}
+				if tt.in.UserID == "" {
+					if u != nil {
+						t.Errorf("GetRefreshGrant(%q) user = %+v; want nil", tt.in.ID, u)
+					}
+					return
+				}
+				wantUser, err := s.GetUser(ctx, tenant, tt.in.UserID)
+				if err != nil {
+					t.Fatalf("GetUser(%q) = %v", tt.in.UserID, err)
+				}
+				if u == nil {
+					t.Fatalf("GetRefreshGrant(%q) user = nil; want %q", tt.in.ID, tt.in.UserID)
+				}
+				if diff := cmp.Diff(wantUser, *u); diff != "" {
+					t.Errorf("GetRefreshGrant(%q) user mismatch (-GetUser +got):\n%s", tt.in.ID, diff)
+				}
 			})
 		}
 	})
@@ -73,6 +104,8 @@ func testRefresh(t *testing.T, s storage.Store) {
 		checkErr(t, call("CreateRefreshFamily", f.ID)+" again", s.CreateRefreshFamily(ctx, dup), storage.ErrAlreadyExists)
 		_, err := s.GetRefreshFamily(ctx, f.TenantID, "nope")
 		checkErr(t, call("GetRefreshFamily", "nope"), err, storage.ErrNotFound)
+		_, _, err = s.GetRefreshGrant(ctx, f.TenantID, "nope")
+		checkErr(t, call("GetRefreshGrant", "nope"), err, storage.ErrNotFound)
 		_, err = s.RotateRefreshToken(ctx, f.TenantID, "nope", f.TokenHash, randBytes(32), base)
 		checkErr(t, call("RotateRefreshToken", "nope"), err, storage.ErrNotFound)
 		checkErr(t, call("RevokeRefreshFamily", "nope"), s.RevokeRefreshFamily(ctx, f.TenantID, "nope", base), storage.ErrNotFound)

@@ -39,7 +39,7 @@ func TestEveryMethodClassified(t *testing.T) {
 		"CreateTenant", "ListTenants", "CreateClient", "ListClients", // no negative caching: a new record is seen at once
 		"CreateUser", "GetUser", "GetUserByUsername", "DeleteUser",
 		"RedeemCode", "GetRedemption",
-		"CreateRefreshFamily", "GetRefreshFamily", "RotateRefreshToken", "RevokeRefreshFamily",
+		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
 		"GetConsent", "PutConsent",
 		"AppendAudit", "ListAudit", "PruneAudit",
 		"GetLoginFailures", "RecordLoginFailure", "ResetLoginFailures",
