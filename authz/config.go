@@ -50,6 +50,10 @@ type Config struct {
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (internal/webcrypto).
 	DeriveKey DeriveKeyFunc
+	// SignBackend signs tokens with an opened key; nil means Go's crypto.
+	// The Worker passes internal/webcrypto's, which workerd runs natively
+	// (Go's ECDSA and RSA in wasm take milliseconds per signature).
+	SignBackend jwks.Backend
 	// Limiter enforces the rate limits; nil means a MemoryLimiter with
 	// DefaultRates.
 	Limiter Limiter

@@ -102,7 +102,7 @@ func (s *Server) signer(ctx context.Context, keys []storage.SigningKey, tenant s
 	if err != nil {
 		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
 	}
-	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func() (any, error) { return jwks.NewSigner(k, s.cfg.Sealer) })
+	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func() (any, error) { return jwks.NewSigner(k, s.cfg.Sealer, s.cfg.SignBackend) })
 	if err != nil {
 		return nil, err
 	}

@@ -146,3 +146,39 @@ func TestCron(t *testing.T) {
 		t.Errorf("the new next key is not in the JWKS (the cache was not refreshed)")
 	}
 }
+
+// TestSigningAlgorithms: after a tenant switches its access-token algorithm
+// and rotates twice, tokens are signed with the new algorithm (through
+// WebCrypto in the Worker), verify against the published JWKS and are
+// active at introspection.
+func TestSigningAlgorithms(t *testing.T) {
+	f := newFixture(t)
+	for _, alg := range []string{"EdDSA", "RS256", "ES256"} {
+		r := adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant, map[string]any{"settings": map[string]any{"signing_alg": alg}})
+		mustStatus(t, "set signing_alg "+alg, r, http.StatusOK)
+		for range 2 { // the next key was made before the switch
+			mustStatus(t, "rotate", adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/keys/rotate", nil), http.StatusOK)
+		}
+		r = tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.svc}, "client_secret": {f.svcSecret}})
+		mustStatus(t, alg+" token", r, http.StatusOK)
+		token := r.field("access_token")
+		jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)})
+		if err != nil {
+			t.Fatalf("%s token: %v", alg, err)
+		}
+		var set jose.JSONWebKeySet
+		request{method: "GET", path: "/t/" + f.tenant + "/jwks.json"}.do(t).decode(t, &set)
+		keys := set.Key(jws.Signatures[0].Protected.KeyID)
+		if len(keys) != 1 {
+			t.Fatalf("%s: the JWKS has %d keys with the token's kid", alg, len(keys))
+		}
+		if _, err := jws.Verify(keys[0]); err != nil {
+			t.Errorf("%s token does not verify with its JWKS key: %v", alg, err)
+		}
+		ir := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {token}, "client_id": {f.svc}, "client_secret": {f.svcSecret}}.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+		if !strings.Contains(string(ir.body), `"active":true`) {
+			t.Errorf("%s token is not active at introspection: %s", alg, ir.body)
+		}
+	}
+}

@@ -151,7 +151,7 @@ func TestBootstrap(t *testing.T) {
 				t.Errorf("Document(stored): %v", err)
 			}
 			for _, k := range stored {
-				if _, err := NewSigner(k, s); err != nil {
+				if _, err := NewSigner(k, s, nil); err != nil {
 					t.Errorf("NewSigner(stored %s key): %v", k.State, err)
 				}
 			}
@@ -194,7 +194,7 @@ func TestBootstrapErrors(t *testing.T) {
 			if tt.wantStored == 1 {
 				if k, err := Current(stored, storage.UseAccessToken); err != nil {
 					t.Errorf("Current after partial bootstrap: %v", err)
-				} else if _, err := NewSigner(k, s); err != nil {
+				} else if _, err := NewSigner(k, s, nil); err != nil {
 					t.Errorf("NewSigner after partial bootstrap: %v", err)
 				}
 			}

@@ -27,7 +27,7 @@ func TestSignVerify(t *testing.T) {
 		k := genKey(t, s, alg, storage.UseAccessToken, storage.KeyCurrent, testNow)
 		// Another published key, so the verifier has to pick by kid.
 		other := genKey(t, s, ES256, storage.UseAccessToken, storage.KeyNext, testNow)
-		signer, err := NewSigner(k, s)
+		signer, err := NewSigner(k, s, nil)
 		if err != nil {
 			t.Fatalf("NewSigner(%s): %v", alg, err)
 		}
@@ -97,7 +97,7 @@ func TestSignVerify(t *testing.T) {
 
 func TestSignErrors(t *testing.T) {
 	s := newTestSealer(t)
-	signer, err := NewSigner(genKey(t, s, EdDSA, storage.UseAccessToken, storage.KeyCurrent, testNow), s)
+	signer, err := NewSigner(genKey(t, s, EdDSA, storage.UseAccessToken, storage.KeyCurrent, testNow), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,13 +163,13 @@ func TestNewSignerErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := NewSigner(tt.k, tt.s)
+			got, err := NewSigner(tt.k, tt.s, nil)
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("NewSigner = %v, %v; want %v", got, err, tt.wantErr)
 			}
 		})
 	}
-	if _, err := NewSigner(es, nil); err == nil {
+	if _, err := NewSigner(es, nil, nil); err == nil {
 		t.Errorf("NewSigner(nil sealer) succeeded")
 	}
 }
@@ -187,14 +187,14 @@ func TestNewSignerKIDMismatch(t *testing.T) {
 	if k.PrivateSealed, err = s.Seal(k.TenantID, k.KID, der); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewSigner(k, s); err == nil || !strings.Contains(err.Error(), "thumbprint") {
+	if _, err := NewSigner(k, s, nil); err == nil || !strings.Contains(err.Error(), "thumbprint") {
 		t.Errorf("NewSigner(forged kid) = %v; want thumbprint mismatch", err)
 	}
 }
 
 func benchmarkSign(b *testing.B, alg string) {
 	s := newTestSealer(b)
-	signer, err := NewSigner(genKey(b, s, alg, storage.UseAccessToken, storage.KeyCurrent, testNow), s)
+	signer, err := NewSigner(genKey(b, s, alg, storage.UseAccessToken, storage.KeyCurrent, testNow), s, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func BenchmarkNewSigner(b *testing.B) {
 		b.Run(alg, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := NewSigner(k, s); err != nil {
+				if _, err := NewSigner(k, s, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,10 +1,11 @@
 //go:build js && wasm
 
-// Package webcrypto runs PBKDF2 through the JavaScript runtime's WebCrypto
-// (crypto.subtle), which workerd implements natively: about as fast as
-// native Go, where Go's own SHA-2 compiled to wasm is ten times slower. It
-// is for the Worker build only; natively, authz uses crypto/pbkdf2, and the
-// two give the same bytes (tested).
+// Package webcrypto runs PBKDF2 and token signatures through the
+// JavaScript runtime's WebCrypto (crypto.subtle), which workerd implements
+// natively: about as fast as native Go, where Go's own SHA-2, ECDSA and RSA
+// compiled to wasm are ten times slower or worse (an RS256 signature 8 ms).
+// It is for the Worker build only; natively, authz uses Go's crypto, and
+// the two agree (tested: the same PBKDF2 bytes, signatures Go verifies).
 //
 // workerd refuses PBKDF2 with more than 100,000 iterations
 // (cloudflare/workerd#1346); see SECURITY.md for what edgeauth chose.
@@ -77,4 +78,43 @@ func await(p js.Value) (js.Value, error) {
 	then.Release()
 	catch.Release()
 	return r.v, r.err
+}
+
+// signAlgorithms are the importKey and sign parameters of each JOSE
+// algorithm edgeauth signs with.
+var signAlgorithms = map[string]struct{ importParams, signParams map[string]any }{
+	"ES256": {map[string]any{"name": "ECDSA", "namedCurve": "P-256"}, map[string]any{"name": "ECDSA", "hash": "SHA-256"}},
+	"EdDSA": {map[string]any{"name": "Ed25519"}, map[string]any{"name": "Ed25519"}},
+	"RS256": {map[string]any{"name": "RSASSA-PKCS1-v1_5", "hash": "SHA-256"}, map[string]any{"name": "RSASSA-PKCS1-v1_5"}},
+}
+
+// SignBackend is a jwks.Backend over crypto.subtle: it imports the PKCS #8
+// key once, as a non-extractable CryptoKey, and signs with it natively.
+// WebCrypto's ECDSA signature is R||S and its RSASSA-PKCS1-v1_5 and
+// Ed25519 signatures are the plain ones, as JWS wants them.
+func SignBackend(alg string, der []byte) (func(input []byte) ([]byte, error), error) {
+	a, ok := signAlgorithms[alg]
+	if !ok {
+		return nil, fmt.Errorf("webcrypto: signing with %q is not supported", alg)
+	}
+	subtle := js.Global().Get("crypto").Get("subtle")
+	if subtle.IsUndefined() {
+		return nil, errors.New("webcrypto: crypto.subtle is not available")
+	}
+	usages := js.Global().Get("Array").New("sign")
+	key, err := await(subtle.Call("importKey", "pkcs8", bytesToJS(der), js.ValueOf(a.importParams), false, usages))
+	if err != nil {
+		return nil, fmt.Errorf("webcrypto: importKey %s: %w", alg, err)
+	}
+	params := js.ValueOf(a.signParams)
+	return func(input []byte) ([]byte, error) {
+		sig, err := await(subtle.Call("sign", params, key, bytesToJS(input)))
+		if err != nil {
+			return nil, fmt.Errorf("webcrypto: sign %s: %w", alg, err)
+		}
+		b := js.Global().Get("Uint8Array").New(sig)
+		out := make([]byte, b.Get("byteLength").Int())
+		js.CopyBytesToGo(out, b)
+		return out, nil
+	}, nil
 }
