@@ -137,9 +137,11 @@ class Instance {
     }
   }
 
-  // call invokes context[fn](arg, done) and resolves with what Go passes to
-  // done. It rejects when Go throws, exits or misses the timeout.
-  call(fn, arg, timeoutMs) {
+  // call invokes context[fn](...args, done) and resolves with the array of
+  // what Go passes to done (internal/bridge/doc.go); its first element is
+  // whether Go recovered a panic. It rejects when Go throws, exits or misses
+  // the timeout.
+  call(fn, args, timeoutMs) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.inflight = null;
@@ -151,7 +153,7 @@ class Instance {
         reject(e);
       };
       try {
-        this.rc[fn](arg, (res) => {
+        this.rc[fn](...args, (...res) => {
           clearTimeout(timer);
           this.inflight = null;
           resolve(res);
@@ -375,8 +377,9 @@ class Pool {
     };
   }
 
-  // run serves one call on an instance: fn is "serve" or "scheduled".
-  async run(fn, arg, env, ctx) {
+  // run serves one call on an instance: fn is "serve" or "scheduled", args
+  // its arguments before done.
+  async run(fn, args, env, ctx) {
     this.configure(env);
     const inst = await this.acquire();
     const tracked = trackWaitUntil(ctx);
@@ -397,12 +400,12 @@ class Pool {
     inst.rc.ctx = tracked.ctx;
     let res;
     try {
-      res = await inst.call(fn, arg, this.cfg.callTimeoutMs);
+      res = await inst.call(fn, args, this.cfg.callTimeoutMs);
     } catch (e) {
       inst.fail("call", e?.message ?? String(e));
       throw e instanceof PoolError ? e : new PoolError(500, "call failed");
     }
-    if (res?.panicked) inst.fail("panic", "recovered a panic");
+    if (res[0]) inst.fail("panic", "recovered a panic");
     // Rule 4: the instance stays busy until its waitUntil work settles.
     if (tracked.pending.length === 0) {
       this.release(inst);
@@ -500,11 +503,10 @@ async function fetch(req, env, ctx) {
   // internal/bridge/doc.go: one string for the method, URL and headers.
   let head = req.method + "\n" + req.url;
   for (const [name, value] of req.headers) head += "\n" + name + "\n" + value;
-  const arg = { head, body };
   let res;
   pool.counts.in_fetch++;
   try {
-    res = await pool.run("serve", arg, env, ctx);
+    res = await pool.run("serve", [head, body], env, ctx);
   } catch (e) {
     if (e instanceof PoolError && e.status === 503) {
       return errorResponse(503, "temporarily_unavailable", "the server is busy; retry shortly", { "Retry-After": "1" });
@@ -514,18 +516,19 @@ async function fetch(req, env, ctx) {
   } finally {
     pool.counts.in_fetch--;
   }
+  const [, status, resHead, resBody] = res;
   const headers = new Headers();
-  if (res.head !== "") {
-    const h = res.head.split("\n");
+  if (resHead !== "") {
+    const h = resHead.split("\n");
     for (let i = 0; i + 1 < h.length; i += 2) headers.append(h[i], h[i + 1]);
   }
-  const nullBody = req.method === "HEAD" || [101, 204, 205, 304].includes(res.status);
-  return new Response(nullBody ? null : res.body, { status: res.status, headers });
+  const nullBody = req.method === "HEAD" || [101, 204, 205, 304].includes(status);
+  return new Response(nullBody ? null : resBody, { status, headers });
 }
 
 async function scheduled(controller, env, ctx) {
-  const res = await pool.run("scheduled", { cron: controller.cron, scheduledTime: controller.scheduledTime }, env, ctx);
-  if (res?.error) throw new Error(res.error);
+  const [, error] = await pool.run("scheduled", [controller.cron, controller.scheduledTime], env, ctx);
+  if (error) throw new Error(error);
 }
 
 export default { fetch, scheduled };

@@ -23,12 +23,9 @@ import (
 // package initialisation; reading it later would see another instance's.
 var rc = js.Global().Get("context")
 
-// The constructors a response needs, looked up once: every js.Value Go
+// The constructor a response body needs, looked up once: every js.Value Go
 // holds costs a finalizer.
-var (
-	objectClass     = js.Global().Get("Object")
-	uint8ArrayClass = js.Global().Get("Uint8Array")
-)
+var uint8ArrayClass = js.Global().Get("Uint8Array")
 
 // callDeadline bounds one handler's context. worker.mjs gives a call
 // POOL_CALL_TIMEOUT_MS (30 s by default) before it drops the instance; the
@@ -64,17 +61,19 @@ func Serve(h Handlers) {
 	// These two functions live as long as the instance; they are never
 	// released.
 	rc.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		req, done := args[0], args[1]
+		head, body, done := args[0], args[1], args[2]
 		go func() {
-			done.Invoke(serveHTTP(h.HTTP, req))
+			r := serveHTTP(h.HTTP, head, body)
+			done.Invoke(r.panicked, r.status, r.head, r.body)
 			collect()
 		}()
 		return nil
 	}))
 	rc.Set("scheduled", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ev, done := args[0], args[1]
+		cron, when, done := args[0].String(), args[1].Float(), args[2]
 		go func() {
-			done.Invoke(runScheduled(h.Scheduled, ev))
+			panicked, errMsg := runScheduled(h.Scheduled, cron, when)
+			done.Invoke(panicked, errMsg)
 			collect()
 		}()
 		return nil
@@ -100,18 +99,26 @@ func collect() {
 	}
 }
 
-// serveHTTP runs one request through h and returns the JS response object.
-func serveHTTP(h http.Handler, jsReq js.Value) js.Value {
+// result is what done receives for one request (doc.go).
+type result struct {
+	panicked bool
+	status   int
+	head     string
+	body     js.Value // a Uint8Array, or null
+}
+
+// serveHTTP runs one request through h.
+func serveHTTP(h http.Handler, head, body js.Value) result {
 	w := &responseWriter{header: http.Header{}}
-	req, err := toRequest(jsReq)
+	req, err := toRequest(head.String(), body)
 	if err != nil {
 		w.fail(http.StatusBadRequest, "invalid_request", "the request could not be read")
-		return w.toJS(false)
+		return w.result(false)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
 	defer cancel()
 	panicked := serveRecover(h, w, req.WithContext(ctx))
-	return w.toJS(panicked)
+	return w.result(panicked)
 }
 
 // serveRecover calls h and recovers a panic, answering 500 in place of
@@ -130,37 +137,30 @@ func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked 
 	return false
 }
 
-func runScheduled(f func(context.Context, ScheduledEvent) error, jsEv js.Value) js.Value {
-	res := objectClass.New()
+// runScheduled runs f for one cron event; errMsg is empty on success.
+func runScheduled(f func(context.Context, ScheduledEvent) error, cron string, whenMs float64) (panicked bool, errMsg string) {
 	if f == nil {
-		res.Set("error", "bridge: no scheduled handler")
-		return res
+		return false, "bridge: no scheduled handler"
 	}
-	ev := ScheduledEvent{
-		Cron:          jsEv.Get("cron").String(),
-		ScheduledTime: time.UnixMilli(int64(jsEv.Get("scheduledTime").Float())).UTC(),
-	}
+	ev := ScheduledEvent{Cron: cron, ScheduledTime: time.UnixMilli(int64(whenMs)).UTC()}
 	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
 	defer cancel()
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				fmt.Fprintf(os.Stderr, "bridge: panic in scheduled %q: %v\n%s", ev.Cron, p, debug.Stack())
-				res.Set("panicked", true)
-				res.Set("error", "bridge: scheduled handler panicked")
-			}
-		}()
-		if err := f(ctx, ev); err != nil {
-			res.Set("error", err.Error())
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "bridge: panic in scheduled %q: %v\n%s", ev.Cron, p, debug.Stack())
+			panicked, errMsg = true, "bridge: scheduled handler panicked"
 		}
 	}()
-	return res
+	if err := f(ctx, ev); err != nil {
+		return false, err.Error()
+	}
+	return false, ""
 }
 
-// toRequest converts the {head, body} object worker.mjs builds from a
-// Request (doc.go has the head's format).
-func toRequest(o js.Value) (*http.Request, error) {
-	head := strings.Split(o.Get("head").String(), "\n")
+// toRequest builds a request from the head and body worker.mjs passes
+// (doc.go has the head's format).
+func toRequest(rawHead string, b js.Value) (*http.Request, error) {
+	head := strings.Split(rawHead, "\n")
 	if len(head) < 2 || len(head)%2 != 0 {
 		return nil, errors.New("bridge: malformed request head")
 	}
@@ -169,7 +169,7 @@ func toRequest(o js.Value) (*http.Request, error) {
 		return nil, err
 	}
 	var body []byte
-	if b := o.Get("body"); !b.IsNull() && !b.IsUndefined() {
+	if !b.IsNull() && !b.IsUndefined() {
 		body = make([]byte, b.Get("byteLength").Int())
 		js.CopyBytesToGo(body, b)
 	}
@@ -227,7 +227,7 @@ func (w *responseWriter) fail(status int, code, desc string) {
 	fmt.Fprintf(&w.body, `{"error":%q,"error_description":%q}`+"\n", code, desc)
 }
 
-func (w *responseWriter) toJS(panicked bool) js.Value {
+func (w *responseWriter) result(panicked bool) result {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
@@ -239,7 +239,7 @@ func (w *responseWriter) toJS(panicked bool) js.Value {
 				// error here, with a cause in the log.
 				fmt.Fprintf(os.Stderr, "bridge: header %q has a line break; answering 500\n", name)
 				w.fail(http.StatusInternalServerError, "server_error", "the server could not complete the request")
-				return w.toJS(panicked)
+				return w.result(panicked)
 			}
 			if head.Len() > 0 {
 				head.WriteByte('\n')
@@ -249,18 +249,12 @@ func (w *responseWriter) toJS(panicked bool) js.Value {
 			head.WriteString(v)
 		}
 	}
-	res := objectClass.New()
-	res.Set("status", w.status)
-	res.Set("head", head.String())
+	r := result{panicked: panicked, status: w.status, head: head.String(), body: js.Null()}
 	if n := w.body.Len(); n > 0 {
-		b := uint8ArrayClass.New(n)
-		js.CopyBytesToJS(b, w.body.Bytes())
-		res.Set("body", b)
-	} else {
-		res.Set("body", js.Null())
+		r.body = uint8ArrayClass.New(n)
+		js.CopyBytesToJS(r.body, w.body.Bytes())
 	}
-	res.Set("panicked", panicked)
-	return res
+	return r
 }
 
 // Await blocks the calling goroutine until promise settles and returns its

@@ -10,17 +10,19 @@
 // once at package initialisation, so every instance keeps its own. Serve
 // then registers two functions on it and signals readiness:
 //
-//	context.serve(request, done)     request: {head, body: Uint8Array|null}
-//	                                 done({status, head, body, panicked}) once the handler has returned
-//	context.scheduled(event, done)   event: {cron, scheduledTime}; done({error, panicked})
+//	context.serve(head, body, done)              body: Uint8Array|null
+//	    done(panicked, status, head, body) once the handler has returned
+//	context.scheduled(cron, scheduledTime, done) scheduledTime: ms since the epoch
+//	    done(panicked, error) once the job has returned; error "" on success
 //
 // A request's head is one string, "method\nurl" followed by "\nname\nvalue"
 // per header; a response's head is "name\nvalue" pairs joined by "\n" (HTTP
-// forbids CR and LF in names and values). One string per direction, not an
-// object per header: every JavaScript value Go holds carries a finalizer,
-// and registering finalizers was the largest cost of a small request
-// (measured with node --cpu-prof: runtime.addspecial, 18% of the CPU of
-// GET /healthz).
+// forbids CR and LF in names and values). Positional arguments and one
+// string per direction, not objects: every JavaScript value Go holds
+// carries a finalizer, every property access is a call across the wasm
+// boundary, and these were the largest costs of a small request (measured
+// with node --cpu-prof: runtime.addspecial 18% of the CPU of GET /healthz
+// with an object per header, syscall/js.valueSet next).
 //
 // The pool sets context.env and context.ctx before every call, so syumai's
 // D1 and KV packages and cloudflare.Getenv, which read them lazily, always
