@@ -102,7 +102,9 @@ func SignBackend(alg string, der []byte) (func(input []byte) ([]byte, error), er
 		return nil, errors.New("webcrypto: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("sign")
-	key, err := await(subtle.Call("importKey", "pkcs8", bytesToJS(der), js.ValueOf(a.importParams), false, usages))
+	pkcs8 := bytesToJS(der)
+	key, err := await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
+	pkcs8.Call("fill", 0) // the JavaScript copy of the private key, as jwks clears the Go one
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: importKey %s: %w", alg, err)
 	}
