@@ -68,8 +68,9 @@ func main() {
 			Vars: vars, ReadyPath: "/healthz", SkipMigrations: migrations == "",
 		})
 		if err != nil {
-			log.Fatalf("%s: %v", name, err)
+			must(fmt.Errorf("%s: %w", name, err))
 		}
+		started = append(started, w)
 		return w
 	}
 	edgeVars := func() map[string]string {
@@ -254,8 +255,15 @@ func list(xs []float64) string {
 	return strings.Join(parts, ", ")
 }
 
+// started are the wrangler dev processes to stop before a fatal exit,
+// which skips main's deferred Close calls.
+var started []*wranglertest.Worker
+
 func must(err error) {
 	if err != nil {
+		for _, w := range started {
+			w.Close()
+		}
 		log.Fatal(err)
 	}
 }
