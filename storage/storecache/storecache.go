@@ -97,9 +97,6 @@ func New(s storage.Store, ttl time.Duration, now func() time.Time, gen Generatio
 	return &Store{Store: s, ttl: ttl, now: now, gen: gen, seen: gen.Load(), entries: map[string]entry{}}
 }
 
-// TTL returns the longest time an entry is served.
-func (s *Store) TTL() time.Duration { return s.ttl }
-
 // lookup returns the live entry of key, and the generation to hand to keep
 // if there is none.
 func (s *Store) lookup(key string) (any, uint64, bool) {

@@ -109,6 +109,20 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
+// renameElsewhere reads the tenant through cache a, then renames it
+// through a writer that bypasses every cache: another isolate's change.
+func (f *fixture) renameElsewhere(t *testing.T, name string) {
+	t.Helper()
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	changed := f.tenant
+	changed.Name = name
+	if err := f.writerB.UpdateTenant(f.ctx, changed); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (f *fixture) reads() int64 { return f.counter.Snapshot().D1Reads }
 
 func TestHitsDoNotReachTheStore(t *testing.T) {
@@ -133,14 +147,7 @@ func TestHitsDoNotReachTheStore(t *testing.T) {
 // passed (that is what the cache saves).
 func TestTTLBound(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
-	changed := f.tenant
-	changed.Name = "Acme Two"
-	if err := f.writerB.UpdateTenant(f.ctx, changed); err != nil {
-		t.Fatal(err)
-	}
+	f.renameElsewhere(t, "Acme Two")
 	f.clock.add(29 * time.Second)
 	if got, _ := f.a.GetTenant(f.ctx, "acme"); got.Name != "Acme" {
 		t.Fatalf("within the TTL: name %q, want the cached %q", got.Name, "Acme")
@@ -250,14 +257,7 @@ func TestClockGoingBackEndsEntries(t *testing.T) {
 
 func TestFreshBypasses(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
-	changed := f.tenant
-	changed.Name = "Elsewhere"
-	if err := f.writerB.UpdateTenant(f.ctx, changed); err != nil {
-		t.Fatal(err)
-	}
+	f.renameElsewhere(t, "Elsewhere")
 	if got, _ := f.a.GetTenant(storecache.Fresh(f.ctx), "acme"); got.Name != "Elsewhere" {
 		t.Fatalf("fresh read: %q, want %q", got.Name, "Elsewhere")
 	}
