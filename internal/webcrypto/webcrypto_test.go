@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
+	"errors"
 	"math/big"
 	"testing"
 )
@@ -45,14 +46,40 @@ func TestMatchesGo(t *testing.T) {
 	}
 }
 
+// signInput is a JWS signing input.
+var signInput = []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0")
+
+// testKeys makes one key of each algorithm edgeauth signs with.
+func testKeys(tb testing.TB) (*ecdsa.PrivateKey, ed25519.PrivateKey, *rsa.PrivateKey) {
+	tb.Helper()
+	ecKey, err1 := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edKey, err2 := ed25519.GenerateKey(rand.Reader)
+	rsaKey, err3 := rsa.GenerateKey(rand.Reader, 2048)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		tb.Fatal(err)
+	}
+	return ecKey, edKey, rsaKey
+}
+
+// backendFor imports key through SignBackend for alg.
+func backendFor(tb testing.TB, alg string, key any) func([]byte) ([]byte, error) {
+	tb.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sign, err := SignBackend(alg, der)
+	if err != nil {
+		tb.Fatalf("SignBackend(%s) = %v", alg, err)
+	}
+	return sign
+}
+
 // TestSignBackend: a signature made through WebCrypto verifies with Go's
 // crypto for every algorithm edgeauth signs with.
 func TestSignBackend(t *testing.T) {
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	input := []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0")
-	digest := sha256.Sum256(input)
+	ecKey, edKey, rsaKey := testKeys(t)
+	digest := sha256.Sum256(signInput)
 	for _, tc := range []struct {
 		alg    string
 		key    any
@@ -61,21 +88,14 @@ func TestSignBackend(t *testing.T) {
 		{"ES256", ecKey, func(sig []byte) bool {
 			return len(sig) == 64 && ecdsa.Verify(&ecKey.PublicKey, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:]))
 		}},
-		{"EdDSA", edKey, func(sig []byte) bool { return ed25519.Verify(edKey.Public().(ed25519.PublicKey), input, sig) }},
+		{"EdDSA", edKey, func(sig []byte) bool { return ed25519.Verify(edKey.Public().(ed25519.PublicKey), signInput, sig) }},
 		{"RS256", rsaKey, func(sig []byte) bool {
 			return rsa.VerifyPKCS1v15(&rsaKey.PublicKey, crypto.SHA256, digest[:], sig) == nil
 		}},
 	} {
-		der, err := x509.MarshalPKCS8PrivateKey(tc.key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sign, err := SignBackend(tc.alg, der)
-		if err != nil {
-			t.Fatalf("SignBackend(%s) = %v", tc.alg, err)
-		}
+		sign := backendFor(t, tc.alg, tc.key)
 		for i := range 2 { // the imported key serves more than one signature
-			sig, err := sign(input)
+			sig, err := sign(signInput)
 			if err != nil {
 				t.Fatalf("%s sign #%d = %v", tc.alg, i, err)
 			}
@@ -99,22 +119,15 @@ func TestSignBackend(t *testing.T) {
 // BenchmarkSignBackend: the per-signature cost through WebCrypto, to set
 // against jwks' BenchmarkSign* under GOOS=js (Go's crypto in wasm).
 func BenchmarkSignBackend(b *testing.B) {
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
-	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	input := []byte("eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1In0")
+	ecKey, edKey, rsaKey := testKeys(b)
 	for _, tc := range []struct {
 		alg string
 		key any
 	}{{"ES256", ecKey}, {"EdDSA", edKey}, {"RS256", rsaKey}} {
-		der, _ := x509.MarshalPKCS8PrivateKey(tc.key)
-		sign, err := SignBackend(tc.alg, der)
-		if err != nil {
-			b.Fatal(err)
-		}
+		sign := backendFor(b, tc.alg, tc.key)
 		b.Run(tc.alg, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := sign(input); err != nil {
+				if _, err := sign(signInput); err != nil {
 					b.Fatal(err)
 				}
 			}
