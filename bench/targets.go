@@ -179,11 +179,7 @@ func startNative(adminToken string, c *storagecount.Counter) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := jwks.ParseKEK(randomSecret())
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := jwks.NewSealer(key)
+	sealer, err := jwks.SealerFromKEK(randomSecret())
 	if err != nil {
 		return nil, err
 	}

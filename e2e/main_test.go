@@ -92,11 +92,7 @@ func startNative(kek string) (func() string, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := jwks.ParseKEK(kek)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := jwks.NewSealer(key)
+	sealer, err := jwks.SealerFromKEK(kek)
 	if err != nil {
 		return nil, err
 	}

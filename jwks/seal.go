@@ -54,6 +54,17 @@ func NewSealer(kek []byte) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
+// SealerFromKEK returns a Sealer for the key-encryption key s as ParseKEK
+// reads it: how the Worker, the native server and the test harnesses take
+// KEY_ENCRYPTION_KEY. The error never contains s.
+func SealerFromKEK(s string) (*Sealer, error) {
+	kek, err := ParseKEK(s)
+	if err != nil {
+		return nil, err
+	}
+	return NewSealer(kek)
+}
+
 // ParseKEK decodes a key-encryption key given as base64, in the standard or
 // the URL alphabet, padded or not, with surrounding white space ignored (a
 // secret pasted from a file often ends in a newline). It must decode to

@@ -162,3 +162,27 @@ func TestParseKEK(t *testing.T) {
 		})
 	}
 }
+
+// SealerFromKEK reads the key as ParseKEK does: a sealer from the string
+// opens what NewSealer of the parsed bytes sealed, and a bad string is
+// ErrInvalidKEK without the string in the message.
+func TestSealerFromKEK(t *testing.T) {
+	raw := bytes.Repeat([]byte{7}, KEKSize)
+	enc := base64.RawURLEncoding.EncodeToString(raw) + "\n"
+	fromString, err := SealerFromKEK(enc)
+	if err != nil {
+		t.Fatalf("SealerFromKEK = %v", err)
+	}
+	fromBytes, _ := NewSealer(raw)
+	sealed, err := fromBytes.Seal("acme", "kid1", []byte("private"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fromString.Open("acme", "kid1", sealed); err != nil || string(got) != "private" {
+		t.Errorf("Open = %q, %v; want the plaintext", got, err)
+	}
+	const bad = "not-a-key-secret-value"
+	if _, err := SealerFromKEK(bad); !errors.Is(err, ErrInvalidKEK) || strings.Contains(err.Error(), bad) {
+		t.Errorf("SealerFromKEK(bad) = %v; want ErrInvalidKEK without the input", err)
+	}
+}

@@ -64,13 +64,9 @@ func serve(ctx context.Context, args []string) error {
 // newServer builds the native server from ADMIN_TOKEN and
 // KEY_ENCRYPTION_KEY in the environment.
 func newServer(baseURL string, store *sqlstore.Store, log *slog.Logger) (*authz.Server, error) {
-	kek, err := jwks.ParseKEK(os.Getenv("KEY_ENCRYPTION_KEY"))
+	sealer, err := jwks.SealerFromKEK(os.Getenv("KEY_ENCRYPTION_KEY"))
 	if err != nil {
 		return nil, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
-	}
-	sealer, err := jwks.NewSealer(kek)
-	if err != nil {
-		return nil, err
 	}
 	return authz.New(authz.Config{
 		BaseURL:    baseURL,

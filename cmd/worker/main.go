@@ -71,11 +71,7 @@ func build(log *slog.Logger) (*authz.Server, error) {
 	if err != nil {
 		return nil, errors.New("worker: the KV binding KV is missing")
 	}
-	kek, err := jwks.ParseKEK(cloudflare.Getenv("KEY_ENCRYPTION_KEY"))
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := jwks.NewSealer(kek)
+	sealer, err := jwks.SealerFromKEK(cloudflare.Getenv("KEY_ENCRYPTION_KEY"))
 	if err != nil {
 		return nil, err
 	}
