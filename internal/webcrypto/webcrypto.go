@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall/js"
+
+	"github.com/edgeauth/edgeauth/internal/jspromise"
 )
 
 // MaxIterations is the largest PBKDF2 iteration count workerd accepts.
@@ -30,7 +32,7 @@ func PBKDF2SHA512(password, salt []byte, iterations, keyLen int) ([]byte, error)
 		return nil, errors.New("webcrypto: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("deriveBits")
-	key, err := await(subtle.Call("importKey", "raw", bytesToJS(password), "PBKDF2", false, usages))
+	key, err := jspromise.Await(subtle.Call("importKey", "raw", bytesToJS(password), "PBKDF2", false, usages))
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: importKey: %w", err)
 	}
@@ -39,7 +41,7 @@ func PBKDF2SHA512(password, salt []byte, iterations, keyLen int) ([]byte, error)
 	params.Set("hash", "SHA-512")
 	params.Set("salt", bytesToJS(salt))
 	params.Set("iterations", iterations)
-	bits, err := await(subtle.Call("deriveBits", params, key, keyLen*8))
+	bits, err := jspromise.Await(subtle.Call("deriveBits", params, key, keyLen*8))
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: deriveBits: %w", err)
 	}
@@ -54,30 +56,6 @@ func bytesToJS(b []byte) js.Value {
 	a := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(a, b)
 	return a
-}
-
-// await waits for a promise. Both callbacks are released whichever runs,
-// so a long-lived Go instance leaks nothing per call.
-func await(p js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	var then, catch js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
-		return nil
-	})
-	catch = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: errors.New(args[0].Call("toString").String())}
-		return nil
-	})
-	p.Call("then", then, catch)
-	r := <-ch
-	then.Release()
-	catch.Release()
-	return r.v, r.err
 }
 
 // signAlgorithms are the importKey and sign parameters of each JOSE
@@ -103,14 +81,14 @@ func SignBackend(alg string, der []byte) (func(input []byte) ([]byte, error), er
 	}
 	usages := js.Global().Get("Array").New("sign")
 	pkcs8 := bytesToJS(der)
-	key, err := await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
+	key, err := jspromise.Await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
 	pkcs8.Call("fill", 0) // the JavaScript copy of the private key, as jwks clears the Go one
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: importKey %s: %w", alg, err)
 	}
 	params := js.ValueOf(a.signParams)
 	return func(input []byte) ([]byte, error) {
-		sig, err := await(subtle.Call("sign", params, key, bytesToJS(input)))
+		sig, err := jspromise.Await(subtle.Call("sign", params, key, bytesToJS(input)))
 		if err != nil {
 			return nil, fmt.Errorf("webcrypto: sign %s: %w", alg, err)
 		}

@@ -9,6 +9,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/jspromise"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/syumai/workers/cloudflare"
 	cfkv "github.com/syumai/workers/cloudflare/kv"
@@ -68,7 +69,7 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 	}()
 	opts := js.Global().Get("Object").New()
 	opts.Set("type", "arrayBuffer")
-	v, err := await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
+	v, err := jspromise.Await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
 	if err != nil {
 		return nil, fmt.Errorf("kv: get: %w", err)
 	}
@@ -114,26 +115,4 @@ func (w *Workers) Delete(_ context.Context, key string) error {
 		return fmt.Errorf("kv: delete: %w", err)
 	}
 	return nil
-}
-
-// await blocks the calling goroutine until promise settles.
-func await(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan result, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: args[0]}
-		return nil
-	})
-	defer then.Release()
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{err: fmt.Errorf("%s", args[0].Call("toString").String())}
-		return nil
-	})
-	defer catch.Release()
-	promise.Call("then", then, catch)
-	r := <-ch
-	return r.v, r.err
 }
