@@ -11,14 +11,18 @@ import (
 // secret: actors and subjects are ids, detail is short JSON. A failure to
 // write is logged and does not fail the request it describes.
 func (s *Server) audit(ctx context.Context, tenant, event, actor, subject string, detail map[string]any) {
+	err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), s.auditEvent(tenant, event, actor, subject, detail))
+	if err != nil {
+		s.log.WarnContext(ctx, "audit write failed", "tenant", tenant, "event", event, "err", err)
+	}
+}
+
+// auditEvent is the event audit appends, for a store call that writes it
+// together with the change it describes.
+func (s *Server) auditEvent(tenant, event, actor, subject string, detail map[string]any) storage.AuditEvent {
 	var d []byte
 	if len(detail) > 0 {
 		d, _ = json.Marshal(detail)
 	}
-	err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), storage.AuditEvent{
-		TenantID: tenant, Time: s.now(), Event: event, Actor: actor, Subject: subject, Detail: string(d),
-	})
-	if err != nil {
-		s.log.WarnContext(ctx, "audit write failed", "tenant", tenant, "event", event, "err", err)
-	}
+	return storage.AuditEvent{TenantID: tenant, Time: s.now(), Event: event, Actor: actor, Subject: subject, Detail: string(d)}
 }

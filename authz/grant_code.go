@@ -74,10 +74,11 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 			return nil, err
 		}
 	}
-	// Everything that can fail comes before the redemption, the one
-	// statement that spends the code: the tokens are minted and the refresh
-	// family stored first. If the redemption then loses (a replay), the new
-	// family is revoked with the old one.
+	// Everything that can fail comes before the redemption, the write that
+	// spends the code: the tokens are minted first. The redemption, the
+	// refresh family and the token.issued event are one atomic write (one
+	// round trip): if the redemption loses (a replay), none of it is
+	// stored, and the family of the first redemption is revoked.
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
 		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
@@ -86,24 +87,20 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	if err != nil {
 		return nil, err
 	}
+	var fam *storage.RefreshFamily
 	if fid != "" {
-		err := s.cfg.Store.CreateRefreshFamily(ctx, storage.RefreshFamily{
+		fam = &storage.RefreshFamily{
 			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
 			Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0),
 			TokenHash: hashSecret(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
+	issued := s.issuedEvent(t, client, "authorization_code", resp)
 	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
 		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
 		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
-	})
+	}, fam, &issued)
 	if err != nil {
-		if fid != "" {
-			s.revokeFamily(ctx, t.ID, fid, "code redemption failed")
-		}
 		if errors.Is(err, storage.ErrAlreadyExists) {
 			s.revokeRedeemed(ctx, t.ID, codeHash, now)
 			return nil, bad
@@ -111,6 +108,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, err
 	}
 	s.deleteRecord(ctx, "code", code)
+	resp.audited = true
 	return resp, nil
 }
 

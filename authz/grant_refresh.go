@@ -75,13 +75,16 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	if err != nil {
 		return nil, err
 	}
-	// One compare-and-set decides between concurrent uses of one token.
-	if _, err := s.cfg.Store.RotateRefreshToken(ctx, t.ID, fid, hashSecret(old), hashSecret(next), now); errors.Is(err, storage.ErrConflict) {
+	// One compare-and-set decides between concurrent uses of one token;
+	// the token.issued event is written with it, in the same round trip.
+	issued := s.issuedEvent(t, client, "refresh_token", resp)
+	if err := s.cfg.Store.RotateRefreshToken(ctx, t.ID, fid, hashSecret(old), hashSecret(next), now, &issued); errors.Is(err, storage.ErrConflict) {
 		s.revokeFamily(ctx, t.ID, fid, "concurrent refresh token use")
 		return nil, errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
 	} else if err != nil {
 		return nil, err
 	}
+	resp.audited = true
 	return resp, nil
 }
 

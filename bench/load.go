@@ -281,12 +281,13 @@ const (
 	peerCodeFlowBest = 83
 )
 
-// d1FloorScenario loads bench/d1floor: a JavaScript Worker running only
-// the three D1 statements of a refresh rotation, one row per goroutine as
-// the refresh scenario has one token chain per goroutine.
+// d1FloorScenario loads bench/d1floor: a JavaScript Worker making only
+// the two D1 round trips of a refresh rotation (a read, then a batch of
+// two statements), one row per goroutine as the refresh scenario has one
+// token chain per goroutine.
 func d1FloorScenario(floorURL string, transport http.RoundTripper) scenario {
 	c := newHTTPClient(transport)
-	return scenario{name: "d1_floor", what: "a JavaScript Worker running a refresh's 3 D1 statements (1 read joining the user, 1 compare-and-set, 1 insert), nothing else",
+	return scenario{name: "d1_floor", what: "a JavaScript Worker making a refresh's 2 D1 round trips (1 read joining the user; 1 batch: the compare-and-set and the audit insert), nothing else",
 		newOp: func(_ context.Context, i int) (op, error) {
 			u := fmt.Sprintf("%s/?id=%d", floorURL, i%64)
 			return func(ctx context.Context) error { return get(ctx, c, u) }, nil

@@ -25,8 +25,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"os/signal"
@@ -56,6 +58,7 @@ type options struct {
 	storageRuns int
 	only        string
 	logLevel    string
+	vars        map[string]string // further vars for edgeauth under wrangler
 }
 
 func main() {
@@ -73,6 +76,17 @@ func main() {
 	flag.IntVar(&o.storageRuns, "storage-runs", 5, "runs of each operation when counting storage calls")
 	flag.StringVar(&o.only, "scenarios", "", "comma-separated scenarios to run (default all)")
 	flag.StringVar(&o.logLevel, "log-level", "", "edgeauth's LOG_LEVEL var under wrangler (default: the Worker's default, info)")
+	flag.Func("var", "NAME=VALUE: a further var for edgeauth under wrangler, such as POOL_MAX_INSTANCES=6 (repeatable)", func(s string) error {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return errors.New("want NAME=VALUE")
+		}
+		if o.vars == nil {
+			o.vars = map[string]string{}
+		}
+		o.vars[name] = value
+		return nil
+	})
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -149,6 +163,7 @@ func run(ctx context.Context, o options) error {
 		if o.logLevel != "" {
 			vars["LOG_LEVEL"] = o.logLevel
 		}
+		maps.Copy(vars, o.vars)
 		// Ready once worker.mjs answers its pool status (plain JavaScript,
 		// no Go instance yet); the first /healthz then starts the first
 		// Go instance.

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // parallel runs f n times at once and returns the statuses.
@@ -37,10 +40,23 @@ func TestParallelRedemption(t *testing.T) {
 	redirect := "http://127.0.0.1:5000/callback"
 	code, v := codeFor(t, f, redirect)
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}}
-	got := parallel(20, func() int { return tokenRequest(t, f, form).status })
+	var mu sync.Mutex
+	var won response
+	got := parallel(20, func() int {
+		r := tokenRequest(t, f, form)
+		if r.status == http.StatusOK {
+			mu.Lock()
+			won = r
+			mu.Unlock()
+		}
+		return r.status
+	})
 	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
 		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
 	}
+	// The token.issued event is stored with the redemption, so the losers
+	// leave none.
+	checkIssued(t, f, "authorization_code", won)
 }
 
 // TestParallelRefresh: twenty refreshes of one token at once: exactly one
@@ -52,9 +68,59 @@ func TestParallelRefresh(t *testing.T) {
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
 	mustStatus(t, "exchange", tok, http.StatusOK)
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {f.public}}
-	got := parallel(20, func() int { return tokenRequest(t, f, form).status })
+	var mu sync.Mutex
+	var won response
+	got := parallel(20, func() int {
+		r := tokenRequest(t, f, form)
+		if r.status == http.StatusOK {
+			mu.Lock()
+			won = r
+			mu.Unlock()
+		}
+		return r.status
+	})
 	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
 		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
+	}
+	// The token.issued event is stored with the rotation: one event, the
+	// winner's.
+	checkIssued(t, f, "refresh_token", won)
+}
+
+// checkIssued fails t unless the tenant's audit log holds exactly one
+// token.issued event of grant type gt, and it names the jti of the access
+// token in won.
+func checkIssued(t *testing.T, f *fixture, gt string, won response) {
+	t.Helper()
+	var page struct {
+		Events []struct {
+			Detail struct {
+				GrantType string `json:"grant_type"`
+				JTI       string `json:"jti"`
+			} `json:"detail"`
+		} `json:"events"`
+	}
+	adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?event=token.issued&limit=1000", nil).decode(t, &page)
+	var jtis []string
+	for _, e := range page.Events {
+		if e.Detail.GrantType == gt {
+			jtis = append(jtis, e.Detail.JTI)
+		}
+	}
+	var claims struct {
+		JTI string `json:"jti"`
+	}
+	if at := won.field("access_token"); at != "" {
+		tok, err := jwt.ParseSigned(at, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
+		if err != nil {
+			t.Fatalf("the winner's access token: %v", err)
+		}
+		if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+			t.Fatalf("the winner's access token claims: %v", err)
+		}
+	}
+	if len(jtis) != 1 || jtis[0] != claims.JTI {
+		t.Errorf("token.issued events of %s name jtis %q; want exactly the winner's %q", gt, jtis, claims.JTI)
 	}
 }
 

@@ -106,11 +106,14 @@ type SigningKeys interface {
 // (with its bindings) lives in KV; only its redemption is recorded here.
 type Codes interface {
 	// RedeemCode records that the code whose hash is r.CodeHash was
-	// redeemed. Of N concurrent callers with one hash exactly one gets nil;
-	// the others get ErrAlreadyExists. ErrNotFound if the tenant does not
-	// exist. Redemptions outlive their client, so a replay is still seen
-	// after the client is deleted.
-	RedeemCode(ctx context.Context, r Redemption) error
+	// redeemed and, in the same atomic step, creates family (when not nil)
+	// and appends issued to the audit log (when not nil): all of it or
+	// nothing. Of N concurrent callers with one hash exactly one gets nil;
+	// the others get ErrAlreadyExists and store nothing. ErrNotFound if the
+	// tenant does not exist, or the family's client or user. Redemptions
+	// outlive their client, so a replay is still seen after the client is
+	// deleted.
+	RedeemCode(ctx context.Context, r Redemption, family *RefreshFamily, issued *AuditEvent) error
 	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
 	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)
 }
@@ -133,11 +136,13 @@ type RefreshTokens interface {
 	// RotateRefreshToken replaces the family's token hash oldHash with
 	// newHash, increments Generation and sets RotatedAt to now, provided
 	// the family is not revoked, not expired at now, and oldHash is its
-	// current hash. It returns the family as it is after the rotation. Of N
+	// current hash. When issued is not nil it is appended to the audit log
+	// in the same atomic step, if and only if the rotation happens. Of N
 	// concurrent callers with one oldHash exactly one succeeds; the others
 	// (and any caller whose oldHash is stale, or whose family is revoked or
 	// expired) get ErrConflict. ErrNotFound if the family does not exist.
-	RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (RefreshFamily, error)
+	// newHash must be non-empty and differ from oldHash.
+	RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *AuditEvent) error
 	// RevokeRefreshFamily marks a family revoked at now (idempotent: an
 	// already revoked family keeps its first RevokedAt). ErrNotFound if it
 	// does not exist.

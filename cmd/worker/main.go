@@ -12,7 +12,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -20,7 +19,6 @@ import (
 	"syscall/js"
 
 	"github.com/syumai/workers/cloudflare"
-	"github.com/syumai/workers/cloudflare/d1"
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/edgeauth/edgeauth/authz"
@@ -62,11 +60,10 @@ func logLevel() slog.Level {
 }
 
 func build(log *slog.Logger) (*authz.Server, error) {
-	conn, err := d1.OpenConnector("DB")
+	store, err := sqlstore.NewD1("DB")
 	if err != nil {
 		return nil, errors.New("worker: the D1 binding DB is missing")
 	}
-	store := sqlstore.New(sql.OpenDB(conn))
 	kvs, err := kv.NewWorkers("KV")
 	if err != nil {
 		return nil, errors.New("worker: the KV binding KV is missing")

@@ -15,10 +15,18 @@ const defaultAuditLimit = 100
 // AppendAudit implements storage.Audit. The store assigns e.ID; ids only
 // grow (AUTOINCREMENT). A missing tenant is ErrNotFound.
 func (s *Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
-	_, err := s.exec(ctx, "append audit",
-		`INSERT INTO audit_events (tenant_id, time, event, actor, subject, detail) VALUES (?, ?, ?, ?, ?, ?)`,
-		nullString(e.TenantID), e.Time.Unix(), e.Event, e.Actor, e.Subject, e.Detail)
+	ins := appendAudit(e)
+	_, err := s.exec(ctx, "append audit", ins.query, ins.args...)
 	return err
+}
+
+// appendAudit is the INSERT of e, written as INSERT ... SELECT so that a
+// batch can add a WHERE clause that decides whether it happens.
+func appendAudit(e storage.AuditEvent) stmt {
+	return stmt{
+		`INSERT INTO audit_events (tenant_id, time, event, actor, subject, detail) SELECT ?, ?, ?, ?, ?, ?`,
+		[]any{nullString(e.TenantID), e.Time.Unix(), e.Event, e.Actor, e.Subject, e.Detail},
+	}
 }
 
 // ListAudit implements storage.Audit: newest (highest ID) first. Since is

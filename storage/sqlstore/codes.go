@@ -7,22 +7,24 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// RedeemCode implements storage.Codes. The primary key (tenant_id,
-// code_hash) decides single use: of concurrent INSERTs exactly one changes
-// a row; ON CONFLICT DO NOTHING turns the others into zero-row no-ops.
-func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption) error {
-	const op = "redeem code"
-	n, err := s.exec(ctx, op,
+// RedeemCode implements storage.Codes in one batch. The primary key
+// (tenant_id, code_hash) decides single use: of concurrent INSERTs exactly
+// one succeeds, the others fail on the key, and a failed statement undoes
+// its whole batch, so the loser stores no family and no event.
+func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption, family *storage.RefreshFamily, issued *storage.AuditEvent) error {
+	stmts := []stmt{{
 		`INSERT INTO code_redemptions (tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at)
-		 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt))
-	if err != nil {
-		return err
+		 VALUES (?, ?, ?, ?, ?, ?)`,
+		[]any{r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt)},
+	}}
+	if family != nil {
+		stmts = append(stmts, createFamily(*family))
 	}
-	if n == 0 {
-		return alreadyExists(op)
+	if issued != nil {
+		stmts = append(stmts, appendAudit(*issued))
 	}
-	return nil
+	_, err := s.batch(ctx, "redeem code", stmts...)
+	return err
 }
 
 // GetRedemption implements storage.Codes.

@@ -3,7 +3,6 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"syscall/js"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storagetest"
-	"github.com/syumai/workers/cloudflare/d1"
 )
 
 // These tests run inside workerd, against the local D1 database and KV
@@ -28,13 +26,10 @@ func requireWorkerd(t *testing.T) {
 
 func TestD1(t *testing.T) {
 	requireWorkerd(t)
-	connector, err := d1.OpenConnector("DB")
+	store, err := sqlstore.NewD1("DB")
 	if err != nil {
-		t.Fatalf("d1.OpenConnector(%q): %v", "DB", err)
+		t.Fatalf("sqlstore.NewD1(%q): %v", "DB", err)
 	}
-	db := sql.OpenDB(connector)
-	t.Cleanup(func() { db.Close() })
-	store := sqlstore.New(db)
 	storagetest.Run(t, func(*testing.T) storage.Store { return store })
 }
 

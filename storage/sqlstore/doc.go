@@ -1,12 +1,19 @@
 // Package sqlstore implements storage.Store over database/sql, so that one
-// body of SQL serves both runtimes: Cloudflare D1 (through syumai/workers'
-// D1 driver) in the Worker, and SQLite (modernc.org/sqlite, see OpenSQLite)
-// natively. The schema is the one in package migrations.
+// body of SQL serves both runtimes: Cloudflare D1 in the Worker (NewD1:
+// syumai/workers' D1 driver, and D1's batch API for batches), and SQLite
+// (modernc.org/sqlite, see OpenSQLite) natively. The schema is the one in
+// package migrations.
 //
 // Invariants:
-//   - Every state change is ONE statement; Store's methods never use
-//     transactions (D1 has none; only the native Migrate does, on SQLite). Races are decided by the statement itself: INSERT ...
-//     ON CONFLICT DO NOTHING or UPDATE ... WHERE <expected state>, read
+//   - Every state change is ONE statement or ONE batch. D1 has no
+//     interactive transactions; a batch is a list of statements sent
+//     together, which D1 runs as one transaction (one round trip), and which
+//     runs natively as a database/sql transaction. A batch's statements
+//     cannot see each other's results in Go, so a statement that must only
+//     happen if an earlier one did says so in SQL (INSERT ... SELECT ...
+//     WHERE EXISTS), or the earlier one fails and undoes the batch.
+//   - Races are decided by a statement itself: INSERT ... ON CONFLICT DO
+//     NOTHING, a primary key, or UPDATE ... WHERE <expected state>, read
 //     through RowsAffected or RETURNING. When a compare-and-set loses, a
 //     follow-up read only classifies the loss (ErrNotFound or ErrConflict).
 //   - Only positional "?" parameters, which D1 requires.

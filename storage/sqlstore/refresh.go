@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -36,11 +37,8 @@ func scanFamily(op string, row *sql.Row) (storage.RefreshFamily, error) {
 // means the family does not expire.
 func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily) error {
 	const op = "create refresh family"
-	n, err := s.exec(ctx, op,
-		`INSERT INTO refresh_families (`+familyColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		f.TenantID, f.ID, f.ClientID, nullString(f.UserID), f.Scope, f.Resource, unix(f.AuthTime),
-		blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt), unix(f.RevokedAt))
+	ins := createFamily(f)
+	n, err := s.exec(ctx, op, ins.query+` ON CONFLICT DO NOTHING`, ins.args...)
 	if err != nil {
 		return err
 	}
@@ -48,6 +46,15 @@ func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily
 		return alreadyExists(op)
 	}
 	return nil
+}
+
+// createFamily is the INSERT of f.
+func createFamily(f storage.RefreshFamily) stmt {
+	return stmt{
+		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		[]any{f.TenantID, f.ID, f.ClientID, nullString(f.UserID), f.Scope, f.Resource, unix(f.AuthTime),
+			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt), unix(f.RevokedAt)},
+	}
 }
 
 // GetRefreshFamily implements storage.RefreshTokens.
@@ -99,36 +106,46 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 
 // RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE
 // clause is the whole decision (current hash, not revoked, not expired at
-// now); RETURNING hands the winner the family as rotated. A family expires
-// at ExpiresAt: at now == ExpiresAt it no longer rotates.
-func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (storage.RefreshFamily, error) {
+// now). The audit event goes in the same batch, inserted only if the
+// family now holds newHash: the rotation happened. A family expires at
+// ExpiresAt: at now == ExpiresAt it no longer rotates.
+func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
 	const op = "rotate refresh token"
-	if len(oldHash) == 0 {
+	switch {
+	case len(oldHash) == 0:
 		// An empty hash is stored as NULL and would never match; say so.
-		return storage.RefreshFamily{}, conflict(op)
+		return conflict(op)
+	case len(newHash) == 0 || bytes.Equal(oldHash, newHash):
+		return fmt.Errorf("sqlstore: %s: the new hash must be set and differ from the old one", op)
 	}
-	row := s.db.QueryRowContext(ctx,
+	stmts := []stmt{{
 		`UPDATE refresh_families
 		 SET token_hash = ?, generation = generation + 1, rotated_at = ?
 		 WHERE tenant_id = ? AND id = ? AND token_hash = ? AND revoked_at IS NULL
-		   AND (expires_at IS NULL OR expires_at > ?)
-		 RETURNING `+familyColumns,
-		blob(newHash), unix(now), tenantID, id, oldHash, now.Unix())
-	f, err := scanFamily(op, row)
-	if err == nil {
-		return f, nil
+		   AND (expires_at IS NULL OR expires_at > ?)`,
+		[]any{newHash, unix(now), tenantID, id, oldHash, now.Unix()},
+	}}
+	if issued != nil {
+		ins := appendAudit(*issued)
+		ins.query += ` WHERE EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND token_hash = ?)`
+		ins.args = append(ins.args, tenantID, id, newHash)
+		stmts = append(stmts, ins)
 	}
-	if !isNotFound(err) {
-		return storage.RefreshFamily{}, err
+	n, err := s.batch(ctx, op, stmts...)
+	if err != nil {
+		return err
+	}
+	if n[0] == 1 {
+		return nil
 	}
 	ok, err := s.exists(ctx, op, `SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
-		return storage.RefreshFamily{}, err
+		return err
 	}
 	if !ok {
-		return storage.RefreshFamily{}, notFound(op)
+		return notFound(op)
 	}
-	return storage.RefreshFamily{}, conflict(op)
+	return conflict(op)
 }
 
 // RevokeRefreshFamily implements storage.RefreshTokens. COALESCE keeps the

@@ -15,7 +15,8 @@ import (
 // Store is a storage.Store over a *sql.DB holding the schema of package
 // migrations. It is safe for concurrent use.
 type Store struct {
-	db *sql.DB
+	db       *sql.DB
+	runBatch batchFunc // nil: a database/sql transaction
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -132,10 +132,11 @@ func (s *Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
 	return s.next.DeleteKey(ctx, tenantID, kid)
 }
 
-// RedeemCode counts one D1 write and calls the wrapped Store.
-func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption) error {
+// RedeemCode counts one D1 write (one batch, whatever it carries) and
+// calls the wrapped Store.
+func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption, f *storage.RefreshFamily, issued *storage.AuditEvent) error {
 	s.write("RedeemCode")
-	return s.next.RedeemCode(ctx, r)
+	return s.next.RedeemCode(ctx, r, f, issued)
 }
 
 // GetRedemption counts one D1 read and calls the wrapped Store.
@@ -162,10 +163,11 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 	return s.next.GetRefreshFamily(ctx, tenantID, id)
 }
 
-// RotateRefreshToken counts one D1 write and calls the wrapped Store.
-func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (storage.RefreshFamily, error) {
+// RotateRefreshToken counts one D1 write (one batch, with or without the
+// audit event) and calls the wrapped Store.
+func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
 	s.write("RotateRefreshToken")
-	return s.next.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now)
+	return s.next.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now, issued)
 }
 
 // RevokeRefreshFamily counts one D1 write and calls the wrapped Store.

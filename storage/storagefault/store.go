@@ -157,11 +157,11 @@ func (s Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
 }
 
 // RedeemCode fails when armed, else calls through.
-func (s Store) RedeemCode(ctx context.Context, r storage.Redemption) error {
+func (s Store) RedeemCode(ctx context.Context, r storage.Redemption, f *storage.RefreshFamily, issued *storage.AuditEvent) error {
 	if err := s.In.hit(); err != nil {
 		return err
 	}
-	return s.Store.RedeemCode(ctx, r)
+	return s.Store.RedeemCode(ctx, r, f, issued)
 }
 
 // GetRedemption fails when armed, else calls through.
@@ -197,11 +197,11 @@ func (s Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stora
 }
 
 // RotateRefreshToken fails when armed, else calls through.
-func (s Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time) (storage.RefreshFamily, error) {
+func (s Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
 	if err := s.In.hit(); err != nil {
-		return storage.RefreshFamily{}, err
+		return err
 	}
-	return s.Store.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now)
+	return s.Store.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now, issued)
 }
 
 // RevokeRefreshFamily fails when armed, else calls through.

@@ -20,7 +20,7 @@ func testCascade(t *testing.T, s storage.Store) {
 		}{
 			{"CreateKey", s.CreateKey(ctx, storage.SigningKey{TenantID: tenant, KID: "k1", Alg: "ES256", Use: storage.UseAccessToken, State: storage.KeyNext})},
 			{"CreateRefreshFamily", s.CreateRefreshFamily(ctx, storage.RefreshFamily{TenantID: tenant, ID: "f1", ClientID: client, UserID: user, TokenHash: randBytes(32)})},
-			{"RedeemCode", s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: client})},
+			{"RedeemCode", s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: client}, nil, nil)},
 			{"PutConsent", s.PutConsent(ctx, storage.Consent{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid"})},
 			{"AppendAudit", s.AppendAudit(ctx, storage.AuditEvent{TenantID: tenant, Time: base, Event: "client.created"})},
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/google/go-cmp/cmp"
 )
 
 // concurrency is how many goroutines race in the single-use tests.
@@ -176,4 +177,24 @@ func call(name string, args ...any) string {
 		s += fmt.Sprintf("%q", a)
 	}
 	return s + ")"
+}
+
+// checkEvents fails t unless the tenant's audit log holds exactly events
+// with the subjects want, oldest first.
+func checkEvents(t *testing.T, s storage.Store, tenant, when string, want ...string) {
+	t.Helper()
+	events, err := s.ListAudit(context.Background(), storage.AuditQuery{TenantID: tenant, Limit: len(want) + 10})
+	if err != nil {
+		t.Fatalf("ListAudit(%q) %s = %v; want nil", tenant, when, err)
+	}
+	got := []string{}
+	for i := len(events) - 1; i >= 0; i-- {
+		got = append(got, events[i].Subject)
+	}
+	if want == nil {
+		want = []string{}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit subjects %s mismatch (-want +got):\n%s", when, diff)
+	}
 }

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -106,7 +107,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		checkErr(t, call("GetRefreshFamily", "nope"), err, storage.ErrNotFound)
 		_, _, err = s.GetRefreshGrant(ctx, f.TenantID, "nope")
 		checkErr(t, call("GetRefreshGrant", "nope"), err, storage.ErrNotFound)
-		_, err = s.RotateRefreshToken(ctx, f.TenantID, "nope", f.TokenHash, randBytes(32), base)
+		err = s.RotateRefreshToken(ctx, f.TenantID, "nope", f.TokenHash, randBytes(32), base, nil)
 		checkErr(t, call("RotateRefreshToken", "nope"), err, storage.ErrNotFound)
 		checkErr(t, call("RevokeRefreshFamily", "nope"), s.RevokeRefreshFamily(ctx, f.TenantID, "nope", base), storage.ErrNotFound)
 	})
@@ -115,16 +116,12 @@ func testRefresh(t *testing.T, s storage.Store) {
 		f, h0 := setup(t)
 		h1, h2 := randBytes(32), randBytes(32)
 		now := zoned(time.Minute)
-		got, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h1, now)
-		if err != nil {
+		issued := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Actor: f.ClientID, Subject: "first"}
+		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h1, now, issued); err != nil {
 			t.Fatalf("RotateRefreshToken(h0 -> h1) = %v; want nil", err)
 		}
 		want := f
 		want.TokenHash, want.Generation, want.RotatedAt = h1, 1, norm(now)
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("RotateRefreshToken(h0 -> h1) mismatch (-want +got):\n%s", diff)
-		}
-		checkTimes(t, "RotateRefreshToken", map[string]time.Time{"RotatedAt": got.RotatedAt, "ExpiresAt": got.ExpiresAt})
 		stored, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
 		if err != nil {
 			t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
@@ -132,20 +129,29 @@ func testRefresh(t *testing.T, s storage.Store) {
 		if diff := cmp.Diff(want, stored); diff != "" {
 			t.Errorf("GetRefreshFamily after rotation mismatch (-want +got):\n%s", diff)
 		}
+		checkTimes(t, "GetRefreshFamily after rotation", map[string]time.Time{"RotatedAt": stored.RotatedAt, "ExpiresAt": stored.ExpiresAt})
+		checkEvents(t, s, f.TenantID, "after the rotation", "first")
 
-		// Reuse of h0 is a stale hash: conflict, and nothing changes.
-		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h2, now)
+		// Reuse of h0 is a stale hash: conflict, and nothing changes, the
+		// audit log included.
+		stale := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Subject: "stale"}
+		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h2, now, stale)
 		checkErr(t, "RotateRefreshToken with the stale h0", err, storage.ErrConflict)
 		if stored, _ := s.GetRefreshFamily(ctx, f.TenantID, f.ID); !bytes.Equal(stored.TokenHash, h1) || stored.Generation != 1 {
 			t.Errorf("after a stale rotation: hash changed = %v, generation = %d; want unchanged, 1",
 				!bytes.Equal(stored.TokenHash, h1), stored.Generation)
 		}
-		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, nil, h2, now)
+		checkEvents(t, s, f.TenantID, "after a stale rotation", "first")
+		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, nil, h2, now, nil)
 		checkErr(t, "RotateRefreshToken with a nil old hash", err, storage.ErrConflict)
+		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h1, now, nil); err == nil {
+			t.Errorf("RotateRefreshToken(h1 -> h1) = nil; want an error (the new hash must differ)")
+		}
 
-		if _, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h2, now.Add(time.Minute)); err != nil {
+		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h2, now.Add(time.Minute), nil); err != nil {
 			t.Errorf("RotateRefreshToken(h1 -> h2) = %v; want nil", err)
 		}
+		checkEvents(t, s, f.TenantID, "after a rotation without an event", "first")
 	})
 
 	t.Run("Expired", func(t *testing.T) {
@@ -161,7 +167,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f, h0 := setup(t)
-				_, err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), tt.now)
+				err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), tt.now, nil)
 				checkErr(t, "RotateRefreshToken "+tt.name, err, tt.want)
 			})
 		}
@@ -179,8 +185,10 @@ func testRefresh(t *testing.T, s storage.Store) {
 		if !got.RevokedAt.Equal(norm(first)) {
 			t.Errorf("GetRefreshFamily(%q).RevokedAt = %v; want %v (the first revocation)", f.ID, got.RevokedAt, norm(first))
 		}
-		_, err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), base.Add(2*time.Minute))
+		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), base.Add(2*time.Minute),
+			&storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued"})
 		checkErr(t, "RotateRefreshToken of a revoked family", err, storage.ErrConflict)
+		checkEvents(t, s, f.TenantID, "after rotating a revoked family")
 	})
 
 	t.Run("ConcurrentRotate", func(t *testing.T) {
@@ -189,11 +197,9 @@ func testRefresh(t *testing.T, s storage.Store) {
 		for i := range next {
 			next[i] = randBytes(32)
 		}
-		results := make([]storage.RefreshFamily, concurrency)
 		errs := race(concurrency, func(i int) error {
-			var err error
-			results[i], err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, next[i], base.Add(time.Minute))
-			return err
+			return s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, next[i], base.Add(time.Minute),
+				&storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)})
 		})
 		winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
 		if winner < 0 {
@@ -207,9 +213,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 			t.Errorf("family after race: generation %d, hash is the winner's: %v; want 1, true",
 				got.Generation, bytes.Equal(got.TokenHash, next[winner]))
 		}
-		if diff := cmp.Diff(got, results[winner]); diff != "" {
-			t.Errorf("winner's RotateRefreshToken result differs from the stored family (-stored +returned):\n%s", diff)
-		}
+		checkEvents(t, s, f.TenantID, "after the race", fmt.Sprint(winner))
 	})
 
 	t.Run("DeleteCascades", func(t *testing.T) {
