@@ -225,20 +225,14 @@ func checkPrompt(prompt string) error {
 func hasPrompt(prompt, v string) bool { return slices.Contains(strings.Fields(prompt), v) }
 
 // proceed moves a validated request on: to the login page, to the consent
-// page, or back to the client with a code. sessionFresh is set when the
-// user has just signed in within this request.
+// page, or back to the client with a code.
 func (s *Server) proceed(w http.ResponseWriter, r *http.Request, t storage.Tenant, client storage.Client, ar *authRequest, arID string) error {
 	ctx := r.Context()
 	sess, err := s.currentSession(ctx, r, t.ID)
 	if err != nil {
 		return err
 	}
-	return s.proceedWith(w, r, t, client, ar, arID, sess)
-}
-
-func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.Tenant, client storage.Client, ar *authRequest, arID string, sess *session) error {
-	ctx := r.Context()
-	var user storage.User
+	var user *storage.User
 	if sess != nil {
 		u, err := s.cfg.Store.GetUser(ctx, t.ID, sess.UserID)
 		switch {
@@ -247,10 +241,18 @@ func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.T
 		case err != nil:
 			return err
 		default:
-			user = u
+			user = &u
 		}
 	}
-	if s.needsLogin(ar, sess) {
+	return s.proceedWith(w, r, t, client, ar, arID, sess, user)
+}
+
+// proceedWith is proceed for the session sess of user, both nil when no
+// one is signed in. login calls it with the user it has just checked, so
+// that user is not read again.
+func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.Tenant, client storage.Client, ar *authRequest, arID string, sess *session, user *storage.User) error {
+	ctx := r.Context()
+	if s.needsLogin(ar, sess) || user == nil {
 		if ar.Prompt == "none" {
 			return s.redirectError(w, r, ar, errorf(CodeLoginRequired, "the user is not signed in"))
 		}

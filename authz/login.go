@@ -163,7 +163,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.audit(ctx, t.ID, "login.succeeded", user.ID, client.ID, nil)
-	return s.proceedWith(w, r, t, client, ar, id, sess)
+	return s.proceedWith(w, r, t, client, ar, id, sess, &user)
 }
 
 // consentForm shows what the client asks for.
