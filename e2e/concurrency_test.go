@@ -33,16 +33,12 @@ func count(statuses []int, code int) int {
 	return n
 }
 
-// TestParallelRedemption: twenty token requests with one code at once:
-// exactly one gets tokens, the others invalid_grant.
-func TestParallelRedemption(t *testing.T) {
-	f := newFixture(t)
-	redirect := "http://127.0.0.1:5000/callback"
-	code, v := codeFor(t, f, redirect)
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}}
+// parallelTokens sends n token requests with form at once and returns
+// their statuses and a successful response, if any.
+func parallelTokens(t *testing.T, f *fixture, n int, form url.Values) ([]int, response) {
 	var mu sync.Mutex
 	var won response
-	got := parallel(20, func() int {
+	got := parallel(n, func() int {
 		r := tokenRequest(t, f, form)
 		if r.status == http.StatusOK {
 			mu.Lock()
@@ -51,6 +47,17 @@ func TestParallelRedemption(t *testing.T) {
 		}
 		return r.status
 	})
+	return got, won
+}
+
+// TestParallelRedemption: twenty token requests with one code at once:
+// exactly one gets tokens, the others invalid_grant.
+func TestParallelRedemption(t *testing.T) {
+	f := newFixture(t)
+	redirect := "http://127.0.0.1:5000/callback"
+	code, v := codeFor(t, f, redirect)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}}
+	got, won := parallelTokens(t, f, 20, form)
 	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
 		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
 	}
@@ -68,17 +75,7 @@ func TestParallelRefresh(t *testing.T) {
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
 	mustStatus(t, "exchange", tok, http.StatusOK)
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {f.public}}
-	var mu sync.Mutex
-	var won response
-	got := parallel(20, func() int {
-		r := tokenRequest(t, f, form)
-		if r.status == http.StatusOK {
-			mu.Lock()
-			won = r
-			mu.Unlock()
-		}
-		return r.status
-	})
+	got, won := parallelTokens(t, f, 20, form)
 	if count(got, http.StatusOK) != 1 || count(got, http.StatusBadRequest) != 19 {
 		t.Errorf("statuses %v; want exactly one 200 and nineteen 400", got)
 	}
