@@ -22,7 +22,8 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // New returns a Store over db, which must already hold the schema. The
-// caller keeps ownership of db.
+// caller keeps ownership of db. Its batches are database/sql transactions,
+// which D1's driver does not offer: in the Worker use NewD1.
 func New(db *sql.DB) *Store {
 	return &Store{db: db}
 }
