@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
@@ -60,25 +61,14 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 	if in == nil {
 		return nil
 	}
-	if v := in.AccessTokenTTL; v != nil {
-		if *v < minAccessTTL || *v > maxAccessTTL {
-			return errorf(CodeInvalidRequest, "settings.access_token_ttl must be between %d and %d seconds", minAccessTTL, maxAccessTTL)
-		}
-		set.AccessTokenTTL = *v
+	if err := setSeconds("access_token_ttl", in.AccessTokenTTL, minAccessTTL, maxAccessTTL, &set.AccessTokenTTL); err != nil {
+		return err
 	}
-	if v := in.RefreshTokenTTL; v != nil {
-		if *v < minRefreshTTL || *v > maxRefreshTTL {
-			return errorf(CodeInvalidRequest, "settings.refresh_token_ttl must be between %d and %d seconds", minRefreshTTL, maxRefreshTTL)
-		}
-		set.RefreshTokenTTL = *v
+	if err := setSeconds("refresh_token_ttl", in.RefreshTokenTTL, minRefreshTTL, maxRefreshTTL, &set.RefreshTokenTTL); err != nil {
+		return err
 	}
-	if v := in.Registration; v != nil {
-		switch *v {
-		case "off", "token", "open":
-		default:
-			return errorf(CodeInvalidRequest, `settings.registration must be "off", "token" or "open"`)
-		}
-		set.Registration = *v
+	if err := setOneOf("registration", in.Registration, `"off", "token" or "open"`, &set.Registration, "off", "token", "open"); err != nil {
+		return err
 	}
 	if v := in.AllowedResources; v != nil {
 		if len(*v) > maxResources {
@@ -100,23 +90,41 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 		}
 		set.DefaultAudience = *v
 	}
-	if v := in.RotationPeriod; v != nil {
-		if *v < minRotationPeriod || *v > maxRotationPeriod {
-			return errorf(CodeInvalidRequest, "settings.rotation_period must be between %d and %d seconds", minRotationPeriod, maxRotationPeriod)
-		}
-		set.RotationPeriod = *v
+	if err := setSeconds("rotation_period", in.RotationPeriod, minRotationPeriod, maxRotationPeriod, &set.RotationPeriod); err != nil {
+		return err
 	}
-	if v := in.SigningAlg; v != nil {
-		switch *v {
-		case "ES256", "EdDSA", "RS256":
-		default:
-			return errorf(CodeInvalidRequest, `settings.signing_alg must be "ES256", "EdDSA" or "RS256"`)
-		}
-		set.SigningAlg = *v
+	if err := setOneOf("signing_alg", in.SigningAlg, `"ES256", "EdDSA" or "RS256"`, &set.SigningAlg, "ES256", "EdDSA", "RS256"); err != nil {
+		return err
 	}
 	if v := in.CIMD; v != nil {
 		set.ClientIDMetadataDocuments = *v
 	}
+	return nil
+}
+
+// setSeconds stores the setting name in dst when it is given (v not nil)
+// and between lo and hi seconds.
+func setSeconds(name string, v *int64, lo, hi int64, dst *int64) error {
+	if v == nil {
+		return nil
+	}
+	if *v < lo || *v > hi {
+		return errorf(CodeInvalidRequest, "settings.%s must be between %d and %d seconds", name, lo, hi)
+	}
+	*dst = *v
+	return nil
+}
+
+// setOneOf stores the setting name in dst when it is given and one of
+// allowed (listed for the error message).
+func setOneOf(name string, v *string, listed string, dst *string, allowed ...string) error {
+	if v == nil {
+		return nil
+	}
+	if !slices.Contains(allowed, *v) {
+		return errorf(CodeInvalidRequest, "settings.%s must be %s", name, listed)
+	}
+	*dst = *v
 	return nil
 }
 

@@ -40,6 +40,8 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"bad tenant id", "POST", "/admin/v1/tenants", map[string]any{"id": "Bad_Id"}, "", 400, "invalid_request", ""},
 		{"missing tenant id", "POST", "/admin/v1/tenants", map[string]any{"name": "x"}, "", 400, "invalid_request", ""},
 		{"bad ttl", "POST", "/admin/v1/tenants", map[string]any{"id": "ttl-x", "settings": map[string]any{"access_token_ttl": 1}}, "", 400, "invalid_request", "/admin/v1/tenants/ttl-x"},
+		{"bad refresh ttl", "POST", "/admin/v1/tenants", map[string]any{"id": "rttl-x", "settings": map[string]any{"refresh_token_ttl": 10}}, "", 400, "invalid_request", "/admin/v1/tenants/rttl-x"},
+		{"bad rotation period", "POST", "/admin/v1/tenants", map[string]any{"id": "rot-x", "settings": map[string]any{"rotation_period": 366 * 24 * 3600}}, "", 400, "invalid_request", "/admin/v1/tenants/rot-x"},
 		{"bad registration", "POST", "/admin/v1/tenants", map[string]any{"id": "reg-x", "settings": map[string]any{"registration": "maybe"}}, "", 400, "invalid_request", "/admin/v1/tenants/reg-x"},
 		{"bad alg", "POST", "/admin/v1/tenants", map[string]any{"id": "alg-x", "settings": map[string]any{"signing_alg": "HS256"}}, "", 400, "invalid_request", "/admin/v1/tenants/alg-x"},
 		{"bad resource", "POST", "/admin/v1/tenants", map[string]any{"id": "res-x", "settings": map[string]any{"allowed_resources": []string{"/relative"}}}, "", 400, "invalid_request", "/admin/v1/tenants/res-x"},
