@@ -1,8 +1,6 @@
 package authz
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -35,20 +33,17 @@ func lockoutDelay(count int64) time.Duration {
 	return min(d, lockoutMax)
 }
 
-// lockedFor reports how long username is still locked (0: not locked) and
-// whether a streak exists at all.
-func (s *Server) lockedFor(ctx context.Context, tenant, username string) (time.Duration, bool, error) {
-	f, err := s.cfg.Store.GetLoginFailures(ctx, tenant, username)
-	if errors.Is(err, storage.ErrNotFound) {
-		return 0, false, nil
-	} else if err != nil {
-		return 0, false, err
+// lockedFor reports how long the streak f (nil: none) still locks its
+// username; 0 means not locked.
+func (s *Server) lockedFor(f *storage.LoginFailures) time.Duration {
+	if f == nil {
+		return 0
 	}
 	until := f.Last.Add(lockoutDelay(f.Count))
 	if now := s.now(); now.Before(until) {
-		return until.Sub(now), true, nil
+		return until.Sub(now)
 	}
-	return 0, true, nil
+	return 0
 }
 
 // roundUp renders a wait for people: "30 seconds", "4 minutes".

@@ -124,19 +124,21 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if username == "" || len(username) > 256 {
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, "", "Wrong username or password.")
 	}
-	locked, streak, err := s.lockedFor(ctx, t.ID, username)
+	// The streak and the user in one read: both are needed before the
+	// password is checked.
+	state, err := s.cfg.Store.GetLoginState(ctx, t.ID, username)
 	if err != nil {
 		return err
 	}
-	if locked > 0 {
+	if locked := s.lockedFor(state.Failures); locked > 0 {
 		s.audit(ctx, t.ID, "login.locked", "", client.ID, map[string]any{"username": username})
 		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
 		return s.showLogin(w, http.StatusTooManyRequests, t, client, ar, id, username,
 			"Too many failed sign-ins. Try again in "+roundUp(locked)+".")
 	}
-	user, err := s.cfg.Store.GetUserByUsername(ctx, t.ID, username)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return err
+	var user storage.User
+	if state.User != nil {
+		user = *state.User
 	}
 	hash := user.PasswordHash
 	if hash == "" {
@@ -153,7 +155,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
 	}
-	if streak {
+	if state.Failures != nil {
 		if err := s.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
 			return err
 		}

@@ -164,6 +164,12 @@ type LoginFailures struct {
 	Last  time.Time // the latest failure
 }
 
+// LoginState is what a sign-in reads about a username.
+type LoginState struct {
+	User     *User          // nil: no user has the username
+	Failures *LoginFailures // nil: no streak
+}
+
 // AuditQuery selects audit events. Zero fields do not filter.
 type AuditQuery struct {
 	TenantID string

@@ -76,8 +76,6 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
-	// GetUserByUsername returns a user by username, or ErrNotFound.
-	GetUserByUsername(ctx context.Context, tenantID, username string) (User, error)
 	// DeleteUser deletes a user. ErrNotFound if it does not exist.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 }
@@ -180,8 +178,11 @@ type Lockouts interface {
 	// starts again at 1. One statement: N concurrent callers get N distinct
 	// counts. ErrNotFound if the tenant does not exist.
 	RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (LoginFailures, error)
-	// GetLoginFailures returns the streak of username, or ErrNotFound.
-	GetLoginFailures(ctx context.Context, tenantID, username string) (LoginFailures, error)
+	// GetLoginState returns, read in one query, what a sign-in with
+	// username needs before it checks the password: the username's streak
+	// and the user with that username, each nil when there is none. It is
+	// never ErrNotFound (a missing tenant has neither).
+	GetLoginState(ctx context.Context, tenantID, username string) (LoginState, error)
 	// ResetLoginFailures ends the streak of username; resetting none is not
 	// an error.
 	ResetLoginFailures(ctx context.Context, tenantID, username string) error

@@ -28,17 +28,33 @@ func (s *Store) RecordLoginFailure(ctx context.Context, tenantID, username strin
 	return f, nil
 }
 
-// GetLoginFailures implements storage.Lockouts.
-func (s *Store) GetLoginFailures(ctx context.Context, tenantID, username string) (storage.LoginFailures, error) {
-	var f storage.LoginFailures
-	var last int64
+// GetLoginState implements storage.Lockouts: the username, as a one-row
+// subquery, LEFT JOINed with the user and the streak, so the query always
+// returns one row and each side is NULL when it is missing.
+func (s *Store) GetLoginState(ctx context.Context, tenantID, username string) (storage.LoginState, error) {
+	const op = "get login state"
+	var (
+		u           optionalUser
+		count, last sql.NullInt64
+	)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT count, last_at FROM login_failures WHERE tenant_id = ? AND username = ?`, tenantID, username).Scan(&f.Count, &last)
+		`SELECT u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at,
+		        f.count, f.last_at
+		 FROM (SELECT ? AS tenant_id, ? AS username) k
+		 LEFT JOIN users u ON u.tenant_id = k.tenant_id AND u.username = k.username
+		 LEFT JOIN login_failures f ON f.tenant_id = k.tenant_id AND f.username = k.username`,
+		tenantID, username).Scan(append(u.dest(), &count, &last)...)
 	if err != nil {
-		return storage.LoginFailures{}, wrapErr("get login failures", err)
+		return storage.LoginState{}, wrapErr(op, err)
 	}
-	f.Last = fromUnix(sql.NullInt64{Int64: last, Valid: true})
-	return f, nil
+	var st storage.LoginState
+	if st.User, err = u.user(op); err != nil {
+		return storage.LoginState{}, err
+	}
+	if count.Valid {
+		st.Failures = &storage.LoginFailures{Count: count.Int64, Last: fromUnix(last)}
+	}
+	return st, nil
 }
 
 // ResetLoginFailures implements storage.Lockouts.

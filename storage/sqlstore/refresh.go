@@ -73,9 +73,7 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 		user                              sql.NullString
 		hash                              []byte
 		auth, created, rotated, exp, revk sql.NullInt64
-		uTenant, uID, uName, uEmail       sql.NullString
-		uHash, uRoles                     sql.NullString
-		uCreated, uUpdated                sql.NullInt64
+		u                                 optionalUser
 	)
 	err := s.db.QueryRowContext(ctx,
 		`SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
@@ -83,9 +81,8 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 		        u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at
 		 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
 		 WHERE f.tenant_id = ? AND f.id = ?`, tenantID, id).
-		Scan(&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
-			&f.Generation, &created, &rotated, &exp, &revk,
-			&uTenant, &uID, &uName, &uEmail, &uHash, &uRoles, &uCreated, &uUpdated)
+		Scan(append([]any{&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
+			&f.Generation, &created, &rotated, &exp, &revk}, u.dest()...)...)
 	if err != nil {
 		return storage.RefreshFamily{}, nil, wrapErr(op, err)
 	}
@@ -93,15 +90,11 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 	f.TokenHash = fromBlob(hash)
 	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(auth), fromUnix(created), fromUnix(rotated)
 	f.ExpiresAt, f.RevokedAt = fromUnix(exp), fromUnix(revk)
-	if !uID.Valid {
-		return f, nil, nil
+	owner, err := u.user(op)
+	if err != nil {
+		return storage.RefreshFamily{}, nil, err
 	}
-	u := &storage.User{TenantID: uTenant.String, ID: uID.String, Username: uName.String, Email: uEmail.String,
-		PasswordHash: uHash.String, CreatedAt: fromUnix(uCreated), UpdatedAt: fromUnix(uUpdated)}
-	if u.Roles, err = fromList(uRoles.String); err != nil {
-		return storage.RefreshFamily{}, nil, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
-	}
-	return f, u, nil
+	return f, owner, nil
 }
 
 // RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE

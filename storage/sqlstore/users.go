@@ -27,6 +27,32 @@ func scanUser(op string, row *sql.Row) (storage.User, error) {
 	return u, nil
 }
 
+// optionalUser scans the user columns of an outer join: all NULL when
+// there is no user.
+type optionalUser struct {
+	tenant, id, name, email, hash, roles sql.NullString
+	created, updated                     sql.NullInt64
+}
+
+// dest is the Scan destinations, in userColumns order.
+func (o *optionalUser) dest() []any {
+	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated}
+}
+
+// user is the scanned user, or nil when the join found none.
+func (o *optionalUser) user(op string) (*storage.User, error) {
+	if !o.id.Valid {
+		return nil, nil
+	}
+	u := &storage.User{TenantID: o.tenant.String, ID: o.id.String, Username: o.name.String, Email: o.email.String,
+		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated)}
+	var err error
+	if u.Roles, err = fromList(o.roles.String); err != nil {
+		return nil, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
+	}
+	return u, nil
+}
+
 // CreateUser implements storage.Users. A taken id or username is
 // ErrAlreadyExists; ON CONFLICT DO NOTHING covers both unique keys.
 func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
@@ -52,13 +78,6 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User,
 	row := s.db.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	return scanUser("get user", row)
-}
-
-// GetUserByUsername implements storage.Users.
-func (s *Store) GetUserByUsername(ctx context.Context, tenantID, username string) (storage.User, error) {
-	row := s.db.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND username = ?`, tenantID, username)
-	return scanUser("get user by username", row)
 }
 
 // DeleteUser implements storage.Users. The user's consents and refresh

@@ -96,12 +96,6 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User,
 	return s.next.GetUser(ctx, tenantID, id)
 }
 
-// GetUserByUsername counts one D1 read and calls the wrapped Store.
-func (s *Store) GetUserByUsername(ctx context.Context, tenantID, username string) (storage.User, error) {
-	s.read("GetUserByUsername")
-	return s.next.GetUserByUsername(ctx, tenantID, username)
-}
-
 // DeleteUser counts one D1 write and calls the wrapped Store.
 func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
 	s.write("DeleteUser")
@@ -212,10 +206,10 @@ func (s *Store) RecordLoginFailure(ctx context.Context, tenantID, username strin
 	return s.next.RecordLoginFailure(ctx, tenantID, username, now, window)
 }
 
-// GetLoginFailures counts one D1 read and calls the wrapped Store.
-func (s *Store) GetLoginFailures(ctx context.Context, tenantID, username string) (storage.LoginFailures, error) {
-	s.read("GetLoginFailures")
-	return s.next.GetLoginFailures(ctx, tenantID, username)
+// GetLoginState counts one D1 read and calls the wrapped Store.
+func (s *Store) GetLoginState(ctx context.Context, tenantID, username string) (storage.LoginState, error) {
+	s.read("GetLoginState")
+	return s.next.GetLoginState(ctx, tenantID, username)
 }
 
 // ResetLoginFailures counts one D1 write and calls the wrapped Store.

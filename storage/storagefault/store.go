@@ -108,14 +108,6 @@ func (s Store) GetUser(ctx context.Context, tenantID, id string) (storage.User, 
 	return s.Store.GetUser(ctx, tenantID, id)
 }
 
-// GetUserByUsername fails when armed, else calls through.
-func (s Store) GetUserByUsername(ctx context.Context, tenantID, username string) (storage.User, error) {
-	if err := s.In.hit(); err != nil {
-		return storage.User{}, err
-	}
-	return s.Store.GetUserByUsername(ctx, tenantID, username)
-}
-
 // DeleteUser fails when armed, else calls through.
 func (s Store) DeleteUser(ctx context.Context, tenantID, id string) error {
 	if err := s.In.hit(); err != nil {
@@ -260,12 +252,12 @@ func (s Store) RecordLoginFailure(ctx context.Context, tenantID, username string
 	return s.Store.RecordLoginFailure(ctx, tenantID, username, now, window)
 }
 
-// GetLoginFailures fails when armed, else calls through.
-func (s Store) GetLoginFailures(ctx context.Context, tenantID, username string) (storage.LoginFailures, error) {
+// GetLoginState fails when armed, else calls through.
+func (s Store) GetLoginState(ctx context.Context, tenantID, username string) (storage.LoginState, error) {
 	if err := s.In.hit(); err != nil {
-		return storage.LoginFailures{}, err
+		return storage.LoginState{}, err
 	}
-	return s.Store.GetLoginFailures(ctx, tenantID, username)
+	return s.Store.GetLoginState(ctx, tenantID, username)
 }
 
 // ResetLoginFailures fails when armed, else calls through.

@@ -50,7 +50,7 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetTenant", func() error { _, err := s.GetTenant(ctx, tn); return err }()},
 			{"GetClient", func() error { _, err := s.GetClient(ctx, tn, client); return err }()},
 			{"GetUser", func() error { _, err := s.GetUser(ctx, tn, user); return err }()},
-			{"GetUserByUsername", func() error { _, err := s.GetUserByUsername(ctx, tn, user); return err }()},
+			{"GetLoginState.User", func() error { _, err := userByName(s, tn, user); return err }()},
 			{"GetRefreshFamily", func() error { _, err := s.GetRefreshFamily(ctx, tn, "f1"); return err }()},
 			{"GetRefreshGrant", func() error { _, _, err := s.GetRefreshGrant(ctx, tn, "f1"); return err }()},
 			{"GetRedemption", func() error { _, err := s.GetRedemption(ctx, tn, hash); return err }()},

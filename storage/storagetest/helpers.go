@@ -198,3 +198,27 @@ func checkEvents(t *testing.T, s storage.Store, tenant, when string, want ...str
 		t.Errorf("audit subjects %s mismatch (-want +got):\n%s", when, diff)
 	}
 }
+
+// userByName is the user part of GetLoginState, with ErrNotFound for none.
+func userByName(s storage.Store, tenant, username string) (storage.User, error) {
+	st, err := s.GetLoginState(context.Background(), tenant, username)
+	if err != nil {
+		return storage.User{}, err
+	}
+	if st.User == nil {
+		return storage.User{}, storage.ErrNotFound
+	}
+	return *st.User, nil
+}
+
+// streakOf is the streak part of GetLoginState, with ErrNotFound for none.
+func streakOf(s storage.Store, tenant, username string) (storage.LoginFailures, error) {
+	st, err := s.GetLoginState(context.Background(), tenant, username)
+	if err != nil {
+		return storage.LoginFailures{}, err
+	}
+	if st.Failures == nil {
+		return storage.LoginFailures{}, storage.ErrNotFound
+	}
+	return *st.Failures, nil
+}

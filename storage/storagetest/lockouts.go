@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/google/go-cmp/cmp"
 )
 
 func testLockouts(t *testing.T, s storage.Store) {
@@ -15,16 +16,16 @@ func testLockouts(t *testing.T, s storage.Store) {
 
 	t.Run("Streak", func(t *testing.T) {
 		tenant := newTenant(t, s)
-		_, err := s.GetLoginFailures(ctx, tenant, "alice")
-		checkErr(t, call("GetLoginFailures", tenant, "alice")+" before any", err, storage.ErrNotFound)
+		_, err := streakOf(s, tenant, "alice")
+		checkErr(t, call("GetLoginState", tenant, "alice")+".Failures before any", err, storage.ErrNotFound)
 		for i, at := range []time.Duration{0, time.Minute, 2 * time.Minute} {
 			f, err := s.RecordLoginFailure(ctx, tenant, "alice", base.Add(at), window)
 			if err != nil || f.Count != int64(i+1) || !f.Last.Equal(norm(base.Add(at))) {
 				t.Fatalf("RecordLoginFailure #%d = %+v, %v; want count %d at %v", i+1, f, err, i+1, base.Add(at))
 			}
 		}
-		if f, err := s.GetLoginFailures(ctx, tenant, "alice"); err != nil || f.Count != 3 {
-			t.Errorf("GetLoginFailures = %+v, %v; want count 3", f, err)
+		if f, err := streakOf(s, tenant, "alice"); err != nil || f.Count != 3 || !f.Last.Equal(norm(base.Add(2*time.Minute))) {
+			t.Errorf("GetLoginState().Failures = %+v, %v; want count 3, the last at %v", f, err, base.Add(2*time.Minute))
 		}
 		// Another username and another tenant are separate streaks.
 		if f, _ := s.RecordLoginFailure(ctx, tenant, "bob", base, window); f.Count != 1 {
@@ -35,11 +36,53 @@ func testLockouts(t *testing.T, s storage.Store) {
 			t.Errorf("a failure after a quiet window counted %d; want 1", f.Count)
 		}
 		checkErr(t, call("ResetLoginFailures", tenant, "alice"), s.ResetLoginFailures(ctx, tenant, "alice"), nil)
-		_, err = s.GetLoginFailures(ctx, tenant, "alice")
-		checkErr(t, call("GetLoginFailures", tenant, "alice")+" after reset", err, storage.ErrNotFound)
+		_, err = streakOf(s, tenant, "alice")
+		checkErr(t, call("GetLoginState", tenant, "alice")+".Failures after reset", err, storage.ErrNotFound)
 		checkErr(t, call("ResetLoginFailures", tenant, "alice")+" again", s.ResetLoginFailures(ctx, tenant, "alice"), nil)
 		_, err = s.RecordLoginFailure(ctx, "st-missing-"+suffix(), "alice", base, window)
 		checkErr(t, "RecordLoginFailure of a missing tenant", err, storage.ErrNotFound)
+	})
+
+	// GetLoginState reads both sides of a username at once; each may be
+	// missing on its own, and a missing tenant is no error.
+	t.Run("LoginState", func(t *testing.T) {
+		tenant, other := newTenant(t, s), newTenant(t, s)
+		carol := storage.User{TenantID: tenant, ID: "u-carol", Username: "carol", Email: "c@example.com",
+			PasswordHash: "$pbkdf2-sha512$i=1$c2FsdA$a2V5", Roles: []string{"admin"}, CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)}
+		for _, u := range []storage.User{carol, {TenantID: tenant, ID: "u-dave", Username: "dave"}} {
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatalf("CreateUser(%q) = %v", u.ID, err)
+			}
+		}
+		for _, name := range []string{"carol", "ghost"} {
+			if _, err := s.RecordLoginFailure(ctx, tenant, name, base, window); err != nil {
+				t.Fatalf("RecordLoginFailure(%q) = %v", name, err)
+			}
+		}
+		wantCarol := carol
+		wantCarol.CreatedAt, wantCarol.UpdatedAt = norm(carol.CreatedAt), norm(carol.UpdatedAt)
+		streak := &storage.LoginFailures{Count: 1, Last: norm(base)}
+		tests := []struct {
+			tenant, username string
+			want             storage.LoginState
+		}{
+			{tenant, "carol", storage.LoginState{User: &wantCarol, Failures: streak}},
+			{tenant, "ghost", storage.LoginState{Failures: streak}},
+			{tenant, "dave", storage.LoginState{User: &storage.User{TenantID: tenant, ID: "u-dave", Username: "dave"}}},
+			{tenant, "nobody", storage.LoginState{}},
+			{other, "carol", storage.LoginState{}},
+			{"st-missing-" + suffix(), "carol", storage.LoginState{}},
+		}
+		for _, tt := range tests {
+			got, err := s.GetLoginState(ctx, tt.tenant, tt.username)
+			if err != nil {
+				t.Errorf("%s = %v; want nil", call("GetLoginState", tt.tenant, tt.username), err)
+				continue
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", call("GetLoginState", tt.tenant, tt.username), diff)
+			}
+		}
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {

@@ -47,12 +47,12 @@ func testUsers(t *testing.T, s storage.Store) {
 					t.Errorf("GetUser(%q) mismatch (-want +got):\n%s", tt.in.ID, diff)
 				}
 				checkTimes(t, call("GetUser", tt.in.ID), map[string]time.Time{"CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt})
-				got, err = s.GetUserByUsername(ctx, tenant, tt.in.Username)
+				got, err = userByName(s, tenant, tt.in.Username)
 				if err != nil {
-					t.Fatalf("GetUserByUsername(%q) = %v; want nil", tt.in.Username, err)
+					t.Fatalf("GetLoginState(%q).User: %v; want a user", tt.in.Username, err)
 				}
 				if diff := cmp.Diff(tt.want, got); diff != "" {
-					t.Errorf("GetUserByUsername(%q) mismatch (-want +got):\n%s", tt.in.Username, diff)
+					t.Errorf("GetLoginState(%q).User mismatch (-want +got):\n%s", tt.in.Username, diff)
 				}
 			})
 		}
@@ -74,16 +74,16 @@ func testUsers(t *testing.T, s storage.Store) {
 			{"CreateUser with the username of another tenant", s.CreateUser(ctx, storage.User{TenantID: other, ID: "u2", Username: "carol"}), nil},
 			{"CreateUser in a missing tenant", s.CreateUser(ctx, storage.User{TenantID: missingTenant, ID: "u1", Username: "x"}), storage.ErrNotFound},
 			{call("GetUser", tenant, "nope"), func() error { _, err := s.GetUser(ctx, tenant, "nope"); return err }(), storage.ErrNotFound},
-			{call("GetUserByUsername", tenant, "nope"), func() error { _, err := s.GetUserByUsername(ctx, tenant, "nope"); return err }(), storage.ErrNotFound},
+			{call("GetLoginState", tenant, "nope") + ".User", func() error { _, err := userByName(s, tenant, "nope"); return err }(), storage.ErrNotFound},
 			{call("DeleteUser", tenant, "nope"), s.DeleteUser(ctx, tenant, "nope"), storage.ErrNotFound},
 		}
 		for _, tt := range tests {
 			checkErr(t, tt.name, tt.err, tt.want)
 		}
 		// The failed creates changed nothing.
-		got, err := s.GetUserByUsername(ctx, tenant, "carol")
+		got, err := userByName(s, tenant, "carol")
 		if err != nil || got.ID != "u1" {
-			t.Errorf("GetUserByUsername(%q) = %+v, %v; want user u1", "carol", got, err)
+			t.Errorf("GetLoginState(%q).User = %+v, %v; want user u1", "carol", got, err)
 		}
 		if _, err := s.GetUser(ctx, tenant, "u2"); err == nil {
 			t.Errorf("GetUser(%q) found a user created with a taken username", "u2")
