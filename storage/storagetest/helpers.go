@@ -199,26 +199,24 @@ func checkEvents(t *testing.T, s storage.Store, tenant, when string, want ...str
 	}
 }
 
-// userByName is the user part of GetLoginState, with ErrNotFound for none.
+// userByName is the user side of GetLoginState, ErrNotFound for none.
 func userByName(s storage.Store, tenant, username string) (storage.User, error) {
-	st, err := s.GetLoginState(context.Background(), tenant, username)
-	if err != nil {
-		return storage.User{}, err
-	}
-	if st.User == nil {
-		return storage.User{}, storage.ErrNotFound
-	}
-	return *st.User, nil
+	return loginSide(s, tenant, username, func(st storage.LoginState) *storage.User { return st.User })
 }
 
-// streakOf is the streak part of GetLoginState, with ErrNotFound for none.
+// streakOf is the streak side of GetLoginState, ErrNotFound for none.
 func streakOf(s storage.Store, tenant, username string) (storage.LoginFailures, error) {
+	return loginSide(s, tenant, username, func(st storage.LoginState) *storage.LoginFailures { return st.Failures })
+}
+
+func loginSide[T any](s storage.Store, tenant, username string, side func(storage.LoginState) *T) (T, error) {
+	var zero T
 	st, err := s.GetLoginState(context.Background(), tenant, username)
 	if err != nil {
-		return storage.LoginFailures{}, err
+		return zero, err
 	}
-	if st.Failures == nil {
-		return storage.LoginFailures{}, storage.ErrNotFound
+	if p := side(st); p != nil {
+		return *p, nil
 	}
-	return *st.Failures, nil
+	return zero, storage.ErrNotFound
 }
