@@ -58,24 +58,35 @@ func Serve(h Handlers) {
 	if h.HTTP == nil {
 		panic("bridge: Handlers.HTTP is nil")
 	}
+	// Calls run one after another on one long-lived goroutine (the pool
+	// sends an instance one call at a time), whose stack has grown to what
+	// a handler needs: a new goroutine per call grew and copied its stack
+	// on every request. The channel's one slot means the JavaScript
+	// callbacks below never block, even if the next call arrives while
+	// the goroutine is still collecting after the last one.
+	calls := make(chan func(), 1)
+	go func() {
+		for call := range calls {
+			call()
+			collect()
+		}
+	}()
 	// These two functions live as long as the instance; they are never
 	// released.
 	rc.Set("serve", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		head, body, done := args[0], args[1], args[2]
-		go func() {
+		calls <- func() {
 			r := serveHTTP(h.HTTP, head, body)
 			done.Invoke(r.panicked, r.status, r.head, r.body)
-			collect()
-		}()
+		}
 		return nil
 	}))
 	rc.Set("scheduled", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		cron, when, done := args[0].String(), args[1].Float(), args[2]
-		go func() {
+		calls <- func() {
 			panicked, errMsg := runScheduled(h.Scheduled, cron, when)
 			done.Invoke(panicked, errMsg)
-			collect()
-		}()
+		}
 		return nil
 	}))
 	rc.Call("ready")
@@ -90,11 +101,11 @@ func Serve(h Handlers) {
 // 1 MiB) takes well under a millisecond.
 const gcEvery = 32
 
-var calls int // touched only by the goroutine serving the current call
+var served int // touched only by the goroutine that runs the calls
 
 func collect() {
-	calls++
-	if calls%gcEvery == 0 {
+	served++
+	if served%gcEvery == 0 {
 		runtime.GC()
 	}
 }

@@ -30,14 +30,16 @@
 //
 // Invariants:
 //   - An instance serves one call at a time; the pool guarantees it, and
-//     all JavaScript I/O its goroutines start belongs to that call.
+//     all JavaScript I/O its goroutines start belongs to that call. Calls
+//     run on one long-lived goroutine, in the order they arrive.
 //   - A response is buffered whole and handed over when the handler
 //     returns; OAuth responses are small, and the instance is then free.
 //   - A recovered panic answers 500 and reports panicked, after which the
 //     pool drops the instance: state it held may be half-updated.
 //   - Nothing here keeps per-request data between calls.
-//   - Await releases both of its callbacks (syumai v0.32.0's AwaitPromise
-//     leaks the one that did not run).
+//   - Awaiting a promise goes through internal/jspromise, which releases
+//     both of its callbacks (syumai v0.32.0's AwaitPromise leaks the one
+//     that did not run).
 //
 // The package builds only for js/wasm.
 package bridge
