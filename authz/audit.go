@@ -11,9 +11,13 @@ import (
 // secret: actors and subjects are ids, detail is short JSON. A failure to
 // write is logged and does not fail the request it describes.
 func (s *Server) audit(ctx context.Context, tenant, event, actor, subject string, detail map[string]any) {
-	err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), s.auditEvent(tenant, event, actor, subject, detail))
-	if err != nil {
-		s.log.WarnContext(ctx, "audit write failed", "tenant", tenant, "event", event, "err", err)
+	s.appendEvent(ctx, s.auditEvent(tenant, event, actor, subject, detail))
+}
+
+// appendEvent appends e on its own; a failure is logged, not returned.
+func (s *Server) appendEvent(ctx context.Context, e storage.AuditEvent) {
+	if err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.WarnContext(ctx, "audit write failed", "tenant", e.TenantID, "event", e.Event, "err", err)
 	}
 }
 

@@ -21,5 +21,10 @@ func (s *Server) grantClientCredentials(ctx context.Context, t storage.Tenant, c
 	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, grant{Tenant: t, Client: client, Scope: scope, Resources: resources})
+	resp, err := s.issue(ctx, grant{Tenant: t, Client: client, Scope: scope, Resources: resources})
+	if err != nil {
+		return nil, err
+	}
+	s.appendEvent(ctx, s.issuedEvent(t, client, "client_credentials", resp))
+	return resp, nil
 }

@@ -108,7 +108,6 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, err
 	}
 	s.deleteRecord(ctx, "code", code)
-	resp.audited = true
 	return resp, nil
 }
 

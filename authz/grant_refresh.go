@@ -84,7 +84,6 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	} else if err != nil {
 		return nil, err
 	}
-	resp.audited = true
 	return resp, nil
 }
 

@@ -22,10 +22,11 @@ type tokenResponse struct {
 	IDToken      string `json:"id_token,omitempty"`
 
 	subject, jti string // for the audit log
-	audited      bool   // the grant stored the token.issued event with its own write
 }
 
-// issuedEvent is the audit event of a token response of grant type gt.
+// issuedEvent is the token.issued audit event of a token response of grant
+// type gt. Each grant writes it: the code and refresh grants in the same
+// store call that spends the code or token, client_credentials on its own.
 func (s *Server) issuedEvent(t storage.Tenant, client storage.Client, gt string, resp *tokenResponse) storage.AuditEvent {
 	return s.auditEvent(t.ID, "token.issued", client.ID, resp.subject, map[string]any{"grant_type": gt, "scope": resp.Scope, "jti": resp.jti})
 }
@@ -53,12 +54,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
-	}
-	if !resp.audited {
-		ev := s.issuedEvent(t, client, p.get("grant_type"), resp)
-		if err := s.cfg.Store.AppendAudit(context.WithoutCancel(ctx), ev); err != nil {
-			s.log.WarnContext(ctx, "audit write failed", "tenant", t.ID, "event", ev.Event, "err", err)
-		}
 	}
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)

@@ -31,6 +31,10 @@ func TestAuditLog(t *testing.T) {
 	code, v := codeFor(t, f, "http://127.0.0.1:5000/callback")
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {"http://127.0.0.1:5000/callback"}, "client_id": {f.public}})
 	mustStatus(t, "exchange", tok, http.StatusOK)
+	cc := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.svc}, "client_secret": {f.svcSecret}})
+	mustStatus(t, "client_credentials", cc, http.StatusOK)
+	checkIssued(t, f, "client_credentials", cc)
+	checkIssued(t, f, "authorization_code", tok)
 	request{method: "GET", path: "/admin/v1/tenants/" + f.tenant, header: map[string]string{"Authorization": "Bearer wrong"}}.do(t)
 
 	r := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?limit=1000", nil)
