@@ -148,6 +148,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status(e.Code), body)
 }
 
+// writeDocument answers 200 with a public document already encoded (the
+// JWKS, the discovery documents), as the record cache keeps them.
+func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", cacheControl)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
 // writeJSON writes v as JSON with the given status. Every JSON answer of
 // the server carries Cache-Control: no-store unless the caller set one.
 func writeJSON(w http.ResponseWriter, code int, v any) {

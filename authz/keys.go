@@ -82,11 +82,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := v.(jwksCache)
-	h := w.Header()
-	h.Set("Content-Type", "application/jwk-set+json")
-	h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", c.MaxAge))
-	w.WriteHeader(http.StatusOK)
-	w.Write(c.Doc)
+	writeDocument(w, "application/jwk-set+json", fmt.Sprintf("public, max-age=%d", c.MaxAge), c.Doc)
 	return nil
 }
 

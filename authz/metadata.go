@@ -109,10 +109,6 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "public, max-age=300")
-	w.WriteHeader(http.StatusOK)
-	w.Write(v.([]byte))
+	writeDocument(w, "application/json", "public, max-age=300", v.([]byte))
 	return nil
 }
