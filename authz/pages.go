@@ -47,15 +47,13 @@ type page struct{ b strings.Builder }
 
 func newPage(title string) *page {
 	p := &page{}
-	p.raw(`<!doctype html>
+	p.textIn(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>`)
-	p.text(title)
-	p.raw("</title>\n<style>\n" + pageStyle + "</style>\n</head>\n<body>\n<main>\n")
+<title>`, title, "</title>\n<style>\n"+pageStyle+"</style>\n</head>\n<body>\n<main>\n")
 	return p
 }
 
@@ -63,16 +61,19 @@ func (p *page) raw(markup string) { p.b.WriteString(markup) }
 
 func (p *page) text(v string) { p.b.WriteString(html.EscapeString(v)) }
 
+// textIn writes the markup before, v escaped, and the markup after.
+func (p *page) textIn(before, v, after string) {
+	p.raw(before)
+	p.text(v)
+	p.raw(after)
+}
+
 // form opens a POST form to action carrying the pending request's id and
 // CSRF token.
 func (p *page) form(action, requestID, csrf string) {
-	p.raw(`<form method="post" action="`)
-	p.text(action)
-	p.raw("\">\n" + `<input type="hidden" name="req" value="`)
-	p.text(requestID)
-	p.raw("\">\n" + `<input type="hidden" name="csrf" value="`)
-	p.text(csrf)
-	p.raw("\">\n")
+	p.textIn(`<form method="post" action="`, action, "\">\n")
+	p.textIn(`<input type="hidden" name="req" value="`, requestID, "\">\n")
+	p.textIn(`<input type="hidden" name="csrf" value="`, csrf, "\">\n")
 }
 
 func (p *page) bytes() []byte {
@@ -87,21 +88,14 @@ type loginPage struct {
 
 func (d loginPage) html() []byte {
 	p := newPage(d.Title)
-	p.raw("<h1>Sign in to ")
-	p.text(d.TenantName)
-	p.raw("</h1>\n<p class=\"muted\">")
-	p.text(d.ClientName)
-	p.raw(" wants to access your account.</p>\n")
+	p.textIn("<h1>Sign in to ", d.TenantName, "</h1>\n")
+	p.textIn(`<p class="muted">`, d.ClientName, " wants to access your account.</p>\n")
 	if d.Message != "" {
-		p.raw(`<p class="error" role="alert">`)
-		p.text(d.Message)
-		p.raw("</p>\n")
+		p.textIn(`<p class="error" role="alert">`, d.Message, "</p>\n")
 	}
 	p.form(d.Action, d.RequestID, d.CSRF)
-	p.raw(`<label for="username">Username</label>
-<input type="text" id="username" name="username" value="`)
-	p.text(d.Username)
-	p.raw(`" autocomplete="username" autocapitalize="none" required autofocus>
+	p.textIn(`<label for="username">Username</label>
+<input type="text" id="username" name="username" value="`, d.Username, `" autocomplete="username" autocapitalize="none" required autofocus>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
@@ -118,34 +112,24 @@ type consentPage struct {
 
 func (d consentPage) html() []byte {
 	p := newPage(d.Title)
-	p.raw("<h1>Allow ")
-	p.text(d.ClientName)
-	p.raw("?</h1>\n<p>")
-	p.text(d.ClientName)
-	p.raw(" asks for access to your ")
-	p.text(d.TenantName)
-	p.raw(" account")
+	p.textIn("<h1>Allow ", d.ClientName, "?</h1>\n")
+	p.textIn("<p>", d.ClientName, " asks for access to your ")
+	p.textIn("", d.TenantName, " account")
 	if d.Username != "" {
-		p.raw(" (")
-		p.text(d.Username)
-		p.raw(")")
+		p.textIn(" (", d.Username, ")")
 	}
 	p.raw(":</p>\n")
 	if len(d.Scopes) > 0 {
 		p.raw("<ul>")
 		for _, s := range d.Scopes {
-			p.raw("<li>")
-			p.text(s)
-			p.raw("</li>")
+			p.textIn("<li>", s, "</li>")
 		}
 		p.raw("</ul>\n")
 	} else {
 		p.raw("<p class=\"muted\">No specific permissions: it learns who you are.</p>\n")
 	}
 	if len(d.Resources) > 0 {
-		p.raw(`<p class="muted">For use at: `)
-		p.text(strings.Join(d.Resources, ", "))
-		p.raw("</p>\n")
+		p.textIn(`<p class="muted">For use at: `, strings.Join(d.Resources, ", "), "</p>\n")
 	}
 	p.form(d.Action, d.RequestID, d.CSRF)
 	p.raw(`<button type="submit" name="decision" value="approve">Allow</button>
@@ -162,13 +146,9 @@ type errorPage struct {
 
 func (d errorPage) html() []byte {
 	p := newPage(d.Title)
-	p.raw("<h1>")
-	p.text(d.Title)
-	p.raw("</h1>\n<p class=\"error\" role=\"alert\">")
-	p.text(d.Message)
-	p.raw("</p>\n<p class=\"muted\">Error code: ")
-	p.text(string(d.Code))
-	p.raw(". Go back to the application and start again.</p>\n")
+	p.textIn("<h1>", d.Title, "</h1>\n")
+	p.textIn(`<p class="error" role="alert">`, d.Message, "</p>\n")
+	p.textIn(`<p class="muted">Error code: `, string(d.Code), ". Go back to the application and start again.</p>\n")
 	return p.bytes()
 }
 
