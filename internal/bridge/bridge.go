@@ -16,16 +16,14 @@ import (
 	"strings"
 	"syscall/js"
 	"time"
+
+	"github.com/edgeauth/edgeauth/internal/jsutil"
 )
 
 // rc is this instance's runtime context object. worker.mjs sets it as
 // globalThis.context only while go.run executes synchronously, which covers
 // package initialisation; reading it later would see another instance's.
 var rc = js.Global().Get("context")
-
-// The constructor a response body needs, looked up once: every js.Value Go
-// holds costs a finalizer.
-var uint8ArrayClass = js.Global().Get("Uint8Array")
 
 // callDeadline bounds one handler's context. worker.mjs gives a call
 // POOL_CALL_TIMEOUT_MS (30 s by default) before it drops the instance; the
@@ -181,8 +179,7 @@ func toRequest(rawHead string, b js.Value) (*http.Request, error) {
 	}
 	var body []byte
 	if !b.IsNull() && !b.IsUndefined() {
-		body = make([]byte, b.Get("byteLength").Int())
-		js.CopyBytesToGo(body, b)
+		body = jsutil.GoBytes(b)
 	}
 	header := make(http.Header, len(head)/2-1)
 	for i := 2; i < len(head); i += 2 {
@@ -261,9 +258,8 @@ func (w *responseWriter) result(panicked bool) result {
 		}
 	}
 	r := result{panicked: panicked, status: w.status, head: head.String(), body: js.Null()}
-	if n := w.body.Len(); n > 0 {
-		r.body = uint8ArrayClass.New(n)
-		js.CopyBytesToJS(r.body, w.body.Bytes())
+	if w.body.Len() > 0 {
+		r.body = jsutil.Bytes(w.body.Bytes())
 	}
 	return r
 }

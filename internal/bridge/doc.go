@@ -37,7 +37,7 @@
 //   - A recovered panic answers 500 and reports panicked, after which the
 //     pool drops the instance: state it held may be half-updated.
 //   - Nothing here keeps per-request data between calls.
-//   - Awaiting a promise goes through internal/jspromise, which releases
+//   - Awaiting a promise goes through internal/jsutil, which releases
 //     both of its callbacks (syumai v0.32.0's AwaitPromise leaks the one
 //     that did not run).
 //

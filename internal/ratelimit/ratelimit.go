@@ -16,7 +16,7 @@ import (
 	"github.com/syumai/workers/cloudflare"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/internal/jspromise"
+	"github.com/edgeauth/edgeauth/internal/jsutil"
 )
 
 // Bindings maps each rule to the name of its binding in wrangler.toml.
@@ -59,7 +59,7 @@ func (Limiter) Allow(_ context.Context, rule authz.Rule, key string) (bool, time
 	}
 	arg := js.Global().Get("Object").New()
 	arg.Set("key", key)
-	res, err := jspromise.Await(b.Call("limit", arg))
+	res, err := jsutil.Await(b.Call("limit", arg))
 	if err != nil {
 		return false, 0, fmt.Errorf("ratelimit: %s: %w", name, err)
 	}

@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"syscall/js"
 
-	"github.com/edgeauth/edgeauth/internal/jspromise"
+	"github.com/edgeauth/edgeauth/internal/jsutil"
 )
 
 // MaxIterations is the largest PBKDF2 iteration count workerd accepts.
@@ -32,30 +32,24 @@ func PBKDF2SHA512(password, salt []byte, iterations, keyLen int) ([]byte, error)
 		return nil, errors.New("webcrypto: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("deriveBits")
-	key, err := jspromise.Await(subtle.Call("importKey", "raw", bytesToJS(password), "PBKDF2", false, usages))
+	key, err := jsutil.Await(subtle.Call("importKey", "raw", jsutil.Bytes(password), "PBKDF2", false, usages))
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: importKey: %w", err)
 	}
 	params := js.Global().Get("Object").New()
 	params.Set("name", "PBKDF2")
 	params.Set("hash", "SHA-512")
-	params.Set("salt", bytesToJS(salt))
+	params.Set("salt", jsutil.Bytes(salt))
 	params.Set("iterations", iterations)
-	bits, err := jspromise.Await(subtle.Call("deriveBits", params, key, keyLen*8))
+	bits, err := jsutil.Await(subtle.Call("deriveBits", params, key, keyLen*8))
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: deriveBits: %w", err)
 	}
-	out := make([]byte, keyLen)
-	if n := js.CopyBytesToGo(out, js.Global().Get("Uint8Array").New(bits)); n != keyLen {
-		return nil, fmt.Errorf("webcrypto: deriveBits returned %d bytes, want %d", n, keyLen)
+	out := jsutil.GoBytes(bits)
+	if len(out) != keyLen {
+		return nil, fmt.Errorf("webcrypto: deriveBits returned %d bytes, want %d", len(out), keyLen)
 	}
 	return out, nil
-}
-
-func bytesToJS(b []byte) js.Value {
-	a := js.Global().Get("Uint8Array").New(len(b))
-	js.CopyBytesToJS(a, b)
-	return a
 }
 
 // signAlgorithms are the importKey and sign parameters of each JOSE
@@ -80,21 +74,18 @@ func SignBackend(alg string, der []byte) (func(input []byte) ([]byte, error), er
 		return nil, errors.New("webcrypto: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("sign")
-	pkcs8 := bytesToJS(der)
-	key, err := jspromise.Await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
+	pkcs8 := jsutil.Bytes(der)
+	key, err := jsutil.Await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
 	pkcs8.Call("fill", 0) // the JavaScript copy of the private key, as jwks clears the Go one
 	if err != nil {
 		return nil, fmt.Errorf("webcrypto: importKey %s: %w", alg, err)
 	}
 	params := js.ValueOf(a.signParams)
 	return func(input []byte) ([]byte, error) {
-		sig, err := jspromise.Await(subtle.Call("sign", params, key, bytesToJS(input)))
+		sig, err := jsutil.Await(subtle.Call("sign", params, key, jsutil.Bytes(input)))
 		if err != nil {
 			return nil, fmt.Errorf("webcrypto: sign %s: %w", alg, err)
 		}
-		b := js.Global().Get("Uint8Array").New(sig)
-		out := make([]byte, b.Get("byteLength").Int())
-		js.CopyBytesToGo(out, b)
-		return out, nil
+		return jsutil.GoBytes(sig), nil
 	}, nil
 }

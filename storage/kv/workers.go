@@ -9,7 +9,7 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/edgeauth/edgeauth/internal/jspromise"
+	"github.com/edgeauth/edgeauth/internal/jsutil"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/syumai/workers/cloudflare"
 	cfkv "github.com/syumai/workers/cloudflare/kv"
@@ -69,17 +69,14 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 	}()
 	opts := js.Global().Get("Object").New()
 	opts.Set("type", "arrayBuffer")
-	v, err := jspromise.Await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
+	v, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
 	if err != nil {
 		return nil, fmt.Errorf("kv: get: %w", err)
 	}
 	if v.IsNull() || v.IsUndefined() {
 		return nil, fmt.Errorf("kv: get: %w", storage.ErrNotFound)
 	}
-	u8 := js.Global().Get("Uint8Array").New(v)
-	value = make([]byte, u8.Get("byteLength").Int())
-	js.CopyBytesToGo(value, u8)
-	return value, nil
+	return jsutil.GoBytes(v), nil
 }
 
 // Put implements storage.KV. Workers KV counts expiry in whole seconds; a

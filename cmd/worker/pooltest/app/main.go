@@ -21,7 +21,7 @@ import (
 	"github.com/syumai/workers/cloudflare/d1"
 
 	"github.com/edgeauth/edgeauth/internal/bridge"
-	"github.com/edgeauth/edgeauth/internal/jspromise"
+	"github.com/edgeauth/edgeauth/internal/jsutil"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 )
@@ -76,15 +76,15 @@ func (a *app) routes() http.Handler {
 		writeJSON(w, map[string]any{"id": id, "d1": v, "kv": string(got), "instance": instanceID()})
 	})
 	// /echo-raw: the same I/O on the bindings directly, awaited with
-	// jspromise.Await, which leaks nothing.
+	// jsutil.Await, which leaks nothing.
 	m.HandleFunc("GET /echo-raw", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
 		db := cloudflare.GetBinding("DB")
-		if _, err := jspromise.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
+		if _, err := jsutil.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
 			fail(w, err)
 			return
 		}
-		row, err := jspromise.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
+		row, err := jsutil.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
 		if err != nil {
 			fail(w, err)
 			return
@@ -92,11 +92,11 @@ func (a *app) routes() http.Handler {
 		ns := cloudflare.GetBinding("KV")
 		opts := js.Global().Get("Object").New()
 		opts.Set("expirationTtl", 60)
-		if _, err := jspromise.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
+		if _, err := jsutil.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
 			fail(w, err)
 			return
 		}
-		got, err := jspromise.Await(ns.Call("get", "echo:"+id))
+		got, err := jsutil.Await(ns.Call("get", "echo:"+id))
 		if err != nil {
 			fail(w, err)
 			return

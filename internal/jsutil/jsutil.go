@@ -1,0 +1,74 @@
+//go:build js && wasm
+
+// Package jsutil holds what edgeauth's Go code needs around the JavaScript
+// runtime: waiting for a promise (Await) and copying bytes across the
+// boundary (Bytes, GoBytes).
+//
+// Await does not leak: syumai/workers' helper releases only the callback
+// that ran, so every awaited promise left one js.Func behind, which a
+// long-lived instance of the pool would accumulate. Every binding call
+// edgeauth makes itself (D1 batches, KV, WebCrypto, rate limits) waits
+// through Await.
+package jsutil
+
+import (
+	"errors"
+	"syscall/js"
+)
+
+// Await blocks the calling goroutine until promise settles and returns its
+// value, or an error carrying the rejection's message. Both callbacks are
+// released whichever runs. Call it from a goroutine (a handler's is one),
+// never synchronously inside a js.FuncOf callback.
+func Await(promise js.Value) (js.Value, error) {
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	onFulfilled := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: arg0(args)}
+		return nil
+	})
+	onRejected := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := "promise rejected"
+		if r := arg0(args); !r.IsUndefined() && !r.IsNull() {
+			msg = r.Call("toString").String()
+		}
+		ch <- result{err: errors.New(msg)}
+		return nil
+	})
+	promise.Call("then", onFulfilled, onRejected)
+	r := <-ch
+	onFulfilled.Release()
+	onRejected.Release()
+	return r.v, r.err
+}
+
+// uint8Array is the constructor, looked up once: every js.Value Go holds
+// costs a finalizer.
+var uint8Array = js.Global().Get("Uint8Array")
+
+// Bytes copies b into a new Uint8Array.
+func Bytes(b []byte) js.Value {
+	a := uint8Array.New(len(b))
+	js.CopyBytesToJS(a, b)
+	return a
+}
+
+// GoBytes copies the bytes of v, a Uint8Array or an ArrayBuffer.
+func GoBytes(v js.Value) []byte {
+	if !v.InstanceOf(uint8Array) {
+		v = uint8Array.New(v) // a view of the buffer, not a copy
+	}
+	b := make([]byte, v.Get("byteLength").Int())
+	js.CopyBytesToGo(b, v)
+	return b
+}
+
+func arg0(args []js.Value) js.Value {
+	if len(args) == 0 {
+		return js.Undefined()
+	}
+	return args[0]
+}
