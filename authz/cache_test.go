@@ -6,17 +6,14 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
-	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
@@ -37,14 +34,10 @@ const cacheTTL = 30 * time.Second
 
 func newCacheWorld(t *testing.T) *cacheWorld {
 	t.Helper()
-	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "c.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	store := newTestStore(t)
 	w := &cacheWorld{t: t, now: time.Unix(1_800_000_000, 0), admin: strings.Repeat("a", 32)}
 	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
-	sealer, _ := jwks.NewSealer(make([]byte, 32))
+	sealer := testSealer()
 	kvs := kv.NewMemory(clock)
 	isolate := &storecache.LocalGeneration{}
 	mk := func(gen storecache.Generation) *authz.Server {

@@ -12,17 +12,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
-	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storagefault"
 )
 
@@ -34,12 +31,7 @@ import (
 // faults, must succeed: nothing was left half-written that blocks it.
 func TestStorageFaults(t *testing.T) {
 	in := &storagefault.Injector{}
-	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "f.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sealer, _ := jwks.NewSealer(make([]byte, 32))
+	store, sealer := newTestStore(t), testSealer()
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	admin := strings.Repeat("a", 32)
@@ -231,13 +223,8 @@ func (p panicStore) GetTenant(ctx context.Context, id string) (storage.Tenant, e
 // or the HTML error page on the browser endpoints) that tells nothing of
 // the panic, and the server keeps serving.
 func TestPanicIsServerError(t *testing.T) {
-	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "p.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store, sealer := newTestStore(t), testSealer()
 	armed := false
-	sealer, _ := jwks.NewSealer(make([]byte, 32))
 	srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
 		Store: panicStore{Store: storagefault.Store{Store: store, In: &storagefault.Injector{}}, armed: &armed}, KV: kv.NewMemory(time.Now),
 		CacheTTL: -1}) // every request reads the tenant, so every request can panic

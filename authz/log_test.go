@@ -5,25 +5,18 @@ package authz_test
 import (
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage/kv"
-	"github.com/edgeauth/edgeauth/storage/sqlstore"
 )
 
 // The request log line: a failed request at info, a successful one at
 // debug (SECURITY.md, README LOG_LEVEL).
 func TestRequestLogLevels(t *testing.T) {
-	store, db, err := sqlstore.OpenSQLite(filepath.Join(t.TempDir(), "l.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	store := newTestStore(t)
 	for _, tc := range []struct {
 		level      slog.Level
 		path       string
@@ -35,8 +28,7 @@ func TestRequestLogLevels(t *testing.T) {
 		{slog.LevelWarn, "/t/nope/jwks.json", false},
 	} {
 		var buf strings.Builder
-		sealer, _ := jwks.NewSealer(make([]byte, 32))
-		srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
+		srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: testSealer(),
 			Store: store, KV: kv.NewMemory(time.Now), Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))})
 		if err != nil {
 			t.Fatal(err)
