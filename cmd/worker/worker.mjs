@@ -26,7 +26,7 @@
 //
 // Settings (Worker vars, all optional): POOL_MAX_INSTANCES (1-8, default 4:
 // an instance waiting on D1 serves nothing else, and 4 rotated refresh
-// tokens 26-29% faster than 3 in alternating `make bench` runs, while 4
+// tokens 26-29% faster than 3 in alternating `go run ./bench` runs, while 4
 // instances of at most 22 MiB stay under 90 MiB of an isolate's 128 MB),
 // POOL_MAX_REQUESTS (calls before an instance is recycled, 0 = never;
 // default 1000), POOL_MAX_QUEUE (default 256), POOL_QUEUE_TIMEOUT_MS
