@@ -110,14 +110,14 @@ func checkIssued(t *testing.T, f *fixture, gt string, won response) {
 	if at := won.field("access_token"); at != "" {
 		tok, err := jwt.ParseSigned(at, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
 		if err != nil {
-			t.Fatalf("the winner's access token: %v", err)
+			t.Fatalf("the issued access token: %v", err)
 		}
 		if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
-			t.Fatalf("the winner's access token claims: %v", err)
+			t.Fatalf("the issued access token's claims: %v", err)
 		}
 	}
 	if len(jtis) != 1 || jtis[0] != claims.JTI {
-		t.Errorf("token.issued events of %s name jtis %q; want exactly the winner's %q", gt, jtis, claims.JTI)
+		t.Errorf("token.issued events of %s name jtis %q; want exactly the issued token's %q", gt, jtis, claims.JTI)
 	}
 }
 
