@@ -220,3 +220,73 @@ func TestCacheMetadataBound(t *testing.T) {
 		t.Fatalf("another isolate serves metadata %v older than the change", cacheTTL)
 	}
 }
+
+// A document kept in memory is only as fresh as the records it was built
+// from: one built from a tenant record the cache had held for most of the
+// TTL must not then be served for a whole TTL more.
+func TestCacheDerivedDocumentBound(t *testing.T) {
+	w := newCacheWorld(t)
+	const path = "/.well-known/oauth-authorization-server/t/acme"
+	// The tenant's record enters b's cache through another document.
+	w.must(w.b, "GET", "/t/acme/.well-known/openid-configuration", "", 200)
+	w.advance(time.Second)
+	w.must(w.a, "PATCH", "/admin/v1/tenants/acme", `{"settings":{"registration":"open"}}`, 200)
+	w.advance(cacheTTL - 2*time.Second)
+	// Within the TTL of the change: the old settings may still be served.
+	w.must(w.b, "GET", path, "", 200)
+	w.advance(2 * time.Second)
+	if !strings.Contains(w.must(w.b, "GET", path, "", 200), "registration_endpoint") {
+		t.Fatalf("another isolate serves metadata built from a record read more than %v ago", cacheTTL)
+	}
+}
+
+// reuseRecorder is a ResponseWriter of a runtime that can answer a GET
+// again without the handler (the Worker's pool).
+type reuseRecorder struct {
+	*httptest.ResponseRecorder
+	until []time.Time
+}
+
+func (r *reuseRecorder) ReuseUntil(t time.Time) { r.until = append(r.until, t) }
+
+// reuse sends a GET and returns its status and what it asked the runtime
+// to reuse it for (nil: nothing).
+func (w *cacheWorld) reuse(srv *authz.Server, path string) (int, []time.Time) {
+	rec := &reuseRecorder{ResponseRecorder: httptest.NewRecorder()}
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	return rec.Code, rec.until
+}
+
+// The public documents ask the runtime to reuse them exactly as long as
+// the record cache keeps them, and nothing else does.
+func TestReuseFollowsTheRecordCache(t *testing.T) {
+	w := newCacheWorld(t)
+	start := w.now
+	for _, path := range []string{"/.well-known/oauth-authorization-server/t/acme", "/t/acme/.well-known/oauth-authorization-server",
+		"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
+		code, until := w.reuse(w.b, path)
+		if code != 200 || len(until) != 1 || !until[0].Equal(start.Add(cacheTTL)) {
+			t.Fatalf("GET %s = %d, reuse %v; want 200 and once until %v", path, code, until, start.Add(cacheTTL))
+		}
+	}
+	w.advance(10 * time.Second)
+	if _, until := w.reuse(w.b, "/t/acme/jwks.json"); len(until) != 1 || !until[0].Equal(start.Add(cacheTTL)) {
+		t.Fatalf("10 s later: reuse %v; want the same end, %v", until, start.Add(cacheTTL))
+	}
+	for _, path := range []string{"/t/nobody/jwks.json", "/.well-known/oauth-authorization-server/t/nobody", "/healthz", "/t/acme/userinfo"} {
+		if _, until := w.reuse(w.b, path); until != nil {
+			t.Fatalf("GET %s asked to be reused until %v", path, until)
+		}
+	}
+	off, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Store: newTestStore(t), KV: kv.NewMemory(nil),
+		Sealer: testSealer(), CacheTTL: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.must(off, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
+		if code, until := w.reuse(off, path); code != 200 || until != nil {
+			t.Fatalf("with the cache off, GET %s = %d and asked to be reused until %v", path, code, until)
+		}
+	}
+}

@@ -149,13 +149,44 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeDocument answers 200 with a public document already encoded (the
-// JWKS, the discovery documents), as the record cache keeps them.
-func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []byte) {
+// JWKS, the discovery documents), as the record cache keeps them. until is
+// how long the record cache will keep answering this document (zero: it
+// does not keep it); a runtime that can answer the same GET again without
+// the handler (a reuser) is told so.
+func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []byte, until time.Time) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", cacheControl)
+	if !until.IsZero() {
+		if r := findReuser(w); r != nil {
+			r.ReuseUntil(until)
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
+}
+
+// A reuser is a ResponseWriter whose runtime can answer the same GET
+// request (same URL) again, without calling the handler, until a time:
+// the Worker's pool (internal/bridge's ResponseWriter, cmd/worker's
+// worker.mjs) keeps such answers for the isolate, and drops them when the
+// isolate's cache generation changes, like the record cache. Only answers
+// that depend on nothing but the URL and the records the cache keeps may
+// ask for it.
+type reuser interface{ ReuseUntil(time.Time) }
+
+// findReuser returns the reuser under w's wrappers, or nil.
+func findReuser(w http.ResponseWriter) reuser {
+	for {
+		if r, ok := w.(reuser); ok {
+			return r
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
 }
 
 // writeJSON writes v as JSON with the given status. Every JSON answer of

@@ -66,7 +66,7 @@ func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, 
 func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := r.PathValue("tenant")
-	v, err := s.memo(ctx, "jwks\x00"+id, func() (any, error) {
+	v, until, err := s.memoUntil(ctx, "jwks\x00"+id, func(ctx context.Context) (any, error) {
 		var c jwksCache
 		b, err := s.cfg.KV.Get(ctx, "jwks:"+id)
 		if err == nil && validTenantID(id) && json.Unmarshal(b, &c) == nil && len(c.Doc) > 0 {
@@ -82,7 +82,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := v.(jwksCache)
-	writeDocument(w, "application/jwk-set+json", fmt.Sprintf("public, max-age=%d", c.MaxAge), c.Doc)
+	writeDocument(w, "application/jwk-set+json", fmt.Sprintf("public, max-age=%d", c.MaxAge), c.Doc, until)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -86,7 +87,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	if oidc {
 		kind = "openid-configuration\x00"
 	}
-	v, err := s.memo(ctx, kind+r.PathValue("tenant"), func() (any, error) {
+	v, until, err := s.memoUntil(ctx, kind+r.PathValue("tenant"), func(ctx context.Context) (any, error) {
 		t, err := s.tenant(ctx, r)
 		if err != nil {
 			return nil, err
@@ -109,6 +110,6 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	if err != nil {
 		return err
 	}
-	writeDocument(w, "application/json", "public, max-age=300", v.([]byte))
+	writeDocument(w, "application/json", "public, max-age=300", v.([]byte), until)
 	return nil
 }

@@ -173,6 +173,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap returns the ResponseWriter underneath, as http.ResponseController
+// and writeDocument expect.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // handle adapts a handlerFunc of a JSON endpoint: it renders the returned
 // error as JSON.
 func (s *Server) handle(h handlerFunc) http.Handler {
@@ -226,12 +230,21 @@ func (s *Server) tenant(ctx context.Context, r *http.Request) (storage.Tenant, e
 
 // memo returns the value kept under key, or fill's, kept under the bounds
 // of the record cache (storage/storecache). Use it for values derived from
-// tenants, clients and keys; they must be immutable.
-func (s *Server) memo(ctx context.Context, key string, fill func() (any, error)) (any, error) {
+// tenants, clients and keys; they must be immutable, and fill must read
+// through the context it is given.
+func (s *Server) memo(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, error) {
+	v, _, err := s.memoUntil(ctx, key, fill)
+	return v, err
+}
+
+// memoUntil is memo, and also returns until when the value may be served
+// without calling fill: zero when it is not kept.
+func (s *Server) memoUntil(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, time.Time, error) {
 	if s.cache == nil {
-		return fill()
+		v, err := fill(ctx)
+		return v, time.Time{}, err
 	}
-	return s.cache.Memo(ctx, key, fill)
+	return s.cache.MemoUntil(ctx, key, fill)
 }
 
 // issuer is the issuer identifier of tenant id.

@@ -102,7 +102,7 @@ func (s *Server) signer(ctx context.Context, keys []storage.SigningKey, tenant s
 	if err != nil {
 		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
 	}
-	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func() (any, error) { return jwks.NewSigner(k, s.cfg.Sealer, s.cfg.SignBackend) })
+	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func(context.Context) (any, error) { return jwks.NewSigner(k, s.cfg.Sealer, s.cfg.SignBackend) })
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (s *Server) accessKey(ctx context.Context, tenant, kid, alg string) (any, e
 	}
 	for _, k := range jwks.Published(keys) {
 		if k.KID == kid && k.Use == storage.UseAccessToken && k.Alg == alg {
-			return s.memo(ctx, "public\x00"+tenant+"\x00"+kid, func() (any, error) {
+			return s.memo(ctx, "public\x00"+tenant+"\x00"+kid, func(context.Context) (any, error) {
 				var jwk jose.JSONWebKey
 				if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
 					return nil, err

@@ -99,7 +99,7 @@ func New(s storage.Store, ttl time.Duration, now func() time.Time, gen Generatio
 
 // lookup returns the live entry of key, and the generation to hand to keep
 // if there is none.
-func (s *Store) lookup(key string) (any, uint64, bool) {
+func (s *Store) lookup(key string) (entry, uint64, bool) {
 	g := s.gen.Load()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,20 +109,20 @@ func (s *Store) lookup(key string) (any, uint64, bool) {
 	}
 	e, ok := s.entries[key]
 	if !ok || !s.live(e, s.now()) {
-		return nil, g, false
+		return entry{}, g, false
 	}
-	return e.v, g, true
+	return e, g, true
 }
 
-// keep stores v under key, read in generation g. If a change bumped the
-// generation while v was being read, v may predate it: it is dropped here
-// when a lookup has already seen the new generation, and by the next lookup
-// otherwise.
-func (s *Store) keep(key string, v any, g uint64) {
+// keep stores v under key, read in generation g at time at, and reports
+// whether it did. If a change bumped the generation while v was being
+// read, v may predate it: it is dropped here when a lookup has already
+// seen the new generation, and by the next lookup otherwise.
+func (s *Store) keep(key string, v any, g uint64, at time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if g != s.seen {
-		return
+		return false
 	}
 	now := s.now()
 	if len(s.entries) >= maxEntries {
@@ -135,7 +135,8 @@ func (s *Store) keep(key string, v any, g uint64) {
 			clear(s.entries)
 		}
 	}
-	s.entries[key] = entry{v: v, at: now}
+	s.entries[key] = entry{v: v, at: at}
+	return true
 }
 
 // live reports whether e may still be served at now. A clock that went
@@ -147,25 +148,72 @@ func (s *Store) live(e entry, now time.Time) bool {
 // Memo returns the value kept under key, or calls fill and keeps what it
 // returns (not its errors) under the same bounds as the records: use it
 // for values derived from tenants, clients or keys. fill's value is kept as
-// it is: it must be immutable.
-func (s *Store) Memo(ctx context.Context, key string, fill func() (any, error)) (any, error) {
-	return cached(s, ctx, "m\x00"+key, func(v any) any { return v }, fill)
+// it is: it must be immutable. fill must read through the context it is
+// given: a value is only as fresh as the oldest record it was built from,
+// so a value built from a record the cache had held for most of the TTL
+// expires with that record, not a whole TTL later.
+func (s *Store) Memo(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, error) {
+	v, _, err := s.MemoUntil(ctx, key, fill)
+	return v, err
 }
 
-func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, read func() (T, error)) (T, error) {
+// MemoUntil is Memo, and also returns until when the value may be served
+// again without calling fill, as far as this cache knows: when its oldest
+// record was read, plus the TTL. A later change through a Store sharing the
+// Generation ends it earlier. until is zero when the value was not kept
+// (a Fresh context, or a change during fill).
+func (s *Store) MemoUntil(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, time.Time, error) {
+	v, at, err := cached(s, ctx, "m\x00"+key, func(v any) any { return v }, fill)
+	if at.IsZero() {
+		return v, at, err
+	}
+	return v, at.Add(s.ttl), err
+}
+
+// readAt tracks, during a memo's fill, when the oldest record it used was
+// read from the store.
+type readAt struct {
+	mu     sync.Mutex
+	oldest time.Time
+}
+
+type readAtKey struct{}
+
+// noteRead tells the fill running under ctx, if any, that it used a value
+// read from the store at at.
+func noteRead(ctx context.Context, at time.Time) {
+	if r, ok := ctx.Value(readAtKey{}).(*readAt); ok {
+		r.mu.Lock()
+		if at.Before(r.oldest) {
+			r.oldest = at
+		}
+		r.mu.Unlock()
+	}
+}
+
+// cached returns the live value of key or reads and keeps it. at is when
+// the value's oldest part was read from the store (zero when the value was
+// not kept); a value read now counts from before the read began.
+func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, read func(context.Context) (T, error)) (T, time.Time, error) {
 	if isFresh(ctx) {
-		return read()
+		v, err := read(ctx)
+		return v, time.Time{}, err
 	}
-	v, g, ok := s.lookup(key)
+	e, g, ok := s.lookup(key)
 	if ok {
-		return clone(v.(T)), nil
+		noteRead(ctx, e.at)
+		return clone(e.v.(T)), e.at, nil
 	}
-	r, err := read()
+	r := &readAt{oldest: s.now()}
+	v, err := read(context.WithValue(ctx, readAtKey{}, r))
 	if err != nil {
-		return r, err
+		return v, time.Time{}, err
 	}
-	s.keep(key, clone(r), g)
-	return r, nil
+	noteRead(ctx, r.oldest)
+	if !s.keep(key, clone(v), g, r.oldest) {
+		return v, time.Time{}, nil
+	}
+	return v, r.oldest, nil
 }
 
 // changed tells every cache sharing the generation that records changed.
@@ -173,17 +221,24 @@ func (s *Store) changed() { s.gen.Bump() }
 
 // GetTenant reads through the cache.
 func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
-	return cached(s, ctx, "t\x00"+id, cloneTenant, func() (storage.Tenant, error) { return s.Store.GetTenant(ctx, id) })
+	v, _, err := cached(s, ctx, "t\x00"+id, cloneTenant, func(ctx context.Context) (storage.Tenant, error) { return s.Store.GetTenant(ctx, id) })
+	return v, err
 }
 
 // GetClient reads through the cache.
 func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
-	return cached(s, ctx, "c\x00"+tenantID+"\x00"+id, cloneClient, func() (storage.Client, error) { return s.Store.GetClient(ctx, tenantID, id) })
+	v, _, err := cached(s, ctx, "c\x00"+tenantID+"\x00"+id, cloneClient, func(ctx context.Context) (storage.Client, error) {
+		return s.Store.GetClient(ctx, tenantID, id)
+	})
+	return v, err
 }
 
 // ListKeys reads through the cache.
 func (s *Store) ListKeys(ctx context.Context, tenantID string) ([]storage.SigningKey, error) {
-	return cached(s, ctx, "k\x00"+tenantID, cloneKeys, func() ([]storage.SigningKey, error) { return s.Store.ListKeys(ctx, tenantID) })
+	v, _, err := cached(s, ctx, "k\x00"+tenantID, cloneKeys, func(ctx context.Context) ([]storage.SigningKey, error) {
+		return s.Store.ListKeys(ctx, tenantID)
+	})
+	return v, err
 }
 
 // UpdateTenant writes, then drops the caches.

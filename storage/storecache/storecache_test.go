@@ -298,7 +298,7 @@ func TestCopies(t *testing.T) {
 func TestMemo(t *testing.T) {
 	f := newFixture(t)
 	calls := 0
-	fill := func() (any, error) { calls++; return calls, nil }
+	fill := func(context.Context) (any, error) { calls++; return calls, nil }
 	for range 2 {
 		if v, err := f.a.Memo(f.ctx, "x", fill); err != nil || v != 1 {
 			t.Fatalf("Memo = %v, %v; want 1", v, err)
@@ -310,11 +310,66 @@ func TestMemo(t *testing.T) {
 	if v, _ := f.a.Memo(f.ctx, "x", fill); v != 2 {
 		t.Fatalf("after a change: Memo = %v, want 2 (refilled)", v)
 	}
-	failing := func() (any, error) { return nil, errors.New("boom") }
+	failing := func(context.Context) (any, error) { return nil, errors.New("boom") }
 	if _, err := f.a.Memo(f.ctx, "y", failing); err == nil {
 		t.Fatal("Memo hid fill's error")
 	}
 	if v, _ := f.a.Memo(f.ctx, "y", fill); v != 3 {
 		t.Fatalf("an error was kept: Memo = %v, want 3", v)
+	}
+}
+
+// A memo is only as fresh as the oldest record its fill read: built from
+// a tenant the cache has held for 20 s, it expires 10 s later, with the
+// record, and MemoUntil says so.
+func TestMemoExpiresWithItsRecords(t *testing.T) {
+	f := newFixture(t)
+	read := f.clock.now()
+	f.renameElsewhere(t, "Renamed") // a holds the tenant as read at `read`
+	f.clock.add(20 * time.Second)
+	fill := func(ctx context.Context) (any, error) {
+		t, err := f.a.GetTenant(ctx, "acme")
+		return t.Name, err
+	}
+	v, until, err := f.a.MemoUntil(f.ctx, "doc", fill)
+	if err != nil || v != "Acme" {
+		t.Fatalf("MemoUntil = %v, %v; want the cached name Acme", v, err)
+	}
+	if want := read.Add(30 * time.Second); !until.Equal(want) {
+		t.Fatalf("until = %v, want %v (the record's read time plus the TTL)", until, want)
+	}
+	f.clock.add(10 * time.Second)
+	if v, _ := f.a.Memo(f.ctx, "doc", fill); v != "Renamed" {
+		t.Fatalf("30 s after its record was read, Memo = %v; want Renamed", v)
+	}
+	// A nested memo passes its age on to the memo around it.
+	f.clock.add(25 * time.Second) // "doc" was refilled 25 s ago
+	outer := func(ctx context.Context) (any, error) { return f.a.Memo(ctx, "doc", fill) }
+	_, until, err = f.a.MemoUntil(f.ctx, "outer", outer)
+	if want := f.clock.now().Add(5 * time.Second); err != nil || !until.Equal(want) {
+		t.Fatalf("outer until = %v, %v; want %v (the inner memo's expiry)", until, err, want)
+	}
+}
+
+// MemoUntil reports zero when nothing was kept: under a Fresh context, or
+// when a change overlapped the fill.
+func TestMemoUntilNotKept(t *testing.T) {
+	f := newFixture(t)
+	fill := func(context.Context) (any, error) { return 1, nil }
+	if _, until, err := f.a.MemoUntil(storecache.Fresh(f.ctx), "x", fill); err != nil || !until.IsZero() {
+		t.Fatalf("under Fresh: until = %v, %v; want zero", until, err)
+	}
+	overlapped := func(ctx context.Context) (any, error) {
+		if err := f.b.UpdateTenant(ctx, f.tenant); err != nil {
+			return nil, err
+		}
+		f.a.GetTenant(ctx, "acme") // a lookup that sees the new generation
+		return 1, nil
+	}
+	if _, until, err := f.a.MemoUntil(f.ctx, "y", overlapped); err != nil || !until.IsZero() {
+		t.Fatalf("a change during fill: until = %v, %v; want zero", until, err)
+	}
+	if _, until, _ := f.a.MemoUntil(f.ctx, "z", fill); !until.Equal(f.clock.now().Add(30 * time.Second)) {
+		t.Fatalf("a fresh fill: until = %v, want now + 30 s", until)
 	}
 }
