@@ -23,6 +23,11 @@
 //     to the request that started the instance, long finished.
 //  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai v0.32.0's
 //     D1 and KV packages leak one js.Func per awaited promise.
+//  7. A 200 answer to a GET that Go marks reusable (internal/bridge/doc.go:
+//     the discovery documents and the JWKS, for as long as Go's record
+//     cache would keep answering them) answers the same URL again without
+//     an instance, until its time or until the cache generation moves past
+//     the one its call began in: exactly what Go would have answered.
 //
 // Settings (Worker vars, all optional): POOL_MAX_INSTANCES (1-8, default 4:
 // an instance waiting on D1 serves nothing else, and 4 rotated refresh
@@ -31,7 +36,9 @@
 // POOL_MAX_REQUESTS (calls before an instance is recycled, 0 = never;
 // default 1000), POOL_MAX_QUEUE (default 256), POOL_QUEUE_TIMEOUT_MS
 // (default 10000), POOL_CALL_TIMEOUT_MS (default 30000),
-// POOL_WAITUNTIL_TIMEOUT_MS (default 30000).
+// POOL_WAITUNTIL_TIMEOUT_MS (default 30000), POOL_REUSE_ENTRIES (rule 7's
+// answers kept at most, default 256, 0 = none; none either at
+// LOG_LEVEL=debug, where Go logs every request).
 //
 // GET /admin/v1/pool answers the pool's counters (no request data) to
 // `Authorization: Bearer $ADMIN_TOKEN`; without an ADMIN_TOKEN of 32 or more
@@ -68,7 +75,39 @@ function settings(env) {
     queueTimeoutMs: intVar(env, "POOL_QUEUE_TIMEOUT_MS", 10000, 1, 600000),
     callTimeoutMs: intVar(env, "POOL_CALL_TIMEOUT_MS", 30000, 1, 600000),
     waitUntilTimeoutMs: intVar(env, "POOL_WAITUNTIL_TIMEOUT_MS", 30000, 1, 600000),
+    reuseEntries: String(env?.LOG_LEVEL ?? "").toLowerCase() === "debug" ? 0 : intVar(env, "POOL_REUSE_ENTRIES", 256, 0, 10000),
   };
+}
+
+// Reuse holds the answers of rule 7, by URL.
+class Reuse {
+  constructor() {
+    this.entries = new Map(); // url -> { generation, until, headers, body }, oldest first
+  }
+
+  // get returns the entry of url if it may still answer, or undefined.
+  get(url, generation, now) {
+    const e = this.entries.get(url);
+    if (e !== undefined && (e.generation !== generation || now >= e.until)) {
+      this.entries.delete(url);
+      return undefined;
+    }
+    return e;
+  }
+
+  // put keeps e under url, making room among at most max entries: ended
+  // ones go first, then the oldest.
+  put(url, e, max, now) {
+    this.entries.delete(url);
+    if (this.entries.size >= max) {
+      for (const [k, old] of this.entries) if (old.generation !== e.generation || now >= old.until) this.entries.delete(k);
+      for (const k of this.entries.keys()) {
+        if (this.entries.size < max) break;
+        this.entries.delete(k);
+      }
+    }
+    this.entries.set(url, e);
+  }
 }
 
 // Instance is one live Go program. state: starting, idle, busy or dead.
@@ -190,9 +229,10 @@ class Pool {
     this.live = new Set(); // every instance not dead
     this.idle = []; // a stack: the most recently used instance is reused first
     this.queue = []; // waiters, oldest first
-    this.counts = { in_fetch: 0, served: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, queued_total: 0 };
+    this.counts = { in_fetch: 0, served: 0, reused: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, queued_total: 0 };
     this.dropReasons = {}; // reason kind -> count
     this.generation = 0; // see Instance.rc.generation
+    this.reuse = new Reuse(); // rule 7
   }
 
   configure(env) {
@@ -365,6 +405,7 @@ class Pool {
       live: this.live.size,
       ...states,
       cache_generation: this.generation,
+      reuse_entries: this.reuse.entries.size,
       queued: this.queue.length,
       ...this.counts,
       drop_reasons: this.dropReasons,
@@ -375,6 +416,7 @@ class Pool {
         queue_timeout_ms: this.cfg.queueTimeoutMs,
         call_timeout_ms: this.cfg.callTimeoutMs,
         waituntil_timeout_ms: this.cfg.waitUntilTimeoutMs,
+        reuse_entries: this.cfg.reuseEntries,
       },
       instances,
     };
@@ -495,6 +537,15 @@ async function poolStatus(req, env) {
 async function fetch(req, env, ctx) {
   const url = new URL(req.url);
   if (url.pathname === STATUS_PATH) return poolStatus(req, env);
+  const cfg = pool.configure(env);
+  const reusable = req.method === "GET" && cfg.reuseEntries > 0;
+  if (reusable) {
+    const e = pool.reuse.get(req.url, pool.generation, Date.now());
+    if (e !== undefined) {
+      pool.counts.reused++;
+      return new Response(e.body, { status: 200, headers: e.headers });
+    }
+  }
   let body = null;
   if (req.body !== null) {
     const declared = Number(req.headers.get("Content-Length") ?? "0");
@@ -506,6 +557,7 @@ async function fetch(req, env, ctx) {
   // internal/bridge/doc.go: one string for the method, URL and headers.
   let head = req.method + "\n" + req.url;
   for (const [name, value] of req.headers) head += "\n" + name + "\n" + value;
+  const generation = pool.generation;
   let res;
   pool.counts.in_fetch++;
   try {
@@ -519,11 +571,17 @@ async function fetch(req, env, ctx) {
   } finally {
     pool.counts.in_fetch--;
   }
-  const [, status, resHead, resBody] = res;
-  const headers = new Headers();
+  const [, status, resHead, resBody, reuseUntil] = res;
+  const headers = [];
   if (resHead !== "") {
     const h = resHead.split("\n");
-    for (let i = 0; i + 1 < h.length; i += 2) headers.append(h[i], h[i + 1]);
+    for (let i = 0; i + 1 < h.length; i += 2) headers.push([h[i], h[i + 1]]);
+  }
+  // Rule 7. An answer whose call saw the generation move is not kept (get
+  // would never serve it: it compares generations).
+  const now = Date.now();
+  if (reusable && status === 200 && reuseUntil > now && pool.generation === generation) {
+    pool.reuse.put(req.url, { generation, until: reuseUntil, headers, body: resBody }, cfg.reuseEntries, now);
   }
   const nullBody = req.method === "HEAD" || [101, 204, 205, 304].includes(status);
   return new Response(nullBody ? null : resBody, { status, headers });

@@ -75,7 +75,7 @@ func Serve(h Handlers) {
 		head, body, done := args[0], args[1], args[2]
 		calls <- func() {
 			r := serveHTTP(h.HTTP, head, body)
-			done.Invoke(r.panicked, r.status, r.head, r.body)
+			done.Invoke(r.panicked, r.status, r.head, r.body, r.reuseUntil)
 		}
 		return nil
 	}))
@@ -110,10 +110,11 @@ func collect() {
 
 // result is what done receives for one request (doc.go).
 type result struct {
-	panicked bool
-	status   int
-	head     string
-	body     js.Value // a Uint8Array, or null
+	panicked   bool
+	status     int
+	head       string
+	body       js.Value // a Uint8Array, or null
+	reuseUntil float64  // ms since the epoch; 0: not reusable
 }
 
 // serveHTTP runs one request through h.
@@ -207,10 +208,16 @@ func toRequest(rawHead string, b js.Value) (*http.Request, error) {
 // responseWriter buffers a response. The first WriteHeader wins, as in
 // net/http.
 type responseWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header     http.Header
+	status     int
+	body       bytes.Buffer
+	reuseUntil time.Time
 }
+
+// ReuseUntil lets the pool answer the same GET request (same URL) with
+// this response, without calling the handler, until t or until the
+// isolate's cache generation changes (doc.go). Only a 200 is reused.
+func (w *responseWriter) ReuseUntil(t time.Time) { w.reuseUntil = t }
 
 func (w *responseWriter) Header() http.Header { return w.header }
 
@@ -231,6 +238,7 @@ func (w *responseWriter) fail(status int, code, desc string) {
 	w.header.Set("Content-Type", "application/json")
 	w.header.Set("Cache-Control", "no-store")
 	w.status = status
+	w.reuseUntil = time.Time{}
 	w.body.Reset()
 	fmt.Fprintf(&w.body, `{"error":%q,"error_description":%q}`+"\n", code, desc)
 }
@@ -258,6 +266,9 @@ func (w *responseWriter) result(panicked bool) result {
 		}
 	}
 	r := result{panicked: panicked, status: w.status, head: head.String(), body: js.Null()}
+	if w.status == http.StatusOK && !w.reuseUntil.IsZero() {
+		r.reuseUntil = float64(w.reuseUntil.UnixMilli())
+	}
 	if w.body.Len() > 0 {
 		r.body = jsutil.Bytes(w.body.Bytes())
 	}

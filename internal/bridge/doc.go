@@ -11,7 +11,7 @@
 // then registers two functions on it and signals readiness:
 //
 //	context.serve(head, body, done)              body: Uint8Array|null
-//	    done(panicked, status, head, body) once the handler has returned
+//	    done(panicked, status, head, body, reuseUntil) once the handler has returned
 //	context.scheduled(cron, scheduledTime, done) scheduledTime: ms since the epoch
 //	    done(panicked, error) once the job has returned; error "" on success
 //
@@ -23,6 +23,13 @@
 // boundary, and these were the largest costs of a small request (measured
 // with node --cpu-prof: runtime.addspecial 18% of the CPU of GET /healthz
 // with an object per header, syscall/js.valueSet next).
+//
+// reuseUntil is 0, or the time (ms since the epoch) until which the pool may
+// answer the same GET request (same URL) with this 200 response without
+// calling Go, as long as the isolate's cache generation stays what it was
+// when the call began: a handler asks for it through the ResponseWriter's
+// ReuseUntil(time.Time) method (authz does for the discovery documents and
+// the JWKS, for as long as its record cache keeps them).
 //
 // The pool sets context.env and context.ctx before every call, so syumai's
 // D1 and KV packages and cloudflare.Getenv, which read them lazily, always

@@ -111,9 +111,10 @@ func (w *worker) echo(ctx context.Context, route, id string) error {
 
 // poolStatus is what GET /admin/v1/pool answers.
 type poolStatus struct {
-	Live, Idle, Busy, Queued, Served, Started, Recycled, Dropped, Rejected int
-	DropReasons                                                            map[string]int `json:"drop_reasons"`
-	Instances                                                              []struct {
+	Live, Idle, Busy, Queued, Served, Reused, Started, Recycled, Dropped, Rejected int
+	ReuseEntries                                                                   int            `json:"reuse_entries"`
+	DropReasons                                                                    map[string]int `json:"drop_reasons"`
+	Instances                                                                      []struct {
 		ID, Served  int
 		JSRefs      int `json:"js_refs"`
 		MemoryBytes int `json:"memory_bytes"`
@@ -130,7 +131,8 @@ func (w *worker) status(t *testing.T) poolStatus {
 }
 
 func TestPool(t *testing.T) {
-	w := start(t, map[string]string{"POOL_MAX_INSTANCES": "3", "POOL_MAX_REQUESTS": "300", "POOL_QUEUE_TIMEOUT_MS": "30000", "POOL_MAX_QUEUE": "1000"})
+	w := start(t, map[string]string{"POOL_MAX_INSTANCES": "3", "POOL_MAX_REQUESTS": "300", "POOL_QUEUE_TIMEOUT_MS": "30000", "POOL_MAX_QUEUE": "1000",
+		"POOL_REUSE_ENTRIES": "4"})
 	ctx := context.Background()
 
 	t.Run("concurrent requests each see their own I/O", func(t *testing.T) {
@@ -238,6 +240,73 @@ func TestPool(t *testing.T) {
 		if strings.Contains(string(body), adminToken) || resp.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("pool status leaks the token or is cacheable: %s %v", body, resp.Header)
 		}
+	})
+
+	t.Run("reusable answers skip Go until their time or a generation change", func(t *testing.T) {
+		// Each check says whether the answer must have come from Go (a new
+		// call: Served counts it, the body names a new call) or from the
+		// pool's reuse (the same bytes, Reused counts it).
+		last := map[string]string{} // path -> its last GET's body
+		check := func(method, path string, fromGo bool) string {
+			t.Helper()
+			before := w.status(t)
+			req, _ := http.NewRequest(method, w.URL+path, nil)
+			resp, err := w.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			after := w.status(t)
+			served, reused := after.Served-before.Served, after.Reused-before.Reused
+			if fromGo && (served != 1 || reused != 0) || !fromGo && (served != 0 || reused != 1) {
+				t.Fatalf("%s %s: %d Go calls, %d reused (%q); want it from Go: %v", method, path, served, reused, body, fromGo)
+			}
+			if !fromGo && (string(body) != last[path] || resp.Header.Get("Content-Type") != "application/json") {
+				t.Fatalf("%s %s reused %q (Content-Type %q); want %q as application/json", method, path, body, resp.Header.Get("Content-Type"), last[path])
+			}
+			if fromGo && method == "GET" && string(body) == last[path] {
+				t.Fatalf("%s %s: Go answered %q again", method, path, body)
+			}
+			if method == "GET" {
+				last[path] = string(body)
+			}
+			return string(body)
+		}
+		first := check("GET", "/reuse?ms=60000&k=a", true)
+		check("GET", "/reuse?ms=60000&k=a", false)
+		check("GET", "/reuse?ms=60000&k=a", false)
+		check("HEAD", "/reuse?ms=60000&k=a", true)
+		if check("GET", "/reuse?ms=60000&k=b", true) == first {
+			t.Fatal("another URL answered from k=a's entry")
+		}
+		// Until its time only.
+		check("GET", "/reuse?ms=1500&k=c", true)
+		check("GET", "/reuse?ms=1500&k=c", false)
+		time.Sleep(2 * time.Second)
+		check("GET", "/reuse?ms=1500&k=c", true)
+		// A cache generation change (an admin change or key rotation in
+		// this isolate) ends every entry; one during the call keeps none.
+		check("GET", "/reuse?ms=60000&k=a", false)
+		check("GET", "/bump", true)
+		check("GET", "/reuse?ms=60000&k=a", true)
+		check("GET", "/reuse?ms=60000&k=a", false)
+		check("GET", "/reuse?ms=60000&k=d&bump=1", true)
+		check("GET", "/reuse?ms=60000&k=d&bump=1", true)
+		// Only a 200 is reused, and only when Go asks.
+		check("GET", "/reuse?ms=60000&k=e&status=404", true)
+		check("GET", "/reuse?ms=60000&k=e&status=404", true)
+		check("GET", "/reuse?ms=0&k=f", true)
+		check("GET", "/reuse?ms=0&k=f", true)
+		// At most POOL_REUSE_ENTRIES (4): the oldest goes first.
+		for _, k := range []string{"g1", "g2", "g3", "g4", "g5"} {
+			check("GET", "/reuse?ms=60000&k="+k, true)
+		}
+		if n := w.status(t).ReuseEntries; n != 4 {
+			t.Fatalf("%d answers kept; want 4 (POOL_REUSE_ENTRIES)", n)
+		}
+		check("GET", "/reuse?ms=60000&k=g5", false)
+		check("GET", "/reuse?ms=60000&k=g1", true)
 	})
 
 	t.Run("recycling bounds syumai's leaked callbacks", func(t *testing.T) {
@@ -362,5 +431,24 @@ func TestPoolFlat(t *testing.T) {
 	}
 	if s := w.status(t); s.Dropped != 0 || s.Recycled != 0 {
 		t.Errorf("pool dropped %d and recycled %d instances; want none", s.Dropped, s.Recycled)
+	}
+}
+
+// At LOG_LEVEL=debug every request reaches Go (which logs each one): the
+// pool reuses nothing.
+func TestPoolReuseOffAtDebug(t *testing.T) {
+	w := start(t, map[string]string{"LOG_LEVEL": "debug"})
+	ctx := context.Background()
+	var a, b struct{ Instance, Call int }
+	for _, v := range []any{&a, &b} {
+		if _, err := w.get(ctx, "/reuse?ms=60000", nil, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a == b {
+		t.Fatalf("GET /reuse twice = %+v, %+v: the second was reused at LOG_LEVEL=debug", a, b)
+	}
+	if s := w.status(t); s.Reused != 0 {
+		t.Fatalf("Reused = %d at LOG_LEVEL=debug; want 0", s.Reused)
 	}
 }

@@ -41,8 +41,9 @@ func main() {
 }
 
 type app struct {
-	db *sql.DB
-	kv storage.KV
+	db         *sql.DB
+	kv         storage.KV
+	reuseCalls int // /reuse calls this instance served
 }
 
 func (a *app) routes() http.Handler {
@@ -153,6 +154,29 @@ func (a *app) routes() http.Handler {
 			}
 		})
 		writeJSON(w, map[string]any{"id": id})
+	})
+	// /reuse?ms=N asks the pool to answer this URL again without Go for N
+	// ms (bridge's ReuseUntil); its body names the call that made it.
+	// status=S answers S instead of 200; bump=1 bumps the cache
+	// generation during the call.
+	m.HandleFunc("GET /reuse", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		ms, _ := strconv.Atoi(q.Get("ms"))
+		if q.Get("bump") == "1" {
+			bridge.Generation{}.Bump()
+		}
+		if ru, ok := w.(interface{ ReuseUntil(time.Time) }); ok {
+			ru.ReuseUntil(time.Now().Add(time.Duration(ms) * time.Millisecond))
+		}
+		a.reuseCalls++
+		if code, _ := strconv.Atoi(q.Get("status")); code != 0 {
+			w.WriteHeader(code)
+		}
+		writeJSON(w, map[string]any{"instance": instanceID(), "call": a.reuseCalls})
+	})
+	m.HandleFunc("GET /bump", func(w http.ResponseWriter, r *http.Request) {
+		bridge.Generation{}.Bump()
+		writeJSON(w, map[string]any{"bumped": true})
 	})
 	m.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		// Collect twice and let the finaliser goroutine release js.Values.
