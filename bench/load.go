@@ -121,6 +121,11 @@ type result struct {
 	Ratio       float64        `json:"ratio_to_baseline,omitempty"`
 	Target      string         `json:"target,omitempty"`
 	Met         *bool          `json:"met,omitempty"`
+	// Of the requests to the Worker during the scenario (warm-up included),
+	// those Go served and those the pool answered without Go (worker.mjs
+	// rule 7); both zero when the pool status is not exposed.
+	GoCalls int64 `json:"go_calls,omitempty"`
+	Reused  int64 `json:"reused,omitempty"`
 }
 
 func summarize(name, what string, segs []segment) result {

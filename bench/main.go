@@ -243,9 +243,14 @@ func run(ctx context.Context, o options) error {
 			return ctx.Err()
 		}
 		logf("scenario %s (%s each half, %d goroutines)", sc.name, o.duration/2, o.concurrency)
+		before, _, _ := poolStatus(ctx, s.http, s.base, adminToken)
 		r, bs, err := measure(ctx, sc, baseSc, o.concurrency, o.duration, o.warmup)
 		if err != nil {
 			return err
+		}
+		if after, ok, _ := poolStatus(ctx, s.http, s.base, adminToken); ok && before != nil {
+			r.GoCalls = num(after["served"]) - num(before["served"])
+			r.Reused = num(after["reused"]) - num(before["reused"])
 		}
 		logf("  %s: %.1f ops/s p50 %.1f ms p99 %.1f ms errors %d (baseline next to it %.1f/s)", r.Name, r.OpsPerSec, r.P50Ms, r.P99Ms, r.Errors, r.BaselineOps)
 		rep.Scenarios = append(rep.Scenarios, r)
@@ -256,13 +261,17 @@ func run(ctx context.Context, o options) error {
 		rep.Baseline = &b
 	}
 
-	// Memory per instance after at least memRequests requests.
+	// Memory per instance after Go has served at least memRequests calls
+	// (requests the pool answered without Go, worker.mjs rule 7, do not
+	// count).
 	if o.target != "native" {
-		if n := counted.n.Load(); n < o.memRequests {
-			logf("sending %d more metadata requests (memory is read after %d)", o.memRequests-n, o.memRequests)
-			tctx, cancel := context.WithTimeout(ctx, o.memTimeout)
-			topUp(tctx, s, counted, o.concurrency, o.memRequests)
-			cancel()
+		if st, ok, err := poolStatus(ctx, s.http, s.base, adminToken); err == nil && ok {
+			if more := o.memRequests - num(st["served"]); more > 0 {
+				logf("sending %d more GET /healthz (memory is read after %d Go calls)", more, o.memRequests)
+				tctx, cancel := context.WithTimeout(ctx, o.memTimeout)
+				topUp(tctx, s, counted, o.concurrency, counted.n.Load()+more)
+				cancel()
+			}
 		}
 		rep.Memory = readMemory(ctx, s, adminToken, counted.n.Load())
 	} else {
@@ -299,10 +308,11 @@ func joinArgs(args []string) string {
 	return s
 }
 
-// topUp sends metadata requests until the server has had want in all.
+// topUp sends GET /healthz (always served by Go) until the server has had
+// want requests in all.
 func topUp(ctx context.Context, s *server, counted *countingTransport, concurrency int, want int64) {
 	c := newHTTPClient(counted)
-	u := s.base + "/.well-known/oauth-authorization-server/t/" + s.tenant
+	u := s.base + "/healthz"
 	var wg sync.WaitGroup
 	for range concurrency {
 		wg.Add(1)
@@ -327,7 +337,7 @@ func readMemory(ctx context.Context, s *server, adminToken string, requests int6
 		m.Note = "not exposed (GET /admin/v1/pool is 404)"
 		return m
 	}
-	m.Exposed, m.Pool = true, st
+	m.Exposed, m.Pool, m.GoCalls = true, st, num(st["served"])
 	insts, _ := st["instances"].([]any)
 	for _, it := range insts {
 		inst, _ := it.(map[string]any)
@@ -338,7 +348,13 @@ func readMemory(ctx context.Context, s *server, adminToken string, requests int6
 			}
 		}
 	}
-	if len(m.Instances) == 0 {
+	// Instances the pool recycled or dropped (at most max_requests calls
+	// each, the most any instance serves): the largest of them at its end.
+	if b := num(st["ended_max_memory_bytes"]); b > m.MaxInstanceBytes {
+		m.MaxInstanceBytes = b
+	}
+	m.EndedMaxBytes = num(st["ended_max_memory_bytes"])
+	if len(m.Instances) == 0 && m.EndedMaxBytes == 0 {
 		m.Note = "the pool answered but names no instance memory_bytes"
 	}
 	return m

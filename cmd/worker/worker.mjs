@@ -233,6 +233,7 @@ class Pool {
     this.dropReasons = {}; // reason kind -> count
     this.generation = 0; // see Instance.rc.generation
     this.reuse = new Reuse(); // rule 7
+    this.endedMaxMemory = 0; // the most wasm memory an instance held when it was recycled or dropped
   }
 
   configure(env) {
@@ -384,6 +385,7 @@ class Pool {
   // forget removes inst from the pool; its memory goes once nothing
   // references it.
   forget(inst) {
+    this.endedMaxMemory = Math.max(this.endedMaxMemory, inst.memoryBytes());
     inst.state = "dead";
     inst.rc.env = undefined;
     inst.rc.ctx = undefined;
@@ -419,6 +421,7 @@ class Pool {
         reuse_entries: this.cfg.reuseEntries,
       },
       instances,
+      ended_max_memory_bytes: this.endedMaxMemory,
     };
   }
 

@@ -113,6 +113,7 @@ func (w *worker) echo(ctx context.Context, route, id string) error {
 type poolStatus struct {
 	Live, Idle, Busy, Queued, Served, Reused, Started, Recycled, Dropped, Rejected int
 	ReuseEntries                                                                   int            `json:"reuse_entries"`
+	EndedMaxMemoryBytes                                                            int            `json:"ended_max_memory_bytes"`
 	DropReasons                                                                    map[string]int `json:"drop_reasons"`
 	Instances                                                                      []struct {
 		ID, Served  int
@@ -320,6 +321,11 @@ func TestPool(t *testing.T) {
 		s := w.status(t)
 		if s.Recycled == before {
 			t.Errorf("no instance was recycled after %d requests with POOL_MAX_REQUESTS=300", res.Requests)
+		}
+		// The bench reads the memory of ended instances too (an instance
+		// holds at least Go's initial heap).
+		if s.EndedMaxMemoryBytes < 1<<20 {
+			t.Errorf("ended_max_memory_bytes = %d after recycling; want an instance's wasm memory", s.EndedMaxMemoryBytes)
 		}
 		for _, in := range s.Instances {
 			t.Logf("instance %d: %d calls, %d JS refs, %d bytes of wasm memory", in.ID, in.Served, in.JSRefs, in.MemoryBytes)
