@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -15,7 +16,7 @@ import (
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	mux   *http.ServeMux
+	mux   router
 	cache *storecache.Store // also cfg.Store; nil when Config.CacheTTL < 0
 }
 
@@ -24,7 +25,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: cfg.Logger}
 	if cfg.CacheTTL >= 0 {
 		s.cache = storecache.New(cfg.Store, cfg.CacheTTL, cfg.Now, cfg.CacheGeneration)
 		s.cfg.Store = s.cache
@@ -37,54 +38,54 @@ func New(cfg Config) (*Server, error) {
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) routes() {
-	m := s.mux
-	m.Handle("GET /healthz", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+	m := &s.mux
+	m.handle("GET /healthz", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}))
 
 	// Discovery and keys (public).
-	m.Handle("GET /.well-known/oauth-authorization-server/t/{tenant}", s.handle(s.serveMetadata))
-	m.Handle("GET /t/{tenant}/.well-known/oauth-authorization-server", s.handle(s.serveMetadata))
-	m.Handle("GET /t/{tenant}/.well-known/openid-configuration", s.handle(s.serveOpenIDConfiguration))
-	m.Handle("GET /t/{tenant}/jwks.json", s.handle(s.serveJWKS))
+	m.handle("GET /.well-known/oauth-authorization-server/t/{tenant}", s.handle(s.serveMetadata))
+	m.handle("GET /t/{tenant}/.well-known/oauth-authorization-server", s.handle(s.serveMetadata))
+	m.handle("GET /t/{tenant}/.well-known/openid-configuration", s.handle(s.serveOpenIDConfiguration))
+	m.handle("GET /t/{tenant}/jwks.json", s.handle(s.serveJWKS))
 
 	// OAuth 2.1: browser flow (HTML), then the back-channel endpoints (JSON).
-	m.Handle("GET /t/{tenant}/authorize", s.page(s.authorize))
-	m.Handle("POST /t/{tenant}/authorize", s.page(s.authorize))
-	m.Handle("GET /t/{tenant}/login", s.page(s.loginForm))
-	m.Handle("POST /t/{tenant}/login", s.page(s.login))
-	m.Handle("GET /t/{tenant}/consent", s.page(s.consentForm))
-	m.Handle("POST /t/{tenant}/consent", s.page(s.consent))
-	m.Handle("POST /t/{tenant}/token", s.handle(s.token))
-	m.Handle("OPTIONS /t/{tenant}/token", http.HandlerFunc(s.preflight))
-	m.Handle("POST /t/{tenant}/revoke", s.handle(s.revoke))
-	m.Handle("OPTIONS /t/{tenant}/revoke", http.HandlerFunc(s.preflight))
-	m.Handle("POST /t/{tenant}/introspect", s.handle(s.introspect))
-	m.Handle("POST /t/{tenant}/register", s.handle(s.register))
-	m.Handle("GET /t/{tenant}/userinfo", s.handle(s.userinfo))
-	m.Handle("POST /t/{tenant}/userinfo", s.handle(s.userinfo))
+	m.handle("GET /t/{tenant}/authorize", s.page(s.authorize))
+	m.handle("POST /t/{tenant}/authorize", s.page(s.authorize))
+	m.handle("GET /t/{tenant}/login", s.page(s.loginForm))
+	m.handle("POST /t/{tenant}/login", s.page(s.login))
+	m.handle("GET /t/{tenant}/consent", s.page(s.consentForm))
+	m.handle("POST /t/{tenant}/consent", s.page(s.consent))
+	m.handle("POST /t/{tenant}/token", s.handle(s.token))
+	m.handle("OPTIONS /t/{tenant}/token", http.HandlerFunc(s.preflight))
+	m.handle("POST /t/{tenant}/revoke", s.handle(s.revoke))
+	m.handle("OPTIONS /t/{tenant}/revoke", http.HandlerFunc(s.preflight))
+	m.handle("POST /t/{tenant}/introspect", s.handle(s.introspect))
+	m.handle("POST /t/{tenant}/register", s.handle(s.register))
+	m.handle("GET /t/{tenant}/userinfo", s.handle(s.userinfo))
+	m.handle("POST /t/{tenant}/userinfo", s.handle(s.userinfo))
 
 	// Admin API.
-	m.Handle("POST /admin/v1/tenants", s.admin(s.createTenant))
-	m.Handle("GET /admin/v1/tenants/{tenant}", s.admin(s.getTenant))
-	m.Handle("PATCH /admin/v1/tenants/{tenant}", s.admin(s.patchTenant))
-	m.Handle("DELETE /admin/v1/tenants/{tenant}", s.admin(s.deleteTenant))
-	m.Handle("POST /admin/v1/tenants/{tenant}/registration-token", s.admin(s.newRegistrationToken))
-	m.Handle("POST /admin/v1/tenants/{tenant}/clients", s.admin(s.createClient))
-	m.Handle("GET /admin/v1/tenants/{tenant}/clients", s.admin(s.listClients))
-	m.Handle("GET /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.getClient))
-	m.Handle("PATCH /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.patchClient))
-	m.Handle("DELETE /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.deleteClient))
-	m.Handle("POST /admin/v1/tenants/{tenant}/clients/{client}/secret", s.admin(s.rotateClientSecret))
-	m.Handle("POST /admin/v1/tenants/{tenant}/users", s.admin(s.createUser))
-	m.Handle("GET /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.getUser))
-	m.Handle("DELETE /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.deleteUser))
-	m.Handle("GET /admin/v1/tenants/{tenant}/keys", s.admin(s.listKeys))
-	m.Handle("GET /admin/v1/tenants/{tenant}/audit", s.admin(s.listAudit))
-	m.Handle("GET /admin/v1/audit", s.admin(s.listAudit))
-	m.Handle("POST /admin/v1/tenants/{tenant}/keys/rotate", s.admin(s.rotateKeys))
-	m.Handle("DELETE /admin/v1/tenants/{tenant}/keys/{kid}", s.admin(s.revokeKey))
+	m.handle("POST /admin/v1/tenants", s.admin(s.createTenant))
+	m.handle("GET /admin/v1/tenants/{tenant}", s.admin(s.getTenant))
+	m.handle("PATCH /admin/v1/tenants/{tenant}", s.admin(s.patchTenant))
+	m.handle("DELETE /admin/v1/tenants/{tenant}", s.admin(s.deleteTenant))
+	m.handle("POST /admin/v1/tenants/{tenant}/registration-token", s.admin(s.newRegistrationToken))
+	m.handle("POST /admin/v1/tenants/{tenant}/clients", s.admin(s.createClient))
+	m.handle("GET /admin/v1/tenants/{tenant}/clients", s.admin(s.listClients))
+	m.handle("GET /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.getClient))
+	m.handle("PATCH /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.patchClient))
+	m.handle("DELETE /admin/v1/tenants/{tenant}/clients/{client}", s.admin(s.deleteClient))
+	m.handle("POST /admin/v1/tenants/{tenant}/clients/{client}/secret", s.admin(s.rotateClientSecret))
+	m.handle("POST /admin/v1/tenants/{tenant}/users", s.admin(s.createUser))
+	m.handle("GET /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.getUser))
+	m.handle("DELETE /admin/v1/tenants/{tenant}/users/{user}", s.admin(s.deleteUser))
+	m.handle("GET /admin/v1/tenants/{tenant}/keys", s.admin(s.listKeys))
+	m.handle("GET /admin/v1/tenants/{tenant}/audit", s.admin(s.listAudit))
+	m.handle("GET /admin/v1/audit", s.admin(s.listAudit))
+	m.handle("POST /admin/v1/tenants/{tenant}/keys/rotate", s.admin(s.rotateKeys))
+	m.handle("DELETE /admin/v1/tenants/{tenant}/keys/{kid}", s.admin(s.revokeKey))
 }
 
 // ServeHTTP routes r and logs one structured line for it. Unknown paths
@@ -94,18 +95,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := &requestInfo{}
 	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-	h, pattern := s.mux.Handler(r)
-	if pattern == "" {
-		// The mux's own 404 or 405: learn which, answer in JSON.
-		rec := &statusRecorder{header: http.Header{}}
-		h.ServeHTTP(rec, r)
-		if rec.code == http.StatusMethodNotAllowed {
-			s.writeError(sw, r, &Error{Code: CodeMethodNotAllowed, Description: "method " + r.Method + " is not allowed here", Allow: rec.header.Get("Allow")})
-		} else {
-			s.writeError(sw, r, errorf(CodeNotFound, "no such endpoint"))
-		}
-	} else {
-		s.mux.ServeHTTP(sw, r)
+	rt, allow := s.mux.match(r)
+	pattern := ""
+	switch {
+	case rt != nil:
+		pattern = rt.pattern
+		rt.h.ServeHTTP(sw, r)
+	case allow != nil:
+		s.writeError(sw, r, &Error{Code: CodeMethodNotAllowed, Description: "method " + r.Method + " is not allowed here", Allow: strings.Join(allow, ", ")})
+	default:
+		s.writeError(sw, r, errorf(CodeNotFound, "no such endpoint"))
 	}
 	s.logRequest(r, pattern, sw.code, info, time.Since(start))
 }
@@ -202,17 +201,6 @@ func (s *Server) recoverer(h http.HandlerFunc, render func(http.ResponseWriter, 
 		h(w, r)
 	})
 }
-
-// statusRecorder captures the status and headers of the mux's fallback
-// handlers.
-type statusRecorder struct {
-	header http.Header
-	code   int
-}
-
-func (r *statusRecorder) Header() http.Header         { return r.header }
-func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *statusRecorder) WriteHeader(code int)        { r.code = code }
 
 // tenant loads the tenant named in the path. A malformed or unknown id is
 // not_found: both mean there is no such issuer.
