@@ -83,6 +83,12 @@ func TestPassword(t *testing.T) {
 			t.Errorf("checkPassword(%q) = true for a malformed or dummy hash", bad)
 		}
 	}
+	// An unknown username costs a full derivation, like a real hash.
+	var iter, keyLen int
+	spy := func(pw, salt []byte, i, n int) ([]byte, error) { iter, keyLen = i, n; return make([]byte, n), nil }
+	if ok, err := checkPassword(spy, dummyPasswordHash, "x"); err != nil || iter != passwordIterations || keyLen != passwordKeyLen {
+		t.Errorf("the dummy hash %q: derived with %d iterations, %d bytes (%v, %v); want %d, %d", dummyPasswordHash, iter, keyLen, ok, err, passwordIterations, passwordKeyLen)
+	}
 	failing := func([]byte, []byte, int, int) ([]byte, error) { return nil, errors.New("no crypto") }
 	if _, err := checkPassword(failing, hash, "correct horse"); err == nil {
 		t.Errorf("checkPassword with a failing derivation = nil error; want the error")

@@ -55,8 +55,15 @@ func hashPassword(rand io.Reader, derive DeriveKeyFunc, password string) (string
 	if err != nil {
 		return "", fmt.Errorf("authz: pbkdf2: %w", err)
 	}
+	return phcHash(passwordIterations, salt, key), nil
+}
+
+// phcHash formats a hash in the PHC string format above. (Not fmt: the
+// dummy hash below is built at every instance's start, and fmt's first
+// use there cost the first request a few milliseconds.)
+func phcHash(iterations int, salt, key []byte) string {
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$%s$i=%d$%s$%s", passwordScheme, passwordIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return "$" + passwordScheme + "$i=" + strconv.Itoa(iterations) + "$" + enc.EncodeToString(salt) + "$" + enc.EncodeToString(key)
 }
 
 // checkPassword reports whether password matches the PHC hash. A malformed
@@ -88,6 +95,4 @@ func checkPassword(derive DeriveKeyFunc, hash, password string) (bool, error) {
 // answer takes as long as for a wrong password and reveals nothing. It is
 // well-formed with the full iteration count; no password derives to its
 // all-zero key.
-var dummyPasswordHash = fmt.Sprintf("$%s$i=%d$%s$%s", passwordScheme, passwordIterations,
-	base64.RawStdEncoding.EncodeToString(make([]byte, passwordSaltLen)),
-	base64.RawStdEncoding.EncodeToString(make([]byte, passwordKeyLen)))
+var dummyPasswordHash = phcHash(passwordIterations, make([]byte, passwordSaltLen), make([]byte, passwordKeyLen))
