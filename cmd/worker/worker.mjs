@@ -110,6 +110,22 @@ class Reuse {
   }
 }
 
+// spare is the module instantiated while the isolate starts, for the first
+// Instance: instantiating needs neither randomness nor timers, which workerd
+// forbids at global scope (running Go needs both, so Go itself starts with
+// the first call). null once taken, or if instantiating failed here (the
+// Instance then instantiates itself and reports any error).
+let spare = instantiate();
+
+function instantiate() {
+  try {
+    const go = new Go();
+    return { go, wasm: new WebAssembly.Instance(appModule, go.importObject) };
+  } catch {
+    return null;
+  }
+}
+
 // Instance is one live Go program. state: starting, idle, busy or dead.
 class Instance {
   constructor(pool, id) {
@@ -118,7 +134,10 @@ class Instance {
     this.state = "starting";
     this.served = 0;
     this.inflight = null; // reject function of the call being served
-    this.go = new Go();
+    const pre = spare;
+    spare = null;
+    this.go = pre?.go ?? new Go();
+    this.wasm = pre?.wasm ?? null;
     // Rule 5: never resolve the exit promise (it belongs to the request
     // that started this instance); learn of an exit through go.exit.
     this.go._resolveExitPromise = () => {};
@@ -150,7 +169,8 @@ class Instance {
       timer = setTimeout(() => reject(new PoolError(500, "instance start timed out")), START_TIMEOUT_MS);
     });
     try {
-      const wasm = new WebAssembly.Instance(appModule, this.go.importObject);
+      const wasm = this.wasm ?? new WebAssembly.Instance(appModule, this.go.importObject);
+      this.wasm = null;
       // The Go packages read globalThis.context once, during package
       // initialisation, which go.run executes synchronously.
       globalThis.context = this.rc;
