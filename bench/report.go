@@ -95,12 +95,14 @@ func (r *report) evaluate() {
 		c := check{Name: "wasm memory per instance", Target: "<= 32 MiB after 10,000 requests"}
 		switch {
 		case m.Exposed && m.MaxInstanceBytes > 0:
-			var served int64
+			var served, live int64
 			for _, in := range m.Instances {
 				served = max(served, in.Served)
+				live = max(live, in.MemoryBytes)
 			}
-			c.Value = fmt.Sprintf("max %.1f MiB over %d live instances and those recycled before (largest at its end: %.1f MiB) after %d requests to the Worker, %d of them served by Go (the busiest live instance served %d; the pool recycles at max_requests=%v)",
-				float64(m.MaxInstanceBytes)/(1<<20), len(m.Instances), float64(m.EndedMaxBytes)/(1<<20), m.Requests, m.GoCalls, served, poolLimit(m.Pool, "max_requests"))
+			mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+			c.Value = fmt.Sprintf("max %.1f MiB per instance after %d requests to the Worker, %d of them served by Go (live instances: %d, largest %.1f MiB, busiest served %d; recycled or dropped before: largest %.1f MiB at its end; the pool recycles at max_requests=%v)",
+				mib(m.MaxInstanceBytes), m.Requests, m.GoCalls, len(m.Instances), mib(live), served, mib(m.EndedMaxBytes), poolLimit(m.Pool, "max_requests"))
 			if m.GoCalls >= 10000 {
 				c.Met = boolp(m.MaxInstanceBytes <= instanceMemMax)
 			} else {
