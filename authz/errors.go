@@ -149,7 +149,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // writeDocument answers 200 with a public document already encoded (the
-// JWKS, the discovery documents), as the record cache keeps them. until is
+// JWKS, the discovery documents), as the record cache keeps them, readable
+// from any origin: a browser-based client fetches discovery and keys
+// cross-origin, and the documents hold nothing that is not public (no
+// credentials are allowed, and none are needed). until is
 // how long the record cache will keep answering this document (zero: it
 // does not keep it); a runtime that can answer the same GET again without
 // the handler (a reuser) is told so.
@@ -157,6 +160,7 @@ func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", cacheControl)
+	h.Set("Access-Control-Allow-Origin", "*")
 	if !until.IsZero() {
 		if r := findReuser(w); r != nil {
 			r.ReuseUntil(until)

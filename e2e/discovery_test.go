@@ -91,6 +91,26 @@ func TestMetadataUnknownTenant(t *testing.T) {
 	}
 }
 
+// The discovery documents and the JWKS are readable from any origin, so
+// that a browser-based client can fetch them; credentials never are. Asked
+// twice: the Worker's pool answers the second without Go.
+func TestDocumentsCrossOrigin(t *testing.T) {
+	tenant := createTenant(t)
+	for _, path := range []string{"/.well-known/oauth-authorization-server/t/" + tenant, "/t/" + tenant + "/.well-known/oauth-authorization-server",
+		"/t/" + tenant + "/.well-known/openid-configuration", "/t/" + tenant + "/jwks.json"} {
+		for range 2 {
+			r := request{method: "GET", path: path, header: map[string]string{"Origin": "https://spa.example"}}.do(t)
+			mustStatus(t, path, r, http.StatusOK)
+			if got := r.header.Get("Access-Control-Allow-Origin"); got != "*" {
+				t.Errorf("GET %s: Access-Control-Allow-Origin %q; want *", path, got)
+			}
+			if r.header.Get("Access-Control-Allow-Credentials") != "" {
+				t.Errorf("GET %s allows credentials", path)
+			}
+		}
+	}
+}
+
 var maxAgeRE = regexp.MustCompile(`(?:^|[ ,])max-age=(\d+)`)
 
 func TestJWKS(t *testing.T) {
