@@ -6,6 +6,8 @@
 //
 // What a reader may see, and for how long:
 //   - An entry is served for at most TTL after it was read from the store.
+//     A memo (Memo, MemoUntil: a value derived from records) is served for
+//     at most TTL after the oldest record it was built from was read.
 //   - A change made through a Store (UpdateTenant, DeleteTenant,
 //     UpdateClient, DeleteClient, CreateKey, SetKeyState, DeleteKey) bumps
 //     its Generation once the statement has run, succeeded or not; every
