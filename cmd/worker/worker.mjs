@@ -27,7 +27,7 @@
 //     the discovery documents and the JWKS, for as long as Go's record
 //     cache would keep answering them) answers the same URL again without
 //     an instance, until its time or until the cache generation moves past
-//     the one its call began in: exactly what Go would have answered.
+//     the one its call began in: within the bounds Go's own answer keeps.
 //
 // Settings (Worker vars, all optional): POOL_MAX_INSTANCES (1-8, default 4:
 // an instance waiting on D1 serves nothing else, and 4 rotated refresh
