@@ -30,6 +30,18 @@ type tenantJSON struct {
 	Settings *settingsJSON `json:"settings"`
 }
 
+// applyTo sets t's name and settings from the fields the request has
+// (creation and PATCH alike).
+func (in *tenantJSON) applyTo(t *storage.Tenant) error {
+	if in.Name != nil {
+		if err := checkText("name", *in.Name, 200); err != nil {
+			return err
+		}
+		t.Name = *in.Name
+	}
+	return in.Settings.apply(&t.Settings)
+}
+
 type tenantResponse struct {
 	ID        string                 `json:"id"`
 	Name      string                 `json:"name"`
@@ -141,13 +153,7 @@ func (s *Server) createTenant(w http.ResponseWriter, r *http.Request) error {
 		return errorf(CodeInvalidRequest, "id is required and must match [a-z0-9][a-z0-9-]{0,62}")
 	}
 	t := storage.Tenant{ID: *in.ID, Name: *in.ID}
-	if in.Name != nil {
-		if err := checkText("name", *in.Name, 200); err != nil {
-			return err
-		}
-		t.Name = *in.Name
-	}
-	if err := in.Settings.apply(&t.Settings); err != nil {
+	if err := in.applyTo(&t); err != nil {
 		return err
 	}
 	now := s.now()
@@ -205,13 +211,7 @@ func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
 	if in.ID != nil && *in.ID != t.ID {
 		return errorf(CodeInvalidRequest, "id cannot be changed")
 	}
-	if in.Name != nil {
-		if err := checkText("name", *in.Name, 200); err != nil {
-			return err
-		}
-		t.Name = *in.Name
-	}
-	if err := in.Settings.apply(&t.Settings); err != nil {
+	if err := in.applyTo(&t); err != nil {
 		return err
 	}
 	t.UpdatedAt = s.now()
