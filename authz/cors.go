@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -30,17 +31,33 @@ func (s *Server) allowOrigin(w http.ResponseWriter, r *http.Request, client stor
 	}
 }
 
-// preflight answers CORS preflight requests of the token and revocation
-// endpoints. Which origin may read the actual answer is decided there, per
-// client; the preflight only allows the method and Content-Type.
-func (s *Server) preflight(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Add("Vary", "Origin")
-	if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(r.Header.Values("Access-Control-Request-Method"), "POST") {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Methods", "POST")
-		h.Set("Access-Control-Allow-Headers", "Content-Type")
-		h.Set("Access-Control-Max-Age", "600")
+// preflight answers CORS preflight requests of an endpoint that takes
+// methods (one or more, "POST" or "GET, POST") with the request headers
+// headers. Which origin may read the actual answer is decided by the
+// endpoint; the preflight only allows the methods and headers.
+func preflight(methods, headers string) http.HandlerFunc {
+	allowed := strings.Split(methods, ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(allowed, r.Header.Get("Access-Control-Request-Method")) {
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Methods", methods)
+			h.Set("Access-Control-Allow-Headers", headers)
+			h.Set("Access-Control-Max-Age", "600")
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}
-	w.WriteHeader(http.StatusNoContent)
+}
+
+// anyOrigin lets every origin read an answer whose only credential is an
+// access token the page itself sends in the Authorization header (the
+// userinfo endpoint: OpenID Connect Core §5.3 says it SHOULD support
+// CORS). Nothing ambient is allowed (no cookies: no
+// Access-Control-Allow-Credentials), and WWW-Authenticate is exposed so
+// that a client can read why a token was refused.
+func anyOrigin(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 }

@@ -58,13 +58,14 @@ func (s *Server) routes() {
 	m.handle("GET /t/{tenant}/consent", s.page(s.consentForm))
 	m.handle("POST /t/{tenant}/consent", s.page(s.consent))
 	m.handle("POST /t/{tenant}/token", s.handle(s.token))
-	m.handle("OPTIONS /t/{tenant}/token", http.HandlerFunc(s.preflight))
+	m.handle("OPTIONS /t/{tenant}/token", preflight("POST", "Content-Type"))
 	m.handle("POST /t/{tenant}/revoke", s.handle(s.revoke))
-	m.handle("OPTIONS /t/{tenant}/revoke", http.HandlerFunc(s.preflight))
+	m.handle("OPTIONS /t/{tenant}/revoke", preflight("POST", "Content-Type"))
 	m.handle("POST /t/{tenant}/introspect", s.handle(s.introspect))
 	m.handle("POST /t/{tenant}/register", s.handle(s.register))
 	m.handle("GET /t/{tenant}/userinfo", s.handle(s.userinfo))
 	m.handle("POST /t/{tenant}/userinfo", s.handle(s.userinfo))
+	m.handle("OPTIONS /t/{tenant}/userinfo", preflight("GET, POST", "Authorization, Content-Type"))
 
 	// Admin API.
 	m.handle("POST /admin/v1/tenants", s.admin(s.createTenant))

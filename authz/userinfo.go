@@ -11,8 +11,10 @@ import (
 
 // userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
 // access token with the openid scope, presented as a bearer token
-// (RFC 6750 §2.1). Errors carry RFC 6750 §3 challenges.
+// (RFC 6750 §2.1). Errors carry RFC 6750 §3 challenges. Any origin may
+// read the answer (anyOrigin: OIDC Core §5.3 says it SHOULD support CORS).
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
+	anyOrigin(w)
 	ctx := r.Context()
 	t, err := s.tenant(ctx, r)
 	if err != nil {

@@ -187,11 +187,15 @@ func TestCodeFlowPublicClient(t *testing.T) {
 		t.Errorf("id_token claims %+v", idc)
 	}
 
-	// userinfo with the access token.
-	r := request{method: "GET", path: "/t/" + f.tenant + "/userinfo", header: map[string]string{"Authorization": "Bearer " + tok.AccessToken}}.do(t)
+	// userinfo with the access token, from a page of another origin.
+	r := request{method: "GET", path: "/t/" + f.tenant + "/userinfo",
+		header: map[string]string{"Authorization": "Bearer " + tok.AccessToken, "Origin": "https://spa.example"}}.do(t)
 	mustStatus(t, "userinfo", r, http.StatusOK)
 	if r.field("sub") != f.userID || r.field("preferred_username") != f.username {
 		t.Errorf("userinfo = %s", r.body)
+	}
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("userinfo CORS headers %v; want Access-Control-Allow-Origin * and no credentials", r.header)
 	}
 
 	// Refresh through a TokenSource: a new refresh token each time.
@@ -627,6 +631,25 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	mustStatus(t, "revoke refresh token", revoke(rt), http.StatusOK)
 	mustOAuthError(t, "refresh after revoke", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}}), 400, "invalid_grant")
 	mustStatus(t, "revoke again", revoke(rt), http.StatusOK)
+}
+
+// OpenID Connect Core §5.3: the UserInfo endpoint SHOULD support CORS. A
+// browser may send the Authorization header after a preflight, and can
+// read a refusal and its WWW-Authenticate challenge.
+func TestUserinfoCORS(t *testing.T) {
+	f := newFixture(t)
+	path := "/t/" + f.tenant + "/userinfo"
+	pre := request{method: "OPTIONS", path: path, header: map[string]string{"Origin": "https://spa.example",
+		"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}}.do(t)
+	if pre.status != http.StatusNoContent || pre.header.Get("Access-Control-Allow-Origin") != "https://spa.example" ||
+		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(pre.header.Get("Access-Control-Allow-Methods"), "GET") {
+		t.Errorf("preflight: %d %v", pre.status, pre.header)
+	}
+	r := request{method: "GET", path: path, header: map[string]string{"Origin": "https://spa.example", "Authorization": "Bearer abc.def.ghi"}}.do(t)
+	mustOAuthError(t, "userinfo with a bad token", r, 401, "invalid_token")
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Expose-Headers") != "WWW-Authenticate" || r.header.Get("WWW-Authenticate") == "" {
+		t.Errorf("refusal readable cross-origin? %v", r.header)
+	}
 }
 
 func TestTokenCORS(t *testing.T) {
