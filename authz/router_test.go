@@ -115,3 +115,47 @@ func TestRouterMatchesLikeServeMux(t *testing.T) {
 		t.Fatalf("only %d cases compared", checked)
 	}
 }
+
+// Matching a request, the router against ServeMux with the same patterns
+// (per request; registration is what the router was written for).
+func BenchmarkRouteMatch(b *testing.B) {
+	routes := serverRoutes()
+	var rt router
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		rt.handle(r.pattern, nil)
+		mux.Handle(r.pattern, http.NotFoundHandler())
+	}
+	reqs := []*http.Request{
+		httptest.NewRequest("POST", "/t/acme/token", nil),
+		httptest.NewRequest("GET", "/t/acme/jwks.json", nil),
+		httptest.NewRequest("GET", "/.well-known/oauth-authorization-server/t/acme", nil),
+		httptest.NewRequest("GET", "/admin/v1/tenants/acme/clients/app", nil),
+	}
+	b.Run("router", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			rt.match(reqs[i%len(reqs)])
+		}
+	})
+	b.Run("ServeMux", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			mux.Handler(reqs[i%len(reqs)])
+		}
+	})
+	b.Run("register/router", func(b *testing.B) {
+		for b.Loop() {
+			var r router
+			for _, x := range routes {
+				r.handle(x.pattern, nil)
+			}
+		}
+	})
+	b.Run("register/ServeMux", func(b *testing.B) {
+		for b.Loop() {
+			m := http.NewServeMux()
+			for _, x := range routes {
+				m.Handle(x.pattern, http.NotFoundHandler())
+			}
+		}
+	})
+}
