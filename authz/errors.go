@@ -152,10 +152,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // JWKS, the discovery documents), as the record cache keeps them, readable
 // from any origin: a browser-based client fetches discovery and keys
 // cross-origin, and the documents hold nothing that is not public (no
-// credentials are allowed, and none are needed). until is
-// how long the record cache will keep answering this document (zero: it
-// does not keep it); a runtime that can answer the same GET again without
-// the handler (a reuser) is told so.
+// credentials are allowed, and none are needed).
+//
+// until is how long the record cache will keep answering this document
+// (zero: it does not keep it); a runtime that can answer the same GET
+// again without the handler (a reuser) is told so.
 func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []byte, until time.Time) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
