@@ -161,7 +161,7 @@ func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", cacheControl)
-	h.Set("Access-Control-Allow-Origin", "*")
+	anyOrigin(w)
 	if !until.IsZero() {
 		if r := findReuser(w); r != nil {
 			r.ReuseUntil(until)

@@ -12,9 +12,12 @@ import (
 // userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
 // access token with the openid scope, presented as a bearer token
 // (RFC 6750 §2.1). Errors carry RFC 6750 §3 challenges. Any origin may
-// read the answer (anyOrigin: OIDC Core §5.3 says it SHOULD support CORS).
+// read the answer (anyOrigin), refusals included.
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
+	// OIDC Core §5.3: the endpoint SHOULD support CORS. A client may read
+	// why a token was refused.
 	anyOrigin(w)
+	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 	ctx := r.Context()
 	t, err := s.tenant(ctx, r)
 	if err != nil {
