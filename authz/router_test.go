@@ -17,6 +17,21 @@ func serverRoutes() []route {
 	return s.mux.routes
 }
 
+// routerAndMux registers the patterns of routes with a router and with a
+// ServeMux whose handlers name their pattern in an X-Pattern header.
+func routerAndMux(routes []route) (*router, *http.ServeMux) {
+	rt := &router{}
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		pattern := r.pattern
+		rt.handle(pattern, nil)
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Pattern", pattern)
+		})
+	}
+	return rt, mux
+}
+
 // No two routes of one method match the same path: the router takes the
 // first that fits, so otherwise registration order would decide.
 func TestRoutesDoNotOverlap(t *testing.T) {
@@ -44,15 +59,7 @@ func TestRoutesDoNotOverlap(t *testing.T) {
 // except where ServeMux redirects to a cleaned path, which is a 404 here.
 func TestRouterMatchesLikeServeMux(t *testing.T) {
 	routes := serverRoutes()
-	var rt router
-	mux := http.NewServeMux()
-	for _, r := range routes {
-		pattern := r.pattern
-		rt.handle(pattern, nil)
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("X-Pattern", pattern)
-		})
-	}
+	rt, mux := routerAndMux(routes)
 	// Every route's path with sample values, then variations of them.
 	values := []string{"acme", "a%2Fb", "%41cme", "rotate"}
 	paths := []string{"/", "/healthz/", "/nope", "/t/acme", "/t/acme/", "//t/acme/token", "/t/acme//token", "/t/./token",
@@ -120,12 +127,7 @@ func TestRouterMatchesLikeServeMux(t *testing.T) {
 // (per request; registration is what the router was written for).
 func BenchmarkRouteMatch(b *testing.B) {
 	routes := serverRoutes()
-	var rt router
-	mux := http.NewServeMux()
-	for _, r := range routes {
-		rt.handle(r.pattern, nil)
-		mux.Handle(r.pattern, http.NotFoundHandler())
-	}
+	rt, mux := routerAndMux(routes)
 	reqs := []*http.Request{
 		httptest.NewRequest("POST", "/t/acme/token", nil),
 		httptest.NewRequest("GET", "/t/acme/jwks.json", nil),
@@ -146,7 +148,7 @@ func BenchmarkRouteMatch(b *testing.B) {
 		for b.Loop() {
 			var r router
 			for _, x := range routes {
-				r.handle(x.pattern, nil)
+				r.handle(x.pattern, x.h)
 			}
 		}
 	})
@@ -154,7 +156,7 @@ func BenchmarkRouteMatch(b *testing.B) {
 		for b.Loop() {
 			m := http.NewServeMux()
 			for _, x := range routes {
-				m.Handle(x.pattern, http.NotFoundHandler())
+				m.Handle(x.pattern, x.h)
 			}
 		}
 	})
