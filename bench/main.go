@@ -350,10 +350,8 @@ func readMemory(ctx context.Context, s *server, adminToken string, requests int6
 	}
 	// Instances the pool recycled or dropped (at most max_requests calls
 	// each, the most any instance serves): the largest of them at its end.
-	if b := num(st["ended_max_memory_bytes"]); b > m.MaxInstanceBytes {
-		m.MaxInstanceBytes = b
-	}
 	m.EndedMaxBytes = num(st["ended_max_memory_bytes"])
+	m.MaxInstanceBytes = max(m.MaxInstanceBytes, m.EndedMaxBytes)
 	if len(m.Instances) == 0 && m.EndedMaxBytes == 0 {
 		m.Note = "the pool answered but names no instance memory_bytes"
 	}
