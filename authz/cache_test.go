@@ -4,6 +4,8 @@ package authz_test
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -287,6 +289,19 @@ func TestReuseFollowsTheRecordCache(t *testing.T) {
 	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
 		if code, until := w.reuse(off, path); code != 200 || until != nil {
 			t.Fatalf("with the cache off, GET %s = %d and asked to be reused until %v", path, code, until)
+		}
+	}
+	// At debug level every request is logged, so none may bypass the
+	// handler.
+	debug, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Store: newTestStore(t), KV: kv.NewMemory(nil),
+		Sealer: testSealer(), Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.must(debug, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
+		if code, until := w.reuse(debug, path); code != 200 || until != nil {
+			t.Fatalf("at debug level, GET %s = %d and asked to be reused until %v", path, code, until)
 		}
 	}
 }

@@ -156,13 +156,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 //
 // until is how long the record cache will keep answering this document
 // (zero: it does not keep it); a runtime that can answer the same GET
-// again without the handler (a reuser) is told so.
-func writeDocument(w http.ResponseWriter, contentType, cacheControl string, b []byte, until time.Time) {
+// again without the handler (a reuser) is told so, unless every request
+// is logged (debug level, logRequest): a reused answer reaches no log.
+func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, contentType, cacheControl string, b []byte, until time.Time) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", cacheControl)
 	anyOrigin(w)
-	if !until.IsZero() {
+	if !until.IsZero() && !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		if r := findReuser(w); r != nil {
 			r.ReuseUntil(until)
 		}

@@ -82,7 +82,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := v.(jwksCache)
-	writeDocument(w, "application/jwk-set+json", fmt.Sprintf("public, max-age=%d", c.MaxAge), c.Doc, until)
+	s.writeDocument(w, r, "application/jwk-set+json", fmt.Sprintf("public, max-age=%d", c.MaxAge), c.Doc, until)
 	return nil
 }
 

@@ -110,6 +110,6 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	if err != nil {
 		return err
 	}
-	writeDocument(w, "application/json", "public, max-age=300", v.([]byte), until)
+	s.writeDocument(w, r, "application/json", "public, max-age=300", v.([]byte), until)
 	return nil
 }

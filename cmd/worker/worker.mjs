@@ -37,8 +37,7 @@
 // default 1000), POOL_MAX_QUEUE (default 256), POOL_QUEUE_TIMEOUT_MS
 // (default 10000), POOL_CALL_TIMEOUT_MS (default 30000),
 // POOL_WAITUNTIL_TIMEOUT_MS (default 30000), POOL_REUSE_ENTRIES (rule 7's
-// answers kept at most, default 256, 0 = none; none either at
-// LOG_LEVEL=debug, where Go logs every request).
+// answers kept at most, default 256, 0 = none).
 //
 // GET /admin/v1/pool answers the pool's counters (no request data) to
 // `Authorization: Bearer $ADMIN_TOKEN`; without an ADMIN_TOKEN of 32 or more
@@ -75,7 +74,7 @@ function settings(env) {
     queueTimeoutMs: intVar(env, "POOL_QUEUE_TIMEOUT_MS", 10000, 1, 600000),
     callTimeoutMs: intVar(env, "POOL_CALL_TIMEOUT_MS", 30000, 1, 600000),
     waitUntilTimeoutMs: intVar(env, "POOL_WAITUNTIL_TIMEOUT_MS", 30000, 1, 600000),
-    reuseEntries: String(env?.LOG_LEVEL ?? "").toLowerCase() === "debug" ? 0 : intVar(env, "POOL_REUSE_ENTRIES", 256, 0, 10000),
+    reuseEntries: intVar(env, "POOL_REUSE_ENTRIES", 256, 0, 10000),
   };
 }
 

@@ -439,22 +439,3 @@ func TestPoolFlat(t *testing.T) {
 		t.Errorf("pool dropped %d and recycled %d instances; want none", s.Dropped, s.Recycled)
 	}
 }
-
-// At LOG_LEVEL=debug every request reaches Go (which logs each one): the
-// pool reuses nothing.
-func TestPoolReuseOffAtDebug(t *testing.T) {
-	w := start(t, map[string]string{"LOG_LEVEL": "debug"})
-	ctx := context.Background()
-	var a, b struct{ Instance, Call int }
-	for _, v := range []any{&a, &b} {
-		if _, err := w.get(ctx, "/reuse?ms=60000", nil, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if a == b {
-		t.Fatalf("GET /reuse twice = %+v, %+v: the second was reused at LOG_LEVEL=debug", a, b)
-	}
-	if s := w.status(t); s.Reused != 0 {
-		t.Fatalf("Reused = %d at LOG_LEVEL=debug; want 0", s.Reused)
-	}
-}
