@@ -280,28 +280,26 @@ func TestReuseFollowsTheRecordCache(t *testing.T) {
 			t.Fatalf("GET %s asked to be reused until %v", path, until)
 		}
 	}
-	off, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Store: newTestStore(t), KV: kv.NewMemory(nil),
-		Sealer: testSealer(), CacheTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.must(off, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
-	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
-		if code, until := w.reuse(off, path); code != 200 || until != nil {
-			t.Fatalf("with the cache off, GET %s = %d and asked to be reused until %v", path, code, until)
+	// With the cache off nothing is kept; at debug level every request is
+	// logged, so none may bypass the handler.
+	for _, c := range []struct {
+		name string
+		cfg  authz.Config
+	}{
+		{"with the cache off", authz.Config{CacheTTL: -1}},
+		{"at debug level", authz.Config{Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))}},
+	} {
+		cfg := c.cfg
+		cfg.BaseURL, cfg.AdminToken, cfg.Store, cfg.KV, cfg.Sealer = "http://127.0.0.1:1", w.admin, newTestStore(t), kv.NewMemory(nil), testSealer()
+		srv, err := authz.New(cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	// At debug level every request is logged, so none may bypass the
-	// handler.
-	debug, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Store: newTestStore(t), KV: kv.NewMemory(nil),
-		Sealer: testSealer(), Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.must(debug, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
-	for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
-		if code, until := w.reuse(debug, path); code != 200 || until != nil {
-			t.Fatalf("at debug level, GET %s = %d and asked to be reused until %v", path, code, until)
+		w.must(srv, "POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+		for _, path := range []string{"/t/acme/.well-known/openid-configuration", "/t/acme/jwks.json"} {
+			if code, until := w.reuse(srv, path); code != 200 || until != nil {
+				t.Fatalf("%s, GET %s = %d and asked to be reused until %v", c.name, path, code, until)
+			}
 		}
 	}
 }
