@@ -34,7 +34,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	}
 	ar := &authRequest{
 		Tenant: t.ID, ClientID: client.ID, RedirectURI: redirectURI, RedirectGiven: p.has("redirect_uri"),
-		State: p.get("state"), Nonce: p.get("nonce"), Prompt: p.get("prompt"), MaxAge: -1,
+		State: p.get("state"), Nonce: p.get("nonce"), Prompt: strings.Join(strings.Fields(p.get("prompt")), " "), MaxAge: -1,
 	}
 	if err := s.checkAuthorizeParams(t, client, p, ar); err != nil {
 		return s.redirectError(w, r, ar, err)
@@ -48,8 +48,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// prompt=login and max_age=0 ask for a fresh sign-in whatever the
-	// session (OIDC Core §3.1.2.1).
+	// session (OIDC Core §3.1.2.1): only a sign-in from now on satisfies
+	// this request, on every page it passes (needsLogin). prompt=none
+	// forbids the login page, so the two together fail at once.
 	if hasPrompt(ar.Prompt, "login") || ar.MaxAge == 0 {
+		if ar.Prompt == "none" {
+			return s.redirectError(w, r, ar, errorf(CodeLoginRequired, "max_age=0 asks for a new sign-in, which prompt=none forbids"))
+		}
+		ar.LoginAfter = s.now().Unix()
 		return s.toPage(w, r, ar, "", "login")
 	}
 	return s.proceed(w, r, t, client, ar, "")
@@ -267,11 +273,13 @@ func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.T
 	return s.issueCode(w, r, ar, arID, user.ID, sess.AuthTime)
 }
 
-// needsLogin: no session, or a sign-in older than max_age (OIDC Core
-// §3.1.2.1). prompt=login is handled where the request arrives, so that
-// the sign-in it asks for satisfies it.
+// needsLogin: no session, a sign-in older than max_age, or one from
+// before a request that asked for a new sign-in (prompt=login, max_age=0;
+// OIDC Core §3.1.2.1). The login and consent pages ask it too, so a
+// browser cannot skip the login page it was sent to.
 func (s *Server) needsLogin(ar *authRequest, sess *session) bool {
-	return sess == nil || ar.MaxAge > 0 && s.now().Unix()-sess.AuthTime > ar.MaxAge
+	return sess == nil || sess.AuthTime < ar.LoginAfter ||
+		ar.MaxAge > 0 && s.now().Unix()-sess.AuthTime > ar.MaxAge
 }
 
 // needsConsent: first-party clients never ask; others ask unless the user
@@ -355,12 +363,13 @@ func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, ar *au
 		q.Set("state", ar.State)
 	}
 	q.Set("iss", s.issuer(ar.Tenant))
+	// The registered URI's own query is kept byte for byte (RFC 6749
+	// §3.1.2: it MUST be retained), the response parameters appended.
 	u, _ := url.Parse(ar.RedirectURI) // validated at registration and here
-	merged := u.Query()
-	for k, v := range q {
-		merged[k] = v
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
 	}
-	u.RawQuery = merged.Encode()
+	u.RawQuery += q.Encode()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }

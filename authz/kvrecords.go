@@ -79,8 +79,11 @@ type authRequest struct {
 	Nonce         string   `json:"n,omitempty"`
 	Prompt        string   `json:"p,omitempty"`
 	MaxAge        int64    `json:"ma"` // -1: not given
-	CSRF          string   `json:"csrf"`
-	Browser       string   `json:"b"` // hex SHA-256 of the browser-binding cookie
+	// LoginAfter: only a session signed in at or after this Unix time
+	// satisfies the request (prompt=login, max_age=0); 0 for any.
+	LoginAfter int64  `json:"la,omitempty"`
+	CSRF       string `json:"csrf"`
+	Browser    string `json:"b"` // hex SHA-256 of the browser-binding cookie
 }
 
 // session is a signed-in browser.

@@ -24,7 +24,8 @@ func (p params) get(name string) string {
 	return ""
 }
 
-// has reports whether name was sent at all, even empty.
+// has reports whether name was sent with a value (an empty one counts as
+// omitted: checkParams drops it).
 func (p params) has(name string) bool { _, ok := p[name]; return ok }
 
 // queryParams parses the query string of r.
@@ -65,9 +66,18 @@ func authorizeParams(w http.ResponseWriter, r *http.Request) (params, error) {
 	return queryParams(r, "resource")
 }
 
-// checkParams refuses repeated single-valued parameters and invalid UTF-8.
+// checkParams applies the rules for request parameters: one sent without
+// a value is treated as omitted (RFC 6749 §3.1 and §3.2, OAuth 2.1 §3.1: a
+// MUST), a single-valued one may appear at most once, and every value is
+// valid UTF-8.
 func checkParams(v url.Values, multi []string) (params, error) {
 	for name, vals := range v {
+		vals = slices.DeleteFunc(vals, func(s string) bool { return s == "" })
+		if len(vals) == 0 {
+			delete(v, name)
+			continue
+		}
+		v[name] = vals
 		if len(vals) > 1 && !slices.Contains(multi, name) {
 			return nil, errorf(CodeInvalidRequest, "parameter %q is repeated", name)
 		}

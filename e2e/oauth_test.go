@@ -422,6 +422,12 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 }
 
+// basicAuth is client_secret_basic: id and secret form-encoded, then
+// base64 (RFC 6749 §2.3.1).
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
+}
+
 func s256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
@@ -508,10 +514,11 @@ func TestTokenErrors(t *testing.T) {
 		first := tokenRequest(t, f, exchange(code, v))
 		rt := first.field("refresh_token")
 		mustOAuthError(t, "up-scope", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}, "scope": {"read write"}}), 400, "invalid_scope")
-		down := tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}, "scope": {""}})
-		mustStatus(t, "down-scope to nothing", down, http.StatusOK)
-		if down.field("scope") != "" {
-			t.Errorf("down-scoped scope = %q; want empty", down.field("scope"))
+		// scope= is no scope parameter (RFC 6749 §3.2): the grant's scope.
+		same := tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}, "scope": {""}})
+		mustStatus(t, "empty scope", same, http.StatusOK)
+		if same.field("scope") != "read" {
+			t.Errorf("scope= gave scope %q; want the grant's, read", same.field("scope"))
 		}
 	})
 	t.Run("refresh of another client", func(t *testing.T) {
@@ -521,9 +528,7 @@ func TestTokenErrors(t *testing.T) {
 		mustStatus(t, "owner still can", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}}), http.StatusOK)
 	})
 
-	basic := func(id, secret string) string {
-		return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
-	}
+	basic := basicAuth
 	cc := url.Values{"grant_type": {"client_credentials"}}
 	cases := []struct {
 		name   string

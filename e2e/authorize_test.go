@@ -1,0 +1,180 @@
+package e2e
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// authURL is an authorization request of f's first-party public client
+// with a fresh S256 challenge, changed by extra (a value "<delete>"
+// removes the parameter).
+func (f *fixture) authURL(extra url.Values) (authURL, verifier string) {
+	verifier = oauth2.GenerateVerifier()
+	q := url.Values{
+		"response_type": {"code"}, "client_id": {f.public}, "redirect_uri": {"http://127.0.0.1:5000/callback"},
+		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}, "state": {"st"},
+	}
+	for k, v := range extra {
+		if len(v) == 1 && v[0] == "<delete>" {
+			q.Del(k)
+		} else {
+			q[k] = v
+		}
+	}
+	return f.issuer + "/authorize?" + q.Encode(), verifier
+}
+
+// TestEmptyParametersAreOmitted: "Parameters sent without a value MUST be
+// treated as if they were omitted from the request" (RFC 6749 §3.1 and
+// §3.2, OAuth 2.1 §3.1), at the authorization and the token endpoint.
+func TestEmptyParametersAreOmitted(t *testing.T) {
+	f := newFixture(t)
+	b := newBrowser(t, f.username, f.password)
+	for _, tc := range []struct {
+		name     string
+		extra    url.Values
+		redirect string // where the code must arrive
+	}{
+		// The client has one registered redirect URI, used when none is given.
+		{"redirect_uri", url.Values{"redirect_uri": {""}}, "http://127.0.0.1/callback"},
+		{"resource", url.Values{"resource": {""}}, "http://127.0.0.1:5000/callback"},
+		{"max_age", url.Values{"max_age": {""}}, "http://127.0.0.1:5000/callback"},
+		{"prompt", url.Values{"prompt": {""}}, "http://127.0.0.1:5000/callback"},
+		{"scope", url.Values{"scope": {""}}, "http://127.0.0.1:5000/callback"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, verifier := f.authURL(tc.extra)
+			loc := b.authorize(u)
+			code, errCode := callback(t, loc, "st", f.issuer)
+			if code == "" {
+				t.Fatalf("%s= refused: %q", tc.name, errCode)
+			}
+			if got := loc.Scheme + "://" + loc.Host + loc.Path; got != tc.redirect {
+				t.Errorf("code sent to %s; want %s", got, tc.redirect)
+			}
+			form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "client_id": {f.public}, "redirect_uri": {tc.redirect}}
+			if tc.name == "redirect_uri" {
+				form.Set("redirect_uri", "") // omitted there too: it was at authorization
+			}
+			tok := tokenRequest(t, f, form)
+			mustStatus(t, "exchange", tok, http.StatusOK)
+			// Without a scope the client's registered scope is granted.
+			if tc.name == "scope" && tok.field("scope") != "openid profile email read write" {
+				t.Errorf("scope= granted %q; want the client's default", tok.field("scope"))
+			}
+		})
+	}
+	// The token endpoint: scope= is no scope parameter, so the client's scope.
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "scope": {""}}, "Authorization", basicAuth(f.svc, f.svcSecret))
+	mustStatus(t, "client_credentials with scope=", tok, http.StatusOK)
+	if tok.field("scope") != "read write" {
+		t.Errorf("client_credentials scope= granted %q; want read write", tok.field("scope"))
+	}
+}
+
+// TestPromptNoneNeverShowsAPage: with prompt=none "The Authorization
+// Server MUST NOT display any authentication or consent user interface
+// pages" (OIDC Core §3.1.2.1), also when max_age=0 asks for a new sign-in
+// and when the value has surrounding spaces.
+func TestPromptNoneNeverShowsAPage(t *testing.T) {
+	f := newFixture(t)
+	signedIn := newBrowser(t, f.username, f.password)
+	callback(t, signedIn.authorize(first(f.authURL(nil))), "st", f.issuer)
+	for _, tc := range []struct {
+		name string
+		b    *browser
+		q    url.Values
+	}{
+		{"max_age=0, no session", newBrowser(t, "", ""), url.Values{"prompt": {"none"}, "max_age": {"0"}}},
+		{"max_age=0, signed in", signedIn, url.Values{"prompt": {"none"}, "max_age": {"0"}}},
+		{"spaces, no session", newBrowser(t, "", ""), url.Values{"prompt": {" none "}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _ := f.authURL(tc.q)
+			p := tc.b.do("GET", u, nil)
+			if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "http://127.0.0.1:5000/callback?") {
+				t.Fatalf("status %d Location %q; want 303 to the client", p.status, p.header.Get("Location"))
+			}
+			if _, errCode := callback(t, mustParse(t, p.header.Get("Location")), "st", f.issuer); errCode != "login_required" {
+				t.Errorf("error %q; want login_required", errCode)
+			}
+		})
+	}
+}
+
+func first(a, _ string) string { return a }
+
+// TestFreshSignInCannotBeSkipped: prompt=login and max_age=0 send a
+// signed-in browser to the login page; going to the consent page of the
+// same request instead must not yield a code without the new sign-in
+// (OIDC Core §3.1.2.1: max_age "MUST attempt to actively re-authenticate";
+// prompt=login "MUST return an error" if it cannot).
+func TestFreshSignInCannotBeSkipped(t *testing.T) {
+	f := newFixture(t)
+	for _, q := range []url.Values{{"prompt": {"login"}}, {"max_age": {"0"}}} {
+		t.Run(q.Encode(), func(t *testing.T) {
+			b := newBrowser(t, f.username, f.password)
+			callback(t, b.authorize(first(f.authURL(nil))), "st", f.issuer)
+			advanceClock(t, time.Minute) // the session is from before the request
+			u, verifier := f.authURL(q)
+			p := b.do("GET", u, nil)
+			loc := p.header.Get("Location")
+			if !strings.Contains(loc, "/login?req=") {
+				t.Fatalf("status %d Location %q; want the login page", p.status, loc)
+			}
+			skip := target.url + strings.Replace(loc, "/login?", "/consent?", 1)
+			if p := b.do("GET", skip, nil); !strings.Contains(p.header.Get("Location"), "/login?req=") {
+				t.Errorf("GET consent page of the request: status %d Location %q; want the login page", p.status, p.header.Get("Location"))
+			}
+			// Signing in as asked gives the code, with the new auth_time.
+			code, errCode := callback(t, b.authorize(target.url+loc), "st", f.issuer)
+			if code == "" || len(b.seen) != 1 || b.seen[0] != "login" {
+				t.Fatalf("after the login page: code %q error %q pages %v", code, errCode, b.seen)
+			}
+			tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+				"client_id": {f.public}, "redirect_uri": {"http://127.0.0.1:5000/callback"}})
+			mustStatus(t, "exchange", tok, http.StatusOK)
+		})
+	}
+}
+
+// TestRedirectKeepsRegisteredQuery: a registered redirect URI's query
+// "MUST be retained when adding additional query parameters" (RFC 6749
+// §3.1.2): byte for byte, with the response parameters after it.
+func TestRedirectKeepsRegisteredQuery(t *testing.T) {
+	f := newFixture(t)
+	const registered = "https://app.example.com/cb?x=1;y=2&flag&b=%41"
+	r := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "q", "redirect_uris": []string{registered}, "token_endpoint_auth_method": "none",
+		"grant_types": []string{"authorization_code"}, "first_party": true})
+	mustStatus(t, "create client", r, http.StatusCreated)
+	for _, tc := range []struct {
+		name  string
+		b     *browser
+		extra url.Values
+		param string
+	}{
+		{"error", newBrowser(t, "", ""), url.Values{"response_type": {"token"}}, "error"},
+		{"code", newBrowser(t, f.username, f.password), nil, "code"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := url.Values{"client_id": {"q"}, "redirect_uri": {registered}}
+			for k, v := range tc.extra {
+				q[k] = v
+			}
+			u, _ := f.authURL(q)
+			loc := tc.b.authorize(u)
+			if loc == nil || !strings.HasPrefix(loc.String(), registered+"&") {
+				t.Fatalf("redirected to %v; want %s followed by &", loc, registered)
+			}
+			if loc.Query().Get(tc.param) == "" {
+				t.Errorf("%s missing in %s", tc.param, loc)
+			}
+		})
+	}
+}
