@@ -34,7 +34,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if client.TokenEndpointAuthMethod == "none" {
-		return &Error{Code: CodeInvalidClient, Description: "introspection needs a confidential client"}
+		return &Error{Code: CodeInvalidClient, Description: "introspection needs a confidential client", WWWAuthenticate: s.clientChallenge(t)}
 	}
 	token := p.get("token")
 	if token == "" {

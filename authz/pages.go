@@ -169,7 +169,13 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err erro
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", retryAfterHeader(e.RetryAfter))
 	}
-	renderPage(w, status(e.Code), errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}.html())
+	st := status(e.Code)
+	if st == http.StatusUnauthorized {
+		// An unknown client is not HTTP authentication asked of the
+		// browser, and a 401 would need a challenge (RFC 9110 §15.5.2).
+		st = http.StatusBadRequest
+	}
+	renderPage(w, st, errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}.html())
 }
 
 // page adapts a handler of an HTML endpoint: its errors become the HTML

@@ -106,6 +106,9 @@ func TestBadInputEveryEndpoint(t *testing.T) {
 			if r.status != tc.status {
 				t.Fatalf("%s %s = %d %.200s; want %d", tc.method, tc.path, r.status, r.body, tc.status)
 			}
+			if r.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+				t.Errorf("401 without WWW-Authenticate (RFC 9110 §15.5.2: MUST)")
+			}
 			if tc.code != "" && r.field("error") != tc.code {
 				t.Errorf("error = %q; want %q (body %.200s)", r.field("error"), tc.code, r.body)
 			}

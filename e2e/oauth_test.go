@@ -370,7 +370,7 @@ func TestAuthorizeErrors(t *testing.T) {
 		query  string
 		status int
 	}{
-		{"unknown client", with("client_id", "nobody").Encode(), 401},
+		{"unknown client", with("client_id", "nobody").Encode(), 400}, // not 401: nothing is asked of the browser (RFC 9110 §15.5.2)
 		{"missing client", with("client_id", "<delete>").Encode(), 400},
 		{"unregistered redirect", with("redirect_uri", "http://127.0.0.1:5000/other").Encode(), 400},
 		{"redirect of another host", with("redirect_uri", "https://evil.example/callback").Encode(), 400},
@@ -555,8 +555,10 @@ func TestTokenErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tokenRequest(t, f, tc.form, tc.header...)
 			mustOAuthError(t, tc.name, r, tc.status, tc.code)
-			if tc.status == 401 && len(tc.header) > 0 && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Basic") {
-				t.Errorf("401 after Basic without a Basic challenge (RFC 6749 §5.2)")
+			// Every 401 carries a challenge (RFC 9110 §15.5.2: MUST), Basic
+			// with its realm (RFC 6749 §5.2, RFC 7617 §2).
+			if ch := r.header.Get("WWW-Authenticate"); tc.status == 401 && (!strings.HasPrefix(ch, "Basic ") || !strings.Contains(ch, `realm="`+f.issuer+`"`)) {
+				t.Errorf("401 with WWW-Authenticate %q; want a Basic challenge with realm %q", ch, f.issuer)
 			}
 		})
 	}

@@ -150,8 +150,8 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	}
 
 	// Off by default: an unknown client.
-	if code, b := authorize(clientID); code != "" || b.last.status != http.StatusUnauthorized {
-		t.Fatalf("CIMD while disabled: code %q status %d; want the 401 error page", code, b.last.status)
+	if code, b := authorize(clientID); code != "" || b.last.status != http.StatusBadRequest {
+		t.Fatalf("CIMD while disabled: code %q status %d; want the 400 error page", code, b.last.status)
 	}
 	setSettings(t, f.tenant, map[string]any{"client_id_metadata_documents": true})
 	if md := metadataOf(t, f.tenant); md["client_id_metadata_document_supported"] != true {
@@ -185,8 +185,8 @@ func TestClientIDMetadataDocument(t *testing.T) {
 			if tc.doc != nil {
 				doc = tc.doc
 			}
-			if code, b := authorize(tc.id); code != "" || b.last.status != http.StatusUnauthorized {
-				t.Errorf("code %q status %d; want the 401 error page", code, b.last.status)
+			if code, b := authorize(tc.id); code != "" || b.last.status != http.StatusBadRequest {
+				t.Errorf("code %q status %d; want the 400 error page", code, b.last.status)
 			}
 		})
 	}
