@@ -48,10 +48,15 @@ func (s *Server) devMode() bool { return strings.HasPrefix(s.cfg.BaseURL, "http:
 
 // lookupClient returns a registered client, or the client of a metadata
 // document when the tenant allows them. An unknown client is
-// storage.ErrNotFound either way.
+// storage.ErrNotFound either way, and so is a metadata-document client
+// stored while the tenant allowed them, once it no longer does.
 func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
+	urlID := isURLClientID(id)
+	if urlID && !t.Settings.ClientIDMetadataDocuments {
+		return storage.Client{}, storage.ErrNotFound
+	}
 	c, err := s.cfg.Store.GetClient(ctx, t.ID, id)
-	if !isURLClientID(id) || !t.Settings.ClientIDMetadataDocuments {
+	if !urlID {
 		return c, err
 	}
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {

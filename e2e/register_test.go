@@ -131,6 +131,7 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	clientID := docSrv.URL + "/client.json"
 	doc = map[string]any{"client_id": clientID, "client_name": "Doc Client", "redirect_uris": []string{"http://127.0.0.1/callback"},
 		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none"}
+	valid := doc
 
 	authorize := func(id string) (string, *browser) {
 		cfg := &oauth2.Config{ClientID: id, RedirectURL: "http://127.0.0.1:6001/callback",
@@ -195,5 +196,12 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	n = fetches.Load()
 	if code, _ := authorize("https://10.0.0.1/client.json"); code != "" || fetches.Load() != n {
 		t.Errorf("a private-address client_id: code %q, fetches %d -> %d; want refused", code, n, fetches.Load())
+	}
+	// Off again: the client stored while it was on is unknown too, at
+	// once in the isolate that changed the setting.
+	doc = valid
+	setSettings(t, f.tenant, map[string]any{"client_id_metadata_documents": false})
+	if code, b := authorize(clientID); code != "" || b.last.status != http.StatusBadRequest {
+		t.Errorf("CIMD turned off: code %q status %d; want the 400 error page", code, b.last.status)
 	}
 }
