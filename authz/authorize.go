@@ -138,6 +138,14 @@ func (s *Server) checkAuthorizeParams(t storage.Tenant, client storage.Client, p
 	if !slices.Contains(client.GrantTypes, "authorization_code") {
 		return errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
 	}
+	// Request objects (OIDC Core §6, RFC 9101) are not supported, and
+	// discovery says so; their use MUST get these errors.
+	switch {
+	case p.has("request"):
+		return errorf(CodeRequestNotSupported, "request objects are not supported")
+	case p.has("request_uri"):
+		return errorf(CodeRequestURINotSupp, "request_uri is not supported")
+	}
 	// PKCE is required for every client (OAuth 2.1 §4.1.1, §7.5.1), S256 only.
 	switch m := p.get("code_challenge_method"); {
 	case !p.has("code_challenge"):

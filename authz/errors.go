@@ -30,6 +30,8 @@ const (
 	CodeAccessDenied          ErrorCode = "access_denied"
 	CodeLoginRequired         ErrorCode = "login_required"
 	CodeConsentRequired       ErrorCode = "consent_required"
+	CodeRequestNotSupported   ErrorCode = "request_not_supported"     // OIDC Core §6.1
+	CodeRequestURINotSupp     ErrorCode = "request_uri_not_supported" // OIDC Core §6.2
 	CodeInsufficientScope     ErrorCode = "insufficient_scope"
 	CodeTooManyRequests       ErrorCode = "too_many_requests"
 	CodeInvalidToken          ErrorCode = "invalid_token"

@@ -36,6 +36,9 @@ type metadata struct {
 	ScopesSupported                  []string `json:"scopes_supported,omitempty"`
 	ClaimsSupported                  []string `json:"claims_supported,omitempty"`
 	PromptValuesSupported            []string `json:"prompt_values_supported,omitempty"`
+	// RequestURIParameterSupported is false in the OIDC document: omitted
+	// it would mean true (OIDC Discovery §3).
+	RequestURIParameterSupported *bool `json:"request_uri_parameter_supported,omitempty"`
 }
 
 func (s *Server) metadata(t storage.Tenant) metadata {
@@ -100,6 +103,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 			md.ScopesSupported = []string{"openid", "profile", "email"}
 			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
 			md.PromptValuesSupported = []string{"none", "login", "consent"}
+			md.RequestURIParameterSupported = new(bool)
 		}
 		b, err := json.Marshal(md)
 		if err != nil {

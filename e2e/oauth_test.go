@@ -404,6 +404,8 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"none with login", with("prompt", "none login"), "invalid_request"},
 		{"bad max_age", with("max_age", "-1"), "invalid_request"},
 		{"prompt none, no session", with("prompt", "none"), "login_required"},
+		{"request object", with("request", "eyJhbGciOiJub25lIn0.e30."), "request_not_supported"},
+		{"request_uri", with("request_uri", "urn:ietf:params:oauth:request_uri:x"), "request_uri_not_supported"},
 	}
 	for _, tc := range redirects {
 		t.Run(tc.name, func(t *testing.T) {
