@@ -12,7 +12,9 @@ import (
 // revoke handles RFC 7009 token revocation. Revoking a refresh token
 // revokes its whole family. An unknown or already invalid token is still
 // 200 (§2.2). Access tokens are self-contained JWTs and are not revoked
-// one by one: they expire within the tenant's access-token lifetime.
+// one by one: they expire within the tenant's access-token lifetime, so a
+// valid one is unsupported_token_type (§2.2.1), not a 200 that would tell
+// the client it was revoked.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r)
@@ -28,13 +30,26 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ok {
+	switch {
+	case ok:
 		// §2.1: the token must have been issued to the client revoking it.
 		if fam.ClientID != client.ID {
 			return errorf(CodeUnauthorizedClient, "the token was not issued to this client")
 		}
 		if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, fam.ID, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
+		}
+	case strings.Count(token, ".") == 2:
+		c, err := s.verifyAccessToken(ctx, t, token)
+		switch {
+		case errors.Is(err, errBadToken):
+			// invalid or expired: nothing to revoke (§2.2)
+		case err != nil:
+			return err
+		case c.ClientID != client.ID:
+			return errorf(CodeUnauthorizedClient, "the token was not issued to this client")
+		default:
+			return errorf(CodeUnsupportedTokenType, "access tokens cannot be revoked; they expire within their lifetime")
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")

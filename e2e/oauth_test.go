@@ -640,6 +640,12 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	mustStatus(t, "revoke refresh token", revoke(rt), http.StatusOK)
 	mustOAuthError(t, "refresh after revoke", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}}), 400, "invalid_grant")
 	mustStatus(t, "revoke again", revoke(rt), http.StatusOK)
+	// RFC 7009 §2.2.1: a valid access token cannot be revoked here, and
+	// the answer must not say it was; an invalid one is a 200 (§2.2).
+	mustOAuthError(t, "revoke access token", revoke(at), 400, "unsupported_token_type")
+	mustStatus(t, "revoke a tampered access token", revoke(at[:len(at)-4]+"AAAA"), http.StatusOK)
+	svc := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(f.svc, f.svcSecret)).field("access_token")
+	mustOAuthError(t, "revoke another client's access token", revoke(svc), 400, "unauthorized_client")
 }
 
 // OpenID Connect Core §5.3: the UserInfo endpoint SHOULD support CORS. A
