@@ -35,6 +35,15 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
+	// RFC 9068 §4: a resource server MUST reject a token whose aud does
+	// not name it. UserInfo is the tenant's own resource: it takes tokens
+	// issued without a resource indicator (the tenant's default audience)
+	// or for the issuer; a token meant for another API (RFC 8707) cannot be
+	// replayed here.
+	if !hasAudience(c.Audience, s.audience(t, nil).(string)) && !hasAudience(c.Audience, s.issuer(t.ID)) {
+		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
+			WWWAuthenticate: realm + `, error="invalid_token"`}
+	}
 	scopes := strings.Fields(c.Scope)
 	if !slices.Contains(scopes, "openid") {
 		return &Error{Code: CodeInsufficientScope, Description: "the access token lacks the openid scope",
@@ -55,4 +64,16 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// hasAudience reports whether aud, a JWT "aud" as decoded (a string or an
+// array), names want.
+func hasAudience(aud any, want string) bool {
+	switch a := aud.(type) {
+	case string:
+		return a == want
+	case []any:
+		return slices.Contains(a, any(want))
+	}
+	return false
 }

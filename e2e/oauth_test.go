@@ -667,6 +667,39 @@ func TestUserinfoCORS(t *testing.T) {
 	}
 }
 
+// TestUserinfoAudience: UserInfo is a resource server too, and RFC 9068
+// §4 says it MUST reject a token whose aud does not name it: a token
+// issued for another API (RFC 8707 resource) cannot read the user's
+// profile there; one issued without a resource can.
+func TestUserinfoAudience(t *testing.T) {
+	f := newFixture(t)
+	redirect := "http://127.0.0.1:5000/callback"
+	userinfo := func(resource string) response {
+		t.Helper()
+		var opts []oauth2.AuthCodeOption
+		if resource != "" {
+			opts = append(opts, oauth2.SetAuthURLParam("resource", resource))
+		}
+		cfg := f.publicConfig("5000", "openid", "profile")
+		v := oauth2.GenerateVerifier()
+		code, errCode := callback(t, newBrowser(t, f.username, f.password).authorize(cfg.AuthCodeURL("s", append(opts, oauth2.S256ChallengeOption(v))...)), "s", f.issuer)
+		if code == "" {
+			t.Fatalf("no code: %s", errCode)
+		}
+		tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
+		mustStatus(t, "exchange", tok, http.StatusOK)
+		return request{method: "GET", path: "/t/" + f.tenant + "/userinfo", header: map[string]string{"Authorization": "Bearer " + tok.field("access_token")}}.do(t)
+	}
+	if r := userinfo(""); r.status != http.StatusOK || r.field("sub") != f.userID {
+		t.Errorf("token without a resource: %d %s; want the user", r.status, r.body)
+	}
+	r := userinfo("https://api.example.com")
+	mustOAuthError(t, "token for another API", r, 401, "invalid_token")
+	if !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+		t.Errorf("WWW-Authenticate %q; want error=invalid_token (RFC 6750 §3)", r.header.Get("WWW-Authenticate"))
+	}
+}
+
 func TestTokenCORS(t *testing.T) {
 	f := newFixture(t)
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {f.public}}
