@@ -132,9 +132,11 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 // RunScheduled is the cron job: it advances every tenant's key schedule,
-// republishes the JWKS of tenants whose keys changed, and prunes audit
-// events older than Config.AuditRetention. A failing tenant does not stop
-// the others; the errors are joined.
+// republishes the JWKS of tenants whose keys changed, prunes audit events
+// older than Config.AuditRetention, and deletes the code redemptions and
+// refresh families that have expired (storage.Store.PruneExpired says why
+// they can go). A failing tenant does not stop the others; the errors are
+// joined.
 func (s *Server) RunScheduled(ctx context.Context) error {
 	ctx = storecache.Fresh(ctx) // the rotator reads, decides and writes
 	var errs []error
@@ -142,6 +144,11 @@ func (s *Server) RunScheduled(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("pruning the audit log: %w", err))
 	} else if n > 0 {
 		s.log.InfoContext(ctx, "pruned audit events", "count", n)
+	}
+	if r, f, err := s.cfg.Store.PruneExpired(ctx, s.now()); err != nil {
+		errs = append(errs, fmt.Errorf("pruning expired code redemptions and refresh families: %w", err))
+	} else if r+f > 0 {
+		s.log.InfoContext(ctx, "pruned expired rows", "redemptions", r, "refresh_families", f)
 	}
 	after := ""
 	for {

@@ -29,6 +29,31 @@ type Store interface {
 	Consents
 	Audit
 	Lockouts
+
+	// PruneExpired deletes, for every tenant, the code redemptions and the
+	// refresh families whose ExpiresAt is before before, and reports how
+	// many of each. It is one atomic step. Pruning again with the same
+	// before deletes nothing. A row with no ExpiresAt (zero) is never
+	// pruned. The scheduled job calls it with the current time.
+	//
+	// Why each row may go:
+	//   - A redemption exists so that its code is spent once and a replay
+	//     of the code is recognized (and revokes the family it issued).
+	//     Its ExpiresAt comes after the code's own expiry, so once that
+	//     has passed the code is refused as expired whether or not the row
+	//     exists: the row can decide nothing more. (A replay after that is
+	//     an expired code, no longer reported as a replay.)
+	//   - An expired family can never issue a token again:
+	//     RotateRefreshToken refuses it from ExpiresAt on. Reuse detection
+	//     and the revocation of a replayed code's family only protect a
+	//     family that could still be used, and revoking a family that is
+	//     gone is ErrNotFound, which those callers already accept.
+	//   - A revoked family that has not expired stays until it expires:
+	//     GetRefreshFamily and GetRefreshGrant return revoked families,
+	//     and reuse detection and replay revocation read them, so until
+	//     its expiry a revoked family is still seen as revoked rather than
+	//     unknown. Only ExpiresAt decides; RevokedAt does not.
+	PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error)
 }
 
 // Tenants stores tenants. Deleting a tenant deletes everything it owns in the

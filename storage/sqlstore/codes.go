@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -44,4 +45,20 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []b
 	r.CodeHash = fromBlob(hash)
 	r.RedeemedAt, r.ExpiresAt = fromUnix(redeemed), fromUnix(expires)
 	return r, nil
+}
+
+// PruneExpired implements storage.Store: one batch of two DELETEs (one
+// round trip, atomic), one per table, of every tenant's rows with
+// expires_at before before. A NULL expires_at (no expiry) is never before
+// anything, so those rows stay. Revoked families are deleted on the same
+// rule as the others: by expires_at alone.
+func (s *Store) PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error) {
+	n, err := s.batch(ctx, "prune expired",
+		stmt{`DELETE FROM code_redemptions WHERE expires_at < ?`, []any{before.Unix()}},
+		stmt{`DELETE FROM refresh_families WHERE expires_at < ?`, []any{before.Unix()}},
+	)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n[0], n[1], nil
 }

@@ -6,10 +6,10 @@
 // A D1 read is a Get* or List* call; every other Store call (Create,
 // Update, Delete, Redeem, Rotate, Revoke, Put, Append, Prune, Set, Record,
 // Reset) is a write. Each Store method of the SQL backend runs one
-// statement or one batch (RedeemCode, RotateRefreshToken), so one call is
-// one round trip. (Cloudflare bills D1 by rows read and written, which a
-// batch that writes several rows counts several times.) Failed calls are
-// counted too: they were still a round trip.
+// statement or one batch (RedeemCode, RotateRefreshToken, PruneExpired), so
+// one call is one round trip. (Cloudflare bills D1 by rows read and
+// written, which a batch that writes several rows counts several times.)
+// Failed calls are counted too: they were still a round trip.
 //
 // Invariants:
 //   - Every method of storage.Store is wrapped explicitly (no embedding), so

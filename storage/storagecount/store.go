@@ -200,6 +200,13 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error)
 	return s.next.PruneAudit(ctx, before)
 }
 
+// PruneExpired counts one D1 write (one batch of two deletes) and calls
+// the wrapped Store.
+func (s *Store) PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error) {
+	s.write("PruneExpired")
+	return s.next.PruneExpired(ctx, before)
+}
+
 // RecordLoginFailure counts one D1 write and calls the wrapped Store.
 func (s *Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
 	s.write("RecordLoginFailure")

@@ -244,6 +244,14 @@ func (s Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) 
 	return s.Store.PruneAudit(ctx, before)
 }
 
+// PruneExpired fails when armed, else calls through.
+func (s Store) PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error) {
+	if err := s.In.hit(); err != nil {
+		return 0, 0, err
+	}
+	return s.Store.PruneExpired(ctx, before)
+}
+
 // RecordLoginFailure fails when armed, else calls through.
 func (s Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
 	if err := s.In.hit(); err != nil {

@@ -42,6 +42,7 @@ func TestEveryMethodClassified(t *testing.T) {
 		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
 		"GetConsent", "PutConsent",
 		"AppendAudit", "ListAudit", "PruneAudit",
+		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures",
 	}
 	var all []string
