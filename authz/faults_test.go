@@ -204,6 +204,55 @@ func TestStorageFaults(t *testing.T) {
 		}
 		return r
 	}, is(200), nop)
+
+	// Revoking the signing key (compromise), failing at every call: the
+	// answer is a 204 or a 5xx, and once the revocation has answered 204,
+	// or a retry has (204, or 404: the key is already gone), the key is not
+	// in the JWKS and the tenant can still sign tokens. No undo: each round
+	// revokes the key signing at that moment.
+	currentKID := func() string {
+		var list struct {
+			Keys []struct{ KID, Use, State string } `json:"keys"`
+		}
+		json.Unmarshal([]byte(adminJSON("GET", "/admin/v1/tenants/acme/keys", "").body), &list)
+		for _, k := range list.Keys {
+			if k.Use == "access" && k.State == "current" {
+				return k.KID
+			}
+		}
+		t.Fatalf("no current access-token key")
+		return ""
+	}
+	revoke := func(n int64) (first, retry int, calls int64) {
+		kid := currentKID()
+		do("GET", "/t/acme/jwks.json", "", "") // the document, with kid, is in KV
+		in.Arm(n)
+		first = adminJSON("DELETE", "/admin/v1/tenants/acme/keys/"+kid, "").status
+		calls = in.Calls()
+		in.Arm(0)
+		retry = first
+		if first != 204 {
+			retry = adminJSON("DELETE", "/admin/v1/tenants/acme/keys/"+kid, "").status
+		}
+		if jw := do("GET", "/t/acme/jwks.json", "", ""); jw.status != 200 || strings.Contains(jw.body, kid) {
+			t.Errorf("revocation, storage call %d failing (%d, retry %d): JWKS %d still lists the key: %.200s", n, first, retry, jw.status, jw.body)
+		}
+		if r := do("POST", "/t/acme/token", form, "grant_type=client_credentials&client_id=svc&client_secret="+secret); r.status != 200 {
+			t.Errorf("revocation, storage call %d failing (%d, retry %d): no token afterwards: %d %.200s", n, first, retry, r.status, r.body)
+		}
+		return first, retry, calls
+	}
+	first, _, calls := revoke(0)
+	if first != 204 {
+		t.Fatalf("revocation without faults: %d", first)
+	}
+	for n := int64(1); n <= calls; n++ {
+		first, retry, _ := revoke(n)
+		if first != 204 && first < 500 || retry != 204 && retry != 404 {
+			t.Errorf("revocation, storage call %d of %d failing: %d, retry %d; want 204 or a 5xx, then 204 or 404", n, calls, first, retry)
+		}
+	}
+	t.Logf("key revocation: %d storage calls, each failed once", calls)
 }
 
 // panicStore panics in GetTenant while armed: a stand-in for any bug.

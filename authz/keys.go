@@ -39,6 +39,12 @@ type jwksCache struct {
 // runs after every key change. KV is eventually consistent: other
 // locations see the new document within about a minute, and never later
 // than the document's own max-age (the KV entry expires then).
+//
+// A key change must not leave the old document in KV (after a revocation
+// it lists the compromised key): if the put fails the entry is deleted, so
+// the next read rebuilds it from D1, and if that fails too the error is
+// returned. The document returned is valid whenever it could be built,
+// even with that error.
 func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
 	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
 	if err != nil {
@@ -56,6 +62,9 @@ func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, 
 	}
 	if err := s.cfg.KV.Put(ctx, "jwks:"+t.ID, b, max(maxAge, storage.MinKVTTL)); err != nil {
 		s.log.WarnContext(ctx, "caching the JWKS in KV failed", "tenant", t.ID, "err", err)
+		if derr := s.cfg.KV.Delete(ctx, "jwks:"+t.ID); derr != nil {
+			return c, fmt.Errorf("authz: the JWKS of %s could be neither stored nor cleared in KV: %w", t.ID, errors.Join(err, derr))
+		}
 	}
 	return c, nil
 }
@@ -76,7 +85,13 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.publishJWKS(ctx, t)
+		// Nothing stale was in KV: a document that could not be stored
+		// there is still the right answer.
+		if c, err := s.publishJWKS(ctx, t); len(c.Doc) > 0 {
+			return c, nil
+		} else {
+			return nil, err
+		}
 	})
 	if err != nil {
 		return err
@@ -113,19 +128,25 @@ func (s *Server) rotateKeys(w http.ResponseWriter, r *http.Request) error {
 
 // revokeKey drops a key at once, for compromise: it leaves the JWKS, the
 // tokens it signed stop verifying at introspection, and if it was signing
-// the next key takes over.
+// the next key takes over. The JWKS is republished from D1 whatever the
+// revocation's outcome: one that failed after deleting the key, or a retry
+// that finds it gone (404), must not leave it published.
 func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, err := s.tenant(ctx, r)
 	if err != nil {
 		return err
 	}
-	if err := s.rotator().Revoke(ctx, t.ID, r.PathValue("kid"), s.policy(t), s.now()); err != nil {
-		return storageError(err, "key")
+	kid := r.PathValue("kid")
+	err = s.rotator().Revoke(ctx, t.ID, kid, s.policy(t), s.now())
+	if err == nil {
+		s.audit(ctx, t.ID, "key.revoked", "admin", kid, nil)
 	}
-	s.audit(ctx, t.ID, "key.revoked", "admin", r.PathValue("kid"), nil)
-	if _, err := s.publishJWKS(ctx, t); err != nil {
-		return err
+	if _, perr := s.publishJWKS(ctx, t); perr != nil && (err == nil || errors.Is(err, storage.ErrNotFound)) {
+		err = perr
+	}
+	if err != nil {
+		return storageError(err, "key")
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

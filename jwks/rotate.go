@@ -74,7 +74,10 @@ func (r *Rotator) RotateNow(ctx context.Context, tenant string, p Policy, now ti
 // Revoke deletes key kid at once: it leaves the JWKS and the tokens it
 // signed stop verifying against it. If it was signing, the next key takes
 // over immediately (or a new current key is made) and a new next key is
-// made.
+// made. A kid that is not there is ErrNotFound, after the schedule of both
+// uses is brought back in order: a revocation that failed after deleting
+// the key and is retried must not leave the tenant without a signing key
+// until the next scheduled run.
 func (r *Rotator) Revoke(ctx context.Context, tenant, kid string, p Policy, now time.Time) error {
 	keys, err := r.Store.ListKeys(ctx, tenant)
 	if err != nil {
@@ -82,6 +85,9 @@ func (r *Rotator) Revoke(ctx context.Context, tenant, kid string, p Policy, now 
 	}
 	i := slices.IndexFunc(keys, func(k storage.SigningKey) bool { return k.KID == kid })
 	if i < 0 {
+		if _, err := r.Advance(ctx, tenant, p, now); err != nil {
+			return err
+		}
 		return fmt.Errorf("jwks: revoke %q: %w", kid, storage.ErrNotFound)
 	}
 	if err := r.Store.DeleteKey(ctx, tenant, kid); err != nil {
