@@ -38,8 +38,11 @@ type clientResponse struct {
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 	Scope                   string   `json:"scope,omitempty"`
 	FirstParty              bool     `json:"first_party"`
-	AccessTokenTTL          int64    `json:"access_token_ttl,omitempty"`
-	UpdatedAt               *string  `json:"updated_at,omitempty"`
+	// DynamicallyRegistered: the client came through RFC 7591
+	// registration (read-only).
+	DynamicallyRegistered bool    `json:"dynamically_registered,omitempty"`
+	AccessTokenTTL        int64   `json:"access_token_ttl,omitempty"`
+	UpdatedAt             *string `json:"updated_at,omitempty"`
 }
 
 func newClientResponse(c storage.Client, secret string) clientResponse {
@@ -47,7 +50,7 @@ func newClientResponse(c storage.Client, secret string) clientResponse {
 		ClientID: c.ID, ClientSecret: secret, ClientIDIssuedAt: c.CreatedAt.Unix(),
 		ClientName: c.Name, RedirectURIs: nonNil(c.RedirectURIs), GrantTypes: nonNil(c.GrantTypes),
 		ResponseTypes: nonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
-		Scope: c.Scope, FirstParty: c.FirstParty, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: timeJSON(c.UpdatedAt),
+		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: timeJSON(c.UpdatedAt),
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -188,7 +191,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, secret, err := s.newClient(r.Context(), t, in)
+	c, secret, err := s.newClient(r.Context(), t, in, false)
 	if err != nil {
 		return err
 	}
@@ -202,11 +205,11 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) error {
 // token_endpoint_auth_method client_secret_basic) and stores the client. A
 // confidential client's secret is returned here only; storage keeps its
 // SHA-256.
-func (s *Server) newClient(ctx context.Context, t storage.Tenant, in clientMetadataJSON) (storage.Client, string, error) {
+func (s *Server) newClient(ctx context.Context, t storage.Tenant, in clientMetadataJSON, dynamic bool) (storage.Client, string, error) {
 	now := s.now()
 	c := storage.Client{
 		TenantID: t.ID, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
-		TokenEndpointAuthMethod: "client_secret_basic", CreatedAt: now, UpdatedAt: now,
+		TokenEndpointAuthMethod: "client_secret_basic", CreatedAt: now, UpdatedAt: now, Dynamic: dynamic,
 	}
 	if in.GrantTypes != nil && in.ResponseTypes == nil && !slices.Contains(*in.GrantTypes, "authorization_code") {
 		c.ResponseTypes = nil // a client without the code grant has no response types

@@ -37,6 +37,17 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 		State: p.get("state"), Nonce: p.get("nonce"), Prompt: strings.Join(strings.Fields(p.get("prompt")), " "), MaxAge: -1,
 	}
 	if err := s.checkAuthorizeParams(t, client, p, ar); err != nil {
+		if untrusted(client) {
+			// RFC 9700 §4.11.2: the server MUST authenticate the user
+			// before it redirects; a redirect URI no admin vetted would
+			// otherwise make this server an open redirector for whoever
+			// registered it. A browser not signed in gets the error page.
+			if sess, serr := s.currentSession(ctx, r, t.ID); serr != nil {
+				return serr
+			} else if sess == nil {
+				return err
+			}
+		}
 		return s.redirectError(w, r, ar, err)
 	}
 	bid, err := s.browserID(w, r)
@@ -60,6 +71,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.proceed(w, r, t, client, ar, "")
 }
+
+// untrusted clients have redirect URIs no admin vetted: dynamically
+// registered ones (RFC 7591) and metadata-document clients.
+func untrusted(c storage.Client) bool { return c.Dynamic || isURLClientID(c.ID) }
 
 // authorizeClient validates client_id and redirect_uri, the two things
 // that must be right before any error may be redirected.

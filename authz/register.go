@@ -53,7 +53,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if t.Settings.Registration == "open" && (in.TokenEndpointAuthMethod == nil || *in.TokenEndpointAuthMethod != "none") {
 		return errorf(CodeInvalidClientMetadata, `open registration is for public clients: token_endpoint_auth_method must be "none"`)
 	}
-	c, secret, err := s.newClient(ctx, t, in)
+	c, secret, err := s.newClient(ctx, t, in, true)
 	if err != nil {
 		return err
 	}

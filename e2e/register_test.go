@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,6 +106,51 @@ func TestRegistration(t *testing.T) {
 	}
 }
 
+// TestDynamicClientIsNoOpenRedirector: RFC 9700 §4.11.2, "The
+// authorization server MUST always authenticate the user first ... before
+// redirecting the user": anyone may register a client under the open
+// policy, so its redirect URI is nobody's vetted choice. A bad request
+// from a browser that has not signed in is the error page; once signed in,
+// errors go back to the client as usual, and so does prompt=none's
+// login_required (the silent-authentication exception).
+func TestDynamicClientIsNoOpenRedirector(t *testing.T) {
+	f := newFixture(t)
+	setSettings(t, f.tenant, map[string]any{"registration": "open"})
+	const landing = "https://phish.example/landing"
+	r := registerReq(t, f.tenant, map[string]any{"client_name": "x", "redirect_uris": []string{landing}, "token_endpoint_auth_method": "none"}, "")
+	mustStatus(t, "register", r, http.StatusCreated)
+	id := r.field("client_id")
+	if got := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/clients/"+id, nil); !strings.Contains(string(got.body), `"dynamically_registered":true`) {
+		t.Errorf("the admin API does not show the client as dynamically registered: %s", got.body)
+	}
+	bad := func(extra url.Values) string {
+		q := url.Values{"client_id": {id}, "redirect_uri": {landing}, "response_type": {"token"}, "state": {"s"}}
+		for k, v := range extra {
+			q[k] = v
+		}
+		return f.issuer + "/authorize?" + q.Encode()
+	}
+	p := newBrowser(t, "", "").do("GET", bad(nil), nil)
+	if p.status != http.StatusBadRequest || p.header.Get("Location") != "" || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Errorf("no session: %d Location %q; want the 400 error page, no redirect", p.status, p.header.Get("Location"))
+	}
+	// Silent authentication may redirect.
+	q := url.Values{"response_type": {"code"}, "code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "prompt": {"none"}}
+	if p := newBrowser(t, "", "").do("GET", bad(q), nil); !strings.HasPrefix(p.header.Get("Location"), landing+"?") {
+		t.Errorf("prompt=none without a session: %d Location %q; want login_required at the client", p.status, p.header.Get("Location"))
+	}
+	// Signed in: the error goes back to the client.
+	b := newBrowser(t, f.username, f.password)
+	callback(t, b.authorize(first(f.authURL(nil))), "st", f.issuer)
+	if p := b.do("GET", bad(nil), nil); !strings.HasPrefix(p.header.Get("Location"), landing+"?") {
+		t.Errorf("signed in: %d Location %q; want the error at the client", p.status, p.header.Get("Location"))
+	}
+	// An admin-registered client's errors are redirected as before.
+	if p := newBrowser(t, "", "").do("GET", first(f.authURL(url.Values{"response_type": {"token"}})), nil); p.status != http.StatusSeeOther {
+		t.Errorf("admin-registered client, no session: %d; want the error redirected", p.status)
+	}
+}
+
 // TestClientIDMetadataDocument: an https (here: loopback http, the
 // server runs in development mode) client_id whose document is fetched.
 func TestClientIDMetadataDocument(t *testing.T) {
@@ -167,6 +213,12 @@ func TestClientIDMetadataDocument(t *testing.T) {
 	authorize(clientID)
 	if fetches.Load() != n {
 		t.Errorf("the document was fetched again within the cache time")
+	}
+	// Nobody vetted its redirect URIs either (RFC 9700 §4.11.2): a bad
+	// request from a browser that has not signed in is the error page.
+	if p := newBrowser(t, "", "").do("GET", f.issuer+"/authorize?"+url.Values{"client_id": {clientID},
+		"redirect_uri": {"http://127.0.0.1:6001/callback"}, "response_type": {"token"}}.Encode(), nil); p.status != http.StatusBadRequest || p.header.Get("Location") != "" {
+		t.Errorf("metadata-document client, bad request without a session: %d Location %q; want the 400 page", p.status, p.header.Get("Location"))
 	}
 
 	bad := []struct {

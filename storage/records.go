@@ -52,6 +52,10 @@ type Client struct {
 	Scope string
 	// FirstParty clients skip the consent page.
 	FirstParty bool
+	// Dynamic clients were registered through RFC 7591 dynamic
+	// registration: their redirect URIs were chosen by whoever registered
+	// them, not vetted by an admin.
+	Dynamic bool
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64

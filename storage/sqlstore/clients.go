@@ -9,7 +9,7 @@ import (
 )
 
 const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
-	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at`
+	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic`
 
 // scanClient reads one row of clientColumns.
 func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
@@ -17,16 +17,16 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 		c                        storage.Client
 		secret                   []byte
 		redirects, grants, resps string
-		firstParty               int64
+		firstParty, dynamic      int64
 		created, updated         sql.NullInt64
 	)
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
-		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated)
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic)
 	if err != nil {
 		return storage.Client{}, wrapErr(op, err)
 	}
 	c.SecretHash = fromBlob(secret)
-	c.FirstParty = firstParty != 0
+	c.FirstParty, c.Dynamic = firstParty != 0, dynamic != 0
 	c.CreatedAt, c.UpdatedAt = fromUnix(created), fromUnix(updated)
 	for _, f := range []struct {
 		dst *[]string
@@ -48,9 +48,9 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
-		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt))
+		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic))
 	if err != nil {
 		return err
 	}
@@ -99,10 +99,10 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	}
 	n, err := s.exec(ctx, op,
 		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
-		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?
+		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?
 		 WHERE tenant_id = ? AND id = ?`,
 		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
-		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), c.TenantID, c.ID)
+		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), c.TenantID, c.ID)
 	if err != nil {
 		return err
 	}
