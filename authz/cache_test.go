@@ -3,6 +3,7 @@
 package authz_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -30,6 +31,8 @@ type cacheWorld struct {
 	admin     string
 	secret    string
 	clientTTL time.Duration
+	store     storage.Store
+	clock     func() time.Time
 }
 
 const cacheTTL = 30 * time.Second
@@ -39,6 +42,7 @@ func newCacheWorld(t *testing.T) *cacheWorld {
 	store := newTestStore(t)
 	w := &cacheWorld{t: t, now: time.Unix(1_800_000_000, 0), admin: strings.Repeat("a", 32)}
 	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
+	w.store, w.clock = store, clock
 	sealer := testSealer()
 	kvs := kv.NewMemory(clock)
 	isolate := &storecache.LocalGeneration{}
@@ -301,5 +305,71 @@ func TestReuseFollowsTheRecordCache(t *testing.T) {
 				t.Fatalf("%s, GET %s = %d and asked to be reused until %v", c.name, path, code, until)
 			}
 		}
+	}
+}
+
+// holdKV holds the first put of a "jwks:" key, once armed, until released.
+type holdKV struct {
+	storage.KV
+	mu      sync.Mutex
+	armed   bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *holdKV) Put(ctx context.Context, k string, v []byte, ttl time.Duration) error {
+	h.mu.Lock()
+	hold := h.armed && strings.HasPrefix(k, "jwks:")
+	h.armed = h.armed && !hold
+	h.mu.Unlock()
+	if hold {
+		close(h.entered)
+		<-h.release
+	}
+	return h.KV.Put(ctx, k, v, ttl)
+}
+
+// A JWKS read in the revoking isolate between the revocation's D1 write
+// (which moves the generation) and its KV write reads the old document
+// from KV. Once the revocation has answered, neither the memo of any
+// instance of the isolate nor the pool's reused copy of that read (kept
+// under the generation it saw) may still list the key: the generation
+// moves again after the KV write.
+func TestCacheJWKSRevokeRace(t *testing.T) {
+	w := newCacheWorld(t)
+	hk := &holdKV{KV: kv.NewMemory(w.clock), entered: make(chan struct{}), release: make(chan struct{})}
+	gen := &storecache.LocalGeneration{}
+	mk := func() *authz.Server {
+		srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: w.admin, Sealer: testSealer(),
+			Store: w.store, KV: hk, Now: w.clock, CacheTTL: cacheTTL, CacheGeneration: gen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return srv
+	}
+	a, a2 := mk(), mk()
+	kid := w.signingKID()
+	if !strings.Contains(w.must(a2, "GET", "/t/acme/jwks.json", "", 200), kid) {
+		t.Fatal("the JWKS lacks the signing key")
+	}
+	hk.armed = true
+	done := make(chan int)
+	go func() { code, _ := w.do(a, "DELETE", "/admin/v1/tenants/acme/keys/"+kid, ""); done <- code }()
+	<-hk.entered // in D1, not yet in KV
+	during := gen.Load()
+	rec := &reuseRecorder{ResponseRecorder: httptest.NewRecorder()}
+	a2.ServeHTTP(rec, httptest.NewRequest("GET", "/t/acme/jwks.json", nil))
+	if gen.Load() != during {
+		t.Fatal("the generation moved during the read: this test no longer sees the window")
+	}
+	close(hk.release)
+	if code := <-done; code != 204 {
+		t.Fatalf("revoke = %d", code)
+	}
+	if strings.Contains(rec.Body.String(), kid) && len(rec.until) > 0 && gen.Load() == during {
+		t.Errorf("the old JWKS read in the window stays reusable: the generation did not move after the KV write")
+	}
+	if strings.Contains(w.must(a2, "GET", "/t/acme/jwks.json", "", 200), kid) {
+		t.Errorf("after the revocation answered, an instance of its isolate still publishes the key")
 	}
 }

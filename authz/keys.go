@@ -46,6 +46,19 @@ type jwksCache struct {
 // returned. The document returned is valid whenever it could be built,
 // even with that error.
 func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
+	// The key change bumped the cache generation when it reached D1, but
+	// a read in this isolate before the KV write can still fill its memo
+	// (and the pool's reuse) with the old document: bump again once KV
+	// holds the new one.
+	if s.cache != nil {
+		defer s.cache.Changed()
+	}
+	return s.putJWKS(ctx, t)
+}
+
+// putJWKS is publishJWKS without telling the caches: serveJWKS uses it
+// when KV has no document, which is no change.
+func (s *Server) putJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
 	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
 	if err != nil {
 		return jwksCache{}, err
@@ -87,7 +100,7 @@ func (s *Server) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Nothing stale was in KV: a document that could not be stored
 		// there is still the right answer.
-		if c, err := s.publishJWKS(ctx, t); len(c.Doc) > 0 {
+		if c, err := s.putJWKS(ctx, t); len(c.Doc) > 0 {
 			return c, nil
 		} else {
 			return nil, err

@@ -218,8 +218,12 @@ func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, r
 	return v, r.oldest, nil
 }
 
-// changed tells every cache sharing the generation that records changed.
-func (s *Store) changed() { s.gen.Bump() }
+// Changed tells every cache sharing the generation that records, or
+// what is derived from them elsewhere, changed: the store calls it after
+// each of its own writes, and a caller after a derived copy outside the
+// store changed (the JWKS document in KV), so that nothing read from the
+// old copy in the meantime is kept.
+func (s *Store) Changed() { s.gen.Bump() }
 
 // GetTenant reads through the cache.
 func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
@@ -245,43 +249,43 @@ func (s *Store) ListKeys(ctx context.Context, tenantID string) ([]storage.Signin
 
 // UpdateTenant writes, then drops the caches.
 func (s *Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.UpdateTenant(ctx, t)
 }
 
 // DeleteTenant writes, then drops the caches.
 func (s *Store) DeleteTenant(ctx context.Context, id string) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.DeleteTenant(ctx, id)
 }
 
 // UpdateClient writes, then drops the caches.
 func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.UpdateClient(ctx, c)
 }
 
 // DeleteClient writes, then drops the caches.
 func (s *Store) DeleteClient(ctx context.Context, tenantID, id string) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.DeleteClient(ctx, tenantID, id)
 }
 
 // CreateKey writes, then drops the caches.
 func (s *Store) CreateKey(ctx context.Context, k storage.SigningKey) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.CreateKey(ctx, k)
 }
 
 // SetKeyState writes, then drops the caches.
 func (s *Store) SetKeyState(ctx context.Context, tenantID, kid string, from, to storage.KeyState, at time.Time) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.SetKeyState(ctx, tenantID, kid, from, to, at)
 }
 
 // DeleteKey writes, then drops the caches.
 func (s *Store) DeleteKey(ctx context.Context, tenantID, kid string) error {
-	defer s.changed()
+	defer s.Changed()
 	return s.Store.DeleteKey(ctx, tenantID, kid)
 }
 
