@@ -130,11 +130,32 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if locked := s.lockedFor(state.Failures); locked > 0 {
+	lockedOut := func(locked time.Duration) error {
 		s.audit(ctx, t.ID, "login.locked", "", client.ID, map[string]any{"username": username})
 		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
 		return s.showLogin(w, http.StatusTooManyRequests, t, client, ar, id, username,
 			"Too many failed sign-ins. Try again in "+roundUp(locked)+".")
+	}
+	if locked := s.lockedFor(state.Failures); locked > 0 {
+		return lockedOut(locked)
+	}
+	// The attempt counts as a failure before the password is checked, in
+	// one atomic upsert, and a correct password ends the streak. So
+	// concurrent guesses each take their own place in the streak: one whose
+	// place comes after failures this request did not see (others, just
+	// now) is refused unchecked if they lock the username. Checking the
+	// streak read above and counting only afterwards would let a burst of
+	// guesses all pass the check.
+	seen := int64(0)
+	if f := state.Failures; f != nil && !f.Last.Before(s.now().Add(-lockoutWindow)) {
+		seen = f.Count
+	}
+	streak, err := s.cfg.Store.RecordLoginFailure(ctx, t.ID, username, s.now(), lockoutWindow)
+	if err != nil {
+		return err
+	}
+	if before := streak.Count - 1; before != seen && lockoutDelay(before) > 0 {
+		return lockedOut(lockoutDelay(before))
 	}
 	var user storage.User
 	if state.User != nil {
@@ -150,15 +171,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !ok || user.ID == "" || len(password) > maxPasswordLen {
 		s.audit(ctx, t.ID, "login.failed", "", client.ID, map[string]any{"username": username})
-		if _, err := s.cfg.Store.RecordLoginFailure(ctx, t.ID, username, s.now(), lockoutWindow); err != nil {
-			return err
-		}
 		return s.showLogin(w, http.StatusOK, t, client, ar, id, username, "Wrong username or password.")
 	}
-	if state.Failures != nil {
-		if err := s.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
-			return err
-		}
+	if err := s.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
+		return err
 	}
 	sess, err := s.startSession(ctx, w, t.ID, user.ID, s.now())
 	if err != nil {

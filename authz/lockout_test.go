@@ -1,0 +1,122 @@
+//go:build !js
+
+package authz_test
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/storage/kv"
+)
+
+// TestLockoutHoldsUnderConcurrentGuesses: a burst of guesses sent at once
+// for one username gets at most lockoutFree (5) password checks; the rest
+// are refused unchecked (RFC 6819
+// §4.4.3.6), and the username is locked afterwards, for the right
+// password too. Each check is slowed down so that the burst overlaps: had
+// the streak been read before and counted after the check, all twenty
+// would have been checked.
+func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
+	var checks atomic.Int64
+	admin := strings.Repeat("a", 32)
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	srv, err := authz.New(authz.Config{BaseURL: base, AdminToken: admin, Sealer: testSealer(),
+		Store: newTestStore(t), KV: kv.NewMemory(time.Now),
+		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil), // only the lockout limits here
+		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) {
+			checks.Add(1)
+			time.Sleep(100 * time.Millisecond) // overlap, not a timed assertion
+			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
+			return h[:n], nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	defer ts.Close()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path, ctype, body string, h ...string) (int, string, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		for i := 0; i+1 < len(h); i += 2 {
+			req.Header.Set(h[i], h[i+1])
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header.Get("Location")
+	}
+	adminJSON := func(path, body string) {
+		if code, b, _ := do("POST", path, "application/json", body, "Authorization", "Bearer "+admin); code != 201 {
+			t.Fatalf("POST %s = %d %s", path, code, b)
+		}
+	}
+	adminJSON("/admin/v1/tenants", `{"id":"acme"}`)
+	adminJSON("/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code"]}`)
+	adminJSON("/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`)
+	checks.Store(0)
+
+	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
+	_, _, loc := do("GET", "/t/acme/authorize?"+url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1/cb"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}.Encode(), "", "")
+	_, page, _ := do("GET", loc, "", "")
+	form := url.Values{"username": {"alice"}}
+	for _, m := range regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		form.Set(m[1], m[2])
+	}
+	if form.Get("req") == "" {
+		t.Fatalf("no login form: %.300s", page)
+	}
+
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			f.Set("password", "guess "+string(rune('a'+i)))
+			codes[i], _, _ = do("POST", "/t/acme/login", "application/x-www-form-urlencoded", f.Encode())
+		}()
+	}
+	wg.Wait()
+	if n := checks.Load(); n > 5 {
+		t.Errorf("%d passwords checked for one username in a burst; the lockout allows 5 (answers %v)", n, codes)
+	}
+	form.Set("password", "the right one")
+	if code, _, _ := do("POST", "/t/acme/login", "application/x-www-form-urlencoded", form.Encode()); code != http.StatusTooManyRequests {
+		t.Errorf("the right password after the burst: %d; want 429, the username is locked", code)
+	}
+	refused := 0
+	for _, c := range codes {
+		if c == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if refused < 15 {
+		t.Errorf("%d of 20 guesses refused; want at least 15 (answers %v)", refused, codes)
+	}
+}
