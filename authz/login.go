@@ -208,8 +208,10 @@ func (s *Server) consentForm(w http.ResponseWriter, r *http.Request) error {
 		return s.toPage(w, r, ar, id, "login")
 	}
 	user, err := s.cfg.Store.GetUser(ctx, t.ID, sess.UserID)
-	if err != nil {
-		return storageError(err, "user")
+	if errors.Is(err, storage.ErrNotFound) {
+		return s.toPage(w, r, ar, id, "login") // the user was deleted: sign in again
+	} else if err != nil {
+		return err
 	}
 	renderPage(w, http.StatusOK, consentPage{"Allow access", t.Name, clientLabel(client), user.Username, strings.Fields(ar.Scope), ar.Resources,
 		s.issuerPath(t.ID) + "/consent", id, ar.CSRF}.html())
@@ -245,7 +247,11 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	if old, err := s.cfg.Store.GetConsent(ctx, t.ID, sess.UserID, client.ID); err == nil {
 		granted = strings.Join(dedupe(append(strings.Fields(old.Scope), strings.Fields(ar.Scope)...)), " ")
 	}
-	if err := s.cfg.Store.PutConsent(ctx, storage.Consent{TenantID: t.ID, UserID: sess.UserID, ClientID: client.ID, Scope: granted, GrantedAt: s.now()}); err != nil {
+	if err := s.cfg.Store.PutConsent(ctx, storage.Consent{TenantID: t.ID, UserID: sess.UserID, ClientID: client.ID, Scope: granted, GrantedAt: s.now()}); errors.Is(err, storage.ErrNotFound) {
+		// The session's user (or the client) is gone; signing in again
+		// shows which.
+		return s.toPage(w, r, ar, id, "login")
+	} else if err != nil {
 		return err
 	}
 	s.audit(ctx, t.ID, "consent.granted", sess.UserID, client.ID, map[string]any{"scope": ar.Scope})

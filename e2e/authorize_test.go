@@ -178,3 +178,32 @@ func TestRedirectKeepsRegisteredQuery(t *testing.T) {
 		})
 	}
 }
+
+// TestConsentAfterUserDeleted: a user deleted while their browser is on
+// the consent page is signed out, not a server error: approving sends the
+// browser to the login page, and so does opening the consent page again.
+func TestConsentAfterUserDeleted(t *testing.T) {
+	f := newFixture(t)
+	b := newBrowser(t, f.username, f.password)
+	cfg := f.webConfig("read")
+	p := b.do("GET", cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), nil)
+	for i := 0; i < 5 && p.status == http.StatusSeeOther; i++ {
+		p = b.do("GET", target.url+p.header.Get("Location"), nil)
+	}
+	if !strings.Contains(p.body, `name="password"`) {
+		t.Fatalf("no login page: %d %.200s", p.status, p.body)
+	}
+	p = b.submit(p, url.Values{"username": {f.username}, "password": {f.password}})
+	consentURL := target.url + p.header.Get("Location")
+	consent := b.do("GET", consentURL, nil)
+	if !strings.Contains(consent.body, `name="decision"`) {
+		t.Fatalf("no consent page: %d %.200s", consent.status, consent.body)
+	}
+	mustStatus(t, "delete user", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/users/"+f.userID, nil), http.StatusNoContent)
+	if r := b.submit(consent, url.Values{"decision": {"approve"}}); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?req=") {
+		t.Errorf("approving after the user was deleted: %d Location %q; want the login page", r.status, r.header.Get("Location"))
+	}
+	if r := b.do("GET", consentURL, nil); r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/login?req=") {
+		t.Errorf("the consent page after the user was deleted: %d Location %q; want the login page", r.status, r.header.Get("Location"))
+	}
+}
