@@ -169,7 +169,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 // republishes the JWKS of tenants whose keys changed, prunes audit events
 // older than Config.AuditRetention, and deletes the code redemptions and
 // refresh families that have expired (storage.Store.PruneExpired says why
-// they can go). A failing tenant does not stop the others; the errors are
+// they can go) and the failed-login streaks that have ended. A failing tenant does not stop the others; the errors are
 // joined.
 func (s *Server) RunScheduled(ctx context.Context) error {
 	ctx = storecache.Fresh(ctx) // the rotator reads, decides and writes
@@ -183,6 +183,11 @@ func (s *Server) RunScheduled(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("pruning expired code redemptions and refresh families: %w", err))
 	} else if r+f > 0 {
 		s.log.InfoContext(ctx, "pruned expired rows", "redemptions", r, "refresh_families", f)
+	}
+	if n, err := s.cfg.Store.PruneLoginFailures(ctx, s.now().Add(-lockoutWindow)); err != nil {
+		errs = append(errs, fmt.Errorf("pruning ended sign-in failure streaks: %w", err))
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "pruned ended sign-in failure streaks", "count", n)
 	}
 	after := ""
 	for {

@@ -15,7 +15,8 @@ import (
 )
 
 // TestScheduledPrunesExpiredRows: the cron deletes the code redemptions
-// and refresh families that have expired, and keeps the others (which
+// and refresh families that have expired and the sign-in failure streaks
+// that have ended, and keeps the others (which
 // rows may go is the storage suite's PruneExpired case; this checks that
 // the scheduled job runs it, with the server's clock).
 func TestScheduledPrunesExpiredRows(t *testing.T) {
@@ -47,6 +48,10 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 	}
 	redeem("old", now.Add(-time.Minute), family("expired", now.Add(-time.Second)))
 	redeem("new", now.Add(time.Hour), family("live", now.Add(time.Hour)))
+	for user, at := range map[string]time.Time{"ended": now.Add(-25 * time.Hour), "recent": now.Add(-time.Hour)} {
+		_, err := store.RecordLoginFailure(ctx, "acme", user, at, 24*time.Hour)
+		must("login failure of "+user, err)
+	}
 
 	if err := srv.RunScheduled(ctx); err != nil {
 		t.Fatalf("RunScheduled: %v", err)
@@ -60,6 +65,8 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 		{"expired family", second(store.GetRefreshFamily(ctx, "acme", "expired")), true},
 		{"live redemption", second(store.GetRedemption(ctx, "acme", []byte("new"+strings.Repeat("c", 29)))), false},
 		{"live family", second(store.GetRefreshFamily(ctx, "acme", "live")), false},
+		{"ended sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "ended")), true},
+		{"recent sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "recent")), false},
 	} {
 		if gone := errors.Is(tc.err, storage.ErrNotFound); gone != tc.gone || (!gone && tc.err != nil) {
 			t.Errorf("%s after the scheduled job: err %v; want gone=%v", tc.what, tc.err, tc.gone)
@@ -68,3 +75,11 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// streak is ErrNotFound when a login state has no failure streak.
+func streak(st storage.LoginState, err error) error {
+	if err == nil && st.Failures == nil {
+		return storage.ErrNotFound
+	}
+	return err
+}

@@ -211,6 +211,12 @@ type Lockouts interface {
 	// ResetLoginFailures ends the streak of username; resetting none is not
 	// an error.
 	ResetLoginFailures(ctx context.Context, tenantID, username string) error
+	// PruneLoginFailures deletes, for every tenant, the streaks whose last
+	// failure is before before, and reports how many. The scheduled job
+	// passes now minus the streak window: such a streak would start again
+	// at 1 anyway, so the row decides nothing. Without it, every username
+	// ever tried stays a row for ever.
+	PruneLoginFailures(ctx context.Context, before time.Time) (int64, error)
 }
 
 // KV is an eventually consistent key-value store with expiry (Workers KV in

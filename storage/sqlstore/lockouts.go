@@ -57,6 +57,11 @@ func (s *Store) GetLoginState(ctx context.Context, tenantID, username string) (s
 	return st, nil
 }
 
+// PruneLoginFailures implements storage.Lockouts.
+func (s *Store) PruneLoginFailures(ctx context.Context, before time.Time) (int64, error) {
+	return s.exec(ctx, "prune login failures", `DELETE FROM login_failures WHERE last_at < ?`, before.Unix())
+}
+
 // ResetLoginFailures implements storage.Lockouts.
 func (s *Store) ResetLoginFailures(ctx context.Context, tenantID, username string) error {
 	_, err := s.exec(ctx, "reset login failures",

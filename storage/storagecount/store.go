@@ -200,6 +200,12 @@ func (s *Store) PruneAudit(ctx context.Context, before time.Time) (int64, error)
 	return s.next.PruneAudit(ctx, before)
 }
 
+// PruneLoginFailures counts one D1 write and calls the wrapped Store.
+func (s *Store) PruneLoginFailures(ctx context.Context, before time.Time) (int64, error) {
+	s.write("PruneLoginFailures")
+	return s.next.PruneLoginFailures(ctx, before)
+}
+
 // PruneExpired counts one D1 write (one batch of two deletes) and calls
 // the wrapped Store.
 func (s *Store) PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error) {

@@ -244,6 +244,14 @@ func (s Store) PruneAudit(ctx context.Context, before time.Time) (int64, error) 
 	return s.Store.PruneAudit(ctx, before)
 }
 
+// PruneLoginFailures fails when armed, else calls through.
+func (s Store) PruneLoginFailures(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.PruneLoginFailures(ctx, before)
+}
+
 // PruneExpired fails when armed, else calls through.
 func (s Store) PruneExpired(ctx context.Context, before time.Time) (redemptions, families int64, err error) {
 	if err := s.In.hit(); err != nil {

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -41,6 +42,33 @@ func testLockouts(t *testing.T, s storage.Store) {
 		checkErr(t, call("ResetLoginFailures", tenant, "alice")+" again", s.ResetLoginFailures(ctx, tenant, "alice"), nil)
 		_, err = s.RecordLoginFailure(ctx, "st-missing-"+suffix(), "alice", base, window)
 		checkErr(t, "RecordLoginFailure of a missing tenant", err, storage.ErrNotFound)
+	})
+
+	// PruneLoginFailures acts on every tenant: times long before anything
+	// else the suite writes, at a random offset, as the audit test does.
+	t.Run("Prune", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		old := time.Unix(1e9+rand.Int64N(1e8), 0).UTC()
+		if _, err := s.PruneLoginFailures(ctx, old.Add(time.Hour)); err != nil { // leftovers of an earlier run
+			t.Fatalf("PruneLoginFailures before the test = %v; want nil", err)
+		}
+		for name, at := range map[string]time.Time{"gone": old, "at-cut": old.Add(time.Hour), "kept": old.Add(2 * time.Hour)} {
+			if _, err := s.RecordLoginFailure(ctx, tenant, name, at, window); err != nil {
+				t.Fatalf("RecordLoginFailure(%s) = %v", name, err)
+			}
+		}
+		if n, err := s.PruneLoginFailures(ctx, old.Add(time.Hour)); n != 1 || err != nil {
+			t.Errorf("PruneLoginFailures = %d, %v; want 1, nil", n, err)
+		}
+		for name, want := range map[string]bool{"gone": false, "at-cut": true, "kept": true} {
+			_, err := streakOf(s, tenant, name)
+			if got := err == nil; got != want {
+				t.Errorf("streak of %s after pruning: present %v; want %v", name, got, want)
+			}
+		}
+		if n, err := s.PruneLoginFailures(ctx, old.Add(time.Hour)); n != 0 || err != nil {
+			t.Errorf("PruneLoginFailures again = %d, %v; want 0, nil", n, err)
+		}
 	})
 
 	// GetLoginState reads both sides of a username at once; each may be

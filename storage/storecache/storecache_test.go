@@ -43,7 +43,7 @@ func TestEveryMethodClassified(t *testing.T) {
 		"GetConsent", "PutConsent",
 		"AppendAudit", "ListAudit", "PruneAudit",
 		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
-		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures",
+		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
 	}
 	var all []string
 	st := reflect.TypeFor[storage.Store]()
