@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/edgeauth/edgeauth/storage/storecache"
@@ -167,15 +168,30 @@ func timeJSON(t time.Time) *string {
 	return &s
 }
 
-// checkText validates a short human-readable string.
+// checkText validates a short human-readable string: UTF-8, at most max
+// characters, and nothing that is invisible or reorders what is shown
+// around it. A client_name from open registration is shown on the consent
+// page, where "Evil\u202Eelgoog" (a right-to-left override) would read as
+// another name (RFC 7591 §5: the server must not let self-asserted
+// metadata mislead the user).
 func checkText(field, v string, max int) error {
 	switch {
 	case !utf8.ValidString(v):
 		return errorf(CodeInvalidRequest, "%s is not valid UTF-8", field)
 	case utf8.RuneCountInString(v) > max:
 		return errorf(CodeInvalidRequest, "%s is longer than %d characters", field, max)
-	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+	case strings.ContainsFunc(v, unicode.IsControl): // C0, DEL and C1
 		return errorf(CodeInvalidRequest, "%s contains control characters", field)
+	case strings.ContainsFunc(v, invisible):
+		return errorf(CodeInvalidRequest, "%s contains invisible or direction-changing characters", field)
 	}
 	return nil
+}
+
+// invisible: the bidirectional controls (U+061C, U+200E-U+200F,
+// U+202A-U+202E, U+2066-U+2069), the line and paragraph separators, and
+// the other format characters (Unicode category Cf: zero-width spaces and
+// joiners, the byte order mark, the tag characters).
+func invisible(r rune) bool {
+	return r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r)
 }

@@ -77,6 +77,9 @@ func TestRegistration(t *testing.T) {
 	mustOAuthError(t, "implicit", registerReq(t, f.tenant, map[string]any{"grant_types": []string{"implicit"}, "token_endpoint_auth_method": "none"}, ""), 400, "invalid_client_metadata")
 	mustOAuthError(t, "malformed", registerReq(t, f.tenant, `{"redirect_uris":`, ""), 400, "invalid_client_metadata")
 	mustOAuthError(t, "wrong type", registerReq(t, f.tenant, `{"redirect_uris":"https://a.example/cb"}`, ""), 400, "invalid_client_metadata")
+	// The name is shown on the consent page: nothing that reorders it.
+	mustOAuthError(t, "right-to-left override in client_name", registerReq(t, f.tenant, map[string]any{"client_name": "Evil\u202Eelgoog",
+		"redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "none"}, ""), 400, "invalid_client_metadata")
 
 	// The registered client signs in like any other (it needs consent).
 	cfg := &oauth2.Config{ClientID: reg.ClientID, RedirectURL: "http://127.0.0.1:6000/callback",
