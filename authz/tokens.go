@@ -80,17 +80,23 @@ func (s *Server) refreshTTL(t storage.Tenant) time.Duration {
 }
 
 // audience is the access token's aud: the resources granted (RFC 8707
-// §2), else the tenant's default audience, else the issuer.
-func (s *Server) audience(t storage.Tenant, resources []string) any {
-	switch {
+// §2), else the tenant's default audience, else the issuer. A token
+// without resources whose scope has openid names the issuer too: userinfo,
+// the issuer's own resource, takes only tokens that name it, so a token
+// an API received (its aud names only the API) cannot be replayed there.
+func (s *Server) audience(t storage.Tenant, resources []string, scope string) any {
+	iss := s.issuer(t.ID)
+	switch def := t.Settings.DefaultAudience; {
 	case len(resources) == 1:
 		return resources[0]
 	case len(resources) > 1:
 		return resources
-	case t.Settings.DefaultAudience != "":
-		return t.Settings.DefaultAudience
+	case def == "" || def == iss:
+		return iss
+	case slices.Contains(strings.Fields(scope), "openid"):
+		return []string{def, iss}
 	default:
-		return s.issuer(t.ID)
+		return def
 	}
 }
 
@@ -118,7 +124,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 		return nil, err
 	}
 	c := accessClaims{
-		Issuer: s.issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources),
+		Issuer: s.issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
 		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), ID: jti,
 		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
 	}

@@ -36,11 +36,11 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// RFC 9068 §4: a resource server MUST reject a token whose aud does
-	// not name it. UserInfo is the tenant's own resource: it takes tokens
-	// issued without a resource indicator (the tenant's default audience)
-	// or for the issuer; a token meant for another API (RFC 8707) cannot be
-	// replayed here.
-	if !hasAudience(c.Audience, s.audience(t, nil).(string)) && !hasAudience(c.Audience, s.issuer(t.ID)) {
+	// not name it. UserInfo is the issuer's own resource: tokens issued
+	// with openid and without a resource indicator name the issuer
+	// (audience); a token meant for an API (RFC 8707, or the tenant's
+	// default audience) cannot be replayed here.
+	if !hasAudience(c.Audience, s.issuer(t.ID)) {
 		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
 			WWWAuthenticate: realm + `, error="invalid_token"`}
 	}

@@ -698,6 +698,14 @@ func TestUserinfoAudience(t *testing.T) {
 	if !strings.Contains(r.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 		t.Errorf("WWW-Authenticate %q; want error=invalid_token (RFC 6750 §3)", r.header.Get("WWW-Authenticate"))
 	}
+	// With a default audience, a token asked for without a resource names
+	// both the API and the issuer, and works here; one asked for the API
+	// by name does not.
+	setSettings(t, f.tenant, map[string]any{"default_audience": "https://api.example.com"})
+	if r := userinfo(""); r.status != http.StatusOK {
+		t.Errorf("default audience, token without a resource: %d %s; want the user", r.status, r.body)
+	}
+	mustOAuthError(t, "default audience, token for the API by name", userinfo("https://api.example.com"), 401, "invalid_token")
 }
 
 func TestTokenCORS(t *testing.T) {
