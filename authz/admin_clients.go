@@ -22,6 +22,15 @@ type clientMetadataJSON struct {
 	Scope                   *string   `json:"scope"`
 	FirstParty              *bool     `json:"first_party"`
 	AccessTokenTTL          *int64    `json:"access_token_ttl"`
+	// IntrospectionAudiences: the audiences of the access tokens this
+	// client may introspect, as the resource server for them (RFC 7662 §4).
+	IntrospectionAudiences *[]string `json:"introspection_audiences"`
+}
+
+// dropAdminOnly forgets what only an admin may set, for metadata that a
+// client asserts about itself (dynamic registration, metadata documents).
+func (in *clientMetadataJSON) dropAdminOnly() {
+	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
 }
 
 // clientResponse is the RFC 7591 §3.2.1 client information response.
@@ -40,9 +49,10 @@ type clientResponse struct {
 	FirstParty              bool     `json:"first_party"`
 	// DynamicallyRegistered: the client came through RFC 7591
 	// registration (read-only).
-	DynamicallyRegistered bool    `json:"dynamically_registered,omitempty"`
-	AccessTokenTTL        int64   `json:"access_token_ttl,omitempty"`
-	UpdatedAt             *string `json:"updated_at,omitempty"`
+	DynamicallyRegistered  bool     `json:"dynamically_registered,omitempty"`
+	IntrospectionAudiences []string `json:"introspection_audiences,omitempty"`
+	AccessTokenTTL         int64    `json:"access_token_ttl,omitempty"`
+	UpdatedAt              *string  `json:"updated_at,omitempty"`
 }
 
 func newClientResponse(c storage.Client, secret string) clientResponse {
@@ -50,7 +60,7 @@ func newClientResponse(c storage.Client, secret string) clientResponse {
 		ClientID: c.ID, ClientSecret: secret, ClientIDIssuedAt: c.CreatedAt.Unix(),
 		ClientName: c.Name, RedirectURIs: nonNil(c.RedirectURIs), GrantTypes: nonNil(c.GrantTypes),
 		ResponseTypes: nonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
-		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: timeJSON(c.UpdatedAt),
+		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, IntrospectionAudiences: c.IntrospectionAudiences, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: timeJSON(c.UpdatedAt),
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -68,8 +78,9 @@ func nonNil(s []string) []string {
 
 // Client metadata limits.
 const (
-	maxRedirectURIs = 20
-	maxScopeLen     = 1000
+	maxRedirectURIs           = 20
+	maxIntrospectionAudiences = 20
+	maxScopeLen               = 1000
 )
 
 // applyTo validates the given fields, writes them into c, and checks that
@@ -128,6 +139,17 @@ func (in *clientMetadataJSON) applyTo(c *storage.Client) error {
 	}
 	if v := in.FirstParty; v != nil {
 		c.FirstParty = *v
+	}
+	if v := in.IntrospectionAudiences; v != nil {
+		if len(*v) > maxIntrospectionAudiences {
+			return errorf(CodeInvalidClientMetadata, "at most %d introspection_audiences", maxIntrospectionAudiences)
+		}
+		for _, a := range *v {
+			if err := checkResource(a); err != nil {
+				return errorf(CodeInvalidClientMetadata, "introspection_audiences: %s", err.Error())
+			}
+		}
+		c.IntrospectionAudiences = dedupe(*v)
 	}
 	if v := in.AccessTokenTTL; v != nil {
 		if *v != 0 && (*v < minAccessTTL || *v > maxAccessTTL) {

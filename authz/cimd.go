@@ -168,7 +168,7 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	}
 	none := "none"
 	doc.TokenEndpointAuthMethod = &none
-	doc.clientMetadataJSON.ClientID, doc.FirstParty, doc.AccessTokenTTL = nil, nil, nil
+	doc.dropAdminOnly()
 	now := s.now()
 	c := storage.Client{
 		TenantID: t.ID, ID: id, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},

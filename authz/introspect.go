@@ -2,8 +2,11 @@ package authz
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 )
 
 // introspection is the RFC 7662 §2.2 response. Only "active" is sent for
@@ -25,8 +28,10 @@ type introspection struct {
 
 // introspect handles RFC 7662 introspection for confidential clients
 // (§2.1: the endpoint MUST require authorization). Access tokens are
-// checked like a resource server would, against the tenant's published
-// keys; refresh tokens only for the client they were issued to.
+// checked against the tenant's published keys, without leeway on their
+// expiry, and are active only for a caller that stands for one of their
+// audiences (its introspection_audiences, set by an admin) or that is
+// their client; refresh tokens only for the client they were issued to.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r)
@@ -51,11 +56,20 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 				Exp: fam.ExpiresAt.Unix(), Iat: fam.RotatedAt.Unix(), Sub: fam.UserID, Iss: s.issuer(t.ID), Tenant: t.ID}
 		}
 	} else if strings.Count(token, ".") == 2 {
-		if c, err := s.verifyAccessToken(ctx, t, token); err == nil {
+		c, err := s.verifyAccessToken(ctx, t, token)
+		switch {
+		case errors.Is(err, errBadToken):
+		case err != nil:
+			return err
+		// §4: the server MUST determine whether the token has expired:
+		// its own tokens, without the leeway a resource server allows.
+		case !s.now().Before(time.Unix(c.Expiry, 0)):
+		// §4: and whether it can be used at the resource server asking:
+		// the caller stands for one of its audiences, or is its client.
+		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return hasAudience(c.Audience, a) }):
+		default:
 			out = introspection{Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
 				Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
-		} else if err != errBadToken {
-			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, out)

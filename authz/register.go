@@ -49,7 +49,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	in.ClientID, in.FirstParty, in.AccessTokenTTL = nil, nil, nil
+	in.dropAdminOnly()
 	if t.Settings.Registration == "open" && (in.TokenEndpointAuthMethod == nil || *in.TokenEndpointAuthMethod != "none") {
 		return errorf(CodeInvalidClientMetadata, `open registration is for public clients: token_endpoint_auth_method must be "none"`)
 	}

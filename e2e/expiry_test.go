@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,31 @@ func TestExpiredRefreshFamily(t *testing.T) {
 	mustStatus(t, "exchange", tok, http.StatusOK)
 	advanceClock(t, 301*time.Second)
 	mustOAuthError(t, "expired family", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {f.public}}), 400, "invalid_grant")
+}
+
+// TestIntrospectExpiredAccessToken: "the authorization server MUST
+// determine whether or not the token has expired" (RFC 7662 §4): its own
+// token, ten seconds after exp, is inactive, although a resource server
+// checking it offline may still allow clock skew.
+func TestIntrospectExpiredAccessToken(t *testing.T) {
+	f := newFixture(t)
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(f.svc, f.svcSecret))
+	mustStatus(t, "client_credentials", tok, http.StatusOK)
+	introspect := func() string {
+		return string(request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {tok.field("access_token")}}.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basicAuth(f.svc, f.svcSecret)}}.do(t).body)
+	}
+	if body := introspect(); !strings.Contains(body, `"active":true`) {
+		t.Fatalf("a fresh token: %s; want active", body)
+	}
+	var lifetime struct {
+		ExpiresIn int64 `json:"expires_in"`
+	}
+	tok.decode(t, &lifetime)
+	advanceClock(t, time.Duration(lifetime.ExpiresIn+10)*time.Second)
+	if body := introspect(); body != "{\"active\":false}\n" {
+		t.Errorf("ten seconds after exp: %s; want only active:false", body)
+	}
 }
 
 // TestMaxAge: a sign-in older than max_age means signing in again (OIDC

@@ -613,6 +613,16 @@ func TestRevokeAndIntrospect(t *testing.T) {
 		}
 		return request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: form.Encode(), header: h}.do(t)
 	}
+	// RFC 7662 §4: a token for https://api.example.com is active only for
+	// a caller that stands for that resource server (or is its client).
+	if r := introspect(at, f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
+		t.Errorf("introspection by a client that is not the token's resource server: %s; want only active:false", r.body)
+	}
+	mustStatus(t, "svc stands for the API", adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.svc,
+		map[string]any{"introspection_audiences": []string{"https://api.example.com"}}), http.StatusOK)
+	if r := introspect(at, f.web, f.webSecret); string(r.body) != "{\"active\":false}\n" {
+		t.Errorf("introspection by another confidential client: %s; want only active:false", r.body)
+	}
 	r := introspect(at, f.svc, f.svcSecret)
 	var ai struct {
 		Active   bool   `json:"active"`

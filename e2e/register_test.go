@@ -40,6 +40,7 @@ func TestRegistration(t *testing.T) {
 		"client_name": "MCP client", "redirect_uris": []string{"http://127.0.0.1/callback"},
 		"grant_types": []string{"authorization_code", "refresh_token"}, "token_endpoint_auth_method": "none",
 		"software_id": "ignored-unknown-field", "first_party": true, "client_id": "chosen",
+		"introspection_audiences": []string{"https://api.example.com"},
 	}
 
 	// off (the default): refused, and not advertised.
@@ -62,8 +63,9 @@ func TestRegistration(t *testing.T) {
 		IssuedAt     int64  `json:"client_id_issued_at"`
 	}
 	r.decode(t, &reg)
-	if reg.ClientID == "" || reg.ClientID == "chosen" || reg.ClientSecret != "" || reg.FirstParty || reg.IssuedAt == 0 {
-		t.Errorf("open registration = %s; want a server-chosen id, no secret, not first party", r.body)
+	if reg.ClientID == "" || reg.ClientID == "chosen" || reg.ClientSecret != "" || reg.FirstParty || reg.IssuedAt == 0 ||
+		strings.Contains(string(r.body), "introspection_audiences") {
+		t.Errorf("open registration = %s; want a server-chosen id, no secret, not first party, no introspection audiences", r.body)
 	}
 	conf := map[string]any{"redirect_uris": []string{"https://app.example.com/cb"}}
 	mustOAuthError(t, "open confidential", registerReq(t, f.tenant, conf, ""), 400, "invalid_client_metadata")

@@ -56,6 +56,10 @@ type Client struct {
 	// registration: their redirect URIs were chosen by whoever registered
 	// them, not vetted by an admin.
 	Dynamic bool
+	// IntrospectionAudiences are the audiences (resource identifiers) of
+	// the access tokens this client may introspect: the resource servers
+	// it stands for (RFC 7662 §4). Set by an admin only.
+	IntrospectionAudiences []string
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64

@@ -9,7 +9,7 @@ import (
 )
 
 const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
-	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic`
+	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences`
 
 // scanClient reads one row of clientColumns.
 func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
@@ -17,11 +17,12 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 		c                        storage.Client
 		secret                   []byte
 		redirects, grants, resps string
+		introspects              string
 		firstParty, dynamic      int64
 		created, updated         sql.NullInt64
 	)
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
-		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic)
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects)
 	if err != nil {
 		return storage.Client{}, wrapErr(op, err)
 	}
@@ -31,7 +32,7 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 	for _, f := range []struct {
 		dst *[]string
 		src string
-	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, resps}} {
+	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, resps}, {&c.IntrospectionAudiences, introspects}} {
 		if *f.dst, err = fromList(f.src); err != nil {
 			return storage.Client{}, fmt.Errorf("sqlstore: %s: decode list: %w", op, err)
 		}
@@ -42,15 +43,15 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 // CreateClient implements storage.Clients.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	const op = "create client"
-	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes)
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences)
 	if err != nil {
 		return err
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
-		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic))
+		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3])
 	if err != nil {
 		return err
 	}
@@ -93,16 +94,17 @@ func (s *Store) ListClients(ctx context.Context, tenantID string) ([]storage.Cli
 // UpdateClient implements storage.Clients.
 func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	const op = "update client"
-	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes)
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences)
 	if err != nil {
 		return err
 	}
 	n, err := s.exec(ctx, op,
 		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
-		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?
+		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?,
+		 introspection_audiences = ?
 		 WHERE tenant_id = ? AND id = ?`,
 		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
-		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), c.TenantID, c.ID)
+		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], c.TenantID, c.ID)
 	if err != nil {
 		return err
 	}

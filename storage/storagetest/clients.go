@@ -31,6 +31,7 @@ func testClients(t *testing.T, s storage.Store) {
 					Scope:                   "openid profile offline_access",
 					FirstParty:              true,
 					Dynamic:                 true,
+					IntrospectionAudiences:  []string{"https://api.example.com", "urn:x:y"},
 					AccessTokenTTL:          300,
 					CreatedAt:               zoned(0),
 					UpdatedAt:               zoned(time.Minute),
@@ -127,7 +128,7 @@ func testClients(t *testing.T, s storage.Store) {
 				TenantID: tenant, ID: "c1", Name: "after", SecretHash: randBytes(32),
 				RedirectURIs: []string{"https://b/cb", "https://c/cb"}, GrantTypes: []string{"client_credentials"},
 				ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "client_secret_basic", Scope: "b c",
-				FirstParty: false, Dynamic: true, AccessTokenTTL: 120, CreatedAt: base.Add(-time.Hour), UpdatedAt: zoned(time.Hour),
+				FirstParty: false, Dynamic: true, IntrospectionAudiences: []string{"https://b.example"}, AccessTokenTTL: 120, CreatedAt: base.Add(-time.Hour), UpdatedAt: zoned(time.Hour),
 			}},
 			{"clear secret and lists", storage.Client{
 				TenantID: tenant, ID: "c1", Name: "public now", TokenEndpointAuthMethod: "none",

@@ -299,6 +299,7 @@ func cloneClient(c storage.Client) storage.Client {
 	c.RedirectURIs = slices.Clone(c.RedirectURIs)
 	c.GrantTypes = slices.Clone(c.GrantTypes)
 	c.ResponseTypes = slices.Clone(c.ResponseTypes)
+	c.IntrospectionAudiences = slices.Clone(c.IntrospectionAudiences)
 	return c
 }
 
