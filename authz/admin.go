@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
@@ -166,6 +167,58 @@ func timeJSON(t time.Time) *string {
 	}
 	s := t.UTC().Format(time.RFC3339)
 	return &s
+}
+
+// maxChangeAttempts bounds the rereads of change.
+const maxChangeAttempts = 5
+
+// change is a read-modify-write of one record under the store's
+// compare-and-set (UpdateTenant, UpdateClient): read gets the record as
+// stored, modify applies the request to it, and write stores it unless
+// another change landed since the read (storage.ErrConflict), in which case
+// it starts again from a new read. So two changes of one record at once
+// both take effect, each applied on top of the other, and neither undoes
+// the other (a PATCH writing back a secret that a rotation replaced
+// meanwhile).
+func change[T any](read func() (T, error), modify func(*T) error, write func(T) error) (T, error) {
+	for range maxChangeAttempts {
+		v, err := read()
+		if err != nil {
+			return v, err
+		}
+		if err := modify(&v); err != nil {
+			return v, err
+		}
+		if err := write(v); !errors.Is(err, storage.ErrConflict) {
+			return v, err
+		}
+	}
+	var zero T
+	return zero, errorf(CodeConflict, "the record kept changing while this request was applied; try again")
+}
+
+// changeTenant is change for the tenant of r's path.
+func (s *Server) changeTenant(r *http.Request, modify func(*storage.Tenant) error) (storage.Tenant, error) {
+	ctx := r.Context()
+	return change(func() (storage.Tenant, error) { return s.tenant(ctx, r) }, func(t *storage.Tenant) error {
+		if err := modify(t); err != nil {
+			return err
+		}
+		t.UpdatedAt = s.now()
+		return nil
+	}, func(t storage.Tenant) error { return storageError(s.cfg.Store.UpdateTenant(ctx, t), "tenant") })
+}
+
+// changeClient is change for the client of r's path.
+func (s *Server) changeClient(r *http.Request, modify func(*storage.Client) error) (storage.Client, error) {
+	ctx := r.Context()
+	return change(func() (storage.Client, error) { return s.client(r) }, func(c *storage.Client) error {
+		if err := modify(c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		return nil
+	}, func(c storage.Client) error { return storageError(s.cfg.Store.UpdateClient(ctx, c), "client") })
 }
 
 // checkText validates a short human-readable string: UTF-8, at most max

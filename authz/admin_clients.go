@@ -302,27 +302,25 @@ func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
 // patchClient changes the metadata given. Switching between public and
 // confidential is refused: it would silently create or orphan a secret.
 func (s *Server) patchClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.client(r)
-	if err != nil {
-		return err
-	}
 	var in clientMetadataJSON
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.ClientID != nil && *in.ClientID != c.ID {
-		return errorf(CodeInvalidClientMetadata, "client_id cannot be changed")
-	}
-	public := c.TokenEndpointAuthMethod == "none"
-	if err := in.applyTo(&c); err != nil {
+	c, err := s.changeClient(r, func(c *storage.Client) error {
+		if in.ClientID != nil && *in.ClientID != c.ID {
+			return errorf(CodeInvalidClientMetadata, "client_id cannot be changed")
+		}
+		public := c.TokenEndpointAuthMethod == "none"
+		if err := in.applyTo(c); err != nil {
+			return err
+		}
+		if public != (c.TokenEndpointAuthMethod == "none") {
+			return errorf(CodeInvalidClientMetadata, "a client cannot switch between public and confidential; register a new client")
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	if public != (c.TokenEndpointAuthMethod == "none") {
-		return errorf(CodeInvalidClientMetadata, "a client cannot switch between public and confidential; register a new client")
-	}
-	c.UpdatedAt = s.now()
-	if err := s.cfg.Store.UpdateClient(r.Context(), c); err != nil {
-		return storageError(err, "client")
 	}
 	s.audit(r.Context(), c.TenantID, "client.updated", "admin", c.ID, nil)
 	writeJSON(w, http.StatusOK, newClientResponse(c, ""))
@@ -345,21 +343,19 @@ func (s *Server) deleteClient(w http.ResponseWriter, r *http.Request) error {
 // rotateClientSecret replaces a confidential client's secret; the old one
 // stops working at once. The new secret is in this response only.
 func (s *Server) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.client(r)
-	if err != nil {
-		return err
-	}
-	if c.TokenEndpointAuthMethod == "none" {
-		return errorf(CodeInvalidRequest, "a public client has no secret")
-	}
 	secret, err := s.randomToken(32)
 	if err != nil {
 		return err
 	}
-	c.SecretHash = hashSecret(secret)
-	c.UpdatedAt = s.now()
-	if err := s.cfg.Store.UpdateClient(r.Context(), c); err != nil {
-		return storageError(err, "client")
+	c, err := s.changeClient(r, func(c *storage.Client) error {
+		if c.TokenEndpointAuthMethod == "none" {
+			return errorf(CodeInvalidRequest, "a public client has no secret")
+		}
+		c.SecretHash = hashSecret(secret)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.audit(r.Context(), c.TenantID, "client.secret_rotated", "admin", c.ID, nil)
 	writeJSON(w, http.StatusOK, newClientResponse(c, secret))

@@ -200,23 +200,18 @@ func (s *Server) getTenant(w http.ResponseWriter, r *http.Request) error {
 // patchTenant changes the name and the settings given; absent fields keep
 // their value. The id cannot change.
 func (s *Server) patchTenant(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.tenant(r.Context(), r)
-	if err != nil {
-		return err
-	}
 	var in tenantJSON
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.ID != nil && *in.ID != t.ID {
-		return errorf(CodeInvalidRequest, "id cannot be changed")
-	}
-	if err := in.applyTo(&t); err != nil {
+	t, err := s.changeTenant(r, func(t *storage.Tenant) error {
+		if in.ID != nil && *in.ID != t.ID {
+			return errorf(CodeInvalidRequest, "id cannot be changed")
+		}
+		return in.applyTo(t)
+	})
+	if err != nil {
 		return err
-	}
-	t.UpdatedAt = s.now()
-	if err := s.cfg.Store.UpdateTenant(r.Context(), t); err != nil {
-		return storageError(err, "tenant")
 	}
 	s.audit(r.Context(), t.ID, "tenant.updated", "admin", t.ID, nil)
 	writeJSON(w, http.StatusOK, s.tenantResponse(t))

@@ -76,7 +76,13 @@ func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) 
 			return fresh, err
 		}
 	}
-	return fresh, s.cfg.Store.UpdateClient(ctx, fresh)
+	// A conflict is another request storing its own fetch of the same
+	// document meanwhile: this one is as fresh.
+	fresh.Version = c.Version
+	if err := s.cfg.Store.UpdateClient(ctx, fresh); err != nil && !errors.Is(err, storage.ErrConflict) {
+		return fresh, err
+	}
+	return fresh, nil
 }
 
 // checkClientIDURL applies the draft's rules to a client_id URL (§3): https,

@@ -39,6 +39,7 @@ const (
 	CodeInvalidRedirectURI    ErrorCode = "invalid_redirect_uri"
 	CodeNotFound              ErrorCode = "not_found"
 	CodeAlreadyExists         ErrorCode = "already_exists"
+	CodeConflict              ErrorCode = "conflict"
 	CodeMethodNotAllowed      ErrorCode = "method_not_allowed"
 	CodeRequestTooLarge       ErrorCode = "request_too_large"
 	CodeUnsupportedMediaType  ErrorCode = "unsupported_media_type"
@@ -84,7 +85,7 @@ func status(code ErrorCode) int {
 		return http.StatusForbidden
 	case CodeNotFound:
 		return http.StatusNotFound
-	case CodeAlreadyExists:
+	case CodeAlreadyExists, CodeConflict:
 		return http.StatusConflict
 	case CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed

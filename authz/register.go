@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
+
+	"github.com/edgeauth/edgeauth/storage"
 )
 
 // register is RFC 7591 dynamic client registration, by tenant policy
@@ -67,18 +69,16 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 // SHA-256, and the previous token stops working.
 func (s *Server) newRegistrationToken(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
-	if err != nil {
-		return err
-	}
 	token, err := s.randomToken(32)
 	if err != nil {
 		return err
 	}
-	t.Settings.RegistrationTokenHash = hex.EncodeToString(hashSecret(token))
-	t.UpdatedAt = s.now()
-	if err := s.cfg.Store.UpdateTenant(ctx, t); err != nil {
-		return storageError(err, "tenant")
+	t, err := s.changeTenant(r, func(t *storage.Tenant) error {
+		t.Settings.RegistrationTokenHash = hex.EncodeToString(hashSecret(token))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.audit(ctx, t.ID, "registration_token.created", "admin", t.ID, nil)
 	writeJSON(w, http.StatusCreated, map[string]string{"initial_access_token": token})

@@ -9,6 +9,8 @@ type Tenant struct {
 	Settings  TenantSettings
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Version counts the updates: UpdateTenant is a compare-and-set on it.
+	Version int64
 }
 
 // TenantSettings are a tenant's tunables, stored as one JSON document. Zero
@@ -60,6 +62,8 @@ type Client struct {
 	// the access tokens this client may introspect: the resource servers
 	// it stands for (RFC 7662 §4). Set by an admin only.
 	IntrospectionAudiences []string
+	// Version counts the updates: UpdateClient is a compare-and-set on it.
+	Version int64
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64

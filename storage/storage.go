@@ -68,8 +68,11 @@ type Tenants interface {
 	// ordered by ID: a page of a walk over all tenants (the key-rotation
 	// cron uses it).
 	ListTenants(ctx context.Context, after string, limit int) ([]Tenant, error)
-	// UpdateTenant replaces Name, Settings and UpdatedAt of the tenant t.ID.
-	// ErrNotFound if it does not exist.
+	// UpdateTenant replaces Name, Settings and UpdatedAt of the tenant t.ID
+	// if its Version is still t.Version, and counts it up: a
+	// compare-and-set, so that of two read-modify-write changes at once one
+	// fails instead of undoing the other. ErrConflict if the tenant changed
+	// since t was read; ErrNotFound if it does not exist.
 	UpdateTenant(ctx context.Context, t Tenant) error
 	// DeleteTenant deletes the tenant and, in the same statement, its
 	// clients, users, keys, refresh families, redemptions, consents and
@@ -86,8 +89,11 @@ type Clients interface {
 	GetClient(ctx context.Context, tenantID, id string) (Client, error)
 	// ListClients returns the tenant's clients ordered by ID.
 	ListClients(ctx context.Context, tenantID string) ([]Client, error)
-	// UpdateClient replaces every mutable field of c (all but TenantID, ID
-	// and CreatedAt), including SecretHash. ErrNotFound if it does not exist.
+	// UpdateClient replaces every mutable field of c (all but TenantID, ID,
+	// CreatedAt and Version), including SecretHash, if the client's Version
+	// is still c.Version, and counts it up (a compare-and-set, as
+	// UpdateTenant). ErrConflict if the client changed since c was read;
+	// ErrNotFound if it does not exist.
 	UpdateClient(ctx context.Context, c Client) error
 	// DeleteClient deletes one client (and its consents, refresh families).
 	// ErrNotFound if it does not exist.

@@ -9,7 +9,7 @@ import (
 )
 
 const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
-	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences`
+	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences, version`
 
 // scanClient reads one row of clientColumns.
 func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
@@ -22,7 +22,7 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 		created, updated         sql.NullInt64
 	)
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
-		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects)
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects, &c.Version)
 	if err != nil {
 		return storage.Client{}, wrapErr(op, err)
 	}
@@ -49,7 +49,7 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
 		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3])
 	if err != nil {
@@ -101,15 +101,15 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	n, err := s.exec(ctx, op,
 		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
 		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?,
-		 introspection_audiences = ?
-		 WHERE tenant_id = ? AND id = ?`,
+		 introspection_audiences = ?, version = version + 1
+		 WHERE tenant_id = ? AND id = ? AND version = ?`,
 		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
-		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], c.TenantID, c.ID)
+		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], c.TenantID, c.ID, c.Version)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return notFound(op)
+		return s.lostUpdate(ctx, op, `SELECT 1 FROM clients WHERE tenant_id = ? AND id = ?`, c.TenantID, c.ID)
 	}
 	return nil
 }

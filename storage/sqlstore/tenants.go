@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -32,7 +33,7 @@ func (s *Store) CreateTenant(ctx context.Context, t storage.Tenant) error {
 // GetTenant implements storage.Tenants.
 func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {
 	row := s.db.QueryRowContext(ctx,
-		`SELECT id, name, settings, created_at, updated_at FROM tenants WHERE id = ?`, id)
+		`SELECT id, name, settings, created_at, updated_at, version FROM tenants WHERE id = ?`, id)
 	return scanTenant("get tenant", row)
 }
 
@@ -40,7 +41,7 @@ func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error
 func (s *Store) ListTenants(ctx context.Context, after string, limit int) ([]storage.Tenant, error) {
 	const op = "list tenants"
 	rows, err := s.db.QueryContext(ctx,
-		`SELECT id, name, settings, created_at, updated_at FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+		`SELECT id, name, settings, created_at, updated_at, version FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -59,14 +60,15 @@ func (s *Store) ListTenants(ctx context.Context, after string, limit int) ([]sto
 	return out, nil
 }
 
-// scanTenant reads one row of id, name, settings, created_at, updated_at.
+// scanTenant reads one row of id, name, settings, created_at, updated_at,
+// version.
 func scanTenant(op string, row interface{ Scan(...any) error }) (storage.Tenant, error) {
 	var (
 		t                storage.Tenant
 		settings         string
 		created, updated sql.NullInt64
 	)
-	if err := row.Scan(&t.ID, &t.Name, &settings, &created, &updated); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &settings, &created, &updated, &t.Version); err != nil {
 		return storage.Tenant{}, wrapErr(op, err)
 	}
 	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
@@ -84,15 +86,30 @@ func (s *Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
 		return fmt.Errorf("sqlstore: %s: encode settings: %w", op, err)
 	}
 	n, err := s.exec(ctx, op,
-		`UPDATE tenants SET name = ?, settings = ?, updated_at = ? WHERE id = ?`,
-		t.Name, string(settings), unix(t.UpdatedAt), t.ID)
+		`UPDATE tenants SET name = ?, settings = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		t.Name, string(settings), unix(t.UpdatedAt), t.ID, t.Version)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return notFound(op)
+		return s.lostUpdate(ctx, op, `SELECT 1 FROM tenants WHERE id = ?`, t.ID)
 	}
 	return nil
+}
+
+// lostUpdate explains an update that changed no row: ErrConflict if the
+// row that exists query finds is there (its version moved), else
+// ErrNotFound.
+func (s *Store) lostUpdate(ctx context.Context, op, exists string, args ...any) error {
+	var one int
+	switch err := s.db.QueryRowContext(ctx, exists, args...).Scan(&one); {
+	case err == nil:
+		return fmt.Errorf("sqlstore: %s: %w", op, storage.ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound(op)
+	default:
+		return wrapErr(op, err)
+	}
 }
 
 // DeleteTenant implements storage.Tenants. The foreign keys' ON DELETE

@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -137,6 +138,11 @@ func testClients(t *testing.T, s storage.Store) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				before, err := s.GetClient(ctx, tenant, "c1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.up.Version = before.Version // the version it was read at
 				if err := s.UpdateClient(ctx, tt.up); err != nil {
 					t.Fatalf("UpdateClient(%q) = %v; want nil", tt.up.ID, err)
 				}
@@ -147,10 +153,29 @@ func testClients(t *testing.T, s storage.Store) {
 				want := tt.up
 				want.CreatedAt = orig.CreatedAt // never updated
 				want.UpdatedAt = norm(tt.up.UpdatedAt)
+				want.Version = before.Version + 1
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("GetClient(%q) after UpdateClient mismatch (-want +got):\n%s", "c1", diff)
 				}
 			})
+		}
+	})
+
+	// Two changes from one read: the second is a conflict and changes
+	// nothing (a PATCH must not undo a secret rotation that ran meanwhile).
+	t.Run("UpdateIsCompareAndSet", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		id := newClient(t, s, tenant)
+		read, err := s.GetClient(ctx, tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rotated, patched := read, read
+		rotated.SecretHash, patched.Name = randBytes(32), "patched"
+		checkErr(t, call("UpdateClient", tenant, id)+" rotation", s.UpdateClient(ctx, rotated), nil)
+		checkErr(t, call("UpdateClient", tenant, id)+" from the same read", s.UpdateClient(ctx, patched), storage.ErrConflict)
+		if got, _ := s.GetClient(ctx, tenant, id); !bytes.Equal(got.SecretHash, rotated.SecretHash) || got.Name == "patched" || got.Version != read.Version+1 {
+			t.Errorf("after a lost compare-and-set: %+v; want the rotation kept, version %d", got, read.Version+1)
 		}
 	})
 

@@ -2,6 +2,8 @@ package storagetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,8 +83,8 @@ func testTenants(t *testing.T, s storage.Store) {
 		if err != nil {
 			t.Fatalf("GetTenant(%q) = %v; want nil", id, err)
 		}
-		// CreatedAt is not touched by UpdateTenant.
-		want := storage.Tenant{ID: id, CreatedAt: base}
+		// CreatedAt is not touched by UpdateTenant; the version counts it.
+		want := storage.Tenant{ID: id, CreatedAt: base, Version: 1}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("GetTenant(%q) mismatch (-want +got):\n%s", id, diff)
 		}
@@ -107,11 +109,49 @@ func testTenants(t *testing.T, s storage.Store) {
 		if err != nil {
 			t.Fatalf("GetTenant(%q) = %v; want nil", id, err)
 		}
-		// An empty list comes back nil.
+		// An empty list comes back nil; the version counts the update.
 		want := storage.Tenant{ID: id, Name: "renamed", Settings: storage.TenantSettings{Registration: "open"},
-			CreatedAt: base, UpdatedAt: norm(up.UpdatedAt)}
+			CreatedAt: base, UpdatedAt: norm(up.UpdatedAt), Version: 1}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("GetTenant(%q) after update mismatch (-want +got):\n%s", id, diff)
+		}
+	})
+
+	// Two changes from one read: the second is a conflict and changes
+	// nothing; from a new read it succeeds. Of N at once, one wins.
+	t.Run("UpdateIsCompareAndSet", func(t *testing.T) {
+		id := newTenant(t, s)
+		read, err := s.GetTenant(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, second := read, read
+		first.Name, second.Name = "first", "second"
+		checkErr(t, call("UpdateTenant", id)+" first", s.UpdateTenant(ctx, first), nil)
+		checkErr(t, call("UpdateTenant", id)+" from the same read", s.UpdateTenant(ctx, second), storage.ErrConflict)
+		if got, _ := s.GetTenant(ctx, id); got.Name != "first" || got.Version != read.Version+1 {
+			t.Errorf("after a lost compare-and-set: name %q version %d; want first, %d", got.Name, got.Version, read.Version+1)
+		}
+		again, _ := s.GetTenant(ctx, id)
+		again.Name = "second"
+		checkErr(t, call("UpdateTenant", id)+" from a new read", s.UpdateTenant(ctx, again), nil)
+		read, _ = s.GetTenant(ctx, id)
+		const n = 20
+		errs := make(chan error, n)
+		for i := range n {
+			go func() { u := read; u.Name = fmt.Sprint("racer ", i); errs <- s.UpdateTenant(ctx, u) }()
+		}
+		won := 0
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				won++
+			case !errors.Is(err, storage.ErrConflict):
+				t.Errorf("UpdateTenant race: %v; want nil or ErrConflict", err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d of %d updates from one read won; want 1", won, n)
 		}
 	})
 
