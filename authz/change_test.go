@@ -84,7 +84,9 @@ func TestChangesDoNotUndoEachOther(t *testing.T) {
 
 	// A PATCH reads the client; a rotation lands; the PATCH writes.
 	var rotated string
-	store.on, store.between = "client", func() { rotated = field(adminDo("POST", "/admin/v1/tenants/acme/clients/svc/secret", "", 200), "client_secret") }
+	store.on, store.between = "client", func() {
+		rotated = field(adminDo("POST", "/admin/v1/tenants/acme/clients/svc/secret", "", 200), "client_secret")
+	}
 	if got := adminDo("PATCH", "/admin/v1/tenants/acme/clients/svc", `{"client_name":"Service"}`, 200); field(got, "client_name") != "Service" {
 		t.Errorf("PATCH answered %s; want the new name", got)
 	}
