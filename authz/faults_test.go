@@ -7,9 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -31,12 +28,9 @@ import (
 // faults, must succeed: nothing was left half-written that blocks it.
 func TestStorageFaults(t *testing.T) {
 	in := &storagefault.Injector{}
-	store, sealer := newTestStore(t), testSealer()
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
 	admin := strings.Repeat("a", 32)
-	srv, err := authz.New(authz.Config{BaseURL: base, AdminToken: admin, Sealer: sealer,
-		Store: storagefault.Store{Store: store, In: in}, KV: storagefault.KV{KV: kv.NewMemory(time.Now), In: in},
+	ls := startServer(t, authz.Config{AdminToken: admin, Sealer: testSealer(),
+		Store: storagefault.Store{Store: newTestStore(t), In: in}, KV: storagefault.KV{KV: kv.NewMemory(time.Now), In: in},
 		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil), // the sweep signs in hundreds of times
 		// Without the record cache every read is a store call that can fail.
 		CacheTTL: -1,
@@ -44,39 +38,7 @@ func TestStorageFaults(t *testing.T) {
 			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
 			return h[:n], nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	defer ts.Close()
-
-	type result struct {
-		status int
-		body   string
-		loc    string
-	}
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	do := func(method, path, ctype, body string, h ...string) result {
-		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		for i := 0; i+1 < len(h); i += 2 {
-			req.Header.Set(h[i], h[i+1])
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return result{resp.StatusCode, string(b), resp.Header.Get("Location")}
-	}
+	do := ls.do
 	field := func(body, name string) string {
 		var m map[string]any
 		json.Unmarshal([]byte(body), &m)
@@ -147,7 +109,7 @@ func TestStorageFaults(t *testing.T) {
 	// The browser flow, one request at a time.
 	authorizePath := "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1:9/cb"},
 		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
-	logout := func() { jar, _ = cookiejar.New(nil); hc.Jar = jar }
+	logout := ls.forgetCookies
 	sweep("authorize", func() result { return do("GET", authorizePath, "", "") }, func(r result) bool {
 		return r.status == 303 && strings.Contains(r.loc, "/t/acme/login?req=")
 	}, logout)

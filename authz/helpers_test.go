@@ -3,9 +3,15 @@
 package authz_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 )
@@ -26,4 +32,62 @@ func newTestStore(t *testing.T) *sqlstore.Store {
 func testSealer() *jwks.Sealer {
 	s, _ := jwks.NewSealer(make([]byte, jwks.KEKSize))
 	return s
+}
+
+// liveServer is a Server on a loopback listener, with a client that keeps
+// cookies and does not follow redirects: a browser without JavaScript.
+type liveServer struct {
+	t    *testing.T
+	base string
+	hc   *http.Client
+}
+
+// result is one answer of a liveServer.
+type result struct {
+	status int
+	body   string
+	loc    string
+}
+
+// startServer starts authz.New(cfg) with cfg.BaseURL set to its address;
+// it stops when the test ends.
+func startServer(t *testing.T, cfg authz.Config) *liveServer {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + ts.Listener.Addr().String()
+	srv, err := authz.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	l := &liveServer{t: t, base: cfg.BaseURL, hc: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	l.forgetCookies()
+	return l
+}
+
+// forgetCookies starts a new browser session.
+func (l *liveServer) forgetCookies() { l.hc.Jar, _ = cookiejar.New(nil) }
+
+// do sends one request; header is name, value pairs.
+func (l *liveServer) do(method, path, ctype, body string, header ...string) result {
+	l.t.Helper()
+	req, err := http.NewRequest(method, l.base+path, strings.NewReader(body))
+	if err != nil {
+		l.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := l.hc.Do(req)
+	if err != nil {
+		l.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, string(b), resp.Header.Get("Location")}
 }

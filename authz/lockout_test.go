@@ -5,10 +5,7 @@ package authz_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -31,9 +28,7 @@ import (
 func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 	var checks atomic.Int64
 	admin := strings.Repeat("a", 32)
-	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
-	srv, err := authz.New(authz.Config{BaseURL: base, AdminToken: admin, Sealer: testSealer(),
+	ls := startServer(t, authz.Config{AdminToken: admin, Sealer: testSealer(),
 		Store: newTestStore(t), KV: kv.NewMemory(time.Now),
 		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil), // only the lockout limits here
 		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) {
@@ -42,29 +37,9 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
 			return h[:n], nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	defer ts.Close()
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path, ctype, body string, h ...string) (int, string, string) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		if ctype != "" {
-			req.Header.Set("Content-Type", ctype)
-		}
-		for i := 0; i+1 < len(h); i += 2 {
-			req.Header.Set(h[i], h[i+1])
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", method, path, err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b), resp.Header.Get("Location")
+		r := ls.do(method, path, ctype, body, h...)
+		return r.status, r.body, r.loc
 	}
 	adminJSON := func(path, body string) {
 		if code, b, _ := do("POST", path, "application/json", body, "Authorization", "Bearer "+admin); code != 201 {
