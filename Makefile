@@ -69,13 +69,17 @@ vet:
 
 unit:
 	go test -count=1 ./...
-	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./internal/webcrypto/
+	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./internal/webcrypto/ ./internal/bridge/
 
 ## test-pool: the Worker pool under wrangler dev: concurrent D1/KV requests,
-## panics, exits, waitUntil, cron, the status endpoint, recycling, and a flat
-## Go heap and JS reference count over 10,000 D1+KV requests (4-6 minutes)
+## panics (the pool test app's and edgeauth's own handlers), exits,
+## waitUntil, cron, the status endpoint, request body limits, recycling, and
+## a flat Go heap and JS reference count over 10,000 D1+KV requests; then,
+## under Node, what wrangler dev cannot show (streaming body limit,
+## cancelled queued requests) (5-7 minutes)
 test-pool: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -timeout 20m -v ./cmd/worker/pooltest/
+	cmd/worker/pooltest/node/run.sh
 
 storage-workerd: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -v ./storage/sqlstore/workerd/

@@ -78,6 +78,14 @@ type Config struct {
 	// other's stale entries at once (the Worker's instances in one
 	// isolate); nil means this server's own.
 	CacheGeneration storecache.Generation
+	// PropagatePanics passes a handler's panic on once its 500
+	// server_error is written and logged, so that ServeHTTP panics with
+	// the same value: for a runtime that must learn of it, like the
+	// Worker's pool, which drops the Go instance whose state the panic
+	// may have left half-updated (internal/bridge answers its own 500 in
+	// place of whatever was written). False recovers the panic in the
+	// handler, so one bad request never takes the server down.
+	PropagatePanics bool
 }
 
 // Defaults applied where a tenant's settings leave a field zero.

@@ -90,7 +90,9 @@ func (s *Server) routes() {
 }
 
 // ServeHTTP routes r and logs one structured line for it. Unknown paths
-// and wrong methods get JSON errors like every other failure.
+// and wrong methods get JSON errors like every other failure. A handler's
+// panic is a 500 server_error; with Config.PropagatePanics ServeHTTP then
+// panics with it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	info := &requestInfo{}
@@ -98,6 +100,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 	rt, allow := s.mux.match(r)
 	pattern := ""
+	returned := false
+	if s.cfg.PropagatePanics {
+		// A panic that leaves ServeHTTP (the recoverer's) gets its
+		// request's line too, with the 500 the runtime answers.
+		defer func() {
+			if !returned {
+				s.logRequest(r, pattern, http.StatusInternalServerError, info, time.Since(start))
+			}
+		}()
+	}
 	switch {
 	case rt != nil:
 		pattern = rt.pattern
@@ -107,6 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.writeError(sw, r, errorf(CodeNotFound, "no such endpoint"))
 	}
+	returned = true
 	s.logRequest(r, pattern, sw.code, info, time.Since(start))
 }
 
@@ -188,7 +201,10 @@ func (s *Server) handle(h handlerFunc) http.Handler {
 }
 
 // recoverer turns a panic into server_error, rendered by render, so one bad
-// request never takes the server down.
+// request never takes the server down. With Config.PropagatePanics it then
+// panics again with the same value, once the answer is written and the
+// cause logged (ServeHTTP logs the request), so that the runtime learns
+// of it.
 func (s *Server) recoverer(h http.HandlerFunc, render func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -197,6 +213,9 @@ func (s *Server) recoverer(h http.HandlerFunc, render func(http.ResponseWriter, 
 					panic(p)
 				}
 				render(w, r, fmt.Errorf("authz: panic: %v", p))
+				if s.cfg.PropagatePanics {
+					panic(p)
+				}
 			}
 		}()
 		h(w, r)

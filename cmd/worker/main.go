@@ -25,6 +25,7 @@ import (
 	"github.com/edgeauth/edgeauth/internal/ratelimit"
 	"github.com/edgeauth/edgeauth/internal/webcrypto"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 )
@@ -59,10 +60,18 @@ func logLevel() slog.Level {
 	return l
 }
 
+// wrapStore, when set, wraps the D1 store: only the pool test's build
+// sets it (panichook.go).
+var wrapStore func(storage.Store) storage.Store
+
 func build(log *slog.Logger) (*authz.Server, error) {
 	store, err := sqlstore.NewD1("DB")
 	if err != nil {
 		return nil, errors.New("worker: the D1 binding DB is missing")
+	}
+	var st storage.Store = store
+	if wrapStore != nil {
+		st = wrapStore(st)
 	}
 	kvs, err := kv.NewWorkers("KV")
 	if err != nil {
@@ -85,7 +94,7 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		BaseURL:    cloudflare.Getenv("BASE_URL"),
 		AdminToken: cloudflare.Getenv("ADMIN_TOKEN"),
 		Sealer:     sealer,
-		Store:      store,
+		Store:      st,
 		KV:         kvs,
 		Logger:     log,
 		// PBKDF2 through WebCrypto: workerd runs it natively, about ten
@@ -106,5 +115,10 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		// drop it together when one of them changes a record; other
 		// isolates see a change within the TTL.
 		CacheGeneration: cacheGeneration(),
+		// Under the pool, a handler's panic goes on once its 500 is
+		// written and logged, so that internal/bridge reports it and the
+		// pool drops this instance, whose state the panic may have left
+		// half-updated (worker.mjs, rule 5).
+		PropagatePanics: propagatePanics,
 	})
 }

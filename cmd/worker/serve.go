@@ -10,6 +10,10 @@ import (
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
+// propagatePanics: internal/bridge recovers a panic that leaves the
+// handler, answers 500 and reports it, and the pool drops the instance.
+const propagatePanics = true
+
 // cacheGeneration is the record caches' generation, shared by the pool's
 // instances in this isolate.
 func cacheGeneration() storecache.Generation { return bridge.Generation{} }

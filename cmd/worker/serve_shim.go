@@ -11,6 +11,10 @@ import (
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
+// propagatePanics: under the shim authz answers a handler's panic itself,
+// as before the pool (one Go program per request drops everything anyway).
+const propagatePanics = false
+
 // cacheGeneration is this program's own: under the shim it serves one
 // request and exits, so nothing outlives a request anyway.
 func cacheGeneration() storecache.Generation { return nil }

@@ -10,9 +10,14 @@
 //     every JS call its goroutines make belongs to that call. New instances
 //     start on demand up to POOL_MAX_INSTANCES (each holds 6-22 MiB of wasm
 //     memory that never shrinks); further calls queue.
-//  2. A queued call owns a pending timer (its queue timeout, 503): workerd
-//     cancels as hung a request that only awaits a promise another request
-//     will resolve.
+//  2. A queued call owns a pending timer: workerd cancels as hung a
+//     request that only awaits a promise another request will resolve. The
+//     timer fires at least every WAITER_TICK_MS until the call's queue
+//     timeout (503); each time it marks the call alive and reclaims what
+//     cancelled requests left behind (Pool.reap), since a cancelled request
+//     loses its timers: its queued call, no longer marked, leaves the
+//     queue, and an instance handed to it returns to the pool, without
+//     waiting for a new request to arrive.
 //  3. context.env and context.ctx are set before every call; syumai's Go
 //     packages read them lazily from the context object.
 //  4. An instance stays busy until the ctx.waitUntil promises registered
@@ -20,7 +25,9 @@
 //     the instance serves the next.
 //  5. An instance is dropped after a recovered panic, a Go exit, a thrown
 //     call or a call timeout. Go's exit promise is never resolved: it belongs
-//     to the request that started the instance, long finished.
+//     to the request that started the instance, long finished. (A panic
+//     counts once it reaches internal/bridge: authz, which recovers its
+//     handlers' panics, passes them on there, authz.Config.PropagatePanics.)
 //  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai v0.32.0's
 //     D1 and KV packages leak one js.Func per awaited promise.
 //  7. A 200 answer to a GET that Go marks reusable (internal/bridge/doc.go:
@@ -47,8 +54,11 @@ import appModule from "./app.wasm";
 
 const STATUS_PATH = "/admin/v1/pool";
 const MAX_BODY_BYTES = 1 << 20;
+const MAX_DRAIN_BYTES = 64 << 20; // read and dropped past the limit before a 413 (readBody)
 const START_TIMEOUT_MS = 10000;
 const HANDOFF_TIMEOUT_MS = 2000; // a waiter handed an instance resumes within this, or was cancelled
+const WAITER_TICK_MS = 1000; // a queued call's timer fires at least this often (rule 2)
+const WAITER_STALE_MS = WAITER_TICK_MS + HANDOFF_TIMEOUT_MS; // a waiter not marked alive for this long was cancelled
 
 // PoolError is a failure of the pool itself, answered without Go.
 class PoolError extends Error {
@@ -240,15 +250,19 @@ class Instance {
 // handed (given to a queued call that has not resumed yet), busy or dead.
 // Nothing here relies on a timer of a request other than the one waiting:
 // a request that workerd cancels loses its timers, so instances it held or
-// was handed are reclaimed by reap(), which any later call runs.
+// was handed are reclaimed by reap(), which every call runs when it
+// arrives and every queued call's timer while it waits (rule 2); there,
+// too, a queued call that its timer no longer marks alive leaves the
+// queue, so no instance is handed to it.
 class Pool {
   constructor() {
     this.cfg = null;
     this.nextId = 1;
     this.live = new Set(); // every instance not dead
     this.idle = []; // a stack: the most recently used instance is reused first
-    this.queue = []; // waiters, oldest first
-    this.counts = { in_fetch: 0, served: 0, reused: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, queued_total: 0 };
+    this.queue = []; // waiters, oldest first (by seq)
+    this.nextSeq = 1;
+    this.counts = { in_fetch: 0, served: 0, reused: 0, started: 0, recycled: 0, dropped: 0, rejected: 0, reclaimed: 0, abandoned: 0, queued_total: 0 };
     this.dropReasons = {}; // reason kind -> count
     this.generation = 0; // see Instance.rc.generation
     this.reuse = new Reuse(); // rule 7
@@ -271,8 +285,10 @@ class Pool {
 
   // acquire returns an instance for one call: an idle one, a new one (its
   // state is starting: the caller starts it) or, after a wait in the
-  // queue, one handed over. A queued call holds its own timer (rule 2) and
-  // gives up with 503 after queueTimeoutMs.
+  // queue, one handed over. A queued call holds its own timer (rule 2),
+  // which marks it alive and runs reap() every WAITER_TICK_MS (sooner when
+  // a handed instance falls due for reclaiming), and gives up with 503
+  // after queueTimeoutMs.
   async acquire() {
     this.reap();
     const deadline = Date.now() + this.cfg.queueTimeoutMs;
@@ -295,17 +311,31 @@ class Pool {
         this.counts.rejected++;
         throw new PoolError(503, "the server is busy");
       }
-      const waiter = { resolve: null, handed: null };
+      // seen: when this request last ran (reap() drops a waiter not seen
+      // for WAITER_STALE_MS); handed: the instance dispatch() gave it.
+      const waiter = { resolve: null, handed: null, seq: this.nextSeq++, seen: Date.now() };
+      this.queue.push(waiter);
+      this.counts.queued_total++;
       let timer;
       const handed = new Promise((resolve) => {
         waiter.resolve = resolve;
-        timer = setTimeout(() => {
-          this.removeWaiter(waiter);
-          resolve(null);
-        }, left);
+        const wait = () => {
+          const remaining = deadline - Date.now();
+          if (remaining <= 0) {
+            this.removeWaiter(waiter);
+            resolve(null);
+            return;
+          }
+          timer = setTimeout(() => {
+            if (waiter.handed !== null) return;
+            waiter.seen = Date.now();
+            this.requeue(waiter);
+            this.reap(); // may hand this waiter an instance
+            if (waiter.handed === null) wait();
+          }, Math.min(remaining, WAITER_TICK_MS, this.reclaimDueIn(Date.now())));
+        };
+        wait();
       });
-      this.queue.push(waiter);
-      this.counts.queued_total++;
       this.dispatch();
       const inst = await handed;
       // Only this request clears its own timer, once it has resumed: a
@@ -333,9 +363,40 @@ class Pool {
     if (i >= 0) this.queue.splice(i, 1);
   }
 
-  // dispatch hands idle instances and free slots to the oldest waiters.
+  // requeue puts back, in its place, a live waiter that reap() took for
+  // cancelled (its timer ran more than WAITER_STALE_MS late).
+  requeue(waiter) {
+    if (this.queue.includes(waiter)) return;
+    this.counts.abandoned--;
+    let i = this.queue.length;
+    while (i > 0 && this.queue[i - 1].seq > waiter.seq) i--;
+    this.queue.splice(i, 0, waiter);
+  }
+
+  // reclaimDueIn is how long until reap() may take back an instance handed
+  // to a waiter that has not resumed yet (Infinity if none is handed).
+  reclaimDueIn(now) {
+    let due = Infinity;
+    for (const inst of this.live) if (inst.handedTo) due = Math.min(due, inst.since + HANDOFF_TIMEOUT_MS + 1 - now);
+    return Math.max(1, due);
+  }
+
+  // stale reports whether waiter's request was cancelled: its timer
+  // (rule 2) has not marked it alive for WAITER_STALE_MS.
+  stale(waiter, now) {
+    return now - waiter.seen > WAITER_STALE_MS;
+  }
+
+  // dispatch hands idle instances and free slots to the oldest waiters,
+  // skipping those whose request was cancelled.
   dispatch() {
+    const now = Date.now();
     while (this.queue.length > 0) {
+      if (this.stale(this.queue[0], now)) {
+        this.queue.shift();
+        this.counts.abandoned++;
+        continue;
+      }
       let inst;
       if (this.idle.length > 0) {
         inst = this.idle.pop();
@@ -348,17 +409,25 @@ class Pool {
       }
       const waiter = this.queue.shift();
       inst.handedTo = waiter;
+      waiter.handed = inst;
       waiter.resolve(inst);
     }
   }
 
-  // reap reclaims what cancelled requests left behind: an instance handed
+  // reap reclaims what cancelled requests left behind: a waiter whose
+  // timer no longer marks it alive leaves the queue; an instance handed
   // to (or reserved for) a waiter that never resumed goes back to the pool;
   // an instance busy far longer than a call and its waitUntil work may
   // take is dropped (its request was cancelled mid-call, so its own timers
   // will never fire).
   reap() {
     const now = Date.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.stale(this.queue[i], now)) {
+        this.queue.splice(i, 1);
+        this.counts.abandoned++;
+      }
+    }
     const stuck = this.cfg.callTimeoutMs + this.cfg.waitUntilTimeoutMs + 5000;
     for (const inst of [...this.live]) {
       if (inst.handedTo && now - inst.since > HANDOFF_TIMEOUT_MS) {
@@ -556,6 +625,48 @@ async function poolStatus(req, env) {
   return jsonResponse(200, pool.status());
 }
 
+// readBody returns req's body as a Uint8Array, null if it is empty, or
+// undefined if it is larger than MAX_BODY_BYTES. A chunked or HTTP/2 body
+// need not declare its length, so the limit holds while reading: past it,
+// chunks are dropped as they come instead of kept. (Read whole, a body
+// near 100 MB would exceed the isolate's 128 MB, and workerd would reset
+// the isolate with every request in flight.) The rest is read to its end
+// before the 413, up to MAX_DRAIN_BYTES, and only a body longer than that
+// is cancelled: under wrangler dev, the request that followed an answer
+// given over a cancelled body never got an answer.
+async function readBody(req) {
+  const declared = Number(req.headers.get("Content-Length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return undefined;
+  const reader = req.body.getReader();
+  const chunks = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) throw new TypeError("a request body chunk is not a Uint8Array");
+    total += value.byteLength;
+    if (total <= MAX_BODY_BYTES) {
+      chunks.push(value);
+      continue;
+    }
+    chunks.length = 0;
+    if (total > MAX_DRAIN_BYTES) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+  }
+  if (total > MAX_BODY_BYTES) return undefined;
+  if (total === 0) return null;
+  if (chunks.length === 1) return chunks[0];
+  const body = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.byteLength;
+  }
+  return body;
+}
+
 async function fetch(req, env, ctx) {
   const url = new URL(req.url);
   if (url.pathname === STATUS_PATH) return poolStatus(req, env);
@@ -570,11 +681,8 @@ async function fetch(req, env, ctx) {
   }
   let body = null;
   if (req.body !== null) {
-    const declared = Number(req.headers.get("Content-Length") ?? "0");
-    if (declared > MAX_BODY_BYTES) return errorResponse(413, "request_too_large", "the request body is too large");
-    const buf = await req.arrayBuffer();
-    if (buf.byteLength > MAX_BODY_BYTES) return errorResponse(413, "request_too_large", "the request body is too large");
-    if (buf.byteLength > 0) body = new Uint8Array(buf);
+    body = await readBody(req);
+    if (body === undefined) return errorResponse(413, "request_too_large", "the request body is too large");
   }
   // internal/bridge/doc.go: one string for the method, URL and headers.
   let head = req.method + "\n" + req.url;

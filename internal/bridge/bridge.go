@@ -132,9 +132,9 @@ func serveHTTP(h http.Handler, head, body js.Value) result {
 }
 
 // serveRecover calls h and recovers a panic, answering 500 in place of
-// whatever the handler had written (nothing has been sent yet: the
-// response is buffered). http.ErrAbortHandler is a panic too: the instance
-// is dropped either way.
+// whatever the handler had written: headers, status, part of a body, a
+// ReuseUntil (nothing has been sent yet: the response is buffered).
+// http.ErrAbortHandler is a panic too: the instance is dropped either way.
 func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked bool) {
 	defer func() {
 		if p := recover(); p != nil {

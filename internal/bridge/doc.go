@@ -42,7 +42,11 @@
 //   - A response is buffered whole and handed over when the handler
 //     returns; OAuth responses are small, and the instance is then free.
 //   - A recovered panic answers 500 and reports panicked, after which the
-//     pool drops the instance: state it held may be half-updated.
+//     pool drops the instance: state it held may be half-updated. The 500
+//     replaces whatever the handler had written (nothing has been sent).
+//     A handler that recovers its own panics hides them from here: authz
+//     passes them on only with Config.PropagatePanics, which cmd/worker
+//     sets.
 //   - Nothing here keeps per-request data between calls.
 //   - Awaiting a promise goes through internal/jsutil, which releases
 //     both of its callbacks (syumai v0.32.0's AwaitPromise leaks the one

@@ -1,9 +1,12 @@
 //go:build !js
 
 // Package pooltest tests the Worker pool (cmd/worker/worker.mjs and
-// internal/bridge) under `wrangler dev`, against the test Worker in app/,
-// and holds the small load driver its tests and the A/B benchmark
-// (abbench/) share. The tests need EDGEAUTH_WORKERD=1 (make test-pool).
+// internal/bridge) under `wrangler dev`, against the test Worker in app/
+// (and, for a panic in authz's handlers, edgeauth's own Worker built with
+// -tags pooltestpanic: edgeauth_test.go), and holds the small load driver
+// its tests and the A/B benchmark (abbench/) share. The tests need
+// EDGEAUTH_WORKERD=1 (make test-pool). node/ runs worker.mjs under Node for
+// what wrangler dev's proxy hides (make test-pool runs it too).
 package pooltest
 
 import (
