@@ -17,7 +17,9 @@ import (
 // authorize handles the authorization endpoint (OAuth 2.1 §4.1.1). Until
 // client_id and redirect_uri are validated, errors are an HTML page and
 // never a redirect (§4.1.2.1); after that they go back to the client with
-// state and iss (RFC 9207).
+// state and iss (RFC 9207), except that dynamically registered and
+// metadata-document clients get them redirected only to a browser that
+// has signed in (authorizeError).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, err := s.tenant(ctx, r)
@@ -37,18 +39,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 		State: p.get("state"), Nonce: p.get("nonce"), Prompt: strings.Join(strings.Fields(p.get("prompt")), " "), MaxAge: -1,
 	}
 	if err := s.checkAuthorizeParams(t, client, p, ar); err != nil {
-		if untrusted(client) {
-			// RFC 9700 §4.11.2: the server MUST authenticate the user
-			// before it redirects; a redirect URI no admin vetted would
-			// otherwise make this server an open redirector for whoever
-			// registered it. A browser not signed in gets the error page.
-			if sess, serr := s.currentSession(ctx, r, t.ID); serr != nil {
-				return serr
-			} else if sess == nil {
-				return err
-			}
-		}
-		return s.redirectError(w, r, ar, err)
+		return s.authorizeError(w, r, client, ar, err)
 	}
 	bid, err := s.browserID(w, r)
 	if err != nil {
@@ -64,7 +55,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	// forbids the login page, so the two together fail at once.
 	if hasPrompt(ar.Prompt, "login") || ar.MaxAge == 0 {
 		if ar.Prompt == "none" {
-			return s.redirectError(w, r, ar, errorf(CodeLoginRequired, "max_age=0 asks for a new sign-in, which prompt=none forbids"))
+			return s.authorizeError(w, r, client, ar, errorf(CodeLoginRequired, "max_age=0 asks for a new sign-in, which prompt=none forbids"))
 		}
 		ar.LoginAfter = s.now().Unix()
 		return s.toPage(w, r, ar, "", "login")
@@ -76,8 +67,29 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 // registered ones (RFC 7591) and metadata-document clients.
 func untrusted(c storage.Client) bool { return c.Dynamic || isURLClientID(c.ID) }
 
+// authorizeError answers an authorization error once client_id and
+// redirect_uri are validated: redirected to the client, except that an
+// untrusted client's error for a browser that has not signed in is the
+// error page. RFC 9700 §4.11.2: the server MUST authenticate the user
+// before it redirects, and SHOULD redirect automatically only to a URI it
+// trusts; otherwise anyone who registers a client, or publishes a metadata
+// document, could send people anywhere through this server. That includes
+// prompt=none's login_required (the RFC's silent-authentication exception
+// to the MUST; the SHOULD still holds for a URI nobody vetted).
+func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, client storage.Client, ar *authRequest, err error) error {
+	if untrusted(client) {
+		if sess, serr := s.currentSession(r.Context(), r, ar.Tenant); serr != nil {
+			return serr
+		} else if sess == nil {
+			return err
+		}
+	}
+	return s.redirectError(w, r, ar, err)
+}
+
 // authorizeClient validates client_id and redirect_uri, the two things
-// that must be right before any error may be redirected.
+// that must be right before any error may be redirected (see
+// authorizeError for what else an untrusted client needs).
 func (s *Server) authorizeClient(ctx context.Context, t storage.Tenant, p params) (storage.Client, string, error) {
 	id := p.get("client_id")
 	if id == "" {
@@ -283,7 +295,7 @@ func (s *Server) proceedWith(w http.ResponseWriter, r *http.Request, t storage.T
 	ctx := r.Context()
 	if s.needsLogin(ar, sess) || user == nil {
 		if ar.Prompt == "none" {
-			return s.redirectError(w, r, ar, errorf(CodeLoginRequired, "the user is not signed in"))
+			return s.authorizeError(w, r, client, ar, errorf(CodeLoginRequired, "the user is not signed in"))
 		}
 		return s.toPage(w, r, ar, arID, "login")
 	}

@@ -21,8 +21,12 @@
 //   - Every error is an *Error rendered by one function as JSON with
 //     Cache-Control: no-store; anything else becomes server_error with its
 //     cause logged, never sent. No handler answers 500 for bad input.
-//   - Every state change is one storage call; a failed request leaves
-//     nothing half-written.
+//   - Every state change is one storage call (one statement or one D1
+//     batch); a failed request leaves nothing half-written. Two requests
+//     make more than one on purpose: a sign-in counts the attempt before it
+//     checks the password and ends the streak after (lockout.go), and an
+//     admin update that lost its compare-and-set to another reads the
+//     record again and retries (change in admin.go).
 //   - Tenants, clients, key lists and what is derived from them (the JWKS,
 //     the discovery documents, opened signing keys) may be served from the
 //     record cache (storage/storecache) for up to Config.CacheTTL; admin

@@ -76,7 +76,8 @@ func errorf(code ErrorCode, format string, args ...any) *Error {
 }
 
 // status maps an error code to its HTTP status. It is the only place that
-// does.
+// does, but for the HTML error page, which answers 400 where this says 401
+// (writeErrorPage).
 func status(code ErrorCode) int {
 	switch code {
 	case CodeInvalidToken, CodeInvalidClient:

@@ -13,7 +13,11 @@ import (
 // latest failure. A streak ends after a quiet lockoutWindow or a
 // successful login. Any username is counted, existing or not, and the
 // locked answer is the same, so it reveals nothing. The streak lives in
-// D1, strongly consistent, so no location lets a guesser through.
+// D1, strongly consistent, so no location lets a guesser through. Each
+// attempt is counted before its password is checked (login); one whose
+// place in the streak comes after failures it did not see is refused
+// unchecked when they lock the username, so concurrent guesses cannot all
+// pass the check.
 const (
 	lockoutFree   = 5
 	lockoutBase   = 30 * time.Second

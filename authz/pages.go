@@ -162,8 +162,9 @@ func renderPage(w http.ResponseWriter, code int, body []byte) {
 }
 
 // writeErrorPage renders err as the HTML error page: used where redirecting
-// the error is not safe (unknown client, unregistered redirect URI) and on
-// the login and consent pages.
+// the error is not safe (unknown client, unregistered redirect URI, an
+// untrusted client's error before sign-in) and on the login and consent
+// pages. A code whose status is 401 is answered 400.
 func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
 	if e.RetryAfter > 0 {

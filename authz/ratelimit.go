@@ -15,7 +15,8 @@ import (
 // attack never throttles another's users.
 type Rule string
 
-// The rules, and what each counts.
+// The rules, and what each counts. A client IP is its IPv4 address or its
+// IPv6 /64 (limitAddr).
 const (
 	LimitLoginIP    Rule = "login-ip"     // sign-in attempts per tenant and client IP
 	LimitLoginUser  Rule = "login-user"   // sign-in attempts per tenant and username

@@ -18,8 +18,10 @@ import (
 //	       none); confidential clients need the token policy
 //
 // Client metadata the server does not understand is ignored (§2). A
-// dynamic client can never be first party or choose its id or token
-// lifetime.
+// dynamic client can never be first party or choose its id, token
+// lifetime or introspection_audiences (dropAdminOnly), and its
+// authorization errors are redirected only to a browser that has signed
+// in (authorizeError).
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, err := s.tenant(ctx, r)

@@ -207,7 +207,9 @@ type Lockouts interface {
 	// RecordLoginFailure counts one failed login of username at now and
 	// returns the streak: a streak whose last failure is older than window
 	// starts again at 1. One statement: N concurrent callers get N distinct
-	// counts. ErrNotFound if the tenant does not exist.
+	// counts. ErrNotFound if the tenant does not exist. (authz counts every
+	// attempt before checking its password, and resets the streak when the
+	// password was right.)
 	RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (LoginFailures, error)
 	// GetLoginState returns, read in one query, what a sign-in with
 	// username needs before it checks the password: the username's streak

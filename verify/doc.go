@@ -93,7 +93,9 @@
 //
 //   - New does no I/O and refuses what would skip a check: an empty
 //     Audience, the "none" algorithm, HMAC algorithms, out-of-bounds
-//     durations, a non-https issuer (http only for loopback).
+//     durations, a non-https issuer (http only for loopback). The RFC 9728
+//     helpers (ProtectedResourceMetadataURL, ProtectedResourceHandler)
+//     likewise want https resources and issuers, http only on loopback.
 //   - Every check has its own sentinel error, wrapped with %w; see Verify
 //     for their order.
 //   - The package depends only on the standard library and go-jose.

@@ -14,7 +14,9 @@
 //     Store sharing that Generation drops all its entries before its next
 //     lookup, and a read that overlapped the bump is not kept. In the Worker
 //     the instances of one isolate share one Generation (worker.mjs), so a
-//     change is seen at once in the isolate that made it.
+//     change is seen at once in the isolate that made it. Changed bumps it
+//     too, for what is derived from records outside the store: authz calls
+//     it once a new JWKS is in KV.
 //   - A change made anywhere else (another isolate or edge location,
 //     another process, straight in the database) is seen within TTL.
 //   - Reads under a context marked with Fresh always go to the store and
