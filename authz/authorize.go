@@ -30,6 +30,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.Method == http.MethodPost {
+		// A cross-site form POST carries no SameSite=Lax cookie: answered
+		// here, a signed-in browser would look signed out, and a new
+		// binding cookie would replace the one its open login pages need.
+		// The same request as a top-level GET carries them (RFC 6749 §3.1
+		// allows both methods).
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, s.issuerPath(t.ID)+"/authorize?"+url.Values(p).Encode(), http.StatusSeeOther)
+		return nil
+	}
 	client, redirectURI, err := s.authorizeClient(ctx, t, p)
 	if err != nil {
 		return err
@@ -352,6 +362,7 @@ func (s *Server) toPage(w http.ResponseWriter, r *http.Request, ar *authRequest,
 		}
 		arID = id
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, s.issuerPath(ar.Tenant)+"/"+page+"?req="+url.QueryEscape(arID), http.StatusSeeOther)
 	return nil
 }

@@ -46,8 +46,12 @@ func (s *Server) cookie(r *http.Request, name string) string {
 // absent. A pending request stores its hash; the login and consent forms
 // are accepted only from the browser that started the request, which stops
 // login CSRF (RFC 9700 §4.4.1.8) even if a request id leaks.
+//
+// The cookie is set again at every authorization request, so that one
+// started near the end of its lifetime does not lose it on the way.
 func (s *Server) browserID(w http.ResponseWriter, r *http.Request) (string, error) {
 	if v := s.cookie(r, browserCookie); len(v) == 43 {
+		s.setCookie(w, browserCookie, v, browserTTL)
 		return v, nil
 	}
 	v, err := s.randomToken(32)

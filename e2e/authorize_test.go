@@ -207,3 +207,29 @@ func TestConsentAfterUserDeleted(t *testing.T) {
 		t.Errorf("the consent page after the user was deleted: %d Location %q; want the login page", r.status, r.header.Get("Location"))
 	}
 }
+
+// TestAuthorizePostAndCookies: a POST authorization request (a cross-site
+// form carries no SameSite=Lax cookie) is sent on as the same GET, so a
+// signed-in browser stays signed in; every authorization request renews
+// the browser-binding cookie; the redirects to the pages are no-store.
+func TestAuthorizePostAndCookies(t *testing.T) {
+	f := newFixture(t)
+	b := newBrowser(t, f.username, f.password)
+	callback(t, b.authorize(first(f.authURL(nil))), "st", f.issuer) // signed in
+	u, _ := f.authURL(url.Values{"prompt": {"none"}})
+	parsed := mustParse(t, u)
+	p := newBrowser(t, "", "").do("POST", f.issuer+"/authorize", parsed.Query()) // no cookies, as cross-site
+	loc := p.header.Get("Location")
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/t/"+f.tenant+"/authorize?") || p.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("POST /authorize: %d Location %q Cache-Control %q; want 303 to the same GET, no-store", p.status, loc, p.header.Get("Cache-Control"))
+	}
+	if code, errCode := callback(t, b.authorize(target.url+loc), "st", f.issuer); code == "" {
+		t.Errorf("the GET a POST became, in the signed-in browser: error %q; want a code", errCode)
+	}
+	if p := b.do("GET", first(f.authURL(nil)), nil); !strings.Contains(strings.Join(p.header.Values("Set-Cookie"), "\n"), "browser") {
+		t.Errorf("an authorization request did not renew the browser cookie: %q", p.header.Values("Set-Cookie"))
+	}
+	if p := newBrowser(t, "", "").do("GET", first(f.authURL(nil)), nil); !strings.Contains(p.header.Get("Location"), "/login?req=") || p.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("redirect to the login page: Location %q Cache-Control %q; want no-store", p.header.Get("Location"), p.header.Get("Cache-Control"))
+	}
+}
