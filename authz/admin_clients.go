@@ -89,7 +89,7 @@ const (
 func (in *clientMetadataJSON) applyTo(c *storage.Client) error {
 	if v := in.ClientName; v != nil {
 		if err := checkText("client_name", *v, 200); err != nil {
-			return &Error{Code: CodeInvalidClientMetadata, Description: err.(*Error).Description}
+			return recode(err, CodeInvalidClientMetadata)
 		}
 		c.Name = *v
 	}
@@ -133,7 +133,7 @@ func (in *clientMetadataJSON) applyTo(c *storage.Client) error {
 	if v := in.Scope; v != nil {
 		scope, err := normalizeScope(*v)
 		if err != nil {
-			return &Error{Code: CodeInvalidClientMetadata, Description: err.(*Error).Description}
+			return recode(err, CodeInvalidClientMetadata)
 		}
 		c.Scope = scope
 	}

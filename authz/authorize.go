@@ -227,7 +227,7 @@ func (s *Server) grantableScope(client storage.Client, requested string, given b
 	}
 	scope, err := normalizeScope(requested)
 	if err != nil {
-		return "", &Error{Code: CodeInvalidScope, Description: err.(*Error).Description}
+		return "", recode(err, CodeInvalidScope)
 	}
 	allowed := strings.Fields(client.Scope)
 	for _, sc := range strings.Fields(scope) {

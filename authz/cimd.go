@@ -130,7 +130,7 @@ type cimdDocument struct {
 // client cannot be identified.
 func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
 	fail := func(format string, args ...any) error {
-		return &Error{Code: CodeInvalidClient, Description: "client metadata document: " + fmt.Sprintf(format, args...)}
+		return &Error{Code: CodeInvalidClient, Description: "client metadata document: " + fmt.Sprintf(format, args...), Formatted: len(args) > 0}
 	}
 	if s.cfg.MetadataTransport == nil {
 		return storage.Client{}, fail("fetching is not configured on this server")

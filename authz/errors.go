@@ -59,6 +59,11 @@ type Error struct {
 	Allow string
 	// RetryAfter, when set, is sent as Retry-After (429 answers).
 	RetryAfter time.Duration
+	// Formatted: Description was formatted from values, which may be the
+	// request's own text. The HTML error page shows such a description
+	// only as its code's fixed message, so that nobody can make this
+	// server's page say what they wrote into a link (writeErrorPage).
+	Formatted bool
 }
 
 func (e *Error) Error() string {
@@ -72,7 +77,14 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // errorf builds a fresh *Error with a formatted description.
 func errorf(code ErrorCode, format string, args ...any) *Error {
-	return &Error{Code: code, Description: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...), Formatted: len(args) > 0}
+}
+
+// recode is err, an *Error, under another code.
+func recode(err error, code ErrorCode) *Error {
+	e := *err.(*Error)
+	e.Code = code
+	return &e
 }
 
 // status maps an error code to its HTTP status. It is the only place that

@@ -139,6 +139,24 @@ func (d consentPage) html() []byte {
 	return p.bytes()
 }
 
+// pageMessage is the error page's message for a code whose description
+// may carry the request's text (Error.Formatted); the code is on the page
+// too, and the JSON and redirected answers keep the description.
+func pageMessage(code ErrorCode) string {
+	switch code {
+	case CodeInvalidClient:
+		return "The application is not known here."
+	case CodeInvalidScope:
+		return "The application asked for access it may not have."
+	case CodeInvalidTarget:
+		return "The application asked for a resource this server does not serve."
+	case CodeUnsupportedRespType, CodeUnauthorizedClient:
+		return "The application asked for something this server does not allow it."
+	default:
+		return "The request is not valid."
+	}
+}
+
 type errorPage struct {
 	Title, Message string
 	Code           ErrorCode
@@ -170,13 +188,17 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err erro
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", retryAfterHeader(e.RetryAfter))
 	}
+	msg := e.Description
+	if e.Formatted {
+		msg = pageMessage(e.Code)
+	}
 	st := status(e.Code)
 	if st == http.StatusUnauthorized {
 		// An unknown client is not HTTP authentication asked of the
 		// browser, and a 401 would need a challenge (RFC 9110 §15.5.2).
 		st = http.StatusBadRequest
 	}
-	renderPage(w, st, errorPage{Title: "Sign-in failed", Message: e.Description, Code: e.Code}.html())
+	renderPage(w, st, errorPage{Title: "Sign-in failed", Message: msg, Code: e.Code}.html())
 }
 
 // page adapts a handler of an HTML endpoint: its errors become the HTML

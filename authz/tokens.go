@@ -279,7 +279,7 @@ func subsetScope(requested string, given bool, granted string) (string, error) {
 	}
 	scope, err := normalizeScope(requested)
 	if err != nil {
-		return "", &Error{Code: CodeInvalidScope, Description: err.(*Error).Description}
+		return "", recode(err, CodeInvalidScope)
 	}
 	have := strings.Fields(granted)
 	for _, sc := range strings.Fields(scope) {

@@ -233,3 +233,16 @@ func TestAuthorizePostAndCookies(t *testing.T) {
 		t.Errorf("redirect to the login page: Location %q Cache-Control %q; want no-store", p.header.Get("Location"), p.header.Get("Cache-Control"))
 	}
 }
+
+// TestErrorPageSaysNothingOfTheRequest: the HTML error page, shown on this
+// server's own domain, does not repeat text from the link that led to it
+// (a parameter name or value an attacker chose, such as "Your account is
+// locked, call ..."); the JSON and redirected errors keep their detail.
+func TestErrorPageSaysNothingOfTheRequest(t *testing.T) {
+	f := newFixture(t)
+	const lure = "Your account is locked. Call 555 0100"
+	p := newBrowser(t, "", "").do("GET", f.issuer+"/authorize?"+url.QueryEscape(lure)+"=1&"+url.QueryEscape(lure)+"=2", nil)
+	if p.status != http.StatusBadRequest || strings.Contains(p.body, "locked") || !strings.Contains(p.body, "invalid_request") {
+		t.Errorf("repeated parameter named by the link: %d, page %.400s; want 400 with the code and without the link's text", p.status, p.body)
+	}
+}
