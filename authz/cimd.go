@@ -121,7 +121,9 @@ func publicHost(host string) bool {
 // cimdDocument is a client metadata document: RFC 7591 metadata plus its
 // own client_id.
 type cimdDocument struct {
-	ClientID string `json:"client_id"`
+	ClientID              string          `json:"client_id"`
+	ClientSecret          json.RawMessage `json:"client_secret"`
+	ClientSecretExpiresAt json.RawMessage `json:"client_secret_expires_at"`
 	clientMetadataJSON
 }
 
@@ -165,8 +167,17 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return storage.Client{}, fail("is not a JSON object of client metadata")
 	}
-	if doc.ClientID != id {
+	switch {
+	case doc.ClientID != id:
 		return storage.Client{}, fail("its client_id does not equal the URL it was fetched from")
+	case doc.ClientSecret != nil || doc.ClientSecretExpiresAt != nil:
+		// §4.1: client_secret and client_secret_expires_at MUST NOT be
+		// used: a published document cannot hold a secret.
+		return storage.Client{}, fail("has a client_secret, which a metadata document must not")
+	case doc.ClientName == nil || strings.TrimSpace(*doc.ClientName) == "":
+		// The MCP profile requires client_name: it is what the consent
+		// page shows next to the document's host.
+		return storage.Client{}, fail("has no client_name")
 	}
 	// No shared secret can exist for a document client.
 	if m := doc.TokenEndpointAuthMethod; m != nil && *m != "none" {

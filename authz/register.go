@@ -54,8 +54,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in.dropAdminOnly()
-	if t.Settings.Registration == "open" && (in.TokenEndpointAuthMethod == nil || *in.TokenEndpointAuthMethod != "none") {
-		return errorf(CodeInvalidClientMetadata, `open registration is for public clients: token_endpoint_auth_method must be "none"`)
+	if t.Settings.Registration == "open" {
+		// Open registration makes public clients only. RFC 7591 §3.2.1:
+		// the server MAY replace a requested value, and the response says
+		// what was registered; refusing would leave a client that asked
+		// for a secret (or asked for nothing: the default is
+		// client_secret_basic) without any registration.
+		none := "none"
+		in.TokenEndpointAuthMethod = &none
 	}
 	c, secret, err := s.newClient(ctx, t, in, true)
 	if err != nil {

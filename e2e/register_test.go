@@ -67,8 +67,17 @@ func TestRegistration(t *testing.T) {
 		strings.Contains(string(r.body), "introspection_audiences") {
 		t.Errorf("open registration = %s; want a server-chosen id, no secret, not first party, no introspection audiences", r.body)
 	}
+	// Open registration makes public clients: a request for a secret (or
+	// for nothing, whose default is client_secret_basic) is registered as
+	// "none", and the response says so (RFC 7591 §3.2.1).
 	conf := map[string]any{"redirect_uris": []string{"https://app.example.com/cb"}}
-	mustOAuthError(t, "open confidential", registerReq(t, f.tenant, conf, ""), 400, "invalid_client_metadata")
+	for _, asked := range []map[string]any{conf, {"redirect_uris": []string{"https://app.example.com/cb"}, "token_endpoint_auth_method": "client_secret_post"}} {
+		r := registerReq(t, f.tenant, asked, "")
+		mustStatus(t, "open registration asking for a secret", r, http.StatusCreated)
+		if r.field("token_endpoint_auth_method") != "none" || r.field("client_secret") != "" {
+			t.Errorf("open registration asking %v = %s; want a public client, no secret", asked["token_endpoint_auth_method"], r.body)
+		}
+	}
 	for name, body := range map[string]any{
 		"fragment":          map[string]any{"redirect_uris": []string{"https://a.example/cb#x"}, "token_endpoint_auth_method": "none"},
 		"http non-loopback": map[string]any{"redirect_uris": []string{"http://a.example/cb"}, "token_endpoint_auth_method": "none"},
@@ -235,7 +244,10 @@ func TestClientIDMetadataDocument(t *testing.T) {
 		{"client_id mismatch", docSrv.URL + "/other.json", doc},
 		{"redirect", docSrv.URL + "/redirect/client.json", nil},
 		{"not json", docSrv.URL + "/html/client.json", nil},
-		{"secret auth", docSrv.URL + "/secret.json", map[string]any{"client_id": docSrv.URL + "/secret.json", "redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "client_secret_basic"}},
+		{"secret auth", docSrv.URL + "/secret.json", map[string]any{"client_id": docSrv.URL + "/secret.json", "client_name": "S", "redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "client_secret_basic"}},
+		// CIMD §4.1: client_secret MUST NOT be used; MCP wants client_name.
+		{"a secret in the document", docSrv.URL + "/has-secret.json", map[string]any{"client_id": docSrv.URL + "/has-secret.json", "client_name": "S", "redirect_uris": []string{"http://127.0.0.1/callback"}, "client_secret": "s3cret"}},
+		{"no client_name", docSrv.URL + "/no-name.json", map[string]any{"client_id": docSrv.URL + "/no-name.json", "redirect_uris": []string{"http://127.0.0.1/callback"}}},
 		{"no path", docSrv.URL, nil},
 		{"dot segments", docSrv.URL + "/a/../client.json", nil},
 	}
