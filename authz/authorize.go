@@ -333,6 +333,13 @@ func (s *Server) needsConsent(ctx context.Context, client storage.Client, ar *au
 	if client.FirstParty {
 		return false
 	}
+	if untrusted(client) {
+		// A remembered consent covers scopes, not where the browser goes
+		// or which resources: a self-registered client's next request may
+		// send it to another loopback port or ask for another API, and the
+		// user must see that (MCP: localhost redirect URI risks).
+		return true
+	}
 	if hasPrompt(ar.Prompt, "consent") {
 		return true
 	}

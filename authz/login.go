@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,15 @@ func (s *Server) showLogin(w http.ResponseWriter, code int, t storage.Tenant, cl
 		Action: s.issuerPath(t.ID) + "/login", RequestID: id, CSRF: ar.CSRF,
 	}.html())
 	return nil
+}
+
+// uriHost is the host of a URI, for people to read ("" if it has none).
+func uriHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 func clientLabel(c storage.Client) string {
@@ -213,8 +223,13 @@ func (s *Server) consentForm(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	renderPage(w, http.StatusOK, consentPage{"Allow access", t.Name, clientLabel(client), user.Username, strings.Fields(ar.Scope), ar.Resources,
-		s.issuerPath(t.ID) + "/consent", id, ar.CSRF}.html())
+	page := consentPage{Title: "Allow access", TenantName: t.Name, ClientName: clientLabel(client), Username: user.Username,
+		Scopes: strings.Fields(ar.Scope), Resources: ar.Resources, Action: s.issuerPath(t.ID) + "/consent", RequestID: id, CSRF: ar.CSRF,
+		UserID: user.ID, RedirectHost: uriHost(ar.RedirectURI), Unverified: untrusted(client)}
+	if isURLClientID(client.ID) {
+		page.ClientHost = uriHost(client.ID)
+	}
+	renderPage(w, http.StatusOK, page.html())
 	return nil
 }
 
@@ -233,6 +248,11 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.needsLogin(ar, sess) {
 		return s.toPage(w, r, ar, id, "login")
+	}
+	if p.get("user") != sess.UserID {
+		// The page was shown to another user (who has since signed out or
+		// been replaced in this browser, in another tab): show it again.
+		return s.toPage(w, r, ar, id, "consent")
 	}
 	switch p.get("decision") {
 	case "approve":

@@ -108,6 +108,15 @@ type consentPage struct {
 	Title, TenantName, ClientName, Username string
 	Scopes, Resources                       []string
 	Action, RequestID, CSRF                 string
+	// UserID is the user the page asks, sent back with the decision: a
+	// decision for a page shown to another user is not taken.
+	UserID string
+	// RedirectHost is where the browser goes afterwards; ClientHost, for a
+	// metadata-document client, the host its details come from.
+	RedirectHost, ClientHost string
+	// Unverified: the client registered itself (its name is its own
+	// choice).
+	Unverified bool
 }
 
 func (d consentPage) html() []byte {
@@ -131,7 +140,16 @@ func (d consentPage) html() []byte {
 	if len(d.Resources) > 0 {
 		p.textIn(`<p class="muted">For use at: `, strings.Join(d.Resources, ", "), "</p>\n")
 	}
+	if d.Unverified {
+		p.raw(`<p class="error">This application registered itself: its name is not verified.`)
+		if d.ClientHost != "" {
+			p.textIn(" Its details come from ", d.ClientHost, ".")
+		}
+		p.raw("</p>\n")
+	}
+	p.textIn(`<p class="muted">Afterwards you go back to `, d.RedirectHost, ".</p>\n")
 	p.form(d.Action, d.RequestID, d.CSRF)
+	p.textIn(`<input type="hidden" name="user" value="`, d.UserID, "\">\n")
 	p.raw(`<button type="submit" name="decision" value="approve">Allow</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </form>

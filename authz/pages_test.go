@@ -21,7 +21,8 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 		"consent": func(v func(string) string) []byte {
 			return consentPage{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Username: v("username"),
 				Scopes: []string{v("scope1"), v("scope2")}, Resources: []string{v("res1"), v("res2")},
-				Action: v("action"), RequestID: v("req"), CSRF: v("csrf")}.html()
+				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"),
+				RedirectHost: v("redirect"), ClientHost: v("clienthost"), Unverified: true}.html()
 		},
 		"error": func(v func(string) string) []byte {
 			return errorPage{Title: v("title"), Message: v("message"), Code: ErrorCode(v("code"))}.html()

@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,10 +187,7 @@ func TestConsentAfterUserDeleted(t *testing.T) {
 	f := newFixture(t)
 	b := newBrowser(t, f.username, f.password)
 	cfg := f.webConfig("read")
-	p := b.do("GET", cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), nil)
-	for i := 0; i < 5 && p.status == http.StatusSeeOther; i++ {
-		p = b.do("GET", target.url+p.header.Get("Location"), nil)
-	}
+	p := b.follow(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
 	if !strings.Contains(p.body, `name="password"`) {
 		t.Fatalf("no login page: %d %.200s", p.status, p.body)
 	}
@@ -244,5 +242,80 @@ func TestErrorPageSaysNothingOfTheRequest(t *testing.T) {
 	p := newBrowser(t, "", "").do("GET", f.issuer+"/authorize?"+url.QueryEscape(lure)+"=1&"+url.QueryEscape(lure)+"=2", nil)
 	if p.status != http.StatusBadRequest || strings.Contains(p.body, "locked") || !strings.Contains(p.body, "invalid_request") {
 		t.Errorf("repeated parameter named by the link: %d, page %.400s; want 400 with the code and without the link's text", p.status, p.body)
+	}
+}
+
+// TestConsentPageSaysWhereAndWho: the consent page says where the browser
+// goes afterwards, for every client, and that a self-registered client's
+// name is not verified (RFC 9700 §4.11.2: the server MAY inform the user
+// about a redirect URI it does not trust; RFC 7591 §5). Such a client is
+// asked every time: a remembered consent covers scopes, not the loopback
+// port or API a new request names.
+func TestConsentPageSaysWhereAndWho(t *testing.T) {
+	f := newFixture(t)
+	setSettings(t, f.tenant, map[string]any{"registration": "open"})
+	r := registerReq(t, f.tenant, map[string]any{"client_name": "Acme web", "redirect_uris": []string{"http://127.0.0.1/cb"}, "token_endpoint_auth_method": "none"}, "")
+	mustStatus(t, "register", r, http.StatusCreated)
+	dyn := r.field("client_id")
+	b := newBrowser(t, f.username, f.password)
+	b.decision = "approve"
+	authURL := func(client, redirect string) string {
+		return f.issuer + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {redirect},
+			"code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "state": {"st"}}.Encode()
+	}
+	asked := func(client, redirect string) bool {
+		t.Helper()
+		if code, errCode := callback(t, b.authorize(authURL(client, redirect)), "st", f.issuer); code == "" {
+			t.Fatalf("%s: no code: %s", client, errCode)
+		}
+		return slices.Contains(b.seen, "consent")
+	}
+	// The first time, the page: with the warning and the host.
+	p := b.follow(authURL(dyn, "http://127.0.0.1:7000/cb"))
+	p = b.submit(p, url.Values{"username": {f.username}, "password": {f.password}})
+	p = b.follow(target.url + p.header.Get("Location"))
+	if !strings.Contains(p.body, "not verified") || !strings.Contains(p.body, "go back to 127.0.0.1") {
+		t.Errorf("consent page of a self-registered client lacks the warning or the host: %.600s", p.body)
+	}
+	if r := b.submit(p, url.Values{"decision": {"approve"}}); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "http://127.0.0.1:7000/cb?") {
+		t.Fatalf("approve: %d %q", r.status, r.header.Get("Location"))
+	}
+	// Again, on another port: asked again.
+	if !asked(dyn, "http://127.0.0.1:7001/cb") {
+		t.Errorf("a self-registered client's second request skipped the consent page")
+	}
+	// An admin-registered client: the host, no warning; remembered.
+	page := b.follow(authURL(f.web, webRedirect))
+	if !strings.Contains(page.body, "go back to app.example.com") || strings.Contains(page.body, "not verified") {
+		t.Errorf("consent page of an admin-registered client: %.600s", page.body)
+	}
+	b.submit(page, url.Values{"decision": {"approve"}})
+	if asked(f.web, webRedirect) {
+		t.Errorf("an admin-registered client's remembered consent was not used")
+	}
+}
+
+// TestConsentForTheUserShown: a consent page shown to one user is not
+// approved for another who signed in since in the same browser (another
+// tab): the browser is shown the consent page again.
+func TestConsentForTheUserShown(t *testing.T) {
+	f := newFixture(t)
+	mustStatus(t, "bob", adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/users", map[string]any{"username": "bob", "password": "bob's long password"}), http.StatusCreated)
+	b := newBrowser(t, f.username, f.password)
+	cfg := f.webConfig("read")
+	tabA := b.follow(cfg.AuthCodeURL("a", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	tabA = b.submit(tabA, url.Values{"username": {f.username}, "password": {f.password}})
+	tabA = b.follow(target.url + tabA.header.Get("Location"))
+	if !strings.Contains(tabA.body, `name="decision"`) || !strings.Contains(tabA.body, "alice") {
+		t.Fatalf("tab A: no consent page for alice: %.300s", tabA.body)
+	}
+	tabB := b.follow(cfg.AuthCodeURL("b", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("prompt", "login")))
+	tabB = b.submit(tabB, url.Values{"username": {"bob"}, "password": {"bob's long password"}})
+	if tabB.status != http.StatusSeeOther {
+		t.Fatalf("tab B: bob's sign-in: %d", tabB.status)
+	}
+	r := b.submit(tabA, url.Values{"decision": {"approve"}})
+	if r.status != http.StatusSeeOther || !strings.Contains(r.header.Get("Location"), "/consent?req=") {
+		t.Errorf("approving alice's page with bob signed in: %d Location %q; want the consent page again", r.status, r.header.Get("Location"))
 	}
 }

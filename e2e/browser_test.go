@@ -91,6 +91,17 @@ func (b *browser) authorize(authURL string) *url.URL {
 	return nil
 }
 
+// follow gets u and follows the server's own redirects (not the one back
+// to the client), without filling in any page.
+func (b *browser) follow(u string) page {
+	b.t.Helper()
+	p := b.do("GET", u, nil)
+	for i := 0; i < 10 && p.status == http.StatusSeeOther && strings.HasPrefix(p.header.Get("Location"), "/"); i++ {
+		p = b.do("GET", target.url+p.header.Get("Location"), nil)
+	}
+	return p
+}
+
 // submit posts a page's form with its hidden fields plus extra.
 func (b *browser) submit(p page, extra url.Values) page {
 	b.t.Helper()
