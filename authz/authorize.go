@@ -364,6 +364,7 @@ func (s *Server) toPage(w http.ResponseWriter, r *http.Request, ar *authRequest,
 		if err != nil {
 			return err
 		}
+		ar.Expires = s.now().Add(authRequestTTL).Unix()
 		if err := s.putRecord(r.Context(), "ar", id, ar, authRequestTTL); err != nil {
 			return err
 		}

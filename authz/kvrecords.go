@@ -84,6 +84,9 @@ type authRequest struct {
 	LoginAfter int64  `json:"la,omitempty"`
 	CSRF       string `json:"csrf"`
 	Browser    string `json:"b"` // hex SHA-256 of the browser-binding cookie
+	// Expires: Unix time after which the request is refused whatever KV
+	// still returns (KV's own expiry is the record's TTL, not a promise).
+	Expires int64 `json:"exp,omitempty"`
 }
 
 // session is a signed-in browser.

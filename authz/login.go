@@ -30,7 +30,7 @@ func (s *Server) pendingRequest(r *http.Request, t storage.Tenant, id string) (*
 		return nil, storage.Client{}, err
 	}
 	bid := s.cookie(r, browserCookie)
-	if ar.Tenant != t.ID || bid == "" || subtle.ConstantTimeCompare([]byte(hex.EncodeToString(hashSecret(bid))), []byte(ar.Browser)) != 1 {
+	if ar.Expires != 0 && s.now().Unix() >= ar.Expires || ar.Tenant != t.ID || bid == "" || subtle.ConstantTimeCompare([]byte(hex.EncodeToString(hashSecret(bid))), []byte(ar.Browser)) != 1 {
 		return nil, storage.Client{}, expired
 	}
 	client, err := s.cfg.Store.GetClient(ctx, t.ID, ar.ClientID)

@@ -75,7 +75,9 @@ func (s *Server) currentSession(ctx context.Context, r *http.Request, tenant str
 	case err != nil:
 		return nil, err
 	}
-	if sess.Tenant != tenant {
+	// A session lasts sessionTTL from its sign-in, whatever KV still
+	// returns.
+	if sess.Tenant != tenant || s.now().Unix()-sess.AuthTime >= int64(sessionTTL/time.Second) {
 		return nil, nil
 	}
 	return &sess, nil
