@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -248,7 +249,7 @@ func checkResources(t storage.Tenant, resources []string) ([]string, error) {
 		if err := checkResource(res); err != nil {
 			return nil, errorf(CodeInvalidTarget, "%s", err.Error())
 		}
-		if len(t.Settings.AllowedResources) > 0 && !slices.Contains(t.Settings.AllowedResources, res) {
+		if len(t.Settings.AllowedResources) > 0 && !resourceid.Contains(t.Settings.AllowedResources, res) {
 			return nil, errorf(CodeInvalidTarget, "resource %q is not served by this tenant", res)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/storecache"
@@ -264,7 +265,7 @@ func checkTokenResources(requested, granted []string) ([]string, error) {
 		return granted, nil
 	}
 	for _, r := range requested {
-		if !slices.Contains(granted, r) {
+		if !resourceid.Contains(granted, r) {
 			return nil, errorf(CodeInvalidTarget, "resource %q was not granted", r)
 		}
 	}

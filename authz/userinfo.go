@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -67,13 +68,13 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 }
 
 // hasAudience reports whether aud, a JWT "aud" as decoded (a string or an
-// array), names want.
+// array), names want, in any of the forms resourceid.Equal takes as one.
 func hasAudience(aud any, want string) bool {
 	switch a := aud.(type) {
 	case string:
-		return a == want
+		return resourceid.Equal(a, want)
 	case []any:
-		return slices.Contains(a, any(want))
+		return slices.ContainsFunc(a, func(v any) bool { s, ok := v.(string); return ok && resourceid.Equal(s, want) })
 	}
 	return false
 }

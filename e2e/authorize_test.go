@@ -319,3 +319,33 @@ func TestConsentForTheUserShown(t *testing.T) {
 		t.Errorf("approving alice's page with bob signed in: %d Location %q; want the consent page again", r.status, r.header.Get("Location"))
 	}
 }
+
+// TestResourceForms: a resource identifier in another form of the same URL
+// (uppercase scheme or host, a default port, "/" for an empty path: the
+// MCP TypeScript SDK sends new URL(resource).href) is the same resource
+// for the tenant's list, at the token endpoint and for introspection; a
+// different path is not.
+func TestResourceForms(t *testing.T) {
+	f := newFixture(t)
+	setSettings(t, f.tenant, map[string]any{"allowed_resources": []string{"https://api.example.com"}})
+	mustStatus(t, "svc stands for the API", adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.svc,
+		map[string]any{"introspection_audiences": []string{"https://api.example.com"}}), http.StatusOK)
+	b := newBrowser(t, f.username, f.password)
+	u, verifier := f.authURL(url.Values{"resource": {"HTTPS://API.example.com:443/"}})
+	code, errCode := callback(t, b.authorize(u), "st", f.issuer)
+	if code == "" {
+		t.Fatalf("resource in another form: %q; want a code", errCode)
+	}
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+		"client_id": {f.public}, "redirect_uri": {"http://127.0.0.1:5000/callback"}, "resource": {"https://api.example.com"}})
+	mustStatus(t, "token request naming the resource in its configured form", tok, http.StatusOK)
+	r := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {tok.field("access_token")}}.Encode(),
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basicAuth(f.svc, f.svcSecret)}}.do(t)
+	if !strings.Contains(string(r.body), `"active":true`) {
+		t.Errorf("introspection by the API's client: %s; want active", r.body)
+	}
+	u, _ = f.authURL(url.Values{"resource": {"https://api.example.com/other"}})
+	if _, errCode := callback(t, b.authorize(u), "st", f.issuer); errCode != "invalid_target" {
+		t.Errorf("another path: error %q; want invalid_target", errCode)
+	}
+}

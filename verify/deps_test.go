@@ -10,8 +10,9 @@ import (
 
 // TestDependencies keeps verify light enough to import from any Go service
 // or Worker: the standard library and go-jose only, natively and on
-// js/wasm. In particular nothing else of edgeauth (no storage, no authz),
-// no syumai/workers and no SQLite driver (modernc.org).
+// js/wasm. In particular nothing else of edgeauth (no storage, no authz)
+// but internal/resourceid (itself the standard library only), no
+// syumai/workers and no SQLite driver (modernc.org).
 func TestDependencies(t *testing.T) {
 	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
 		t.Skip("needs the go command")
@@ -20,7 +21,10 @@ func TestDependencies(t *testing.T) {
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	const self = "github.com/edgeauth/edgeauth/verify"
+	const (
+		self       = "github.com/edgeauth/edgeauth/verify"
+		resourceid = "github.com/edgeauth/edgeauth/internal/resourceid"
+	)
 	for _, target := range []struct{ goos, goarch string }{
 		{runtime.GOOS, runtime.GOARCH},
 		{"js", "wasm"},
@@ -34,7 +38,7 @@ func TestDependencies(t *testing.T) {
 			}
 			for _, p := range strings.Fields(string(out)) {
 				switch {
-				case p == self:
+				case p == self, p == resourceid:
 				case strings.HasPrefix(p, "github.com/edgeauth/"),
 					strings.HasPrefix(p, "github.com/syumai/"),
 					strings.HasPrefix(p, "modernc.org/"):

@@ -4,13 +4,17 @@
 //
 // It implements the resource-server side of
 //   - RFC 9068 (JWT access tokens): §4 validation of typ, iss, aud, exp and
-//     the signature with an allowed asymmetric algorithm;
+//     the signature with an allowed asymmetric algorithm; aud is compared
+//     with Options.Audience up to the form of a URL (RFC 3986 §6.2.2.1,
+//     §6.2.3: scheme and host case, default port, "/" for an empty path),
+//     as the MCP specification asks, and in nothing else;
 //   - RFC 7519 (JWT): NumericDate claims, nbf and iat;
 //   - RFC 8414 (authorization server metadata): §3.1 metadata URL derived
 //     from the issuer, §3.3 issuer identity check, jwks_uri;
 //   - RFC 7517 (JWK): §5 JWK Sets, skipping entries it cannot use;
-//   - RFC 6750 (bearer tokens): §2.1 Authorization header, §3 challenges,
-//     in Middleware.
+//   - RFC 6750 (bearer tokens): §2.1 Authorization header (the only
+//     method accepted: a token in the query is refused, §2.3, §3.1), §3
+//     challenges with the required scopes, in Middleware.
 //
 // # Use
 //
@@ -98,5 +102,7 @@
 //     likewise want https resources and issuers, http only on loopback.
 //   - Every check has its own sentinel error, wrapped with %w; see Verify
 //     for their order.
-//   - The package depends only on the standard library and go-jose.
+//   - The package depends only on the standard library, go-jose and
+//     edgeauth's internal/resourceid (itself the standard library only),
+//     which authz shares so that both sides compare resources alike.
 package verify

@@ -25,7 +25,9 @@ var (
 	ErrSignature = errors.New("verify: bad signature")
 	// ErrIssuer means iss is not the Verifier's issuer.
 	ErrIssuer = errors.New("verify: wrong issuer")
-	// ErrAudience means aud does not contain Options.Audience.
+	// ErrAudience means aud does not contain Options.Audience, compared
+	// with the case of a URL's scheme and host, a default port and an
+	// empty path ("/") ignored, and nothing else.
 	ErrAudience = errors.New("verify: wrong audience")
 	// ErrExpired means exp is missing, or the token expired more than the
 	// leeway ago.

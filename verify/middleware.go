@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -30,15 +31,32 @@ func FromContext(ctx context.Context) (*Claims, bool) {
 // regard to case) and answers, per RFC 6750 §3:
 //
 //   - no Authorization header, or another scheme than Bearer: 401 with a
-//     bare challenge, WWW-Authenticate: Bearer realm="..." (§3.1: no error
-//     code when the request has no authentication);
+//     challenge without error code (§3.1: no error code when the request
+//     has no authentication);
 //   - more than one Authorization header, or "Bearer" without a token: 400,
 //     error="invalid_request";
+//   - an access_token query parameter (§2.3, which says it SHOULD NOT be
+//     used): 400, error="invalid_request", with a bearer Authorization
+//     header too (§3.1: "uses more than one method for including an
+//     access token") or without one (the method is not supported). The
+//     token in the query is never verified;
 //   - a token Verify refuses: 401, error="invalid_token";
-//   - a valid token without a required scope: 403, error="insufficient_scope",
-//     scope="<required scopes>";
+//   - a valid token without a required scope: 403, error="insufficient_scope";
 //   - no usable keys (ErrUnavailable): 503 without a challenge, since the
 //     fault is not the client's.
+//
+// Every challenge is WWW-Authenticate: Bearer realm="...", then
+// resource_metadata="..." if Options.ResourceMetadataURL is set, the error
+// and error_description if any, and scope="<required scopes>" if
+// requiredScopes is not empty (§3 allows scope on any challenge; the MCP
+// specification asks for it on 401), so that a client learns which scopes
+// to ask for.
+//
+// Middleware never reads the request body: next gets it whole. So a
+// form-encoded body's access_token parameter (§2.2) is found only if an
+// outer handler has already parsed the form (r.PostForm is set); otherwise
+// it is left for next, and a request that also has a bearer header is
+// judged by its header alone.
 //
 // Error responses carry a JSON body {"error","error_description"} and
 // Cache-Control: no-store. Descriptions are fixed texts per error: they never
@@ -56,22 +74,30 @@ func (v *Verifier) Middleware(next http.Handler, requiredScopes ...string) http.
 	required := append([]string(nil), requiredScopes...)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Values("Authorization")
+		if tokenOutsideHeader(r) {
+			if slices.ContainsFunc(auth, isBearer) {
+				v.deny(w, http.StatusBadRequest, "invalid_request", "the access token is sent in more than one way", scope)
+			} else {
+				v.deny(w, http.StatusBadRequest, "invalid_request", "the access token is accepted only in the Authorization header", scope)
+			}
+			return
+		}
 		if len(auth) == 0 {
-			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", "")
+			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", scope)
 			return
 		}
 		if len(auth) > 1 {
-			v.deny(w, http.StatusBadRequest, "invalid_request", "more than one Authorization header", "")
+			v.deny(w, http.StatusBadRequest, "invalid_request", "more than one Authorization header", scope)
 			return
 		}
-		scheme, token, _ := strings.Cut(strings.TrimSpace(auth[0]), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", "")
+		if !isBearer(auth[0]) {
+			v.deny(w, http.StatusUnauthorized, "", "a bearer access token is required", scope)
 			return
 		}
+		_, token, _ := strings.Cut(strings.TrimSpace(auth[0]), " ")
 		token = strings.TrimSpace(token)
 		if token == "" {
-			v.deny(w, http.StatusBadRequest, "invalid_request", "the bearer token is empty", "")
+			v.deny(w, http.StatusBadRequest, "invalid_request", "the bearer token is empty", scope)
 			return
 		}
 		c, err := v.Verify(r.Context(), token)
@@ -80,7 +106,7 @@ func (v *Verifier) Middleware(next http.Handler, requiredScopes ...string) http.
 			return
 		}
 		if err != nil {
-			v.deny(w, http.StatusUnauthorized, "invalid_token", describe(err), "")
+			v.deny(w, http.StatusUnauthorized, "invalid_token", describe(err), scope)
 			return
 		}
 		if !c.HasScopes(required...) {
@@ -89,6 +115,23 @@ func (v *Verifier) Middleware(next http.Handler, requiredScopes ...string) http.
 		}
 		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), c)))
 	})
+}
+
+// isBearer reports whether an Authorization header value has the Bearer
+// scheme, matched without regard to case (RFC 7235 §2.1).
+func isBearer(header string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(header), " ")
+	return strings.EqualFold(scheme, "Bearer")
+}
+
+// tokenOutsideHeader reports whether r carries an access_token parameter
+// in its query (RFC 6750 §2.3) or in a form body an outer handler has
+// already parsed (§2.2). It never reads the body.
+func tokenOutsideHeader(r *http.Request) bool {
+	if r.URL != nil && r.URL.Query().Has("access_token") {
+		return true
+	}
+	return r.PostForm != nil && r.PostForm.Has("access_token")
 }
 
 // describe returns the error_description of a Verify error: a fixed text,

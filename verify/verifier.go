@@ -14,6 +14,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/edgeauth/edgeauth/internal/resourceid"
 )
 
 // Defaults and limits of Options.
@@ -68,6 +70,14 @@ type Options struct {
 	// Audience is the resource this service is, as it appears in the
 	// tokens' aud claim (RFC 9068 §4: the resource server MUST check that
 	// aud contains it). Required: New fails without it.
+	//
+	// An aud value matches when it names the same resource up to the form
+	// of an https or http URL: the case of the scheme and host, a default
+	// port, and "/" for an empty path, so that "https://api.example.com"
+	// accepts a token for "https://API.example.com:443/" (what the MCP
+	// TypeScript SDK sends as resource is new URL(resource).href). The
+	// path, its trailing slash and the query must be the same; other
+	// identifiers (URNs) must be identical. See ErrAudience.
 	Audience string
 
 	// HTTPClient fetches the metadata and the JWKS. Nil means a client
@@ -401,8 +411,9 @@ func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
 	// RFC 9068 §4: iss MUST exactly match the issuer.
 	case rc.Issuer != v.issuer:
 		return fmt.Errorf("%w: %q", ErrIssuer, rc.Issuer)
-	// RFC 9068 §4: aud MUST contain the resource's identifier.
-	case !slices.Contains(rc.Audience, v.audience):
+	// RFC 9068 §4: aud MUST contain the resource's identifier, here up to
+	// its URL form (scheme and host case, default port, empty path).
+	case !resourceid.Contains(rc.Audience, v.audience):
 		return fmt.Errorf("%w: %q", ErrAudience, []string(rc.Audience))
 	// RFC 9068 §2.2: exp is REQUIRED; §4: the current time MUST be before it.
 	case rc.Expiry == nil:

@@ -1,0 +1,116 @@
+// Package resourceid compares resource identifiers: the RFC 8707 resource
+// a client asks a token for, the RFC 9068 aud the token carries, the
+// audience a resource server checks, the RFC 9728 resource it publishes.
+//
+// Clients do not all send the identifier in the form it was configured in.
+// The MCP TypeScript SDK sends new URL(resource).href, which turns
+// "https://api.example.com" into "https://api.example.com/", and the MCP
+// specification (2025-11-25, canonical server URI) says implementations
+// SHOULD accept an uppercase scheme and host. So two identifiers are Equal
+// when they are the same after this, and only this (RFC 3986 §6.2.2.1 and
+// §6.2.3), for an absolute URI with a non-empty authority ("scheme://host"):
+//
+//   - the scheme and the host are lowercased (ASCII letters only);
+//   - the default port is removed: ":443" for https, ":80" for http;
+//   - an empty path is "/" (RFC 3986 §6.2.3: "http://example.com" and
+//     "http://example.com/" are equivalent).
+//
+// Everything else compares byte for byte: user information, a non-default
+// or empty port, the path (its case, its trailing slash: "https://a/x" and
+// "https://a/x/" differ), the query and the fragment. A string that does not
+// parse as such a URI (a URN, a relative reference, "https:///x") compares
+// byte for byte as a whole.
+//
+// Nothing more is normalised on purpose: no percent-decoding, no
+// dot-segment removal, no Unicode case folding, no IDNA. Each of those makes
+// names that a resource server's router, a proxy in front of it, or the
+// resource server's own Audience may treat as different resources compare
+// as one (".../api/../admin" as ".../admin", "%2F" as "/", the Kelvin sign
+// as "k"), so that a token asked for one resource would be accepted by
+// another. A resource server must not be reachable under a second name it
+// did not ask for; the rules above only accept forms that every URL parser
+// maps to the same origin and path.
+package resourceid
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Canonical returns s in the form Equal compares: for an absolute URI with
+// an authority, scheme and host in lower case, no default port, and "/" for
+// an empty path; otherwise s unchanged. Canonical is idempotent, and
+// Equal(a, b) is Canonical(a) == Canonical(b).
+func Canonical(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Host == "" {
+		return s
+	}
+	// The string is rebuilt from its own pieces, not with u.String(), which
+	// would re-escape the path, query and fragment.
+	colon := strings.IndexByte(s, ':')
+	scheme, rest := lowerASCII(s[:colon]), s[colon+1:]
+	if !strings.HasPrefix(rest, "//") {
+		return s
+	}
+	rest = rest[2:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	userinfo, hostport := "", authority
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		userinfo, hostport = authority[:at+1], authority[at+1:]
+	}
+	host, port := hostport, ""
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && i > strings.LastIndexByte(hostport, ']') {
+		host, port = hostport[:i], hostport[i:]
+	}
+	if host == "" {
+		return s
+	}
+	if scheme == "https" && port == ":443" || scheme == "http" && port == ":80" {
+		port = ""
+	}
+	if tail == "" || tail[0] != '/' {
+		tail = "/" + tail
+	}
+	return scheme + "://" + userinfo + lowerASCII(host) + port + tail
+}
+
+// Equal reports whether a and b name the same resource under the rules of
+// the package documentation.
+func Equal(a, b string) bool {
+	return a == b || Canonical(a) == Canonical(b)
+}
+
+// Contains reports whether list holds an identifier Equal to s, as an aud
+// array is checked against a resource server's audience, or a requested
+// resource against a tenant's allowed resources.
+func Contains(list []string, s string) bool {
+	c := Canonical(s)
+	for _, e := range list {
+		if e == s || Canonical(e) == c {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerASCII lowercases the ASCII letters of s and nothing else: Unicode
+// case mapping would make, for one, the Kelvin sign U+212A equal to "k".
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
