@@ -1,17 +1,22 @@
 // Command edgeauth runs edgeauth natively and administers it.
 //
-//	edgeauth serve   [-addr 127.0.0.1:8787] [-db edgeauth.db] [-base-url URL]
+//	edgeauth serve   [-addr 127.0.0.1:8787] [-db edgeauth.db] [-base-url URL] [-cron 15m]
 //	edgeauth seed    [-url URL] [-tenant demo]
 //	edgeauth secret
 //
 // serve runs the same authz handler as the Worker, on SQLite and an
 // in-memory KV. It reads ADMIN_TOKEN and KEY_ENCRYPTION_KEY from the
-// environment. seed creates the demo tenant, clients and user through the
-// admin API (idempotent). secret prints a new random 256-bit secret.
+// environment and checks them, with the base URL, before it opens the
+// database. On SIGINT or SIGTERM it stops accepting connections and lets
+// the requests in flight finish (up to 5 s) before it closes the database.
+// seed creates the demo tenant, clients and user through the admin API
+// (idempotent). secret prints a new random 256-bit secret. A mistake on the
+// command line exits with status 2, any other error with 1.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -37,6 +42,9 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "edgeauth:", err)
+		if errors.As(err, new(*usageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }

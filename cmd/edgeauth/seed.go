@@ -144,13 +144,31 @@ func lookup(name string, vars map[string]string) string {
 	return vars[name]
 }
 
-// appendDevVar adds KEY=value to the dev-vars file (created 0600 if absent).
+// appendDevVar adds KEY=value to the dev-vars file (created 0600 if absent)
+// on a line of its own: a newline goes first when the file does not end in
+// one.
 func appendDevVar(path, key, value string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(f, "%s=%s\n", key, value); err != nil {
+	line := key + "=" + value + "\n"
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	if n := fi.Size(); n > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, n-1); err != nil {
+			f.Close()
+			return err
+		}
+		if last[0] != '\n' {
+			line = "\n" + line
+		}
+	}
+	if _, err := io.WriteString(f, line); err != nil {
 		f.Close()
 		return err
 	}

@@ -3,7 +3,6 @@
 package kv
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"syscall/js"
@@ -80,35 +79,47 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 }
 
 // Put implements storage.KV. Workers KV counts expiry in whole seconds; a
-// fractional ttl is rounded up.
-func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Duration) error {
+// fractional ttl is rounded up. Like Get, it calls the binding itself and
+// waits through jsutil.Await: syumai's PutReader and Delete wait through a
+// helper that leaves one js.Func behind per call.
+func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Duration) (err error) {
 	if err := checkKey("put", key); err != nil {
 		return err
 	}
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
-	ns, err := namespace(w.binding)
-	if err != nil {
+	if _, err := namespace(w.binding); err != nil {
 		return err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("kv: put: %v", r)
+		}
+	}()
 	secs := int((ttl + time.Second - 1) / time.Second)
-	if err := ns.PutReader(key, bytes.NewReader(value), &cfkv.PutOptions{ExpirationTTL: secs}); err != nil {
+	opts := js.Global().Get("Object").New()
+	opts.Set("expirationTtl", secs)
+	if _, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("put", key, jsutil.Bytes(value), opts)); err != nil {
 		return fmt.Errorf("kv: put: %w", err)
 	}
 	return nil
 }
 
 // Delete implements storage.KV.
-func (w *Workers) Delete(_ context.Context, key string) error {
+func (w *Workers) Delete(_ context.Context, key string) (err error) {
 	if err := checkKey("delete", key); err != nil {
 		return err
 	}
-	ns, err := namespace(w.binding)
-	if err != nil {
+	if _, err := namespace(w.binding); err != nil {
 		return err
 	}
-	if err := ns.Delete(key); err != nil {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("kv: delete: %v", r)
+		}
+	}()
+	if _, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("delete", key)); err != nil {
 		return fmt.Errorf("kv: delete: %w", err)
 	}
 	return nil
