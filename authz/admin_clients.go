@@ -33,6 +33,32 @@ func (in *clientMetadataJSON) dropAdminOnly() {
 	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
 }
 
+// selfRegisteredScope applies the tenant's self_registered_scope to the
+// metadata of a client that registers itself: its scope when it states
+// none (RFC 7591 §2: the server MAY register a default set of scopes; an
+// MCP client takes the scopes it asks for from the resource, not from its
+// registration), and when set, the most it may state.
+func (in *clientMetadataJSON) selfRegisteredScope(t storage.Tenant) error {
+	limit := t.Settings.SelfRegisteredScope
+	switch {
+	case limit == "":
+		return nil
+	case in.Scope == nil:
+		in.Scope = &limit
+		return nil
+	}
+	scope, err := normalizeScope(*in.Scope)
+	if err != nil {
+		return recode(err, CodeInvalidClientMetadata)
+	}
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(strings.Fields(limit), sc) {
+			return errorf(CodeInvalidClientMetadata, "scope %q is not open to clients that register themselves", sc)
+		}
+	}
+	return nil
+}
+
 // clientResponse is the RFC 7591 §3.2.1 client information response.
 // ClientSecret is set only when a secret was just created.
 type clientResponse struct {

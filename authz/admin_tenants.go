@@ -22,6 +22,7 @@ type settingsJSON struct {
 	RotationPeriod   *int64    `json:"rotation_period"`
 	SigningAlg       *string   `json:"signing_alg"`
 	CIMD             *bool     `json:"client_id_metadata_documents"`
+	SelfRegistered   *string   `json:"self_registered_scope"`
 }
 
 type tenantJSON struct {
@@ -110,6 +111,13 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 	}
 	if v := in.CIMD; v != nil {
 		set.ClientIDMetadataDocuments = *v
+	}
+	if v := in.SelfRegistered; v != nil {
+		scope, err := normalizeScope(*v)
+		if err != nil {
+			return errorf(CodeInvalidRequest, "settings.self_registered_scope: %s", err.(*Error).Description)
+		}
+		set.SelfRegisteredScope = scope
 	}
 	return nil
 }

@@ -186,6 +186,9 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	none := "none"
 	doc.TokenEndpointAuthMethod = &none
 	doc.dropAdminOnly()
+	if err := doc.selfRegisteredScope(t); err != nil {
+		return storage.Client{}, fail("%s", err.(*Error).Description)
+	}
 	now := s.now()
 	c := storage.Client{
 		TenantID: t.ID, ID: id, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},

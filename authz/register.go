@@ -54,6 +54,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	in.dropAdminOnly()
+	if err := in.selfRegisteredScope(t); err != nil {
+		return err
+	}
 	if t.Settings.Registration == "open" {
 		// Open registration makes public clients only. RFC 7591 §3.2.1:
 		// the server MAY replace a requested value, and the response says

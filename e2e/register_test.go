@@ -275,3 +275,35 @@ func TestClientIDMetadataDocument(t *testing.T) {
 		t.Errorf("CIMD turned off: code %q status %d; want the 400 error page", code, b.last.status)
 	}
 }
+
+// TestSelfRegisteredScope: the tenant's self_registered_scope is the scope
+// of a client that registers itself without one (RFC 7591 §2: a default
+// set; an MCP client registers without a scope and later asks for the
+// resource's), and the most such a client may state.
+func TestSelfRegisteredScope(t *testing.T) {
+	f := newFixture(t)
+	setSettings(t, f.tenant, map[string]any{"registration": "open", "self_registered_scope": "read write"})
+	body := func(scope string) map[string]any {
+		m := map[string]any{"client_name": "MCP client", "redirect_uris": []string{"http://127.0.0.1/callback"}, "token_endpoint_auth_method": "none"}
+		if scope != "" {
+			m["scope"] = scope
+		}
+		return m
+	}
+	r := registerReq(t, f.tenant, body(""), "")
+	mustStatus(t, "register without a scope", r, http.StatusCreated)
+	if r.field("scope") != "read write" {
+		t.Errorf("registered scope %q; want the tenant's self_registered_scope", r.field("scope"))
+	}
+	mustOAuthError(t, "a scope beyond self_registered_scope", registerReq(t, f.tenant, body("read admin"), ""), 400, "invalid_client_metadata")
+	// The client asks for a scope of the resource: the login page, not
+	// invalid_scope.
+	u := f.issuer + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {r.field("client_id")}, "redirect_uri": {"http://127.0.0.1:5000/callback"},
+		"scope": {"read"}, "code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+	if p := newBrowser(t, "", "").do("GET", u, nil); !strings.Contains(p.header.Get("Location"), "/login?req=") {
+		t.Errorf("scope=read for the registered client: %d Location %q; want the login page", p.status, p.header.Get("Location"))
+	}
+	if got := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant, nil); !strings.Contains(string(got.body), `"self_registered_scope":"read write"`) {
+		t.Errorf("the admin API does not show self_registered_scope: %s", got.body)
+	}
+}

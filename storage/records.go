@@ -34,6 +34,10 @@ type TenantSettings struct {
 	// ClientIDMetadataDocuments lets clients use an https URL as client_id,
 	// whose metadata document is fetched (Client ID Metadata Documents).
 	ClientIDMetadataDocuments bool `json:"client_id_metadata_documents,omitempty"`
+	// SelfRegisteredScope is the scope of clients that register
+	// themselves (dynamic registration, metadata documents): theirs when
+	// they state none, and, when set, the most they may state.
+	SelfRegisteredScope string `json:"self_registered_scope,omitempty"`
 	// RegistrationTokenHash is the SHA-256 (hex) of the initial access
 	// token that registration "token" requires. Never shown by the admin API.
 	RegistrationTokenHash string `json:"registration_token_hash,omitempty"`
