@@ -47,14 +47,11 @@ func (in *clientMetadataJSON) selfRegisteredScope(t storage.Tenant) error {
 		in.Scope = &limit
 		return nil
 	}
-	scope, err := normalizeScope(*in.Scope)
-	if err != nil {
+	switch _, outside, err := withinScope(*in.Scope, limit); {
+	case err != nil:
 		return recode(err, CodeInvalidClientMetadata)
-	}
-	for _, sc := range strings.Fields(scope) {
-		if !slices.Contains(strings.Fields(limit), sc) {
-			return errorf(CodeInvalidClientMetadata, "scope %q is not open to clients that register themselves", sc)
-		}
+	case outside != "":
+		return errorf(CodeInvalidClientMetadata, "scope %q is not open to clients that register themselves", outside)
 	}
 	return nil
 }

@@ -226,17 +226,30 @@ func (s *Server) grantableScope(client storage.Client, requested string, given b
 	if !given {
 		return client.Scope, nil
 	}
-	scope, err := normalizeScope(requested)
-	if err != nil {
+	scope, outside, err := withinScope(requested, client.Scope)
+	switch {
+	case err != nil:
 		return "", recode(err, CodeInvalidScope)
-	}
-	allowed := strings.Fields(client.Scope)
-	for _, sc := range strings.Fields(scope) {
-		if !slices.Contains(allowed, sc) {
-			return "", errorf(CodeInvalidScope, "scope %q is not allowed for this client", sc)
-		}
+	case outside != "":
+		return "", errorf(CodeInvalidScope, "scope %q is not allowed for this client", outside)
 	}
 	return scope, nil
+}
+
+// withinScope normalises the scope string requested (normalizeScope) and
+// returns it with the first of its scopes that allowed lacks ("" when
+// allowed has them all).
+func withinScope(requested, allowed string) (scope, outside string, err error) {
+	if scope, err = normalizeScope(requested); err != nil {
+		return "", "", err
+	}
+	have := strings.Fields(allowed)
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(have, sc) {
+			return scope, sc, nil
+		}
+	}
+	return scope, "", nil
 }
 
 // checkResources validates RFC 8707 resource indicators: absolute URIs

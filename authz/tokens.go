@@ -278,15 +278,12 @@ func subsetScope(requested string, given bool, granted string) (string, error) {
 	if !given {
 		return granted, nil
 	}
-	scope, err := normalizeScope(requested)
-	if err != nil {
+	scope, outside, err := withinScope(requested, granted)
+	switch {
+	case err != nil:
 		return "", recode(err, CodeInvalidScope)
-	}
-	have := strings.Fields(granted)
-	for _, sc := range strings.Fields(scope) {
-		if !slices.Contains(have, sc) {
-			return "", errorf(CodeInvalidScope, "scope %q exceeds what was granted", sc)
-		}
+	case outside != "":
+		return "", errorf(CodeInvalidScope, "scope %q exceeds what was granted", outside)
 	}
 	return scope, nil
 }
