@@ -4,7 +4,6 @@ package authz_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -55,29 +54,12 @@ func (s *interleaveStore) GetClient(ctx context.Context, tenantID, id string) (s
 // registration token the old token.
 func TestChangesDoNotUndoEachOther(t *testing.T) {
 	store := &interleaveStore{Store: newTestStore(t)}
-	admin := strings.Repeat("a", 32)
-	srv, err := authz.New(authz.Config{BaseURL: "http://127.0.0.1:1", AdminToken: admin, Sealer: testSealer(),
+	ls := startServer(t, authz.Config{AdminToken: strings.Repeat("a", 32), Sealer: testSealer(),
 		Store: store, KV: kv.NewMemory(time.Now), CacheTTL: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	adminDo := ls.mustAdmin
 	do := func(method, path, ctype, body string, header ...string) (int, string) {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		return rec.Code, rec.Body.String()
-	}
-	adminDo := func(method, path, body string, want int) string {
-		t.Helper()
-		code, b := do(method, path, "application/json", body, "Authorization", "Bearer "+admin)
-		if code != want {
-			t.Fatalf("%s %s = %d %s; want %d", method, path, code, b, want)
-		}
-		return b
+		r := ls.do(method, path, ctype, body, header...)
+		return r.status, r.body
 	}
 	adminDo("POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
 	old := field(adminDo("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"svc","grant_types":["client_credentials"],"scope":"read"}`, 201), "client_secret")

@@ -45,9 +45,7 @@ func TestStorageFaults(t *testing.T) {
 		s, _ := m[name].(string)
 		return s
 	}
-	adminJSON := func(method, path, body string) result {
-		return do(method, path, "application/json", body, "Authorization", "Bearer "+admin)
-	}
+	adminJSON := ls.admin
 	form := "application/x-www-form-urlencoded"
 	verifier := base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("v", 40)))
 	sum := sha256.Sum256([]byte(verifier))

@@ -37,9 +37,10 @@ func testSealer() *jwks.Sealer {
 // liveServer is a Server on a loopback listener, with a client that keeps
 // cookies and does not follow redirects: a browser without JavaScript.
 type liveServer struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
+	t     *testing.T
+	base  string
+	token string // the admin token
+	hc    *http.Client
 }
 
 // result is one answer of a liveServer.
@@ -62,13 +63,30 @@ func startServer(t *testing.T, cfg authz.Config) *liveServer {
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	l := &liveServer{t: t, base: cfg.BaseURL, hc: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	l := &liveServer{t: t, base: cfg.BaseURL, token: cfg.AdminToken, hc: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	l.forgetCookies()
 	return l
 }
 
 // forgetCookies starts a new browser session.
 func (l *liveServer) forgetCookies() { l.hc.Jar, _ = cookiejar.New(nil) }
+
+// admin sends an admin API request with a JSON body.
+func (l *liveServer) admin(method, path, body string) result {
+	l.t.Helper()
+	return l.do(method, path, "application/json", body, "Authorization", "Bearer "+l.token)
+}
+
+// mustAdmin is admin that fails the test unless the status is want, and
+// returns the body.
+func (l *liveServer) mustAdmin(method, path, body string, want int) string {
+	l.t.Helper()
+	r := l.admin(method, path, body)
+	if r.status != want {
+		l.t.Fatalf("%s %s = %d %s; want %d", method, path, r.status, r.body, want)
+	}
+	return r.body
+}
 
 // do sends one request; header is name, value pairs.
 func (l *liveServer) do(method, path, ctype, body string, header ...string) result {

@@ -41,14 +41,9 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 		r := ls.do(method, path, ctype, body, h...)
 		return r.status, r.body, r.loc
 	}
-	adminJSON := func(path, body string) {
-		if code, b, _ := do("POST", path, "application/json", body, "Authorization", "Bearer "+admin); code != 201 {
-			t.Fatalf("POST %s = %d %s", path, code, b)
-		}
-	}
-	adminJSON("/admin/v1/tenants", `{"id":"acme"}`)
-	adminJSON("/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code"]}`)
-	adminJSON("/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`)
+	ls.mustAdmin("POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+	ls.mustAdmin("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code"]}`, 201)
+	ls.mustAdmin("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`, 201)
 	checks.Store(0)
 
 	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))

@@ -35,9 +35,7 @@ func TestRecordsExpireOnTheirOwn(t *testing.T) {
 		{"/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code"]}`},
 		{"/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`},
 	} {
-		if r := ls.do("POST", req[0], "application/json", req[1], "Authorization", "Bearer "+admin); r.status != 201 {
-			t.Fatalf("POST %s = %d %s", req[0], r.status, r.body)
-		}
+		ls.mustAdmin("POST", req[0], req[1], 201)
 	}
 	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
 	authorize := "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1/cb"},
