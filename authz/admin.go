@@ -179,8 +179,9 @@ const maxChangeAttempts = 5
 // it starts again from a new read. So two changes of one record at once
 // both take effect, each applied on top of the other, and neither undoes
 // the other (a PATCH writing back a secret that a rotation replaced
-// meanwhile).
-func change[T any](read func() (T, error), modify func(*T) error, write func(T) error) (T, error) {
+// meanwhile). write may complete the record (its UpdatedAt) before it
+// stores it.
+func change[T any](read func() (T, error), modify, write func(*T) error) (T, error) {
 	for range maxChangeAttempts {
 		v, err := read()
 		if err != nil {
@@ -189,7 +190,7 @@ func change[T any](read func() (T, error), modify func(*T) error, write func(T) 
 		if err := modify(&v); err != nil {
 			return v, err
 		}
-		if err := write(v); !errors.Is(err, storage.ErrConflict) {
+		if err := write(&v); !errors.Is(err, storage.ErrConflict) {
 			return v, err
 		}
 	}
@@ -200,25 +201,19 @@ func change[T any](read func() (T, error), modify func(*T) error, write func(T) 
 // changeTenant is change for the tenant of r's path.
 func (s *Server) changeTenant(r *http.Request, modify func(*storage.Tenant) error) (storage.Tenant, error) {
 	ctx := r.Context()
-	return change(func() (storage.Tenant, error) { return s.tenant(ctx, r) }, func(t *storage.Tenant) error {
-		if err := modify(t); err != nil {
-			return err
-		}
+	return change(func() (storage.Tenant, error) { return s.tenant(ctx, r) }, modify, func(t *storage.Tenant) error {
 		t.UpdatedAt = s.now()
-		return nil
-	}, func(t storage.Tenant) error { return storageError(s.cfg.Store.UpdateTenant(ctx, t), "tenant") })
+		return storageError(s.cfg.Store.UpdateTenant(ctx, *t), "tenant")
+	})
 }
 
 // changeClient is change for the client of r's path.
 func (s *Server) changeClient(r *http.Request, modify func(*storage.Client) error) (storage.Client, error) {
 	ctx := r.Context()
-	return change(func() (storage.Client, error) { return s.client(r) }, func(c *storage.Client) error {
-		if err := modify(c); err != nil {
-			return err
-		}
+	return change(func() (storage.Client, error) { return s.client(r) }, modify, func(c *storage.Client) error {
 		c.UpdatedAt = s.now()
-		return nil
-	}, func(c storage.Client) error { return storageError(s.cfg.Store.UpdateClient(ctx, c), "client") })
+		return storageError(s.cfg.Store.UpdateClient(ctx, *c), "client")
+	})
 }
 
 // checkText validates a short human-readable string: UTF-8, at most max

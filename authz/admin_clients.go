@@ -27,18 +27,15 @@ type clientMetadataJSON struct {
 	IntrospectionAudiences *[]string `json:"introspection_audiences"`
 }
 
-// dropAdminOnly forgets what only an admin may set, for metadata that a
-// client asserts about itself (dynamic registration, metadata documents).
-func (in *clientMetadataJSON) dropAdminOnly() {
+// selfAsserted prepares the metadata of a client that registers itself
+// (dynamic registration, metadata documents): it forgets what only an admin
+// may set, and applies the tenant's self_registered_scope, the client's
+// scope when it states none (RFC 7591 §2: the server MAY register a default
+// set of scopes; an MCP client takes the scopes it asks for from the
+// resource, not from its registration) and, when set, the most it may
+// state.
+func (in *clientMetadataJSON) selfAsserted(t storage.Tenant) error {
 	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
-}
-
-// selfRegisteredScope applies the tenant's self_registered_scope to the
-// metadata of a client that registers itself: its scope when it states
-// none (RFC 7591 §2: the server MAY register a default set of scopes; an
-// MCP client takes the scopes it asks for from the resource, not from its
-// registration), and when set, the most it may state.
-func (in *clientMetadataJSON) selfRegisteredScope(t storage.Tenant) error {
 	limit := t.Settings.SelfRegisteredScope
 	switch {
 	case limit == "":

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -132,7 +131,7 @@ type cimdDocument struct {
 // client cannot be identified.
 func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
 	fail := func(format string, args ...any) error {
-		return &Error{Code: CodeInvalidClient, Description: "client metadata document: " + fmt.Sprintf(format, args...), Formatted: len(args) > 0}
+		return errorf(CodeInvalidClient, "client metadata document: "+format, args...)
 	}
 	if s.cfg.MetadataTransport == nil {
 		return storage.Client{}, fail("fetching is not configured on this server")
@@ -185,8 +184,7 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	}
 	none := "none"
 	doc.TokenEndpointAuthMethod = &none
-	doc.dropAdminOnly()
-	if err := doc.selfRegisteredScope(t); err != nil {
+	if err := doc.selfAsserted(t); err != nil {
 		return storage.Client{}, fail("%s", err.(*Error).Description)
 	}
 	now := s.now()

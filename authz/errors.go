@@ -148,8 +148,14 @@ func (s *Server) asError(r *http.Request, err error) *Error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := s.asError(r, err)
 	h := w.Header()
-	if e.WWWAuthenticate != "" {
+	switch {
+	case e.WWWAuthenticate != "":
 		h.Set("WWW-Authenticate", e.WWWAuthenticate)
+	case e.Code == CodeInvalidClient:
+		// A 401 MUST carry a challenge (RFC 9110 §15.5.2), Basic when the
+		// client used it (RFC 6749 §5.2): Basic whatever it tried. Only the
+		// tenant's back-channel endpoints answer invalid_client as JSON.
+		h.Set("WWW-Authenticate", `Basic realm="`+s.issuer(r.PathValue("tenant"))+`", charset="UTF-8"`)
 	}
 	if e.Allow != "" {
 		h.Set("Allow", e.Allow)

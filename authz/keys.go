@@ -43,9 +43,8 @@ type jwksCache struct {
 // A key change must not leave the old document in KV (after a revocation
 // it lists the compromised key): if the put fails the entry is deleted, so
 // the next read rebuilds it from D1, and if that fails too the error is
-// returned. The document returned is valid whenever it could be built,
-// even with that error.
-func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
+// returned.
+func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) error {
 	// The key change bumped the cache generation when it reached D1, but
 	// a read in this isolate before the KV write can still fill its memo
 	// (and the pool's reuse) with the old document: bump again once KV
@@ -53,11 +52,13 @@ func (s *Server) publishJWKS(ctx context.Context, t storage.Tenant) (jwksCache, 
 	if s.cache != nil {
 		defer s.cache.Changed()
 	}
-	return s.putJWKS(ctx, t)
+	_, err := s.putJWKS(ctx, t)
+	return err
 }
 
 // putJWKS is publishJWKS without telling the caches: serveJWKS uses it
-// when KV has no document, which is no change.
+// when KV has no document, which is no change. The document it returns is
+// valid whenever it could be built, even with an error from KV.
 func (s *Server) putJWKS(ctx context.Context, t storage.Tenant) (jwksCache, error) {
 	keys, err := s.cfg.Store.ListKeys(ctx, t.ID)
 	if err != nil {
@@ -133,7 +134,7 @@ func (s *Server) rotateKeys(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.audit(ctx, t.ID, "key.rotated", "admin", t.ID, nil)
-	if _, err := s.publishJWKS(ctx, t); err != nil {
+	if err := s.publishJWKS(ctx, t); err != nil {
 		return err
 	}
 	return s.listKeys(w, r)
@@ -155,7 +156,7 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		s.audit(ctx, t.ID, "key.revoked", "admin", kid, nil)
 	}
-	if _, perr := s.publishJWKS(ctx, t); perr != nil && (err == nil || errors.Is(err, storage.ErrNotFound)) {
+	if perr := s.publishJWKS(ctx, t); perr != nil && (err == nil || errors.Is(err, storage.ErrNotFound)) {
 		err = perr
 	}
 	if err != nil {
@@ -199,7 +200,7 @@ func (s *Server) RunScheduled(ctx context.Context) error {
 			changed, err := s.rotator().Advance(ctx, t.ID, s.policy(t), s.now())
 			if err == nil && changed {
 				s.audit(ctx, t.ID, "keys.advanced", "cron", t.ID, nil)
-				_, err = s.publishJWKS(ctx, t)
+				err = s.publishJWKS(ctx, t)
 			}
 			if err != nil {
 				s.log.ErrorContext(ctx, "key rotation failed", "tenant", t.ID, "err", err)

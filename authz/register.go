@@ -19,7 +19,7 @@ import (
 //
 // Client metadata the server does not understand is ignored (§2). A
 // dynamic client can never be first party or choose its id, token
-// lifetime or introspection_audiences (dropAdminOnly), and its
+// lifetime or introspection_audiences (selfAsserted), and its
 // authorization errors are redirected only to a browser that has signed
 // in (authorizeError).
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
@@ -53,8 +53,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	in.dropAdminOnly()
-	if err := in.selfRegisteredScope(t); err != nil {
+	if err := in.selfAsserted(t); err != nil {
 		return err
 	}
 	if t.Settings.Registration == "open" {

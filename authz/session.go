@@ -50,13 +50,12 @@ func (s *Server) cookie(r *http.Request, name string) string {
 // The cookie is set again at every authorization request, so that one
 // started near the end of its lifetime does not lose it on the way.
 func (s *Server) browserID(w http.ResponseWriter, r *http.Request) (string, error) {
-	if v := s.cookie(r, browserCookie); len(v) == 43 {
-		s.setCookie(w, browserCookie, v, browserTTL)
-		return v, nil
-	}
-	v, err := s.randomToken(32)
-	if err != nil {
-		return "", err
+	v := s.cookie(r, browserCookie)
+	if len(v) != 43 {
+		var err error
+		if v, err = s.randomToken(32); err != nil {
+			return "", err
+		}
 	}
 	s.setCookie(w, browserCookie, v, browserTTL)
 	return v, nil

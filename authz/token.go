@@ -87,25 +87,9 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 // revocation or introspection request (RFC 6749 §2.3): client_secret_basic,
 // client_secret_post, or none for a public client that sends only
 // client_id. Using two methods at once is invalid_request (§2.3). Every
-// failure to authenticate is the same invalid_client, a 401 with a Basic
-// challenge whatever the method tried (RFC 9110 §15.5.2: a 401 MUST carry
-// a challenge; RFC 6749 §5.2: Basic when the client used it).
+// failure to authenticate is the same invalid_client, a 401 that writeError
+// sends with a Basic challenge whatever the method tried.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, t storage.Tenant, p params) (storage.Client, error) {
-	client, err := s.identifyClient(ctx, r, t, p)
-	var e *Error
-	if errors.As(err, &e) && e.Code == CodeInvalidClient && e.WWWAuthenticate == "" {
-		e.WWWAuthenticate = s.clientChallenge(t)
-	}
-	return client, err
-}
-
-// clientChallenge is the WWW-Authenticate of an invalid_client answer.
-func (s *Server) clientChallenge(t storage.Tenant) string {
-	return `Basic realm="` + s.issuer(t.ID) + `", charset="UTF-8"`
-}
-
-// identifyClient is authenticateClient without the challenge.
-func (s *Server) identifyClient(ctx context.Context, r *http.Request, t storage.Tenant, p params) (storage.Client, error) {
 	basicID, basicSecret, basic, err := basicAuth(r)
 	if err != nil {
 		return storage.Client{}, err

@@ -20,17 +20,17 @@ import (
 // accessClaims are the claims of a JWT access token (RFC 9068 §2.2) plus
 // edgeauth's tenant and roles.
 type accessClaims struct {
-	Issuer   string   `json:"iss"`
-	Subject  string   `json:"sub"`
-	Audience any      `json:"aud"` // a string, or an array for several resources
-	Expiry   int64    `json:"exp"`
-	IssuedAt int64    `json:"iat"`
-	ID       string   `json:"jti"`
-	ClientID string   `json:"client_id"`
-	Scope    string   `json:"scope,omitempty"`
-	Tenant   string   `json:"tenant"`
-	Roles    []string `json:"roles,omitempty"`
-	AuthTime int64    `json:"auth_time,omitempty"`
+	Issuer   string       `json:"iss"`
+	Subject  string       `json:"sub"`
+	Audience jwt.Audience `json:"aud"` // encoded as a string when it has one value
+	Expiry   int64        `json:"exp"`
+	IssuedAt int64        `json:"iat"`
+	ID       string       `json:"jti"`
+	ClientID string       `json:"client_id"`
+	Scope    string       `json:"scope,omitempty"`
+	Tenant   string       `json:"tenant"`
+	Roles    []string     `json:"roles,omitempty"`
+	AuthTime int64        `json:"auth_time,omitempty"`
 }
 
 // idClaims are the claims of an OIDC ID token (OIDC Core §2).
@@ -85,19 +85,17 @@ func (s *Server) refreshTTL(t storage.Tenant) time.Duration {
 // without resources whose scope has openid names the issuer too: userinfo,
 // the issuer's own resource, takes only tokens that name it, so a token
 // an API received (its aud names only the API) cannot be replayed there.
-func (s *Server) audience(t storage.Tenant, resources []string, scope string) any {
+func (s *Server) audience(t storage.Tenant, resources []string, scope string) jwt.Audience {
 	iss := s.issuer(t.ID)
 	switch def := t.Settings.DefaultAudience; {
-	case len(resources) == 1:
-		return resources[0]
-	case len(resources) > 1:
+	case len(resources) > 0:
 		return resources
 	case def == "" || def == iss:
-		return iss
+		return jwt.Audience{iss}
 	case slices.Contains(strings.Fields(scope), "openid"):
-		return []string{def, iss}
+		return jwt.Audience{def, iss}
 	default:
-		return def
+		return jwt.Audience{def}
 	}
 }
 

@@ -41,7 +41,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	// with openid and without a resource indicator name the issuer
 	// (audience); a token meant for an API (RFC 8707, or the tenant's
 	// default audience) cannot be replayed here.
-	if !hasAudience(c.Audience, s.issuer(t.ID)) {
+	if !resourceid.Contains(c.Audience, s.issuer(t.ID)) {
 		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
 			WWWAuthenticate: realm + `, error="invalid_token"`}
 	}
@@ -65,16 +65,4 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// hasAudience reports whether aud, a JWT "aud" as decoded (a string or an
-// array), names want, in any of the forms resourceid.Equal takes as one.
-func hasAudience(aud any, want string) bool {
-	switch a := aud.(type) {
-	case string:
-		return resourceid.Equal(a, want)
-	case []any:
-		return slices.ContainsFunc(a, func(v any) bool { s, ok := v.(string); return ok && resourceid.Equal(s, want) })
-	}
-	return false
 }
