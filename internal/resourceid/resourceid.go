@@ -34,6 +34,7 @@ package resourceid
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -49,11 +50,8 @@ func Canonical(s string) string {
 	// The string is rebuilt from its own pieces, not with u.String(), which
 	// would re-escape the path, query and fragment.
 	colon := strings.IndexByte(s, ':')
-	scheme, rest := lowerASCII(s[:colon]), s[colon+1:]
-	if !strings.HasPrefix(rest, "//") {
-		return s
-	}
-	rest = rest[2:]
+	// url.Parse sets Host only after "//".
+	scheme, rest := lowerASCII(s[:colon]), s[colon+3:]
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
@@ -89,13 +87,11 @@ func Equal(a, b string) bool {
 // array is checked against a resource server's audience, or a requested
 // resource against a tenant's allowed resources.
 func Contains(list []string, s string) bool {
-	c := Canonical(s)
-	for _, e := range list {
-		if e == s || Canonical(e) == c {
-			return true
-		}
+	if slices.Contains(list, s) { // the usual case: no parsing
+		return true
 	}
-	return false
+	c := Canonical(s)
+	return slices.ContainsFunc(list, func(e string) bool { return Canonical(e) == c })
 }
 
 // lowerASCII lowercases the ASCII letters of s and nothing else: Unicode

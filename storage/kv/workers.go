@@ -58,19 +58,11 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 	if err := checkKey("get", key); err != nil {
 		return nil, err
 	}
-	if _, err := namespace(w.binding); err != nil {
-		return nil, err
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			value, err = nil, fmt.Errorf("kv: get: %v", r)
-		}
-	}()
 	opts := js.Global().Get("Object").New()
 	opts.Set("type", "arrayBuffer")
-	v, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("get", key, opts))
+	v, err := w.call("get", key, opts)
 	if err != nil {
-		return nil, fmt.Errorf("kv: get: %w", err)
+		return nil, err
 	}
 	if v.IsNull() || v.IsUndefined() {
 		return nil, fmt.Errorf("kv: get: %w", storage.ErrNotFound)
@@ -79,9 +71,7 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 }
 
 // Put implements storage.KV. Workers KV counts expiry in whole seconds; a
-// fractional ttl is rounded up. Like Get, it calls the binding itself and
-// waits through jsutil.Await: syumai's PutReader and Delete wait through a
-// helper that leaves one js.Func behind per call.
+// fractional ttl is rounded up.
 func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Duration) (err error) {
 	if err := checkKey("put", key); err != nil {
 		return err
@@ -89,21 +79,11 @@ func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Dura
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
-	if _, err := namespace(w.binding); err != nil {
-		return err
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("kv: put: %v", r)
-		}
-	}()
 	secs := int((ttl + time.Second - 1) / time.Second)
 	opts := js.Global().Get("Object").New()
 	opts.Set("expirationTtl", secs)
-	if _, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("put", key, jsutil.Bytes(value), opts)); err != nil {
-		return fmt.Errorf("kv: put: %w", err)
-	}
-	return nil
+	_, err = w.call("put", key, jsutil.Bytes(value), opts)
+	return err
 }
 
 // Delete implements storage.KV.
@@ -111,16 +91,25 @@ func (w *Workers) Delete(_ context.Context, key string) (err error) {
 	if err := checkKey("delete", key); err != nil {
 		return err
 	}
+	_, err = w.call("delete", key)
+	return err
+}
+
+// call calls method (get, put or delete) on the binding and waits for its
+// promise through jsutil.Await, which releases its callbacks (syumai's own
+// await leaves one js.Func behind per call); a panic of syscall/js is an
+// error.
+func (w *Workers) call(method string, args ...any) (v js.Value, err error) {
 	if _, err := namespace(w.binding); err != nil {
-		return err
+		return js.Undefined(), err
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("kv: delete: %v", r)
+			v, err = js.Undefined(), fmt.Errorf("kv: %s: %v", method, r)
 		}
 	}()
-	if _, err := jsutil.Await(cloudflare.GetBinding(w.binding).Call("delete", key)); err != nil {
-		return fmt.Errorf("kv: delete: %w", err)
+	if v, err = jsutil.Await(cloudflare.GetBinding(w.binding).Call(method, args...)); err != nil {
+		return v, fmt.Errorf("kv: %s: %w", method, err)
 	}
-	return nil
+	return v, nil
 }

@@ -94,14 +94,7 @@ func (s *Store) SetKeyState(ctx context.Context, tenantID, kid string, from, to 
 	if n == 1 {
 		return nil
 	}
-	ok, err := s.exists(ctx, op, `SELECT 1 FROM signing_keys WHERE tenant_id = ? AND kid = ?`, tenantID, kid)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return notFound(op)
-	}
-	return conflict(op)
+	return s.lostUpdate(ctx, op, `SELECT 1 FROM signing_keys WHERE tenant_id = ? AND kid = ?`, tenantID, kid)
 }
 
 // DeleteKey implements storage.SigningKeys.

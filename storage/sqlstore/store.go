@@ -54,6 +54,19 @@ func (s *Store) exists(ctx context.Context, op, query string, args ...any) (bool
 	return true, nil
 }
 
+// lostUpdate explains a compare-and-set that changed no row: ErrConflict
+// if the row the query exists finds is there, else ErrNotFound.
+func (s *Store) lostUpdate(ctx context.Context, op, exists string, args ...any) error {
+	ok, err := s.exists(ctx, op, exists, args...)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return notFound(op)
+	}
+	return conflict(op)
+}
+
 // wrapErr maps driver errors to the storage sentinels. SQLite and D1 word
 // constraint failures the same way, so matching the message works for both.
 func wrapErr(op string, err error) error {

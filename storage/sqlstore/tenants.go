@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -95,21 +94,6 @@ func (s *Store) UpdateTenant(ctx context.Context, t storage.Tenant) error {
 		return s.lostUpdate(ctx, op, `SELECT 1 FROM tenants WHERE id = ?`, t.ID)
 	}
 	return nil
-}
-
-// lostUpdate explains an update that changed no row: ErrConflict if the
-// row that exists query finds is there (its version moved), else
-// ErrNotFound.
-func (s *Store) lostUpdate(ctx context.Context, op, exists string, args ...any) error {
-	var one int
-	switch err := s.db.QueryRowContext(ctx, exists, args...).Scan(&one); {
-	case err == nil:
-		return fmt.Errorf("sqlstore: %s: %w", op, storage.ErrConflict)
-	case errors.Is(err, sql.ErrNoRows):
-		return notFound(op)
-	default:
-		return wrapErr(op, err)
-	}
 }
 
 // DeleteTenant implements storage.Tenants. The foreign keys' ON DELETE
