@@ -388,15 +388,16 @@ class Pool {
   }
 
   // dispatch hands idle instances and free slots to the oldest waiters,
-  // skipping those whose request was cancelled.
+  // after dropping those whose request was cancelled (stale).
   dispatch() {
     const now = Date.now();
-    while (this.queue.length > 0) {
-      if (this.stale(this.queue[0], now)) {
-        this.queue.shift();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.stale(this.queue[i], now)) {
+        this.queue.splice(i, 1);
         this.counts.abandoned++;
-        continue;
       }
+    }
+    while (this.queue.length > 0) {
       let inst;
       if (this.idle.length > 0) {
         inst = this.idle.pop();
@@ -414,20 +415,14 @@ class Pool {
     }
   }
 
-  // reap reclaims what cancelled requests left behind: a waiter whose
-  // timer no longer marks it alive leaves the queue; an instance handed
+  // reap reclaims what cancelled requests left behind: an instance handed
   // to (or reserved for) a waiter that never resumed goes back to the pool;
   // an instance busy far longer than a call and its waitUntil work may
   // take is dropped (its request was cancelled mid-call, so its own timers
-  // will never fire).
+  // will never fire); then dispatch, which drops the waiters their timer
+  // no longer marks alive, hands out what is free.
   reap() {
     const now = Date.now();
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      if (this.stale(this.queue[i], now)) {
-        this.queue.splice(i, 1);
-        this.counts.abandoned++;
-      }
-    }
     const stuck = this.cfg.callTimeoutMs + this.cfg.waitUntilTimeoutMs + 5000;
     for (const inst of [...this.live]) {
       if (inst.handedTo && now - inst.since > HANDOFF_TIMEOUT_MS) {

@@ -11,13 +11,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+(cd "$root" && sh cmd/worker/pooltest/build.sh "$tmp")
 cp "$here"/*.mjs "$tmp"/
-cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$tmp"/
-(cd "$root" && GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$tmp/app.wasm" ./cmd/worker/pooltest/app)
 # The module Worker imports its wasm; Node reads it from disk. The pool is
 # exported for the checks that look inside it.
-sed 's|^import appModule from "./app.wasm";|import { readFileSync } from "node:fs";\nconst appModule = new WebAssembly.Module(readFileSync(new URL("./app.wasm", import.meta.url)));|' \
-  "$root/cmd/worker/worker.mjs" > "$tmp/worker.mjs"
+sed -i 's|^import appModule from "./app.wasm";|import { readFileSync } from "node:fs";\nconst appModule = new WebAssembly.Module(readFileSync(new URL("./app.wasm", import.meta.url)));|' \
+  "$tmp/worker.mjs"
 grep -q 'readFileSync(new URL("./app.wasm"' "$tmp/worker.mjs" || { echo "run.sh: worker.mjs no longer imports ./app.wasm as expected" >&2; exit 1; }
 echo 'export { pool };' >> "$tmp/worker.mjs"
 cd "$tmp"
