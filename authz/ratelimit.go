@@ -51,7 +51,7 @@ var DefaultRates = map[Rule]Rate{
 	LimitAdmin:      {6000, time.Minute},
 }
 
-// memoryLimiterMax bounds the windows a MemoryLimiter keeps: about 25 MB
+// memoryLimiterMax bounds the windows a MemoryLimiter keeps: about 26 MB
 // when full, keys being at most maxLimitKey bytes.
 const memoryLimiterMax = 100_000
 
@@ -67,7 +67,7 @@ const maxLimitKey = 128
 // in order), and each call first drops, from the heads of the queues, the
 // windows whose own Period has ended. Nothing walks the whole map.
 //
-// Memory is bounded: at most 100,000 windows are kept (about 25 MB). When
+// Memory is bounded: at most 100,000 windows are kept (about 26 MB). When
 // that many are live and a new key comes, the window that ends first is
 // forgotten (its key starts afresh on its next request); a new key is never
 // refused for lack of room, so filling the map locks nobody out. What an

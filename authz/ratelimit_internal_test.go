@@ -269,12 +269,20 @@ func TestMemoryLimiterFullSize(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	m := NewMemoryLimiter(nil, nil)
 	ctx := context.Background()
+	key := func(i int) string { // the longest kept as is: maxLimitKey bytes
+		k := "tenant|" + strconv.Itoa(i) + "|"
+		return k + strings.Repeat("u", maxLimitKey-len(k))
+	}
 	for i := range memoryLimiterMax {
-		m.Allow(ctx, LimitLoginUser, "tenant-"+strconv.Itoa(i%7)+"|"+strings.Repeat("u", 100)+strconv.Itoa(i))
+		m.Allow(ctx, LimitLoginUser, key(i))
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	t.Logf("%d windows with %d-byte keys: %.1f MB", len(m.wins), maxLimitKey, float64(after.HeapAlloc-before.HeapAlloc)/1e6)
+	mb := float64(after.HeapAlloc-before.HeapAlloc) / 1e6
+	t.Logf("%d windows with %d-byte keys: %.1f MB", len(m.wins), len(key(0)), mb)
+	if len(m.wins) != memoryLimiterMax || mb > 30 {
+		t.Errorf("a full limiter: %d windows, %.1f MB; want %d and at most 30 MB (SECURITY.md: 26)", len(m.wins), mb, memoryLimiterMax)
+	}
 	runtime.KeepAlive(m)
 }
 
