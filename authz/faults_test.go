@@ -5,11 +5,9 @@ package authz_test
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +45,7 @@ func TestStorageFaults(t *testing.T) {
 	}
 	adminJSON := ls.admin
 	form := "application/x-www-form-urlencoded"
-	verifier := base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("v", 40)))
-	sum := sha256.Sum256([]byte(verifier))
-	challenge := base64.RawURLEncoding.EncodeToString(sum[:])
-	hidden := regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`)
+	verifier := testVerifier
 
 	// sweep runs step with a failure at every call it makes, then again
 	// without, and checks the rules above. ok tells a successful run.
@@ -105,8 +100,7 @@ func TestStorageFaults(t *testing.T) {
 	}, is(200), nop)
 
 	// The browser flow, one request at a time.
-	authorizePath := "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1:9/cb"},
-		"code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+	authorizePath := authorizePath("app")
 	logout := ls.forgetCookies
 	sweep("authorize", func() result { return do("GET", authorizePath, "", "") }, func(r result) bool {
 		return r.status == 303 && strings.Contains(r.loc, "/t/acme/login?req=")
@@ -126,10 +120,7 @@ func TestStorageFaults(t *testing.T) {
 		if page.status != 200 {
 			return page
 		}
-		f := url.Values{"username": {"alice"}, "password": {"correct horse"}}
-		for _, m := range hidden.FindAllStringSubmatch(page.body, -1) {
-			f.Set(m[1], m[2])
-		}
+		f := pageForm(page.body, url.Values{"username": {"alice"}, "password": {"correct horse"}})
 		r = do("POST", "/t/acme/login", form, f.Encode())
 		if u, err := url.Parse(r.loc); err == nil {
 			code = u.Query().Get("code")
@@ -139,7 +130,7 @@ func TestStorageFaults(t *testing.T) {
 	sweep("authorize and login", login, func(r result) bool { return r.status == 303 && code != "" && strings.Contains(r.loc, "code=") }, logout)
 	exchange := func() result {
 		return do("POST", "/t/acme/token", form, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
-			"redirect_uri": {"http://127.0.0.1:9/cb"}, "client_id": {"app"}}.Encode())
+			"redirect_uri": {testRedirect}, "client_id": {"app"}}.Encode())
 	}
 	var refresh string
 	// A code works once: the step of this sweep is "sign in and exchange".

@@ -3,11 +3,15 @@
 package authz_test
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -108,4 +112,35 @@ func (l *liveServer) do(method, path, ctype, body string, header ...string) resu
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return result{resp.StatusCode, string(b), resp.Header.Get("Location")}
+}
+
+// testVerifier is the PKCE verifier of authorizePath's requests, and
+// testRedirect their redirect URI (a loopback one: any registered
+// http://127.0.0.1/... matches it).
+var (
+	testVerifier = base64.RawURLEncoding.EncodeToString([]byte(strings.Repeat("v", 40)))
+	testRedirect = "http://127.0.0.1:9/cb"
+)
+
+// authorizePath is an authorization request of tenant acme's client, with
+// testVerifier's S256 challenge and state "s".
+func authorizePath(client string) string {
+	sum := sha256.Sum256([]byte(testVerifier))
+	return "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {testRedirect},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+}
+
+var hiddenRE = regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`)
+
+// pageForm is the form of a login or consent page: its hidden req and
+// csrf fields, plus extra.
+func pageForm(page string, extra url.Values) url.Values {
+	f := url.Values{}
+	for k, v := range extra {
+		f[k] = v
+	}
+	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
+		f.Set(m[1], m[2])
+	}
+	return f
 }

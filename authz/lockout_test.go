@@ -4,10 +4,8 @@ package authz_test
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,14 +44,9 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 	ls.mustAdmin("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`, 201)
 	checks.Store(0)
 
-	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
-	_, _, loc := do("GET", "/t/acme/authorize?"+url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1/cb"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}.Encode(), "", "")
+	_, _, loc := do("GET", authorizePath("app"), "", "")
 	_, page, _ := do("GET", loc, "", "")
-	form := url.Values{"username": {"alice"}}
-	for _, m := range regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`).FindAllStringSubmatch(page, -1) {
-		form.Set(m[1], m[2])
-	}
+	form := pageForm(page, url.Values{"username": {"alice"}})
 	if form.Get("req") == "" {
 		t.Fatalf("no login form: %.300s", page)
 	}

@@ -4,9 +4,7 @@ package authz_test
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,9 +35,7 @@ func TestRecordsExpireOnTheirOwn(t *testing.T) {
 	} {
 		ls.mustAdmin("POST", req[0], req[1], 201)
 	}
-	sum := sha256.Sum256([]byte(strings.Repeat("v", 43)))
-	authorize := "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {"app"}, "redirect_uri": {"http://127.0.0.1/cb"},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}.Encode()
+	authorize := authorizePath("app")
 
 	loginPage := ls.do("GET", authorize, "", "").loc
 	if !strings.Contains(loginPage, "/login?req=") {
@@ -51,10 +47,7 @@ func TestRecordsExpireOnTheirOwn(t *testing.T) {
 	}
 
 	page := ls.do("GET", ls.do("GET", authorize, "", "").loc, "", "")
-	form := url.Values{"username": {"alice"}, "password": {"the right one"}}
-	for _, m := range regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`).FindAllStringSubmatch(page.body, -1) {
-		form.Set(m[1], m[2])
-	}
+	form := pageForm(page.body, url.Values{"username": {"alice"}, "password": {"the right one"}})
 	if r := ls.do("POST", "/t/acme/login", "application/x-www-form-urlencoded", form.Encode()); !strings.Contains(r.loc, "code=") {
 		t.Fatalf("sign-in: %d %q", r.status, r.loc)
 	}
