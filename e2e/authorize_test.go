@@ -267,8 +267,7 @@ func TestConsentPageSaysWhereAndWho(t *testing.T) {
 	b := newBrowser(t, f.username, f.password)
 	b.decision = "approve"
 	authURL := func(client, redirect string) string {
-		return f.issuer + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {redirect},
-			"code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "state": {"st"}}.Encode()
+		return first(f.authURL(url.Values{"client_id": {client}, "redirect_uri": {redirect}}))
 	}
 	asked := func(client, redirect string) bool {
 		t.Helper()
@@ -346,8 +345,7 @@ func TestResourceForms(t *testing.T) {
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
 		"client_id": {f.public}, "redirect_uri": {"http://127.0.0.1:5000/callback"}, "resource": {"https://api.example.com"}})
 	mustStatus(t, "token request naming the resource in its configured form", tok, http.StatusOK)
-	r := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {tok.field("access_token")}}.Encode(),
-		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basicAuth(f.svc, f.svcSecret)}}.do(t)
+	r := introspect(t, f, tok.field("access_token"), f.svc, f.svcSecret)
 	if !strings.Contains(string(r.body), `"active":true`) {
 		t.Errorf("introspection by the API's client: %s; want active", r.body)
 	}

@@ -58,10 +58,7 @@ func TestIntrospectExpiredAccessToken(t *testing.T) {
 	f := newFixture(t)
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(f.svc, f.svcSecret))
 	mustStatus(t, "client_credentials", tok, http.StatusOK)
-	introspect := func() string {
-		return string(request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {tok.field("access_token")}}.Encode(),
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basicAuth(f.svc, f.svcSecret)}}.do(t).body)
-	}
+	introspect := func() string { return string(introspect(t, f, tok.field("access_token"), f.svc, f.svcSecret).body) }
 	if body := introspect(); !strings.Contains(body, `"active":true`) {
 		t.Fatalf("a fresh token: %s; want active", body)
 	}

@@ -65,8 +65,7 @@ func TestKeyRotateAndRevoke(t *testing.T) {
 		return r.field("access_token")
 	}
 	active := func(token string) bool {
-		r := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {token}, "client_id": {f.svc}, "client_secret": {f.svcSecret}}.Encode(),
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+		r := introspect(t, f, token, f.svc, f.svcSecret)
 		mustStatus(t, "introspect", r, http.StatusOK)
 		return strings.Contains(string(r.body), `"active":true`)
 	}
@@ -175,8 +174,7 @@ func TestSigningAlgorithms(t *testing.T) {
 		if _, err := jws.Verify(keys[0]); err != nil {
 			t.Errorf("%s token does not verify with its JWKS key: %v", alg, err)
 		}
-		ir := request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: url.Values{"token": {token}, "client_id": {f.svc}, "client_secret": {f.svcSecret}}.Encode(),
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+		ir := introspect(t, f, token, f.svc, f.svcSecret)
 		if !strings.Contains(string(ir.body), `"active":true`) {
 			t.Errorf("%s token is not active at introspection: %s", alg, ir.body)
 		}

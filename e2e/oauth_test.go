@@ -424,6 +424,19 @@ func TestAuthorizeErrors(t *testing.T) {
 	}
 }
 
+// introspect asks f's tenant about token, authenticated as auth's client
+// id and secret (client_secret_post) when given.
+func introspect(t *testing.T, f *fixture, token string, auth ...string) response {
+	t.Helper()
+	form := url.Values{"token": {token}}
+	if len(auth) == 2 {
+		form.Set("client_id", auth[0])
+		form.Set("client_secret", auth[1])
+	}
+	return request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: form.Encode(),
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+}
+
 // basicAuth is client_secret_basic: id and secret form-encoded, then
 // base64 (RFC 6749 §2.3.1).
 func basicAuth(id, secret string) string {
@@ -604,26 +617,17 @@ func TestRevokeAndIntrospect(t *testing.T) {
 		t.Errorf("aud = %v; want the resource (RFC 8707)", c.Audience)
 	}
 
-	introspect := func(token string, auth ...string) response {
-		form := url.Values{"token": {token}}
-		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
-		if len(auth) == 2 {
-			form.Set("client_id", auth[0])
-			form.Set("client_secret", auth[1])
-		}
-		return request{method: "POST", path: "/t/" + f.tenant + "/introspect", body: form.Encode(), header: h}.do(t)
-	}
 	// RFC 7662 §4: a token for https://api.example.com is active only for
 	// a caller that stands for that resource server (or is its client).
-	if r := introspect(at, f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
+	if r := introspect(t, f, at, f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
 		t.Errorf("introspection by a client that is not the token's resource server: %s; want only active:false", r.body)
 	}
 	mustStatus(t, "svc stands for the API", adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.svc,
 		map[string]any{"introspection_audiences": []string{"https://api.example.com"}}), http.StatusOK)
-	if r := introspect(at, f.web, f.webSecret); string(r.body) != "{\"active\":false}\n" {
+	if r := introspect(t, f, at, f.web, f.webSecret); string(r.body) != "{\"active\":false}\n" {
 		t.Errorf("introspection by another confidential client: %s; want only active:false", r.body)
 	}
-	r := introspect(at, f.svc, f.svcSecret)
+	r := introspect(t, f, at, f.svc, f.svcSecret)
 	var ai struct {
 		Active   bool   `json:"active"`
 		Sub      string `json:"sub"`
@@ -634,13 +638,13 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	if !ai.Active || ai.Sub != f.userID || ai.ClientID != f.public || ai.Scope != "read" {
 		t.Errorf("introspect access token = %s", r.body)
 	}
-	if r := introspect(rt, f.svc, f.svcSecret); r.field("token_type") != "" || !strings.Contains(string(r.body), `"active":false`) {
+	if r := introspect(t, f, rt, f.svc, f.svcSecret); r.field("token_type") != "" || !strings.Contains(string(r.body), `"active":false`) {
 		t.Errorf("another client introspecting a refresh token: %s; want inactive", r.body)
 	}
-	if r := introspect("garbage", f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
+	if r := introspect(t, f, "garbage", f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
 		t.Errorf("introspect garbage = %q; want only active:false", r.body)
 	}
-	mustOAuthError(t, "public client introspecting", introspect(at), 401, "invalid_client")
+	mustOAuthError(t, "public client introspecting", introspect(t, f, at), 401, "invalid_client")
 
 	revoke := func(token string) response {
 		return request{method: "POST", path: "/t/" + f.tenant + "/revoke", body: url.Values{"token": {token}, "client_id": {f.public}}.Encode(),

@@ -138,11 +138,11 @@ func TestDynamicClientIsNoOpenRedirector(t *testing.T) {
 		t.Errorf("the admin API does not show the client as dynamically registered: %s", got.body)
 	}
 	bad := func(extra url.Values) string {
-		q := url.Values{"client_id": {id}, "redirect_uri": {landing}, "response_type": {"token"}, "state": {"s"}}
+		q := url.Values{"client_id": {id}, "redirect_uri": {landing}, "response_type": {"token"}}
 		for k, v := range extra {
 			q[k] = v
 		}
-		return f.issuer + "/authorize?" + q.Encode()
+		return first(f.authURL(q))
 	}
 	p := newBrowser(t, "", "").do("GET", bad(nil), nil)
 	if p.status != http.StatusBadRequest || p.header.Get("Location") != "" || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
@@ -150,7 +150,7 @@ func TestDynamicClientIsNoOpenRedirector(t *testing.T) {
 	}
 	// Nor silent authentication's login_required (RFC 9700 §4.11.2, attack
 	// 3: the SHOULD holds for a URI nobody vetted).
-	q := url.Values{"response_type": {"code"}, "code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "prompt": {"none"}}
+	q := url.Values{"response_type": {"code"}, "prompt": {"none"}}
 	if p := newBrowser(t, "", "").do("GET", bad(q), nil); p.status != http.StatusBadRequest || p.header.Get("Location") != "" {
 		t.Errorf("prompt=none without a session: %d Location %q; want the 400 error page, no redirect", p.status, p.header.Get("Location"))
 	}
@@ -298,8 +298,7 @@ func TestSelfRegisteredScope(t *testing.T) {
 	mustOAuthError(t, "a scope beyond self_registered_scope", registerReq(t, f.tenant, body("read admin"), ""), 400, "invalid_client_metadata")
 	// The client asks for a scope of the resource: the login page, not
 	// invalid_scope.
-	u := f.issuer + "/authorize?" + url.Values{"response_type": {"code"}, "client_id": {r.field("client_id")}, "redirect_uri": {"http://127.0.0.1:5000/callback"},
-		"scope": {"read"}, "code_challenge": {s256(oauth2.GenerateVerifier())}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+	u, _ := f.authURL(url.Values{"client_id": {r.field("client_id")}, "scope": {"read"}})
 	if p := newBrowser(t, "", "").do("GET", u, nil); !strings.Contains(p.header.Get("Location"), "/login?req=") {
 		t.Errorf("scope=read for the registered client: %d Location %q; want the login page", p.status, p.header.Get("Location"))
 	}
