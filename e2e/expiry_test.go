@@ -58,8 +58,8 @@ func TestIntrospectExpiredAccessToken(t *testing.T) {
 	f := newFixture(t)
 	tok := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(f.svc, f.svcSecret))
 	mustStatus(t, "client_credentials", tok, http.StatusOK)
-	introspect := func() string { return string(introspect(t, f, tok.field("access_token"), f.svc, f.svcSecret).body) }
-	if body := introspect(); !strings.Contains(body, `"active":true`) {
+	ask := func() string { return string(introspect(t, f, tok.field("access_token"), f.svc, f.svcSecret).body) }
+	if body := ask(); !strings.Contains(body, `"active":true`) {
 		t.Fatalf("a fresh token: %s; want active", body)
 	}
 	var lifetime struct {
@@ -67,7 +67,7 @@ func TestIntrospectExpiredAccessToken(t *testing.T) {
 	}
 	tok.decode(t, &lifetime)
 	advanceClock(t, time.Duration(lifetime.ExpiresIn+10)*time.Second)
-	if body := introspect(); body != "{\"active\":false}\n" {
+	if body := ask(); body != "{\"active\":false}\n" {
 		t.Errorf("ten seconds after exp: %s; want only active:false", body)
 	}
 }
