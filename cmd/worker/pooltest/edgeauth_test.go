@@ -6,11 +6,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,44 +20,11 @@ import (
 func buildEdgeauth(t *testing.T) string {
 	t.Helper()
 	root, dir := repoRoot(t), t.TempDir()
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
+	if err := Bundle(root, dir, "./cmd/worker", "pooltestpanic"); err != nil {
 		t.Fatal(err)
 	}
-	for src, dst := range map[string]string{
-		filepath.Join(root, "cmd/worker/worker.mjs"):                              "worker.mjs",
-		filepath.Join(strings.TrimSpace(string(goroot)), "lib/wasm/wasm_exec.js"): "wasm_exec.js",
-	} {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "pooltestpanic", "-o", filepath.Join(dir, "app.wasm"), "./cmd/worker")
-	build.Dir = root
-	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building cmd/worker: %v\n%s", err, out)
-	}
-	config := filepath.Join(dir, "wrangler.toml")
-	toml := fmt.Sprintf(`name = "edgeauth-pooltest-panic"
-main = "worker.mjs"
-compatibility_date = "2026-04-01"
-
-[[d1_databases]]
-binding = "DB"
-database_name = "edgeauth"
-database_id = "00000000-0000-0000-0000-000000000000"
-migrations_dir = %q
-
-[[kv_namespaces]]
-binding = "KV"
-id = "00000000000000000000000000000000"
-`, filepath.Join(root, "migrations"))
-	if err := os.WriteFile(config, []byte(toml), 0o644); err != nil {
+	config, err := WranglerConfig(dir, "edgeauth-pooltest-panic", filepath.Join(root, "migrations"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	return config

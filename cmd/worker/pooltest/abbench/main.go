@@ -148,54 +148,22 @@ func main() {
 // build writes a Worker bundle into dir: syumai's generated entry for the
 // shim, cmd/worker/worker.mjs and Go's wasm_exec.js for the pool.
 func build(root, dir, pkg string, shim bool) error {
+	if !shim {
+		return pooltest.Bundle(root, dir, pkg, "")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tags := ""
-	if shim {
-		tags = "syumaishim"
-		if err := run(root, nil, "go", "run", "github.com/syumai/workers/cmd/workers-assets-gen", "-mode=go", "-o", dir); err != nil {
-			return err
-		}
-	} else {
-		goroot, err := exec.Command("go", "env", "GOROOT").Output()
-		if err != nil {
-			return err
-		}
-		for src, dst := range map[string]string{
-			filepath.Join(root, "cmd/worker/worker.mjs"):                              "worker.mjs",
-			filepath.Join(strings.TrimSpace(string(goroot)), "lib/wasm/wasm_exec.js"): "wasm_exec.js",
-		} {
-			b, err := os.ReadFile(src)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
-				return err
-			}
-		}
+	if err := run(root, nil, "go", "run", "github.com/syumai/workers/cmd/workers-assets-gen", "-mode=go", "-o", dir); err != nil {
+		return err
 	}
-	return run(root, []string{"GOOS=js", "GOARCH=wasm"}, "go", "build", "-trimpath", "-ldflags=-s -w", "-tags", tags, "-o", filepath.Join(dir, "app.wasm"), pkg)
+	return pooltest.BuildWasm(root, dir, pkg, "syumaishim")
 }
 
 // config writes a wrangler.toml for the prebuilt bundle in tmp/name.
 func config(tmp, name, migrations string) string {
-	p := filepath.Join(tmp, name, "wrangler.toml")
-	body := fmt.Sprintf(`name = %q
-main = "worker.mjs"
-compatibility_date = "2026-04-01"
-
-[[d1_databases]]
-binding = "DB"
-database_name = "bench"
-database_id = "00000000-0000-0000-0000-000000000000"
-migrations_dir = %q
-
-[[kv_namespaces]]
-binding = "KV"
-id = "00000000000000000000000000000000"
-`, name, migrations)
-	must(os.WriteFile(p, []byte(body), 0o644))
+	p, err := pooltest.WranglerConfig(filepath.Join(tmp, name), name, migrations)
+	must(err)
 	return p
 }
 
