@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
@@ -28,12 +29,12 @@ const maxAdminBody = 64 << 10
 func (s *Server) admin(h handlerFunc) http.Handler {
 	return s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		r = r.WithContext(storecache.Fresh(r.Context()))
-		if err := s.limit(r.Context(), LimitAdmin, s.clientIP(r)); err != nil {
+		if err := s.limit(r.Context(), ratelimit.LimitAdmin, ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
 			return err
 		}
 		token, ok := bearerToken(r)
 		if !ok || !s.isAdminToken(token) {
-			if err := s.limit(r.Context(), LimitAdminFails, s.clientIP(r)); err != nil {
+			if err := s.limit(r.Context(), ratelimit.LimitAdminFails, ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
 				return err
 			}
 		}

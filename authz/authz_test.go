@@ -2,7 +2,6 @@ package authz
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -244,30 +243,5 @@ func TestLockoutDelay(t *testing.T) {
 		if got := lockoutDelay(count); got != want {
 			t.Errorf("lockoutDelay(%d) = %v; want %v", count, got, want)
 		}
-	}
-}
-
-func TestMemoryLimiter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	m := NewMemoryLimiter(map[Rule]Rate{LimitLoginIP: {3, time.Minute}}, func() time.Time { return now })
-	ctx := context.Background()
-	for i := 0; i < 3; i++ {
-		if ok, _, _ := m.Allow(ctx, LimitLoginIP, "a"); !ok {
-			t.Fatalf("request %d refused; want 3 allowed", i+1)
-		}
-	}
-	ok, retry, _ := m.Allow(ctx, LimitLoginIP, "a")
-	if ok || retry != time.Minute {
-		t.Errorf("4th request = %v, retry %v; want refused, retry 1m", ok, retry)
-	}
-	if ok, _, _ := m.Allow(ctx, LimitLoginIP, "b"); !ok {
-		t.Errorf("another key was refused")
-	}
-	if ok, _, _ := m.Allow(ctx, LimitToken, "a"); !ok {
-		t.Errorf("a rule without a rate was refused")
-	}
-	now = now.Add(time.Minute)
-	if ok, _, _ := m.Allow(ctx, LimitLoginIP, "a"); !ok {
-		t.Errorf("refused after the window ended")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
@@ -56,7 +57,7 @@ type Config struct {
 	SignBackend jwks.Backend
 	// Limiter enforces the rate limits; nil means a MemoryLimiter with
 	// DefaultRates.
-	Limiter Limiter
+	Limiter ratelimit.Limiter
 	// ClientIPHeader names a header that carries the client's address,
 	// set by a trusted proxy ("CF-Connecting-IP" in the Worker); empty
 	// means the connection's address. Never name a header clients can set
@@ -121,7 +122,7 @@ func (c *Config) check() error {
 		c.Rand = rand.Reader
 	}
 	if c.Limiter == nil {
-		c.Limiter = NewMemoryLimiter(nil, c.Now)
+		c.Limiter = ratelimit.NewMemoryLimiter(nil, c.Now)
 	}
 	if c.AuditRetention <= 0 {
 		c.AuditRetention = DefaultAuditRetention

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/storagefault"
@@ -29,7 +30,7 @@ func TestStorageFaults(t *testing.T) {
 	admin := strings.Repeat("a", 32)
 	ls := startServer(t, authz.Config{AdminToken: admin, Sealer: testSealer(),
 		Store: storagefault.Store{Store: newTestStore(t), In: in}, KV: storagefault.KV{KV: kv.NewMemory(time.Now), In: in},
-		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil), // the sweep signs in hundreds of times
+		Limiter: ratelimit.NewMemoryLimiter(map[ratelimit.Rule]ratelimit.Rate{}, nil), // the sweep signs in hundreds of times
 		// Without the record cache every read is a store call that can fail.
 		CacheTTL: -1,
 		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) { // fast: the sweep runs many logins

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage/kv"
 )
 
@@ -28,7 +29,7 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 	admin := strings.Repeat("a", 32)
 	ls := startServer(t, authz.Config{AdminToken: admin, Sealer: testSealer(),
 		Store: newTestStore(t), KV: kv.NewMemory(time.Now),
-		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil), // only the lockout limits here
+		Limiter: ratelimit.NewMemoryLimiter(map[ratelimit.Rule]ratelimit.Rate{}, nil), // only the lockout limits here
 		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) {
 			checks.Add(1)
 			time.Sleep(100 * time.Millisecond) // overlap, not a timed assertion

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -125,10 +126,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := p.get("req")
 	username, password := strings.TrimSpace(p.get("username")), p.get("password")
-	if err := s.limit(ctx, LimitLoginIP, t.ID+"|"+s.clientIP(r)); err != nil {
+	if err := s.limit(ctx, ratelimit.LimitLoginIP, t.ID+"|"+ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
 		return err
 	}
-	if err := s.limit(ctx, LimitLoginUser, t.ID+"|"+username); err != nil {
+	if err := s.limit(ctx, ratelimit.LimitLoginUser, t.ID+"|"+username); err != nil {
 		return err
 	}
 	if username == "" || len(username) > 256 {

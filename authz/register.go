@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -28,7 +29,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, LimitRegister, t.ID+"|"+s.clientIP(r)); err != nil {
+	if err := s.limit(ctx, ratelimit.LimitRegister, t.ID+"|"+ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
 		return err
 	}
 	switch t.Settings.Registration {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -78,9 +79,9 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 	}
 	key := t.ID + "|" + client.ID
 	if client.TokenEndpointAuthMethod == "none" {
-		key += "|" + s.clientIP(r) // a public client is many users
+		key += "|" + ratelimit.ClientIP(r, s.cfg.ClientIPHeader) // a public client is many users
 	}
-	return t, p, client, s.limit(r.Context(), LimitToken, key)
+	return t, p, client, s.limit(r.Context(), ratelimit.LimitToken, key)
 }
 
 // authenticateClient identifies and authenticates the client of a token,

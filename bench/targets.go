@@ -23,6 +23,7 @@ import (
 	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storagecount"
@@ -192,7 +193,7 @@ func startNative(adminToken string, c *storagecount.Counter) (*running, error) {
 		MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
 		// No rate limits, as in the bench's copy of wrangler.toml: the
 		// bench signs in from one address many times a second.
-		Limiter: authz.NewMemoryLimiter(map[authz.Rule]authz.Rate{}, nil),
+		Limiter: ratelimit.NewMemoryLimiter(map[ratelimit.Rule]ratelimit.Rate{}, nil),
 	})
 	if err != nil {
 		return nil, err

@@ -22,9 +22,10 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/internal/ratelimit"
+	binding "github.com/edgeauth/edgeauth/internal/ratelimit"
 	"github.com/edgeauth/edgeauth/internal/webcrypto"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
@@ -85,10 +86,10 @@ func build(log *slog.Logger) (*authz.Server, error) {
 	// (a config that lacks [[ratelimits]], or a secondary Worker of a
 	// multi-config wrangler dev, where they are not wired) each instance
 	// limits in memory instead, and says so: weaker, never absent.
-	var limiter authz.Limiter = ratelimit.Limiter{}
-	if err := ratelimit.Check(); err != nil {
+	var limiter ratelimit.Limiter = binding.Limiter{}
+	if err := binding.Check(); err != nil {
 		log.Warn("rate limiting per instance in memory", "reason", err.Error())
-		limiter = authz.NewMemoryLimiter(nil, nil)
+		limiter = ratelimit.NewMemoryLimiter(nil, nil)
 	}
 	return authz.New(authz.Config{
 		BaseURL:    cloudflare.Getenv("BASE_URL"),

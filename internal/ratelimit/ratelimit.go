@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-// Package ratelimit is authz.Limiter over the Workers Rate Limiting
+// Package ratelimit is rl.Limiter over the Workers Rate Limiting
 // bindings declared in wrangler.toml ([[ratelimits]]), one binding per
 // rule. Cloudflare counts per location and approximately, and answers only
 // yes or no, so Retry-After is the binding's period. It is a brake on
@@ -15,18 +15,18 @@ import (
 
 	"github.com/syumai/workers/cloudflare"
 
-	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/jsutil"
+	rl "github.com/edgeauth/edgeauth/ratelimit"
 )
 
 // Bindings maps each rule to the name of its binding in wrangler.toml.
-var Bindings = map[authz.Rule]string{
-	authz.LimitLoginIP:    "LIMIT_LOGIN_IP",
-	authz.LimitLoginUser:  "LIMIT_LOGIN_USER",
-	authz.LimitToken:      "LIMIT_TOKEN",
-	authz.LimitRegister:   "LIMIT_REGISTER",
-	authz.LimitAdminFails: "LIMIT_ADMIN_FAILS",
-	authz.LimitAdmin:      "LIMIT_ADMIN",
+var Bindings = map[rl.Rule]string{
+	rl.LimitLoginIP:    "LIMIT_LOGIN_IP",
+	rl.LimitLoginUser:  "LIMIT_LOGIN_USER",
+	rl.LimitToken:      "LIMIT_TOKEN",
+	rl.LimitRegister:   "LIMIT_REGISTER",
+	rl.LimitAdminFails: "LIMIT_ADMIN_FAILS",
+	rl.LimitAdmin:      "LIMIT_ADMIN",
 }
 
 // period is the window every binding in wrangler.toml uses.
@@ -47,8 +47,8 @@ func Check() error {
 	return nil
 }
 
-// Allow implements authz.Limiter.
-func (Limiter) Allow(_ context.Context, rule authz.Rule, key string) (bool, time.Duration, error) {
+// Allow implements rl.Limiter.
+func (Limiter) Allow(_ context.Context, rule rl.Rule, key string) (bool, time.Duration, error) {
 	name, ok := Bindings[rule]
 	if !ok {
 		return true, 0, nil

@@ -1,4 +1,4 @@
-package authz
+package ratelimit
 
 import (
 	"context"
@@ -219,11 +219,11 @@ func TestLimitAddr(t *testing.T) {
 }
 
 // Every per-address limit counts an IPv6 /64 as one client, from the
-// connection's address and from Config.ClientIPHeader alike.
+// connection's address and from a proxy's header alike.
 func TestClientIPKeysBy64(t *testing.T) {
-	native, worker := &Server{}, &Server{cfg: Config{ClientIPHeader: "CF-Connecting-IP"}}
+	native, worker := "", "CF-Connecting-IP"
 	for _, c := range []struct {
-		s          *Server
+		header     string
 		remote, hd string
 		want       string
 	}{
@@ -239,8 +239,8 @@ func TestClientIPKeysBy64(t *testing.T) {
 		if c.hd != "" {
 			r.Header.Set("CF-Connecting-IP", c.hd)
 		}
-		if got := c.s.clientIP(r); got != c.want {
-			t.Errorf("clientIP(%s, %q) = %q; want %q", c.remote, c.hd, got, c.want)
+		if got := ClientIP(r, c.header); got != c.want {
+			t.Errorf("ClientIP(%s, %q) = %q; want %q", c.remote, c.hd, got, c.want)
 		}
 	}
 	// So one /64 gets one allowance, whichever addresses it uses.
@@ -249,7 +249,7 @@ func TestClientIPKeysBy64(t *testing.T) {
 	for i := range 10 {
 		r := httptest.NewRequest("GET", "/admin/v1/tenants", nil)
 		r.RemoteAddr = "[2001:db8::" + strconv.FormatInt(int64(i+1), 16) + "]:4000"
-		if ok, _, _ := m.Allow(context.Background(), LimitAdminFails, native.clientIP(r)); !ok {
+		if ok, _, _ := m.Allow(context.Background(), LimitAdminFails, ClientIP(r, native)); !ok {
 			refused++
 		}
 	}
@@ -298,5 +298,30 @@ func BenchmarkMemoryLimiterFull(b *testing.B) {
 	for b.Loop() {
 		i++
 		m.Allow(ctx, LimitAdmin, "x"+strconv.Itoa(i))
+	}
+}
+
+func TestMemoryLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := NewMemoryLimiter(map[Rule]Rate{LimitLoginIP: {3, time.Minute}}, func() time.Time { return now })
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if ok, _, _ := m.Allow(ctx, LimitLoginIP, "a"); !ok {
+			t.Fatalf("request %d refused; want 3 allowed", i+1)
+		}
+	}
+	ok, retry, _ := m.Allow(ctx, LimitLoginIP, "a")
+	if ok || retry != time.Minute {
+		t.Errorf("4th request = %v, retry %v; want refused, retry 1m", ok, retry)
+	}
+	if ok, _, _ := m.Allow(ctx, LimitLoginIP, "b"); !ok {
+		t.Errorf("another key was refused")
+	}
+	if ok, _, _ := m.Allow(ctx, LimitToken, "a"); !ok {
+		t.Errorf("a rule without a rate was refused")
+	}
+	now = now.Add(time.Minute)
+	if ok, _, _ := m.Allow(ctx, LimitLoginIP, "a"); !ok {
+		t.Errorf("refused after the window ended")
 	}
 }
