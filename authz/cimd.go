@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/internal/netcheck"
+	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -36,21 +37,21 @@ const (
 	cimdTimeout  = 5 * time.Second
 )
 
-// isURLClientID tells a metadata-document client_id from a registered one:
+// IsURLClientID tells a metadata-document client_id from a registered one:
 // registered ids cannot contain ':'.
-func isURLClientID(id string) bool {
+func IsURLClientID(id string) bool {
 	return strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://")
 }
 
 // devMode is true when the server itself runs on a loopback http origin.
 func (s *Server) devMode() bool { return strings.HasPrefix(s.cfg.BaseURL, "http://") }
 
-// lookupClient returns a registered client, or the client of a metadata
+// LookupClient returns a registered client, or the client of a metadata
 // document when the tenant allows them. An unknown client is
 // storage.ErrNotFound either way, and so is a metadata-document client
 // stored while the tenant allowed them, once it no longer does.
-func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
-	urlID := isURLClientID(id)
+func (s *Server) LookupClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
+	urlID := IsURLClientID(id)
 	if urlID && !t.Settings.ClientIDMetadataDocuments {
 		return storage.Client{}, storage.ErrNotFound
 	}
@@ -62,7 +63,7 @@ func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) 
 		return c, err
 	}
 	exists := err == nil
-	if exists && s.now().Before(c.UpdatedAt.Add(cimdRefresh)) {
+	if exists && s.Now().Before(c.UpdatedAt.Add(cimdRefresh)) {
 		return c, nil
 	}
 	fresh, err := s.fetchClientMetadata(ctx, t, id)
@@ -88,12 +89,12 @@ func (s *Server) lookupClient(ctx context.Context, t storage.Tenant, id string) 
 // a path, no fragment, no user information, no dot segments.
 func (s *Server) checkClientIDURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || len(raw) > maxURILen {
+	if err != nil || len(raw) > syntax.MaxURILen {
 		return nil, errors.New("client_id is not a valid URL")
 	}
 	host := u.Hostname()
 	switch {
-	case u.Scheme != "https" && !(u.Scheme == "http" && s.devMode() && isLoopbackHost(host)):
+	case u.Scheme != "https" && !(u.Scheme == "http" && s.devMode() && syntax.IsLoopbackHost(host)):
 		return nil, errors.New("a client_id URL must be https")
 	case u.User != nil || u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, errors.New("a client_id URL must not have user information or a fragment")
@@ -123,7 +124,7 @@ type cimdDocument struct {
 	ClientID              string          `json:"client_id"`
 	ClientSecret          json.RawMessage `json:"client_secret"`
 	ClientSecretExpiresAt json.RawMessage `json:"client_secret_expires_at"`
-	clientMetadataJSON
+	ClientMetadata
 }
 
 // fetchClientMetadata fetches and validates the document at id and
@@ -131,7 +132,7 @@ type cimdDocument struct {
 // client cannot be identified.
 func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
 	fail := func(format string, args ...any) error {
-		return errorf(CodeInvalidClient, "client metadata document: "+format, args...)
+		return Errorf(CodeInvalidClient, "client metadata document: "+format, args...)
 	}
 	if s.cfg.MetadataTransport == nil {
 		return storage.Client{}, fail("fetching is not configured on this server")
@@ -184,17 +185,16 @@ func (s *Server) fetchClientMetadata(ctx context.Context, t storage.Tenant, id s
 	}
 	none := "none"
 	doc.TokenEndpointAuthMethod = &none
-	if err := doc.selfAsserted(t); err != nil {
-		return storage.Client{}, fail("%s", err.(*Error).Description)
+	if err := doc.SelfAsserted(t); err != nil {
+		return storage.Client{}, fail("%s", recode(err, CodeInvalidClient).Description)
 	}
-	now := s.now()
+	now := s.Now()
 	c := storage.Client{
 		TenantID: t.ID, ID: id, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"},
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := doc.clientMetadataJSON.applyTo(&c); err != nil {
-		e := err.(*Error)
-		return storage.Client{}, fail("%s", e.Description)
+	if err := doc.ClientMetadata.ApplyTo(&c); err != nil {
+		return storage.Client{}, fail("%s", recode(err, CodeInvalidClient).Description)
 	}
 	return c, nil
 }

@@ -31,11 +31,11 @@ func (s *Server) allowOrigin(w http.ResponseWriter, r *http.Request, client stor
 	}
 }
 
-// preflight answers CORS preflight requests of an endpoint that takes
+// Preflight answers CORS preflight requests of an endpoint that takes
 // methods (one or more, "POST" or "GET, POST") with the request headers
 // headers. Which origin may read the actual answer is decided by the
 // endpoint; the preflight only allows the methods and headers.
-func preflight(methods, headers string) http.HandlerFunc {
+func Preflight(methods, headers string) http.HandlerFunc {
 	allowed := strings.Split(methods, ", ")
 	return func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()

@@ -1,35 +1,38 @@
-// Package authz is edgeauth's HTTP surface: the OAuth 2.1 protocol
-// endpoints, discovery metadata, the JWKS endpoint and the admin API, built
-// as one http.Handler from a Config and storage interfaces.
+// Package authz is the OAuth 2.1 / OpenID Connect protocol of edgeauth:
+// the endpoints a client or a resource server calls, and the one OAuth
+// error type every part of the server answers with.
 //
-// authz never knows which runtime it is on: cmd/worker wires it to D1 and
-// Workers KV inside a Cloudflare Worker, cmd/edgeauth to SQLite and an
-// in-memory KV natively.
+//	metadata.go     RFC 8414 metadata at both path forms; OIDC Discovery 1.0
+//	jwks.go         the tenant's JSON Web Key Set (RFC 7517), public keys only
+//	authorize.go    the validation of authorization requests (OAuth 2.1 §4.1.1)
+//	code.go         authorization codes, and redirects to the client (RFC 9207)
+//	token.go        the token endpoint and client authentication (§3.2, §2.4)
+//	grant_*.go      authorization_code, refresh_token, client_credentials
+//	tokens.go       JWT access tokens (RFC 9068) and ID tokens (OIDC Core §2)
+//	revoke.go       RFC 7009; introspect.go RFC 7662; userinfo.go OIDC Core §5.3
+//	register.go     RFC 7591 dynamic registration; clients.go client metadata
+//	cimd.go         Client ID Metadata Documents
+//	errors.go       Error, its codes and statuses (RFC 6749 §5.2, RFC 6750 §3)
 //
-// Implemented so far:
-//   - RFC 8414 authorization server metadata at both path forms, and the
-//     OpenID Connect discovery document built from the same fields.
-//   - The tenant's JSON Web Key Set (RFC 7517), public keys only.
-//   - The admin API: tenants, clients (RFC 7591 client metadata; secrets
-//     returned once and stored as SHA-256 hashes), users (PBKDF2 password
-//     hashes) and key listing, behind a bearer token compared in constant
-//     time.
+// What happens in the browser between an authorization request and its
+// code (sign-in, consent) is package authflow's; the admin API is package
+// admin's; package server composes them with this one.
 //
 // Invariants:
 //   - The issuer of tenant T is Config.BaseURL + "/t/" + T; it never comes
 //     from the Host header.
-//   - Every error is an *Error rendered by one function as JSON with
-//     Cache-Control: no-store; anything else becomes server_error with its
-//     cause logged, never sent. No handler answers 500 for bad input.
-//   - Every state change is one storage call (one statement or one D1
-//     batch); a failed request leaves nothing half-written. Two requests
-//     make more than one on purpose: a sign-in counts the attempt before it
-//     checks the password and ends the streak after (lockout.go), and an
-//     admin update that lost its compare-and-set to another reads the
-//     record again and retries (change in admin.go).
-//   - Tenants, clients, key lists and what is derived from them (the JWKS,
-//     the discovery documents, opened signing keys) may be served from the
-//     record cache (storage/storecache) for up to Config.CacheTTL; admin
-//     requests and key rotation always read the store.
-//   - Nothing per request is kept in package state.
+//   - Handlers return an error; *Error carries the code, the description
+//     sent and a cause that is logged, never sent. Anything else becomes
+//     server_error (AsError). No handler answers 500 for bad input.
+//   - Bad, expired, replayed and another client's codes and refresh tokens
+//     get one answer, invalid_grant, so the error leaks nothing.
+//   - A code's single use and a refresh token's rotation are each decided
+//     by one SQL statement or batch (storage.Codes, storage.RefreshTokens);
+//     KV holds the code's bindings but decides nothing that must happen
+//     once. The token.issued audit event is written in the same batch.
+//   - Tokens are minted before the write that spends a code or a refresh
+//     token, so nothing that can fail comes after it.
+//   - Nothing per request is kept in package state; what is kept in memory
+//     (opened signers, public keys, encoded documents) lives in the record
+//     cache's memos, under its bounds.
 package authz

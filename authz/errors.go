@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -75,22 +76,28 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// errorf builds a fresh *Error with a formatted description.
-func errorf(code ErrorCode, format string, args ...any) *Error {
+// Errorf builds a fresh *Error with a formatted description.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
 	return &Error{Code: code, Description: fmt.Sprintf(format, args...), Formatted: len(args) > 0}
 }
 
-// recode is err, an *Error, under another code.
+// recode is err under another code: an *Error keeps its description, any
+// other error becomes one with err's text as the description (the
+// package's own validators return plain errors: internal/syntax).
 func recode(err error, code ErrorCode) *Error {
-	e := *err.(*Error)
-	e.Code = code
-	return &e
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: code, Description: err.Error(), Formatted: true}
+	}
+	c := *e
+	c.Code = code
+	return &c
 }
 
-// status maps an error code to its HTTP status. It is the only place that
+// Status maps an error code to its HTTP status. It is the only place that
 // does, but for the HTML error page, which answers 400 where this says 401
-// (writeErrorPage).
-func status(code ErrorCode) int {
+// (authflow).
+func Status(code ErrorCode) int {
 	switch code {
 	case CodeInvalidToken, CodeInvalidClient:
 		return http.StatusUnauthorized
@@ -117,9 +124,9 @@ func status(code ErrorCode) int {
 	}
 }
 
-// storageError turns a storage sentinel into the client-facing error that
+// StorageError turns a storage sentinel into the client-facing error that
 // belongs to it; what is the server's fault stays server_error.
-func storageError(err error, what string) error {
+func StorageError(err error, what string) error {
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return &Error{Code: CodeNotFound, Description: what + " not found", Err: err}
@@ -130,23 +137,23 @@ func storageError(err error, what string) error {
 	}
 }
 
-// asError returns err as an *Error. Anything else becomes server_error; its
-// cause is logged, never sent.
-func (s *Server) asError(r *http.Request, err error) *Error {
+// AsError returns err as an *Error, logging what the answer will not say.
+// Anything else becomes server_error; its cause is logged, never sent.
+func AsError(log *slog.Logger, r *http.Request, err error) *Error {
 	var e *Error
 	if !errors.As(err, &e) {
-		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		return &Error{Code: CodeServerError, Description: "the server could not complete the request"}
 	}
 	if e.Err != nil || e.Code == CodeServerError {
-		s.log.WarnContext(r.Context(), "request error", "method", r.Method, "path", r.URL.Path, "code", string(e.Code), "err", e.Err)
+		log.WarnContext(r.Context(), "request error", "method", r.Method, "path", r.URL.Path, "code", string(e.Code), "err", e.Err)
 	}
 	return e
 }
 
-// writeError renders err as a JSON error body (RFC 6749 §5.2).
-func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := s.asError(r, err)
+// WriteError renders err as a JSON error body (RFC 6749 §5.2).
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := AsError(s.log, r, err)
 	h := w.Header()
 	switch {
 	case e.WWWAuthenticate != "":
@@ -155,49 +162,61 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// A 401 MUST carry a challenge (RFC 9110 §15.5.2), Basic when the
 		// client used it (RFC 6749 §5.2): Basic whatever it tried. Only the
 		// tenant's back-channel endpoints answer invalid_client as JSON.
-		h.Set("WWW-Authenticate", `Basic realm="`+s.issuer(r.PathValue("tenant"))+`", charset="UTF-8"`)
+		h.Set("WWW-Authenticate", `Basic realm="`+s.Issuer(r.PathValue("tenant"))+`", charset="UTF-8"`)
 	}
 	if e.Allow != "" {
 		h.Set("Allow", e.Allow)
 	}
 	if e.RetryAfter > 0 {
-		h.Set("Retry-After", retryAfterHeader(e.RetryAfter))
+		h.Set("Retry-After", RetryAfterHeader(e.RetryAfter))
 	}
 	body := struct {
 		Error       ErrorCode `json:"error"`
 		Description string    `json:"error_description,omitempty"`
 	}{e.Code, e.Description}
-	writeJSON(w, status(e.Code), body)
+	WriteJSON(w, Status(e.Code), body)
 }
 
-// writeDocument answers 200 with a public document already encoded (the
-// JWKS, the discovery documents), as the record cache keeps them, readable
-// from any origin: a browser-based client fetches discovery and keys
-// cross-origin, and the documents hold nothing that is not public (no
-// credentials are allowed, and none are needed).
+// RetryAfterHeader is the Retry-After value of d, in whole seconds rounded
+// up.
+func RetryAfterHeader(d time.Duration) string {
+	return strconv.Itoa(int((d + time.Second - 1) / time.Second))
+}
+
+// document is a public document already encoded (the JWKS, the discovery
+// documents), as the record cache keeps it. until is how long the record
+// cache will keep answering it (zero: it does not keep it).
+type document struct {
+	contentType, cacheControl string
+	body                      []byte
+	until                     time.Time
+}
+
+// writeDocument answers 200 with d, readable from any origin: a
+// browser-based client fetches discovery and keys cross-origin, and the
+// documents hold nothing that is not public (no credentials are allowed,
+// and none are needed).
 //
-// until is how long the record cache will keep answering this document
-// (zero: it does not keep it); a runtime that can answer the same GET
-// again without the handler (a reuser) is told so, unless every request
-// is logged (debug level, logRequest): a reused answer reaches no log.
-func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, contentType, cacheControl string, b []byte, until time.Time) {
+// A runtime that can answer the same GET again without the handler (a
+// reuser) is told until when it may, unless every request is logged
+// (debug level): a reused answer reaches no log.
+func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, d document) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", cacheControl)
+	h.Set("Content-Type", d.contentType)
+	h.Set("Cache-Control", d.cacheControl)
 	anyOrigin(w)
-	if !until.IsZero() && !s.log.Enabled(r.Context(), slog.LevelDebug) {
+	if !d.until.IsZero() && !s.log.Enabled(r.Context(), slog.LevelDebug) {
 		if r := findReuser(w); r != nil {
-			r.ReuseUntil(until)
+			r.ReuseUntil(d.until)
 		}
 	}
 	w.WriteHeader(http.StatusOK)
-	w.Write(b)
+	w.Write(d.body)
 }
 
 // A reuser is a ResponseWriter whose runtime can answer the same GET
 // request (same URL) again, without calling the handler, until a time:
-// the Worker's pool (internal/bridge's ResponseWriter, cmd/worker's
-// worker.mjs) keeps such answers for the isolate, and drops them when the
+// the Worker's pool (cfworker) keeps such answers for the isolate, and drops them when the
 // isolate's cache generation changes, like the record cache. Only answers
 // that depend on nothing but the URL and the records the cache keeps may
 // ask for it.
@@ -217,9 +236,9 @@ func findReuser(w http.ResponseWriter) reuser {
 	}
 }
 
-// writeJSON writes v as JSON with the given status. Every JSON answer of
+// WriteJSON writes v as JSON with the given status. Every JSON answer of
 // the server carries Cache-Control: no-store unless the caller set one.
-func writeJSON(w http.ResponseWriter, code int, v any) {
+func WriteJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only our own types are marshalled; this is a programming error.
@@ -235,6 +254,6 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// slogDiscard is a logger that drops everything, used when Config.Logger
-// is nil.
-var slogDiscard = slog.New(slog.DiscardHandler)
+// HandlerFunc is a handler that returns its error for one writer to
+// render: WriteError as JSON, or the browser flow's HTML error page.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error

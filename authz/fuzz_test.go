@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -19,23 +20,22 @@ func FuzzAuthorizeQuery(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	s := &Server{}
 	client := storage.Client{ID: "c", GrantTypes: []string{"authorization_code"}, Scope: "read write", RedirectURIs: []string{"http://127.0.0.1/cb"}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		r := httptest.NewRequest("GET", "/t/x/authorize", nil)
 		r.URL.RawQuery = raw
-		p, err := queryParams(r, "resource")
+		p, err := QueryParams(r, "resource")
 		if err != nil {
 			return
 		}
 		for name, vals := range p {
 			if len(vals) > 1 && name != "resource" {
-				t.Fatalf("queryParams(%q) kept repeated %q", raw, name)
+				t.Fatalf("QueryParams(%q) kept repeated %q", raw, name)
 			}
 		}
-		ar := &authRequest{MaxAge: -1}
-		s.checkAuthorizeParams(storage.Tenant{}, client, p, ar)
-		redirectURIMatches(client.RedirectURIs, p.get("redirect_uri"))
+		ar := &AuthRequest{MaxAge: -1}
+		(&Server{}).checkAuthorizeParams(storage.Tenant{}, client, p, ar)
+		redirectURIMatches(client.RedirectURIs, p.Get("redirect_uri"))
 	})
 }
 
@@ -49,16 +49,16 @@ func FuzzTokenForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, ctype string) {
 		r := httptest.NewRequest("POST", "/t/x/token", strings.NewReader(body))
 		r.Header.Set("Content-Type", ctype)
-		p, err := formParams(httptest.NewRecorder(), r, "resource")
+		p, err := FormParams(httptest.NewRecorder(), r, "resource")
 		if err != nil {
 			if _, ok := err.(*Error); !ok {
-				t.Fatalf("formParams error %T is not an *Error", err)
+				t.Fatalf("FormParams error %T is not an *Error", err)
 			}
 			return
 		}
 		for name, vals := range p {
 			if len(vals) > 1 && name != "resource" {
-				t.Fatalf("formParams(%q) kept repeated %q", body, name)
+				t.Fatalf("FormParams(%q) kept repeated %q", body, name)
 			}
 		}
 	})
@@ -71,7 +71,7 @@ func FuzzRedirectURI(f *testing.F) {
 		f.Add(seed, "http://127.0.0.1/cb")
 	}
 	f.Fuzz(func(t *testing.T, registered, requested string) {
-		if checkRedirectURI(registered) != nil {
+		if syntax.CheckRedirectURI(registered) != nil {
 			return
 		}
 		if !redirectURIMatches([]string{registered}, registered) {
@@ -99,17 +99,17 @@ func FuzzAdminJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/admin/v1/tenants/x/clients", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
-		var in clientMetadataJSON
-		if err := decodeJSON(r, &in); err != nil {
+		var in ClientMetadata
+		if err := DecodeJSON(r, &in, true); err != nil {
 			if _, ok := err.(*Error); !ok {
-				t.Fatalf("decodeJSON error %T is not an *Error", err)
+				t.Fatalf("DecodeJSON error %T is not an *Error", err)
 			}
 			return
 		}
 		c := storage.Client{GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "client_secret_basic"}
-		if err := in.applyTo(&c); err != nil {
+		if err := in.ApplyTo(&c); err != nil {
 			if _, ok := err.(*Error); !ok {
-				t.Fatalf("applyTo error %T is not an *Error", err)
+				t.Fatalf("ApplyTo error %T is not an *Error", err)
 			}
 		}
 	})

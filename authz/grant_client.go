@@ -9,11 +9,11 @@ import (
 
 // grantClientCredentials issues an access token to a confidential client
 // for itself (OAuth 2.1 §4.2): sub is the client id, no refresh token.
-func (s *Server) grantClientCredentials(ctx context.Context, t storage.Tenant, client storage.Client, p params) (*tokenResponse, error) {
+func (s *Server) grantClientCredentials(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if client.TokenEndpointAuthMethod == "none" || !slices.Contains(client.GrantTypes, "client_credentials") {
-		return nil, errorf(CodeUnauthorizedClient, "the client may not use the client_credentials grant")
+		return nil, Errorf(CodeUnauthorizedClient, "the client may not use the client_credentials grant")
 	}
-	scope, err := s.grantableScope(client, p.get("scope"), p.has("scope"))
+	scope, err := grantableScope(client, p.Get("scope"), p.Has("scope"))
 	if err != nil {
 		return nil, err
 	}
@@ -25,6 +25,6 @@ func (s *Server) grantClientCredentials(ctx context.Context, t storage.Tenant, c
 	if err != nil {
 		return nil, err
 	}
-	s.appendEvent(ctx, s.issuedEvent(t, client, "client_credentials", resp))
+	s.cfg.Audit.Append(ctx, s.issuedEvent(t, client, "client_credentials", resp))
 	return resp, nil
 }

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/kvrecord"
+	"github.com/edgeauth/edgeauth/internal/secret"
+	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -18,22 +21,22 @@ import (
 // URI, wrong verifier, used) gets the same invalid_grant. Single use is
 // decided by one SQL insert; a second redemption revokes the refresh
 // family the first one created.
-func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage.Client, p params) (*tokenResponse, error) {
+func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "authorization_code") {
-		return nil, errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
+		return nil, Errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
 	}
-	code, verifier := p.get("code"), p.get("code_verifier")
+	code, verifier := p.Get("code"), p.Get("code_verifier")
 	switch {
 	case code == "":
-		return nil, errorf(CodeInvalidRequest, "code is missing")
+		return nil, Errorf(CodeInvalidRequest, "code is missing")
 	case verifier == "":
-		return nil, errorf(CodeInvalidRequest, "code_verifier is missing (PKCE is required)")
+		return nil, Errorf(CodeInvalidRequest, "code_verifier is missing (PKCE is required)")
 	}
-	bad := errorf(CodeInvalidGrant, "the authorization code is invalid, expired or already used")
-	now := s.now()
-	codeHash := hashSecret(code)
+	bad := Errorf(CodeInvalidGrant, "the authorization code is invalid, expired or already used")
+	now := s.Now()
+	codeHash := secret.Hash(code)
 	var rec codeRecord
-	if err := s.getRecord(ctx, "code", code, &rec); errors.Is(err, storage.ErrNotFound) {
+	if err := kvrecord.Get(ctx, s.cfg.KV, "code", code, &rec); errors.Is(err, storage.ErrNotFound) {
 		// Gone from KV: unknown, expired, or redeemed and deleted. A
 		// redemption row tells the last case: a replay.
 		s.revokeRedeemed(ctx, t.ID, codeHash, now)
@@ -41,17 +44,17 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	} else if err != nil {
 		return nil, err
 	}
-	redirect := p.get("redirect_uri")
+	redirect := p.Get("redirect_uri")
 	switch {
 	case rec.Tenant != t.ID || rec.ClientID != client.ID:
 		return nil, bad
 	case now.Unix() > rec.ExpiresAt:
 		return nil, bad
 	// OAuth 2.1 §4.1.3: redirect_uri must match when the request had one.
-	case (rec.RedirectGiven || p.has("redirect_uri")) && redirect != rec.RedirectURI:
+	case (rec.RedirectGiven || p.Has("redirect_uri")) && redirect != rec.RedirectURI:
 		return nil, bad
 	// RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge.
-	case !validCodeVerifier(verifier) || !pkceS256Matches(verifier, rec.Challenge):
+	case !syntax.ValidCodeVerifier(verifier) || !pkceS256Matches(verifier, rec.Challenge):
 		return nil, bad
 	}
 	resources, err := checkTokenResources(p["resource"], rec.Resources)
@@ -67,7 +70,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 
 	var fid, refresh string
 	if slices.Contains(client.GrantTypes, "refresh_token") {
-		if fid, err = s.randomToken(16); err != nil {
+		if fid, err = s.NewSecret(16); err != nil {
 			return nil, err
 		}
 		if refresh, err = s.newRefreshToken(fid); err != nil {
@@ -92,7 +95,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		fam = &storage.RefreshFamily{
 			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
 			Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0),
-			TokenHash: hashSecret(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
+			TokenHash: secret.Hash(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
 		}
 	}
 	issued := s.issuedEvent(t, client, "authorization_code", resp)
@@ -107,7 +110,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		}
 		return nil, err
 	}
-	s.deleteRecord(ctx, "code", code)
+	s.forget(ctx, "code", code)
 	return resp, nil
 }
 
@@ -120,7 +123,7 @@ func (s *Server) revokeRedeemed(ctx context.Context, tenant string, codeHash []b
 	if err != nil || red.FamilyID == "" {
 		return
 	}
-	s.audit(ctx, tenant, "code.replay_detected", red.ClientID, red.FamilyID, nil)
+	s.record(ctx, tenant, "code.replay_detected", red.ClientID, red.FamilyID, nil)
 	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, red.FamilyID, now); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "revoking the grant of a replayed code failed", "tenant", tenant, "err", err)
 	}
@@ -130,4 +133,12 @@ func pkceS256Matches(verifier, challenge string) bool {
 	sum := sha256.Sum256([]byte(verifier))
 	got := base64.RawURLEncoding.EncodeToString(sum[:])
 	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}
+
+// forget deletes a KV record that has served its purpose; a failure is
+// logged, since every record also expires by itself.
+func (s *Server) forget(ctx context.Context, kind, key string) {
+	if err := kvrecord.Delete(ctx, s.cfg.KV, kind, key); err != nil {
+		s.log.WarnContext(ctx, "kv delete failed", "kind", kind, "err", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -15,15 +16,15 @@ import (
 // token of the family that is not the current one is reuse: the whole
 // family is revoked. There is no retry grace: a client that loses a
 // response must sign in again, which is the safe failure.
-func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client storage.Client, p params) (*tokenResponse, error) {
+func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "refresh_token") {
-		return nil, errorf(CodeUnauthorizedClient, "the client may not use refresh tokens")
+		return nil, Errorf(CodeUnauthorizedClient, "the client may not use refresh tokens")
 	}
-	old := p.get("refresh_token")
+	old := p.Get("refresh_token")
 	if old == "" {
-		return nil, errorf(CodeInvalidRequest, "refresh_token is missing")
+		return nil, Errorf(CodeInvalidRequest, "refresh_token is missing")
 	}
-	bad := errorf(CodeInvalidGrant, "the refresh token is invalid, expired or revoked")
+	bad := Errorf(CodeInvalidGrant, "the refresh token is invalid, expired or revoked")
 	fid, _, ok := strings.Cut(old, ".")
 	if !ok || len(fid) != 22 {
 		return nil, bad
@@ -36,17 +37,17 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	} else if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now()
 	switch {
 	case fam.ClientID != client.ID: // bound to its client (OAuth 2.1 §4.3.1)
 		return nil, bad
 	case !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt):
 		return nil, bad
-	case subtle.ConstantTimeCompare(hashSecret(old), fam.TokenHash) != 1:
+	case subtle.ConstantTimeCompare(secret.Hash(old), fam.TokenHash) != 1:
 		s.revokeFamily(ctx, t.ID, fid, "refresh token reuse")
-		return nil, errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
+		return nil, Errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
 	}
-	scope, err := subsetScope(p.get("scope"), p.has("scope"), fam.Scope)
+	scope, err := subsetScope(p.Get("scope"), p.Has("scope"), fam.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -78,9 +79,9 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	// One compare-and-set decides between concurrent uses of one token;
 	// the token.issued event is written with it, in the same round trip.
 	issued := s.issuedEvent(t, client, "refresh_token", resp)
-	if err := s.cfg.Store.RotateRefreshToken(ctx, t.ID, fid, hashSecret(old), hashSecret(next), now, &issued); errors.Is(err, storage.ErrConflict) {
+	if err := s.cfg.Store.RotateRefreshToken(ctx, storage.Rotation{TenantID: t.ID, FamilyID: fid, OldHash: secret.Hash(old), NewHash: secret.Hash(next), At: now, Issued: &issued}); errors.Is(err, storage.ErrConflict) {
 		s.revokeFamily(ctx, t.ID, fid, "concurrent refresh token use")
-		return nil, errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
+		return nil, Errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
 	} else if err != nil {
 		return nil, err
 	}
@@ -89,8 +90,8 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 
 func (s *Server) revokeFamily(ctx context.Context, tenant, fid, why string) {
 	s.log.WarnContext(ctx, "revoking refresh family", "tenant", tenant, "reason", why)
-	s.audit(ctx, tenant, "refresh.family_revoked", "", fid, map[string]any{"reason": why})
-	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, fid, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	s.record(ctx, tenant, "refresh.family_revoked", "", fid, map[string]any{"reason": why})
+	if err := s.cfg.Store.RevokeRefreshFamily(ctx, tenant, fid, s.Now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.ErrorContext(ctx, "revoking refresh family failed", "tenant", tenant, "err", err)
 	}
 }

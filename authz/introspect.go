@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/internal/resourceid"
+	"github.com/edgeauth/edgeauth/internal/secret"
 )
 
 // introspection is the RFC 7662 §2.2 response. Only "active" is sent for
@@ -28,13 +29,13 @@ type introspection struct {
 	Tenant    string `json:"tenant,omitempty"`
 }
 
-// introspect handles RFC 7662 introspection for confidential clients
+// Introspect handles RFC 7662 introspection for confidential clients
 // (§2.1: the endpoint MUST require authorization). Access tokens are
 // checked against the tenant's published keys, without leeway on their
 // expiry, and are active only for a caller that stands for one of their
 // audiences (its introspection_audiences, set by an admin) or that is
 // their client; refresh tokens only for the client they were issued to.
-func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r)
 	if err != nil {
@@ -43,19 +44,19 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	if client.TokenEndpointAuthMethod == "none" {
 		return &Error{Code: CodeInvalidClient, Description: "introspection needs a confidential client"}
 	}
-	token := p.get("token")
+	token := p.Get("token")
 	if token == "" {
-		return errorf(CodeInvalidRequest, "token is missing")
+		return Errorf(CodeInvalidRequest, "token is missing")
 	}
 	out := introspection{}
 	if fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token); err != nil {
 		return err
 	} else if ok {
-		now := s.now()
+		now := s.Now()
 		if fam.ClientID == client.ID && fam.RevokedAt.IsZero() && now.Before(fam.ExpiresAt) &&
-			subtle.ConstantTimeCompare(hashSecret(token), fam.TokenHash) == 1 {
+			subtle.ConstantTimeCompare(secret.Hash(token), fam.TokenHash) == 1 {
 			out = introspection{Active: true, Scope: fam.Scope, ClientID: fam.ClientID, TokenType: "refresh_token",
-				Exp: fam.ExpiresAt.Unix(), Iat: fam.RotatedAt.Unix(), Sub: fam.UserID, Iss: s.issuer(t.ID), Tenant: t.ID}
+				Exp: fam.ExpiresAt.Unix(), Iat: fam.RotatedAt.Unix(), Sub: fam.UserID, Iss: s.Issuer(t.ID), Tenant: t.ID}
 		}
 	} else if strings.Count(token, ".") == 2 {
 		c, err := s.verifyAccessToken(ctx, t, token)
@@ -65,7 +66,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 			return err
 		// §4: the server MUST determine whether the token has expired:
 		// its own tokens, without the leeway a resource server allows.
-		case !s.now().Before(time.Unix(c.Expiry, 0)):
+		case !s.Now().Before(time.Unix(c.Expiry, 0)):
 		// §4: and whether it can be used at the resource server asking:
 		// the caller stands for one of its audiences, or is its client.
 		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return resourceid.Contains(c.Audience, a) }):
@@ -74,6 +75,6 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 				Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }

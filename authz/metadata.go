@@ -42,7 +42,7 @@ type metadata struct {
 }
 
 func (s *Server) metadata(t storage.Tenant) metadata {
-	iss := s.issuer(t.ID)
+	iss := s.Issuer(t.ID)
 	secretMethods := []string{"client_secret_basic", "client_secret_post"}
 	md := metadata{
 		Issuer:                                    iss,
@@ -68,30 +68,30 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 	return md
 }
 
-// serveMetadata answers both RFC 8414 path forms: the well-known prefix
+// Metadata answers both RFC 8414 path forms: the well-known prefix
 // inserted before the issuer's path (§3.1) and the suffix form some clients
 // use.
-func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Metadata(w http.ResponseWriter, r *http.Request) error {
 	return s.serveDiscovery(w, r, false)
 }
 
-// serveOpenIDConfiguration answers OpenID Connect Discovery with the same
+// OpenIDConfiguration answers OpenID Connect Discovery with the same
 // fields plus the OIDC ones.
-func (s *Server) serveOpenIDConfiguration(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) OpenIDConfiguration(w http.ResponseWriter, r *http.Request) error {
 	return s.serveDiscovery(w, r, true)
 }
 
 // serveDiscovery answers a discovery document. It depends on the tenant
 // alone, so its encoding is kept as long as the tenant's record
-// (Server.memo).
+// (the record cache's memo).
 func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc bool) error {
 	ctx := r.Context()
 	kind := "metadata\x00"
 	if oidc {
 		kind = "openid-configuration\x00"
 	}
-	v, until, err := s.memoUntil(ctx, kind+r.PathValue("tenant"), func(ctx context.Context) (any, error) {
-		t, err := s.tenant(ctx, r)
+	b, until, err := s.docs.Get(ctx, kind+r.PathValue("tenant"), func(ctx context.Context) ([]byte, error) {
+		t, err := s.Tenant(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +114,6 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	if err != nil {
 		return err
 	}
-	s.writeDocument(w, r, "application/json", "public, max-age=300", v.([]byte), until)
+	s.writeDocument(w, r, document{"application/json", "public, max-age=300", b, until})
 	return nil
 }

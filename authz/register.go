@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"net/http"
 
+	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/ratelimit"
-	"github.com/edgeauth/edgeauth/storage"
 )
 
-// register is RFC 7591 dynamic client registration, by tenant policy
+// Register is RFC 7591 dynamic client registration, by tenant policy
 // (settings.registration):
 //
 //	off    (default) registration is refused: 403 access_denied
@@ -23,38 +23,38 @@ import (
 // lifetime or introspection_audiences (selfAsserted), and its
 // authorization errors are redirected only to a browser that has signed
 // in (authorizeError).
-func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Register(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
+	t, err := s.Tenant(ctx, r)
 	if err != nil {
 		return err
 	}
-	if err := s.limit(ctx, ratelimit.LimitRegister, t.ID+"|"+ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
+	if err := s.Limit(ctx, ratelimit.LimitRegister, t.ID+"|"+ratelimit.ClientIP(r, s.cfg.ClientIPHeader)); err != nil {
 		return err
 	}
 	switch t.Settings.Registration {
 	case "open":
 	case "token":
-		realm := `Bearer realm="` + s.issuer(t.ID) + `"`
-		token, ok := bearerToken(r)
+		realm := `Bearer realm="` + s.Issuer(t.ID) + `"`
+		token, ok := BearerToken(r)
 		if !ok {
 			return &Error{Code: CodeInvalidToken, Description: "registration needs an initial access token", WWWAuthenticate: realm}
 		}
 		want, _ := hex.DecodeString(t.Settings.RegistrationTokenHash)
-		if len(want) == 0 || subtle.ConstantTimeCompare(hashSecret(token), want) != 1 {
+		if len(want) == 0 || subtle.ConstantTimeCompare(secret.Hash(token), want) != 1 {
 			return &Error{Code: CodeInvalidToken, Description: "the initial access token is not valid", WWWAuthenticate: realm + `, error="invalid_token"`}
 		}
 	default:
-		return errorf(CodeAccessDenied, "dynamic client registration is not enabled for this tenant")
+		return Errorf(CodeAccessDenied, "dynamic client registration is not enabled for this tenant")
 	}
-	var in clientMetadataJSON
-	if err := decodeJSONBody(r, &in, false); err != nil {
+	var in ClientMetadata
+	if err := DecodeJSON(r, &in, false); err != nil {
 		if e, ok := err.(*Error); ok && e.Code == CodeInvalidRequest {
 			e.Code = CodeInvalidClientMetadata // RFC 7591 §3.2.2
 		}
 		return err
 	}
-	if err := in.selfAsserted(t); err != nil {
+	if err := in.SelfAsserted(t); err != nil {
 		return err
 	}
 	if t.Settings.Registration == "open" {
@@ -66,32 +66,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 		none := "none"
 		in.TokenEndpointAuthMethod = &none
 	}
-	c, secret, err := s.newClient(ctx, t, in, true)
+	c, secret, err := s.CreateClient(ctx, t, in, true)
 	if err != nil {
 		return err
 	}
-	s.audit(ctx, t.ID, "client.registered", "registration", c.ID, map[string]any{"policy": t.Settings.Registration})
-	writeJSON(w, http.StatusCreated, newClientResponse(c, secret))
-	return nil
-}
-
-// newRegistrationToken makes a new initial access token for the tenant's
-// "token" registration policy. It is shown once; the tenant keeps its
-// SHA-256, and the previous token stops working.
-func (s *Server) newRegistrationToken(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	token, err := s.randomToken(32)
-	if err != nil {
-		return err
-	}
-	t, err := s.changeTenant(r, func(t *storage.Tenant) error {
-		t.Settings.RegistrationTokenHash = hex.EncodeToString(hashSecret(token))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.audit(ctx, t.ID, "registration_token.created", "admin", t.ID, nil)
-	writeJSON(w, http.StatusCreated, map[string]string{"initial_access_token": token})
+	s.record(ctx, t.ID, "client.registered", "registration", c.ID, map[string]any{"policy": t.Settings.Registration})
+	WriteJSON(w, http.StatusCreated, NewClientInfo(c, secret))
 	return nil
 }

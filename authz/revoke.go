@@ -9,22 +9,22 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// revoke handles RFC 7009 token revocation. Revoking a refresh token
+// Revoke handles RFC 7009 token revocation. Revoking a refresh token
 // revokes its whole family. An unknown or already invalid token is still
 // 200 (§2.2). Access tokens are self-contained JWTs and are not revoked
 // one by one: they expire within the tenant's access-token lifetime, so a
 // valid one is unsupported_token_type (§2.2.1), not a 200 that would tell
 // the client it was revoked.
-func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}
 	s.allowOrigin(w, r, client)
-	token := p.get("token")
+	token := p.Get("token")
 	if token == "" {
-		return errorf(CodeInvalidRequest, "token is missing")
+		return Errorf(CodeInvalidRequest, "token is missing")
 	}
 	fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token)
 	if err != nil {
@@ -34,9 +34,9 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 	case ok:
 		// §2.1: the token must have been issued to the client revoking it.
 		if fam.ClientID != client.ID {
-			return errorf(CodeUnauthorizedClient, "the token was not issued to this client")
+			return Errorf(CodeUnauthorizedClient, "the token was not issued to this client")
 		}
-		if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, fam.ID, s.now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, fam.ID, s.Now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
 	case strings.Count(token, ".") == 2:
@@ -47,9 +47,9 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return err
 		case c.ClientID != client.ID:
-			return errorf(CodeUnauthorizedClient, "the token was not issued to this client")
+			return Errorf(CodeUnauthorizedClient, "the token was not issued to this client")
 		default:
-			return errorf(CodeUnsupportedTokenType, "access tokens cannot be revoked; they expire within their lifetime")
+			return Errorf(CodeUnsupportedTokenType, "access tokens cannot be revoked; they expire within their lifetime")
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -58,7 +58,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) error {
 }
 
 // refreshFamilyOf finds the family of a refresh token, whether or not the
-// token is still the current one. ok is false for anything that is not a
+// Token is still the current one. ok is false for anything that is not a
 // refresh token of this tenant.
 func (s *Server) refreshFamilyOf(ctx context.Context, tenant, token string) (storage.RefreshFamily, bool, error) {
 	fid, _, found := strings.Cut(token, ".")

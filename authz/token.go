@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -29,11 +30,11 @@ type tokenResponse struct {
 // type gt. Each grant writes it: the code and refresh grants in the same
 // store call that spends the code or token, client_credentials on its own.
 func (s *Server) issuedEvent(t storage.Tenant, client storage.Client, gt string, resp *tokenResponse) storage.AuditEvent {
-	return s.auditEvent(t.ID, "token.issued", client.ID, resp.subject, map[string]any{"grant_type": gt, "scope": resp.Scope, "jti": resp.jti})
+	return s.cfg.Audit.Event(t.ID, "token.issued", client.ID, resp.subject, map[string]any{"grant_type": gt, "scope": resp.Scope, "jti": resp.jti})
 }
 
-// token handles the token endpoint: one switch over grant_type.
-func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
+// Token handles the token endpoint: one switch over grant_type.
+func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r, "resource")
 	if err != nil {
@@ -41,7 +42,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.allowOrigin(w, r, client)
 	var resp *tokenResponse
-	switch gt := p.get("grant_type"); gt {
+	switch gt := p.Get("grant_type"); gt {
 	case "authorization_code":
 		resp, err = s.grantCode(ctx, t, client, p)
 	case "refresh_token":
@@ -49,27 +50,27 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	case "client_credentials":
 		resp, err = s.grantClientCredentials(ctx, t, client, p)
 	case "":
-		err = errorf(CodeInvalidRequest, "grant_type is missing")
+		err = Errorf(CodeInvalidRequest, "grant_type is missing")
 	default:
-		err = errorf(CodeUnsupportedGrantType, "grant_type %q is not supported", gt)
+		err = Errorf(CodeUnsupportedGrantType, "grant_type %q is not supported", gt)
 	}
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)
+	WriteJSON(w, http.StatusOK, resp) // Cache-Control: no-store (RFC 6749 §5.1)
 	return nil
 }
 
 // clientRequest reads a back-channel request (token, revocation,
 // introspection): the tenant, the form parameters (names in multi may
 // repeat) and the authenticated client.
-func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...string) (storage.Tenant, params, storage.Client, error) {
-	t, err := s.tenant(r.Context(), r)
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...string) (storage.Tenant, Params, storage.Client, error) {
+	t, err := s.Tenant(r.Context(), r)
 	if err != nil {
 		return t, nil, storage.Client{}, err
 	}
-	p, err := formParams(w, r, multi...)
+	p, err := FormParams(w, r, multi...)
 	if err != nil {
 		return t, nil, storage.Client{}, err
 	}
@@ -81,7 +82,7 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 	if client.TokenEndpointAuthMethod == "none" {
 		key += "|" + ratelimit.ClientIP(r, s.cfg.ClientIPHeader) // a public client is many users
 	}
-	return t, p, client, s.limit(r.Context(), ratelimit.LimitToken, key)
+	return t, p, client, s.Limit(r.Context(), ratelimit.LimitToken, key)
 }
 
 // authenticateClient identifies and authenticates the client of a token,
@@ -90,39 +91,39 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 // client_id. Using two methods at once is invalid_request (§2.3). Every
 // failure to authenticate is the same invalid_client, a 401 that writeError
 // sends with a Basic challenge whatever the method tried.
-func (s *Server) authenticateClient(ctx context.Context, r *http.Request, t storage.Tenant, p params) (storage.Client, error) {
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, t storage.Tenant, p Params) (storage.Client, error) {
 	basicID, basicSecret, basic, err := basicAuth(r)
 	if err != nil {
 		return storage.Client{}, err
 	}
-	id, secret := p.get("client_id"), p.get("client_secret")
+	id, given := p.Get("client_id"), p.Get("client_secret")
 	switch {
-	case basic && p.has("client_secret"):
-		return storage.Client{}, errorf(CodeInvalidRequest, "use one client authentication method, not both Basic and client_secret")
-	case basic && p.has("client_id") && id != basicID:
-		return storage.Client{}, errorf(CodeInvalidRequest, "client_id does not match the Basic credentials")
+	case basic && p.Has("client_secret"):
+		return storage.Client{}, Errorf(CodeInvalidRequest, "use one client authentication method, not both Basic and client_secret")
+	case basic && p.Has("client_id") && id != basicID:
+		return storage.Client{}, Errorf(CodeInvalidRequest, "client_id does not match the Basic credentials")
 	case basic:
-		id, secret = basicID, basicSecret
+		id, given = basicID, basicSecret
 	}
 	fail := &Error{Code: CodeInvalidClient, Description: "client authentication failed"}
 	if id == "" {
 		return storage.Client{}, fail
 	}
-	client, err := s.lookupClient(ctx, t, id)
+	client, err := s.LookupClient(ctx, t, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.Client{}, fail
 	} else if err != nil {
 		return storage.Client{}, err
 	}
-	noteClient(ctx, client.ID)
+	NoteClient(ctx, client.ID)
 	if client.TokenEndpointAuthMethod == "none" {
-		if basic || secret != "" {
-			return storage.Client{}, fail // a public client has no secret to present
+		if basic || given != "" {
+			return storage.Client{}, fail // a public client has no given to present
 		}
 		return client, nil
 	}
-	// Confidential: a secret is required; Basic and post are both accepted.
-	if secret == "" || subtle.ConstantTimeCompare(hashSecret(secret), client.SecretHash) != 1 {
+	// Confidential: a given is required; Basic and post are both accepted.
+	if given == "" || subtle.ConstantTimeCompare(secret.Hash(given), client.SecretHash) != 1 {
 		return storage.Client{}, fail
 	}
 	return client, nil

@@ -12,9 +12,9 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/edgeauth/edgeauth/internal/resourceid"
+	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
-	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
 // accessClaims are the claims of a JWT access token (RFC 9068 §2.2) plus
@@ -86,7 +86,7 @@ func (s *Server) refreshTTL(t storage.Tenant) time.Duration {
 // the issuer's own resource, takes only tokens that name it, so a token
 // an API received (its aud names only the API) cannot be replayed there.
 func (s *Server) audience(t storage.Tenant, resources []string, scope string) jwt.Audience {
-	iss := s.issuer(t.ID)
+	iss := s.Issuer(t.ID)
 	switch def := t.Settings.DefaultAudience; {
 	case len(resources) > 0:
 		return resources
@@ -100,30 +100,29 @@ func (s *Server) audience(t storage.Tenant, resources []string, scope string) jw
 }
 
 // signer returns a signer for the tenant's current key of use among keys.
-// An opened key is kept in memory (Server.memo): a kid names one key pair
-// for ever, and which kid signs comes from keys.
+// An opened key is kept in memory (the record cache's memo): a kid names
+// one key pair for ever, and which kid signs comes from keys.
 func (s *Server) signer(ctx context.Context, keys []storage.SigningKey, tenant string, use storage.KeyUse) (*jwks.Signer, error) {
 	k, err := jwks.Current(keys, use)
 	if err != nil {
 		return nil, fmt.Errorf("authz: tenant %s: %w", tenant, err)
 	}
-	v, err := s.memo(ctx, "signer\x00"+tenant+"\x00"+k.KID, func(context.Context) (any, error) { return jwks.NewSigner(k, s.cfg.Sealer, s.cfg.SignBackend) })
-	if err != nil {
-		return nil, err
-	}
-	return v.(*jwks.Signer), nil
+	sig, _, err := s.signers.Get(ctx, tenant+"\x00"+k.KID, func(context.Context) (*jwks.Signer, error) {
+		return jwks.NewSigner(k, s.cfg.Sealer, s.cfg.SignBackend)
+	})
+	return sig, err
 }
 
 // issue mints the access token (and the ID token when asked) of g.
 func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
-	now := s.now()
+	now := s.Now()
 	ttl := s.accessTTL(g.Tenant, g.Client)
-	jti, err := s.randomToken(16)
+	jti, err := s.NewSecret(16)
 	if err != nil {
 		return nil, err
 	}
 	c := accessClaims{
-		Issuer: s.issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
+		Issuer: s.Issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
 		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), ID: jti,
 		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
 	}
@@ -157,7 +156,7 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 func (s *Server) idToken(ctx context.Context, keys []storage.SigningKey, g grant, now time.Time, ttl time.Duration) (string, error) {
 	scopes := strings.Fields(g.Scope)
 	c := idClaims{
-		Issuer: s.issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
+		Issuer: s.Issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
 		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), AuthTime: g.AuthTime, Nonce: g.Nonce,
 	}
 	if slices.Contains(scopes, "profile") {
@@ -194,9 +193,9 @@ func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw st
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !strings.EqualFold(typ, "at+jwt") && !strings.EqualFold(typ, "application/at+jwt") {
 		return nil, errBadToken
 	}
-	key, err := s.accessKey(ctx, t.ID, h.KeyID, h.Algorithm)
-	if err == nil && key == nil && s.cache != nil {
-		key, err = s.accessKey(storecache.Fresh(ctx), t.ID, h.KeyID, h.Algorithm)
+	key, err := s.accessKey(ctx, s.cfg.Store, t.ID, h.KeyID, h.Algorithm)
+	if err == nil && key == nil && s.cfg.Cache != nil {
+		key, err = s.accessKey(ctx, s.cfg.Fresh, t.ID, h.KeyID, h.Algorithm)
 	}
 	if err != nil {
 		return nil, err
@@ -210,7 +209,7 @@ func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw st
 	}
 	now := s.cfg.Now()
 	switch {
-	case c.Issuer != s.issuer(t.ID), c.Tenant != t.ID:
+	case c.Issuer != s.Issuer(t.ID), c.Tenant != t.ID:
 		return nil, errBadToken
 	case now.After(time.Unix(c.Expiry, 0).Add(tokenLeeway)):
 		return nil, errBadToken
@@ -221,21 +220,22 @@ func (s *Server) verifyAccessToken(ctx context.Context, t storage.Tenant, raw st
 }
 
 // accessKey returns the public key of the tenant's published access-token
-// key kid of algorithm alg, or nil if there is none.
-func (s *Server) accessKey(ctx context.Context, tenant, kid, alg string) (any, error) {
-	keys, err := s.cfg.Store.ListKeys(ctx, tenant)
+// key kid of algorithm alg, read from store, or nil if there is none.
+func (s *Server) accessKey(ctx context.Context, store storage.SigningKeys, tenant, kid, alg string) (any, error) {
+	keys, err := store.ListKeys(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range jwks.Published(keys) {
 		if k.KID == kid && k.Use == storage.UseAccessToken && k.Alg == alg {
-			return s.memo(ctx, "public\x00"+tenant+"\x00"+kid, func(context.Context) (any, error) {
+			key, _, err := s.keys.Get(ctx, tenant+"\x00"+kid, func(context.Context) (any, error) {
 				var jwk jose.JSONWebKey
 				if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
 					return nil, err
 				}
 				return jwk.Key, nil
 			})
+			return key, err
 		}
 	}
 	return nil, nil
@@ -245,7 +245,7 @@ func (s *Server) accessKey(ctx context.Context, tenant, kid, alg string) (any, e
 // The family id lets a presented token find its family in one read; any
 // token of the family other than the current one is reuse.
 func (s *Server) newRefreshToken(fid string) (string, error) {
-	secret, err := s.randomToken(32)
+	secret, err := s.NewSecret(32)
 	if err != nil {
 		return "", err
 	}
@@ -264,10 +264,10 @@ func checkTokenResources(requested, granted []string) ([]string, error) {
 	}
 	for _, r := range requested {
 		if !resourceid.Contains(granted, r) {
-			return nil, errorf(CodeInvalidTarget, "resource %q was not granted", r)
+			return nil, Errorf(CodeInvalidTarget, "resource %q was not granted", r)
 		}
 	}
-	return dedupe(requested), nil
+	return syntax.Dedupe(requested), nil
 }
 
 // subsetScope implements down-scoping (RFC 6749 §6): the scope asked for
@@ -276,12 +276,12 @@ func subsetScope(requested string, given bool, granted string) (string, error) {
 	if !given {
 		return granted, nil
 	}
-	scope, outside, err := withinScope(requested, granted)
+	scope, outside, err := syntax.WithinScope(requested, granted)
 	switch {
 	case err != nil:
 		return "", recode(err, CodeInvalidScope)
 	case outside != "":
-		return "", errorf(CodeInvalidScope, "scope %q exceeds what was granted", outside)
+		return "", Errorf(CodeInvalidScope, "scope %q exceeds what was granted", outside)
 	}
 	return scope, nil
 }

@@ -10,22 +10,22 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
+// Userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
 // access token with the openid scope, presented as a bearer token
 // (RFC 6750 §2.1). Errors carry RFC 6750 §3 challenges. Any origin may
 // read the answer (anyOrigin), refusals included.
-func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) error {
 	// OIDC Core §5.3: the endpoint SHOULD support CORS. A client may read
 	// why a token was refused.
 	anyOrigin(w)
 	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 	ctx := r.Context()
-	t, err := s.tenant(ctx, r)
+	t, err := s.Tenant(ctx, r)
 	if err != nil {
 		return err
 	}
-	realm := `Bearer realm="` + s.issuer(t.ID) + `"`
-	token, ok := bearerToken(r)
+	realm := `Bearer realm="` + s.Issuer(t.ID) + `"`
+	token, ok := BearerToken(r)
 	if !ok {
 		return &Error{Code: CodeInvalidToken, Description: "a bearer access token is required", WWWAuthenticate: realm}
 	}
@@ -41,7 +41,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	// with openid and without a resource indicator name the issuer
 	// (audience); a token meant for an API (RFC 8707, or the tenant's
 	// default audience) cannot be replayed here.
-	if !resourceid.Contains(c.Audience, s.issuer(t.ID)) {
+	if !resourceid.Contains(c.Audience, s.Issuer(t.ID)) {
 		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
 			WWWAuthenticate: realm + `, error="invalid_token"`}
 	}
@@ -63,6 +63,6 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	if slices.Contains(scopes, "email") && u.Email != "" {
 		out["email"] = u.Email
 	}
-	writeJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -19,11 +19,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/ratelimit"
+	edgeauth "github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 	"github.com/edgeauth/edgeauth/storage/storagecount"
@@ -187,7 +187,7 @@ func startNative(adminToken string, c *storagecount.Counter) (*running, error) {
 	ts := httptest.NewUnstartedServer(nil)
 	url := "http://" + ts.Listener.Addr().String()
 	t0 := time.Now()
-	srv, err := authz.New(authz.Config{
+	srv, err := edgeauth.New(edgeauth.Config{
 		BaseURL: url, AdminToken: adminToken, Sealer: sealer,
 		Store: storagecount.NewStore(store, c), KV: storagecount.NewKV(kv.NewMemory(time.Now), c),
 		MetadataTransport: safehttp.NewTransport(true, 5*time.Second),

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
 )
@@ -100,7 +100,7 @@ func startNative(kek string) (func() string, error) {
 	target.url = "http://" + ts.Listener.Addr().String()
 	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	logs := &wranglertest.Buffer{}
-	srv, err := authz.New(authz.Config{
+	srv, err := server.New(server.Config{
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
 		Store: store, KV: kv.NewMemory(now), Now: now, MetadataTransport: safehttp.NewTransport(true, 5*time.Second),

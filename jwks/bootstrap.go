@@ -3,7 +3,6 @@ package jwks
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -17,13 +16,13 @@ import (
 //
 // The current access key is stored first, so a failure in between leaves a
 // tenant that can sign; the caller should still undo the tenant. Errors of
-// store are wrapped, so errors.Is(err, storage.ErrNotFound) tells that the
+// the store are wrapped, so errors.Is(err, storage.ErrNotFound) tells that the
 // tenant does not exist. Bootstrap does not look for existing keys: call it
 // once, when the tenant is created.
 //
 // An RSA key takes about half a second to generate under wasm; tenant
 // creation pays it once, no user request ever does.
-func Bootstrap(ctx context.Context, store storage.SigningKeys, rand io.Reader, s *Sealer, tenantID, alg string, now time.Time) ([]storage.SigningKey, error) {
+func (r *Rotator) Bootstrap(ctx context.Context, tenantID, alg string, now time.Time) ([]storage.SigningKey, error) {
 	plan := []struct {
 		alg   string
 		use   storage.KeyUse
@@ -35,11 +34,11 @@ func Bootstrap(ctx context.Context, store storage.SigningKeys, rand io.Reader, s
 	}
 	var keys []storage.SigningKey
 	for _, p := range plan {
-		k, err := Generate(rand, s, tenantID, p.alg, p.use, p.state, now)
+		k, err := Generate(r.Rand, r.Sealer, storage.SigningKey{TenantID: tenantID, Alg: p.alg, Use: p.use, State: p.state, CreatedAt: now})
 		if err != nil {
 			return nil, fmt.Errorf("jwks: bootstrap tenant %q: %w", tenantID, err)
 		}
-		if err := store.CreateKey(ctx, k); err != nil {
+		if err := r.Store.CreateKey(ctx, k); err != nil {
 			return nil, fmt.Errorf("jwks: bootstrap tenant %q: store %s %s key: %w", tenantID, p.state, p.use, err)
 		}
 		keys = append(keys, k)

@@ -106,7 +106,7 @@ func TestBootstrap(t *testing.T) {
 	for _, alg := range testAlgs {
 		t.Run(alg, func(t *testing.T) {
 			store := newMemKeys("acme")
-			got, err := Bootstrap(ctx, store, nil, s, "acme", alg, testNow)
+			got, err := (&Rotator{Store: store, Sealer: s}).Bootstrap(ctx, "acme", alg, testNow)
 			if err != nil {
 				t.Fatalf("Bootstrap: %v", err)
 			}
@@ -179,7 +179,7 @@ func TestBootstrapErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Bootstrap(ctx, tt.store, nil, s, tt.tenant, tt.alg, testNow)
+			got, err := (&Rotator{Store: tt.store, Sealer: s}).Bootstrap(ctx, tt.tenant, tt.alg, testNow)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Bootstrap(%q, %q) = %v; want %v", tt.tenant, tt.alg, err, tt.wantErr)
 			}

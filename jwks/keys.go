@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 	jose "github.com/go-jose/go-jose/v4"
@@ -34,17 +33,19 @@ const rsaBits = 2048
 // and RS256, or a key whose type does not match its algorithm.
 var ErrUnsupportedAlg = errors.New("jwks: unsupported algorithm")
 
-// Generate makes a new key of tenant tenantID for alg (ES256, EdDSA or RS256)
-// in state state. Its kid is the RFC 7638 thumbprint of the public key, its
-// PublicJWK the public JWK with kid, alg and use "sig", and its
-// PrivateSealed the PKCS #8 private key sealed by s for tenant and kid.
-// CreatedAt is now, and so is ActivatedAt when state is current.
+// Generate makes a new key as k describes it: k.TenantID, k.Alg (ES256,
+// EdDSA or RS256), k.Use, k.State and k.CreatedAt. It fills in the rest:
+// the kid is the RFC 7638 thumbprint of the public key, PublicJWK the
+// public JWK with kid, alg and use "sig", PrivateSealed the PKCS #8 private
+// key sealed by s for tenant and kid, and ActivatedAt is CreatedAt when the
+// key is current.
 //
 // rand is the source of the key; nil means crypto/rand. Since Go 1.26 the
 // standard library ignores it for ECDSA and RSA and always uses a secure
 // source (unless GODEBUG=cryptocustomrand=1); only Ed25519 still reads it. So
 // do not count on rand to make keys reproducible.
-func Generate(rand io.Reader, s *Sealer, tenantID string, alg string, use storage.KeyUse, state storage.KeyState, now time.Time) (storage.SigningKey, error) {
+func Generate(rand io.Reader, s *Sealer, k storage.SigningKey) (storage.SigningKey, error) {
+	alg := k.Alg
 	if s == nil {
 		return storage.SigningKey{}, errors.New("jwks: generate: nil sealer")
 	}
@@ -78,23 +79,14 @@ func Generate(rand io.Reader, s *Sealer, tenantID string, alg string, use storag
 	if err != nil {
 		return storage.SigningKey{}, fmt.Errorf("jwks: generate %s key: %w", alg, err)
 	}
-	sealed, err := s.Seal(tenantID, kid, der)
+	sealed, err := s.Seal(k.TenantID, kid, der)
 	clear(der)
 	if err != nil {
 		return storage.SigningKey{}, err
 	}
-	k := storage.SigningKey{
-		TenantID:      tenantID,
-		KID:           kid,
-		Alg:           alg,
-		Use:           use,
-		State:         state,
-		PublicJWK:     pub,
-		PrivateSealed: sealed,
-		CreatedAt:     now,
-	}
-	if state == storage.KeyCurrent {
-		k.ActivatedAt = now
+	k.KID, k.PublicJWK, k.PrivateSealed = kid, pub, sealed
+	if k.State == storage.KeyCurrent {
+		k.ActivatedAt = k.CreatedAt
 	}
 	return k, nil
 }

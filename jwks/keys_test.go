@@ -27,7 +27,7 @@ var (
 // genKey makes a key of tenant "acme" or fails the test.
 func genKey(t testing.TB, s *Sealer, alg string, use storage.KeyUse, state storage.KeyState, now time.Time) storage.SigningKey {
 	t.Helper()
-	k, err := Generate(nil, s, "acme", alg, use, state, now)
+	k, err := Generate(nil, s, storage.SigningKey{TenantID: "acme", Alg: alg, Use: use, State: state, CreatedAt: now})
 	if err != nil {
 		t.Fatalf("Generate(%s): %v", alg, err)
 	}
@@ -125,7 +125,7 @@ func typeName(v any) string { return fmt.Sprintf("%T", v) }
 func TestGenerateUnsupportedAlg(t *testing.T) {
 	s := newTestSealer(t)
 	for _, alg := range []string{"", "HS256", "none", "ES384", "PS256", "es256", "EdDSA "} {
-		_, err := Generate(nil, s, "acme", alg, storage.UseAccessToken, storage.KeyNext, testNow)
+		_, err := Generate(nil, s, storage.SigningKey{TenantID: "acme", Alg: alg, Use: storage.UseAccessToken, State: storage.KeyNext, CreatedAt: testNow})
 		if !errors.Is(err, ErrUnsupportedAlg) {
 			t.Errorf("Generate(%q) = %v; want %v", alg, err, ErrUnsupportedAlg)
 		}
@@ -153,18 +153,18 @@ func TestThumbprintRFC7638(t *testing.T) {
 // one algorithm whose generator still reads it in Go 1.26).
 func TestGenerateEd25519Rand(t *testing.T) {
 	s := newTestSealer(t)
-	a, err := Generate(bytes.NewReader(make([]byte, 32)), s, "acme", EdDSA, storage.UseAccessToken, storage.KeyNext, testNow)
+	a, err := Generate(bytes.NewReader(make([]byte, 32)), s, storage.SigningKey{TenantID: "acme", Alg: EdDSA, Use: storage.UseAccessToken, State: storage.KeyNext, CreatedAt: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Generate(bytes.NewReader(make([]byte, 32)), s, "acme", EdDSA, storage.UseAccessToken, storage.KeyNext, testNow)
+	b, err := Generate(bytes.NewReader(make([]byte, 32)), s, storage.SigningKey{TenantID: "acme", Alg: EdDSA, Use: storage.UseAccessToken, State: storage.KeyNext, CreatedAt: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.KID != b.KID {
 		t.Errorf("Ed25519 keys from the same seed have kids %q and %q", a.KID, b.KID)
 	}
-	if _, err := Generate(bytes.NewReader(nil), s, "acme", EdDSA, storage.UseAccessToken, storage.KeyNext, testNow); err == nil {
+	if _, err := Generate(bytes.NewReader(nil), s, storage.SigningKey{TenantID: "acme", Alg: EdDSA, Use: storage.UseAccessToken, State: storage.KeyNext, CreatedAt: testNow}); err == nil {
 		t.Errorf("Generate with an empty rand succeeded")
 	}
 }
@@ -177,7 +177,7 @@ func BenchmarkGenerate(b *testing.B) {
 		b.Run(alg, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := Generate(nil, s, "acme", alg, storage.UseAccessToken, storage.KeyNext, testNow); err != nil {
+				if _, err := Generate(nil, s, storage.SigningKey{TenantID: "acme", Alg: alg, Use: storage.UseAccessToken, State: storage.KeyNext, CreatedAt: testNow}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -121,50 +121,50 @@ func (r *Rotator) advance(ctx context.Context, tenant string, use storage.KeyUse
 	if c, err := Current(current, use); err == nil {
 		newest = &c
 	}
-	changed := false
+	alg := p.Alg
+	if use == storage.UseIDToken {
+		alg = RS256
+	}
+	c := &change{r: r, tenant: tenant, use: use, alg: alg, now: now}
 	// Heal an interrupted rotation: one current key per use.
 	for _, k := range current {
 		if k.KID == newest.KID {
 			continue
 		}
-		if err := r.cas(ctx, tenant, k.KID, storage.KeyCurrent, storage.KeyRetired, now, &changed); err != nil {
-			return changed, err
+		if err := c.cas(ctx, k.KID, storage.KeyCurrent, storage.KeyRetired); err != nil {
+			return c.changed, err
 		}
 	}
 
-	alg := p.Alg
-	if use == storage.UseIDToken {
-		alg = RS256
-	}
 	cache := p.CacheLifetime()
 	switch {
 	case newest == nil && next != nil:
 		// Nothing signs: the published next key takes over at once.
-		if err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, &changed); errors.Is(err, storage.ErrConflict) {
-			return changed, nil // another rotation got there first
+		if err := c.cas(ctx, next.KID, storage.KeyNext, storage.KeyCurrent); errors.Is(err, storage.ErrConflict) {
+			return c.changed, nil // another rotation got there first
 		} else if err != nil {
-			return changed, err
+			return c.changed, err
 		}
 		next = nil
 	case newest == nil:
-		if err := r.create(ctx, tenant, alg, use, storage.KeyCurrent, now, &changed); err != nil {
-			return changed, err
+		if err := c.create(ctx, storage.KeyCurrent); err != nil {
+			return c.changed, err
 		}
 	case next != nil && (force || !now.Before(newest.ActivatedAt.Add(p.Period)) && !now.Before(next.CreatedAt.Add(2*cache))):
-		if err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, &changed); err != nil {
+		if err := c.cas(ctx, next.KID, storage.KeyNext, storage.KeyCurrent); err != nil {
 			if errors.Is(err, storage.ErrConflict) {
-				return changed, nil // another rotation got there first
+				return c.changed, nil // another rotation got there first
 			}
-			return changed, err
+			return c.changed, err
 		}
 		next = nil
-		if err := r.cas(ctx, tenant, newest.KID, storage.KeyCurrent, storage.KeyRetired, now, &changed); err != nil {
-			return changed, err
+		if err := c.cas(ctx, newest.KID, storage.KeyCurrent, storage.KeyRetired); err != nil {
+			return c.changed, err
 		}
 	}
 	if next == nil {
-		if err := r.create(ctx, tenant, alg, use, storage.KeyNext, now, &changed); err != nil {
-			return changed, err
+		if err := c.create(ctx, storage.KeyNext); err != nil {
+			return c.changed, err
 		}
 	}
 	// Gone: every token the key signed has expired, and every cached JWKS
@@ -175,17 +175,28 @@ func (r *Rotator) advance(ctx context.Context, tenant string, use storage.KeyUse
 		}
 		switch err := r.Store.DeleteKey(ctx, tenant, k.KID); {
 		case err == nil:
-			changed = true
+			c.changed = true
 		case !errors.Is(err, storage.ErrNotFound):
-			return changed, err
+			return c.changed, err
 		}
 	}
-	if changed {
-		if err := r.ensureSigning(ctx, tenant, alg, use, now, &changed); err != nil {
-			return changed, err
+	if c.changed {
+		if err := c.ensureSigning(ctx); err != nil {
+			return c.changed, err
 		}
 	}
-	return changed, nil
+	return c.changed, nil
+}
+
+// change is one rotation's work on the keys of one use of one tenant: what
+// it makes them, when, and whether it has changed any yet.
+type change struct {
+	r       *Rotator
+	tenant  string
+	use     storage.KeyUse
+	alg     string // of the keys it makes
+	now     time.Time
+	changed bool
 }
 
 // ensureSigning checks, after a change, that a key of use still signs,
@@ -196,16 +207,16 @@ func (r *Rotator) advance(ctx context.Context, tenant string, use storage.KeyUse
 // apart by kid, so it can retire the key just promoted while the other
 // retires the old one. Whoever changes keys looks last; the one-next-key
 // rule and the compare-and-set keep this from making two signing keys.
-func (r *Rotator) ensureSigning(ctx context.Context, tenant, alg string, use storage.KeyUse, now time.Time, changed *bool) error {
+func (c *change) ensureSigning(ctx context.Context) error {
 	for range 3 {
-		keys, err := r.Store.ListKeys(ctx, tenant)
+		keys, err := c.r.Store.ListKeys(ctx, c.tenant)
 		if err != nil {
 			return err
 		}
 		var next *storage.SigningKey
 		for _, k := range keys {
 			switch {
-			case k.Use != use:
+			case k.Use != c.use:
 			case k.State == storage.KeyCurrent:
 				return nil
 			case k.State == storage.KeyNext:
@@ -213,29 +224,29 @@ func (r *Rotator) ensureSigning(ctx context.Context, tenant, alg string, use sto
 			}
 		}
 		if next == nil {
-			if err := r.create(ctx, tenant, alg, use, storage.KeyNext, now, changed); err != nil {
+			if err := c.create(ctx, storage.KeyNext); err != nil {
 				return err
 			}
 			continue
 		}
-		switch err := r.cas(ctx, tenant, next.KID, storage.KeyNext, storage.KeyCurrent, now, changed); {
+		switch err := c.cas(ctx, next.KID, storage.KeyNext, storage.KeyCurrent); {
 		case errors.Is(err, storage.ErrConflict), errors.Is(err, storage.ErrNotFound):
 			continue // someone else promoted or revoked it: look again
 		case err != nil:
 			return err
 		}
-		return r.create(ctx, tenant, alg, use, storage.KeyNext, now, changed)
+		return c.create(ctx, storage.KeyNext)
 	}
 	return nil
 }
 
 // cas runs one state transition. A lost compare-and-set of a healing or
 // retiring step is not an error: another rotation did it.
-func (r *Rotator) cas(ctx context.Context, tenant, kid string, from, to storage.KeyState, now time.Time, changed *bool) error {
-	err := r.Store.SetKeyState(ctx, tenant, kid, from, to, now)
+func (c *change) cas(ctx context.Context, kid string, from, to storage.KeyState) error {
+	err := c.r.Store.SetKeyState(ctx, c.tenant, kid, from, to, c.now)
 	switch {
 	case err == nil:
-		*changed = true
+		c.changed = true
 		return nil
 	case from == storage.KeyNext:
 		return err // the caller decides what a lost promotion means
@@ -247,18 +258,18 @@ func (r *Rotator) cas(ctx context.Context, tenant, kid string, from, to storage.
 
 // create makes and stores a key. A next key that lost the race against
 // another creator (storage's one-next-key rule) is not an error.
-func (r *Rotator) create(ctx context.Context, tenant, alg string, use storage.KeyUse, state storage.KeyState, now time.Time, changed *bool) error {
-	k, err := Generate(r.Rand, r.Sealer, tenant, alg, use, state, now)
+func (c *change) create(ctx context.Context, state storage.KeyState) error {
+	k, err := Generate(c.r.Rand, c.r.Sealer, storage.SigningKey{TenantID: c.tenant, Alg: c.alg, Use: c.use, State: state, CreatedAt: c.now})
 	if err != nil {
 		return err
 	}
-	switch err := r.Store.CreateKey(ctx, k); {
+	switch err := c.r.Store.CreateKey(ctx, k); {
 	case err == nil:
-		*changed = true
+		c.changed = true
 		return nil
 	case state == storage.KeyNext && errors.Is(err, storage.ErrAlreadyExists):
 		return nil
 	default:
-		return fmt.Errorf("jwks: store %s %s key of %q: %w", state, use, tenant, err)
+		return fmt.Errorf("jwks: store %s %s key of %q: %w", state, c.use, c.tenant, err)
 	}
 }

@@ -55,7 +55,7 @@ func TestRotationSchedule(t *testing.T) {
 	store := newRotationStore(t, "acme")
 	r := &Rotator{Store: store, Sealer: newTestSealer(t)}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := Bootstrap(ctx, store, nil, r.Sealer, "acme", ES256, t0); err != nil {
+	if _, err := r.Bootstrap(ctx, "acme", ES256, t0); err != nil {
 		t.Fatal(err)
 	}
 	cache := testPolicy.CacheLifetime()
@@ -114,7 +114,7 @@ func TestConcurrentAdvance(t *testing.T) {
 	store := newRotationStore(t, "acme")
 	r := &Rotator{Store: store, Sealer: newTestSealer(t)}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	boot, err := Bootstrap(ctx, store, nil, r.Sealer, "acme", ES256, t0)
+	boot, err := r.Bootstrap(ctx, "acme", ES256, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestRotateNowAndRevoke(t *testing.T) {
 	store := newRotationStore(t, "acme")
 	r := &Rotator{Store: store, Sealer: newTestSealer(t)}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	boot, err := Bootstrap(ctx, store, nil, r.Sealer, "acme", ES256, t0)
+	boot, err := r.Bootstrap(ctx, "acme", ES256, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestAlgorithmChange(t *testing.T) {
 	store := newRotationStore(t, "acme")
 	r := &Rotator{Store: store, Sealer: newTestSealer(t)}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	if _, err := Bootstrap(ctx, store, nil, r.Sealer, "acme", ES256, t0); err != nil {
+	if _, err := r.Bootstrap(ctx, "acme", ES256, t0); err != nil {
 		t.Fatal(err)
 	}
 	p := testPolicy

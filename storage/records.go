@@ -154,6 +154,19 @@ type RefreshFamily struct {
 	RevokedAt  time.Time // zero unless revoked
 }
 
+// Rotation is one use of a refresh token (RefreshTokens.RotateRefreshToken):
+// family FamilyID's current token hash OldHash becomes NewHash at At.
+type Rotation struct {
+	TenantID string
+	FamilyID string
+	OldHash  []byte
+	NewHash  []byte
+	At       time.Time
+	// Issued, when not nil, is the token.issued event written with the
+	// rotation.
+	Issued *AuditEvent
+}
+
 // Consent is the scope a user has granted a client.
 type Consent struct {
 	TenantID  string

@@ -162,16 +162,17 @@ type RefreshTokens interface {
 	// (Deleting a user deletes its families, so a family never outlives
 	// its user.) The refresh grant needs both; one query is one round trip.
 	GetRefreshGrant(ctx context.Context, tenantID, id string) (RefreshFamily, *User, error)
-	// RotateRefreshToken replaces the family's token hash oldHash with
-	// newHash, increments Generation and sets RotatedAt to now, provided
-	// the family is not revoked, not expired at now, and oldHash is its
-	// current hash. When issued is not nil it is appended to the audit log
-	// in the same atomic step, if and only if the rotation happens. Of N
-	// concurrent callers with one oldHash exactly one succeeds; the others
-	// (and any caller whose oldHash is stale, or whose family is revoked or
-	// expired) get ErrConflict. ErrNotFound if the family does not exist.
-	// newHash must be non-empty and differ from oldHash.
-	RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *AuditEvent) error
+	// RotateRefreshToken replaces the family's token hash r.OldHash with
+	// r.NewHash, increments Generation and sets RotatedAt to r.At,
+	// provided the family is not revoked, not expired at r.At, and OldHash
+	// is its current hash. When r.Issued is not nil it is appended to the
+	// audit log in the same atomic step, if and only if the rotation
+	// happens. Of N concurrent callers with one OldHash exactly one
+	// succeeds; the others (and any caller whose OldHash is stale, or whose
+	// family is revoked or expired) get ErrConflict. ErrNotFound if the
+	// family does not exist. NewHash must be non-empty and differ from
+	// OldHash.
+	RotateRefreshToken(ctx context.Context, r Rotation) error
 	// RevokeRefreshFamily marks a family revoked at now (idempotent: an
 	// already revoked family keeps its first RevokedAt). ErrNotFound if it
 	// does not exist.

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
@@ -89,7 +89,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	cfg.Store = store
-	srv, err := authz.New(cfg)
+	srv, err := server.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -162,15 +162,15 @@ func run(ctx context.Context, ln net.Listener, hs *http.Server, job func(context
 }
 
 // serverConfig is the native server's configuration from ADMIN_TOKEN and
-// KEY_ENCRYPTION_KEY in the environment and baseURL, checked by authz.New
-// itself, without a store: the caller sets Config.Store once the database
-// is open.
-func serverConfig(baseURL string, log *slog.Logger) (authz.Config, error) {
+// KEY_ENCRYPTION_KEY in the environment and baseURL, checked
+// (server.Config.Check) before any database exists: the caller sets
+// Config.Store once the database is open.
+func serverConfig(baseURL string, log *slog.Logger) (server.Config, error) {
 	sealer, err := jwks.SealerFromKEK(os.Getenv("KEY_ENCRYPTION_KEY"))
 	if err != nil {
-		return authz.Config{}, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
+		return server.Config{}, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
 	}
-	cfg := authz.Config{
+	cfg := server.Config{
 		BaseURL:    baseURL,
 		AdminToken: os.Getenv("ADMIN_TOKEN"),
 		Sealer:     sealer,
@@ -182,14 +182,14 @@ func serverConfig(baseURL string, log *slog.Logger) (authz.Config, error) {
 	}
 	check := cfg
 	check.Store = unopenedStore{}
-	if _, err := authz.New(check); err != nil {
-		return authz.Config{}, err
+	if err := check.Check(); err != nil {
+		return server.Config{}, err
 	}
 	return cfg, nil
 }
 
 // unopenedStore stands for the database while the configuration is
-// checked: authz.New does not call the store, and nothing else sees it.
+// checked: Check only asks whether there is a store.
 type unopenedStore struct{ storage.Store }
 
 func printSecret() error {

@@ -21,11 +21,11 @@ import (
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/fetch"
 
-	"github.com/edgeauth/edgeauth/authz"
 	binding "github.com/edgeauth/edgeauth/internal/ratelimit"
 	"github.com/edgeauth/edgeauth/internal/webcrypto"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/ratelimit"
+	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 	"github.com/edgeauth/edgeauth/storage/sqlstore"
@@ -65,7 +65,7 @@ func logLevel() slog.Level {
 // sets it (panichook.go).
 var wrapStore func(storage.Store) storage.Store
 
-func build(log *slog.Logger) (*authz.Server, error) {
+func build(log *slog.Logger) (*server.Server, error) {
 	store, err := sqlstore.NewD1("DB")
 	if err != nil {
 		return nil, errors.New("worker: the D1 binding DB is missing")
@@ -91,7 +91,7 @@ func build(log *slog.Logger) (*authz.Server, error) {
 		log.Warn("rate limiting per instance in memory", "reason", err.Error())
 		limiter = ratelimit.NewMemoryLimiter(nil, nil)
 	}
-	return authz.New(authz.Config{
+	return server.New(server.Config{
 		BaseURL:    cloudflare.Getenv("BASE_URL"),
 		AdminToken: cloudflare.Getenv("ADMIN_TOKEN"),
 		Sealer:     sealer,

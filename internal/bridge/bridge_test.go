@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/jsutil"
 	"github.com/edgeauth/edgeauth/jwks"
+	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -85,7 +85,7 @@ func TestAuthzPanicReachesBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, propagate := range []bool{false, true} {
-		srv, err := authz.New(authz.Config{BaseURL: "https://auth.example", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
+		srv, err := server.New(server.Config{BaseURL: "https://auth.example", AdminToken: strings.Repeat("a", 32), Sealer: sealer,
 			Store: panicStore{}, KV: emptyKV{}, PropagatePanics: propagate})
 		if err != nil {
 			t.Fatal(err)

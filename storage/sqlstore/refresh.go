@@ -99,11 +99,12 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 
 // RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE
 // clause is the whole decision (current hash, not revoked, not expired at
-// now). The audit event goes in the same batch, inserted only if the
-// family now holds newHash: the rotation happened. A family expires at
-// ExpiresAt: at now == ExpiresAt it no longer rotates.
-func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
+// r.At). The audit event goes in the same batch, inserted only if the
+// family now holds the new hash: the rotation happened. A family expires
+// at ExpiresAt: at r.At == ExpiresAt it no longer rotates.
+func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
 	const op = "rotate refresh token"
+	tenantID, id, oldHash, newHash, now := r.TenantID, r.FamilyID, r.OldHash, r.NewHash, r.At
 	switch {
 	case len(oldHash) == 0:
 		// An empty hash is stored as NULL and would never match; say so.
@@ -118,8 +119,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, old
 		   AND (expires_at IS NULL OR expires_at > ?)`,
 		[]any{newHash, unix(now), tenantID, id, oldHash, now.Unix()},
 	}}
-	if issued != nil {
-		ins := appendAudit(*issued)
+	if r.Issued != nil {
+		ins := appendAudit(*r.Issued)
 		ins.query += ` WHERE EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND token_hash = ?)`
 		ins.args = append(ins.args, tenantID, id, newHash)
 		stmts = append(stmts, ins)

@@ -159,9 +159,9 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 
 // RotateRefreshToken counts one D1 write (one batch, with or without the
 // audit event) and calls the wrapped Store.
-func (s *Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
+func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
 	s.write("RotateRefreshToken")
-	return s.next.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now, issued)
+	return s.next.RotateRefreshToken(ctx, r)
 }
 
 // RevokeRefreshFamily counts one D1 write and calls the wrapped Store.

@@ -189,11 +189,11 @@ func (s Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stora
 }
 
 // RotateRefreshToken fails when armed, else calls through.
-func (s Store) RotateRefreshToken(ctx context.Context, tenantID, id string, oldHash, newHash []byte, now time.Time, issued *storage.AuditEvent) error {
+func (s Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
 	if err := s.In.hit(); err != nil {
 		return err
 	}
-	return s.Store.RotateRefreshToken(ctx, tenantID, id, oldHash, newHash, now, issued)
+	return s.Store.RotateRefreshToken(ctx, r)
 }
 
 // RevokeRefreshFamily fails when armed, else calls through.

@@ -140,5 +140,5 @@ func testPrune(t *testing.T, s storage.Store) {
 	// answer callers of a replayed code or a reused token already accept.
 	checkErr(t, "RevokeRefreshFamily of a pruned family", s.RevokeRefreshFamily(ctx, tenant, expiredFam.ID, cut), storage.ErrNotFound)
 	checkErr(t, "RotateRefreshToken of a pruned family",
-		s.RotateRefreshToken(ctx, tenant, expiredFam.ID, expiredFam.TokenHash, randBytes(32), old.Add(-time.Minute), nil), storage.ErrNotFound)
+		s.RotateRefreshToken(ctx, storage.Rotation{TenantID: tenant, FamilyID: expiredFam.ID, OldHash: expiredFam.TokenHash, NewHash: randBytes(32), At: old.Add(-time.Minute)}), storage.ErrNotFound)
 }

@@ -107,7 +107,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		checkErr(t, call("GetRefreshFamily", "nope"), err, storage.ErrNotFound)
 		_, _, err = s.GetRefreshGrant(ctx, f.TenantID, "nope")
 		checkErr(t, call("GetRefreshGrant", "nope"), err, storage.ErrNotFound)
-		err = s.RotateRefreshToken(ctx, f.TenantID, "nope", f.TokenHash, randBytes(32), base, nil)
+		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: "nope", OldHash: f.TokenHash, NewHash: randBytes(32), At: base})
 		checkErr(t, call("RotateRefreshToken", "nope"), err, storage.ErrNotFound)
 		checkErr(t, call("RevokeRefreshFamily", "nope"), s.RevokeRefreshFamily(ctx, f.TenantID, "nope", base), storage.ErrNotFound)
 	})
@@ -117,7 +117,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		h1, h2 := randBytes(32), randBytes(32)
 		now := zoned(time.Minute)
 		issued := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Actor: f.ClientID, Subject: "first"}
-		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h1, now, issued); err != nil {
+		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h1, At: now, Issued: issued}); err != nil {
 			t.Fatalf("RotateRefreshToken(h0 -> h1) = %v; want nil", err)
 		}
 		want := f
@@ -135,20 +135,20 @@ func testRefresh(t *testing.T, s storage.Store) {
 		// Reuse of h0 is a stale hash: conflict, and nothing changes, the
 		// audit log included.
 		stale := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Subject: "stale"}
-		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, h2, now, stale)
+		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h2, At: now, Issued: stale})
 		checkErr(t, "RotateRefreshToken with the stale h0", err, storage.ErrConflict)
 		if stored, _ := s.GetRefreshFamily(ctx, f.TenantID, f.ID); !bytes.Equal(stored.TokenHash, h1) || stored.Generation != 1 {
 			t.Errorf("after a stale rotation: hash changed = %v, generation = %d; want unchanged, 1",
 				!bytes.Equal(stored.TokenHash, h1), stored.Generation)
 		}
 		checkEvents(t, s, f.TenantID, "after a stale rotation", "first")
-		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, nil, h2, now, nil)
+		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: nil, NewHash: h2, At: now})
 		checkErr(t, "RotateRefreshToken with a nil old hash", err, storage.ErrConflict)
-		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h1, now, nil); err == nil {
+		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h1, At: now}); err == nil {
 			t.Errorf("RotateRefreshToken(h1 -> h1) = nil; want an error (the new hash must differ)")
 		}
 
-		if err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h1, h2, now.Add(time.Minute), nil); err != nil {
+		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h2, At: now.Add(time.Minute)}); err != nil {
 			t.Errorf("RotateRefreshToken(h1 -> h2) = %v; want nil", err)
 		}
 		checkEvents(t, s, f.TenantID, "after a rotation without an event", "first")
@@ -167,7 +167,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f, h0 := setup(t)
-				err := s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), tt.now, nil)
+				err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: tt.now})
 				checkErr(t, "RotateRefreshToken "+tt.name, err, tt.want)
 			})
 		}
@@ -185,8 +185,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		if !got.RevokedAt.Equal(norm(first)) {
 			t.Errorf("GetRefreshFamily(%q).RevokedAt = %v; want %v (the first revocation)", f.ID, got.RevokedAt, norm(first))
 		}
-		err = s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, randBytes(32), base.Add(2*time.Minute),
-			&storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued"})
+		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: base.Add(2 * time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued"}})
 		checkErr(t, "RotateRefreshToken of a revoked family", err, storage.ErrConflict)
 		checkEvents(t, s, f.TenantID, "after rotating a revoked family")
 	})
@@ -198,8 +197,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 			next[i] = randBytes(32)
 		}
 		errs := race(concurrency, func(i int) error {
-			return s.RotateRefreshToken(ctx, f.TenantID, f.ID, h0, next[i], base.Add(time.Minute),
-				&storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)})
+			return s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: next[i], At: base.Add(time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)}})
 		})
 		winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
 		if winner < 0 {

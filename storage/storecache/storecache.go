@@ -6,22 +6,24 @@
 //
 // What a reader may see, and for how long:
 //   - An entry is served for at most TTL after it was read from the store.
-//     A memo (Memo, MemoUntil: a value derived from records) is served for
-//     at most TTL after the oldest record it was built from was read.
+//     A memo (Memo: a value derived from records, typed by its user) is
+//     served for at most TTL after the oldest record it was built from was
+//     read.
 //   - A change made through a Store (UpdateTenant, DeleteTenant,
 //     UpdateClient, DeleteClient, CreateKey, SetKeyState, DeleteKey) bumps
 //     its Generation once the statement has run, succeeded or not; every
 //     Store sharing that Generation drops all its entries before its next
 //     lookup, and a read that overlapped the bump is not kept. In the Worker
-//     the instances of one isolate share one Generation (worker.mjs), so a
+//     the instances of one isolate share one Generation (cfworker), so a
 //     change is seen at once in the isolate that made it. Changed bumps it
-//     too, for what is derived from records outside the store: authz calls
-//     it once a new JWKS is in KV.
+//     too, for what is derived from records outside the store: the JWKS
+//     publisher calls it once a new document is in KV.
 //   - A change made anywhere else (another isolate or edge location,
 //     another process, straight in the database) is seen within TTL.
-//   - Reads under a context marked with Fresh always go to the store and
-//     are not kept: read-modify-write code (the admin API, key rotation)
-//     must never start from a cached record.
+//   - Reads through Uncached always go to the store and are not kept:
+//     read-modify-write code (the admin API, key rotation) holds that view
+//     and never starts from a cached record. Its writes drop the caches
+//     like the Store's own.
 //   - "Not found" is never kept, so a new tenant or client is usable at
 //     once everywhere.
 //   - Values are copied in and out: a caller may modify what it gets.
@@ -61,13 +63,6 @@ func (g *LocalGeneration) Load() uint64 { return g.n.Load() }
 
 // Bump increments the counter.
 func (g *LocalGeneration) Bump() { g.n.Add(1) }
-
-type freshKey struct{}
-
-// Fresh returns a context under which reads bypass the cache.
-func Fresh(ctx context.Context) context.Context { return context.WithValue(ctx, freshKey{}, true) }
-
-func isFresh(ctx context.Context) bool { v, _ := ctx.Value(freshKey{}).(bool); return v }
 
 // Store is a storage.Store with a read cache. It is safe for concurrent use.
 type Store struct {
@@ -149,29 +144,47 @@ func (s *Store) live(e entry, now time.Time) bool {
 	return !now.Before(e.at) && now.Sub(e.at) < s.ttl
 }
 
-// Memo returns the value kept under key, or calls fill and keeps what it
-// returns (not its errors) under the same bounds as the records: use it
-// for values derived from tenants, clients or keys. fill's value is kept as
-// it is: it must be immutable. fill must read through the context it is
-// given: a value is only as fresh as the oldest record it was built from,
-// so a value built from a record the cache had held for most of the TTL
-// expires with that record, not a whole TTL later.
-func (s *Store) Memo(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, error) {
-	v, _, err := s.MemoUntil(ctx, key, fill)
-	return v, err
+// Memo keeps values of type T derived from records (a signer opened from a
+// key, an encoded document), under the same bounds as the records: use it
+// for values derived from tenants, clients or keys. Make one per kind of
+// value with NewMemo. A nil *Memo keeps nothing: Get calls fill every
+// time, as a server without a cache needs.
+type Memo[T any] struct {
+	s    *Store
+	name string
 }
 
-// MemoUntil is Memo, and also returns until when the value may be served
-// again without calling fill, as far as this cache knows: when its oldest
-// record was read, plus the TTL. A later change through a Store sharing the
-// Generation ends it earlier. until is zero when the value was not kept
-// (a Fresh context, or a change during fill).
-func (s *Store) MemoUntil(ctx context.Context, key string, fill func(context.Context) (any, error)) (any, time.Time, error) {
-	v, at, err := cached(s, ctx, "m\x00"+key, func(v any) any { return v }, fill)
+// NewMemo returns the memo called name (unique per Store) kept by s; s nil
+// means a memo that keeps nothing.
+func NewMemo[T any](s *Store, name string) *Memo[T] {
+	if s == nil {
+		return nil
+	}
+	return &Memo[T]{s: s, name: name}
+}
+
+// Get returns the value kept under key, or calls fill and keeps what it
+// returns (not its errors). fill's value is kept as it is: it must be
+// immutable. fill must read through the context it is given: a value is
+// only as fresh as the oldest record it was built from, so a value built
+// from a record the cache had held for most of the TTL expires with that
+// record, not a whole TTL later.
+//
+// until is when the value may be served again without calling fill, as far
+// as this cache knows: when its oldest record was read, plus the TTL. A
+// later change through a Store sharing the Generation ends it earlier.
+// until is zero when the value was not kept (a change during fill, or a nil
+// Memo).
+func (m *Memo[T]) Get(ctx context.Context, key string, fill func(context.Context) (T, error)) (v T, until time.Time, err error) {
+	if m == nil {
+		v, err = fill(ctx)
+		return v, time.Time{}, err
+	}
+	v, at, err := cached(m.s, ctx, "m\x00"+m.name+"\x00"+key, func(v T) T { return v }, fill)
 	if at.IsZero() {
 		return v, at, err
 	}
-	return v, at.Add(s.ttl), err
+	return v, at.Add(m.s.ttl), err
 }
 
 // readAt tracks, during a memo's fill, when the oldest record it used was
@@ -199,10 +212,6 @@ func noteRead(ctx context.Context, at time.Time) {
 // the value's oldest part was read from the store (zero when the value was
 // not kept); a value read now counts from before the read began.
 func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, read func(context.Context) (T, error)) (T, time.Time, error) {
-	if isFresh(ctx) {
-		v, err := read(ctx)
-		return v, time.Time{}, err
-	}
 	e, g, ok := s.lookup(key)
 	if ok {
 		noteRead(ctx, e.at)
@@ -226,6 +235,47 @@ func cached[T any](s *Store, ctx context.Context, key string, clone func(T) T, r
 // store changed (the JWKS document in KV), so that nothing read from the
 // old copy in the meantime is kept.
 func (s *Store) Changed() { s.gen.Bump() }
+
+// Uncached returns a view of the store whose reads always go to the
+// store underneath and are not kept, and whose writes drop the caches like
+// the Store's own: for read-modify-write code (the admin API, the key
+// rotation job), which must never start from a cached record.
+func (s *Store) Uncached() storage.Store { return uncached{Store: s.Store, c: s} }
+
+// uncached is the view Uncached returns: the store underneath, with the
+// cache's writes.
+type uncached struct {
+	storage.Store
+	c *Store
+}
+
+func (u uncached) UpdateTenant(ctx context.Context, t storage.Tenant) error {
+	return u.c.UpdateTenant(ctx, t)
+}
+
+func (u uncached) DeleteTenant(ctx context.Context, id string) error {
+	return u.c.DeleteTenant(ctx, id)
+}
+
+func (u uncached) UpdateClient(ctx context.Context, c storage.Client) error {
+	return u.c.UpdateClient(ctx, c)
+}
+
+func (u uncached) DeleteClient(ctx context.Context, tenantID, id string) error {
+	return u.c.DeleteClient(ctx, tenantID, id)
+}
+
+func (u uncached) CreateKey(ctx context.Context, k storage.SigningKey) error {
+	return u.c.CreateKey(ctx, k)
+}
+
+func (u uncached) SetKeyState(ctx context.Context, tenantID, kid string, from, to storage.KeyState, at time.Time) error {
+	return u.c.SetKeyState(ctx, tenantID, kid, from, to, at)
+}
+
+func (u uncached) DeleteKey(ctx context.Context, tenantID, kid string) error {
+	return u.c.DeleteKey(ctx, tenantID, kid)
+}
 
 // GetTenant reads through the cache.
 func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error) {

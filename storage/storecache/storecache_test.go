@@ -256,11 +256,32 @@ func TestClockGoingBackEndsEntries(t *testing.T) {
 	}
 }
 
-func TestFreshBypasses(t *testing.T) {
+// Reads through the uncached view go to the store and are not kept; its
+// writes drop the caches like the Store's own.
+func TestUncachedBypasses(t *testing.T) {
 	f := newFixture(t)
+	if _, err := f.a.GetTenant(f.ctx, "acme"); err != nil { // kept
+		t.Fatal(err)
+	}
 	f.renameElsewhere(t, "Elsewhere")
-	if got, _ := f.a.GetTenant(storecache.Fresh(f.ctx), "acme"); got.Name != "Elsewhere" {
-		t.Fatalf("fresh read: %q, want %q", got.Name, "Elsewhere")
+	u := f.a.Uncached()
+	if got, _ := u.GetTenant(f.ctx, "acme"); got.Name != "Elsewhere" {
+		t.Fatalf("uncached read: %q, want %q", got.Name, "Elsewhere")
+	}
+	if got, _ := f.a.GetTenant(f.ctx, "acme"); got.Name != "Acme" {
+		t.Fatalf("the uncached read replaced the kept entry: %q, want the cached Acme", got.Name)
+	}
+	before := f.reads()
+	if got, _ := u.GetTenant(f.ctx, "acme"); got.Name != "Elsewhere" || f.reads() != before+1 {
+		t.Fatalf("uncached read: %q after %d store reads; want Elsewhere after 1", got.Name, f.reads()-before)
+	}
+	ten, _ := u.GetTenant(f.ctx, "acme")
+	ten.Name = "Changed here"
+	if err := u.UpdateTenant(f.ctx, ten); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.a.GetTenant(f.ctx, "acme"); got.Name != "Changed here" {
+		t.Fatalf("after a write through the uncached view the cache served %q; want %q", got.Name, "Changed here")
 	}
 }
 
@@ -299,24 +320,41 @@ func TestCopies(t *testing.T) {
 func TestMemo(t *testing.T) {
 	f := newFixture(t)
 	calls := 0
-	fill := func(context.Context) (any, error) { calls++; return calls, nil }
+	m := storecache.NewMemo[int](f.a, "n")
+	get := func(key string, fill func(context.Context) (int, error)) (int, error) {
+		v, _, err := m.Get(f.ctx, key, fill)
+		return v, err
+	}
+	fill := func(context.Context) (int, error) { calls++; return calls, nil }
 	for range 2 {
-		if v, err := f.a.Memo(f.ctx, "x", fill); err != nil || v != 1 {
+		if v, err := get("x", fill); err != nil || v != 1 {
 			t.Fatalf("Memo = %v, %v; want 1", v, err)
 		}
 	}
 	if err := f.b.UpdateTenant(f.ctx, f.tenant); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := f.a.Memo(f.ctx, "x", fill); v != 2 {
+	if v, _ := get("x", fill); v != 2 {
 		t.Fatalf("after a change: Memo = %v, want 2 (refilled)", v)
 	}
-	failing := func(context.Context) (any, error) { return nil, errors.New("boom") }
-	if _, err := f.a.Memo(f.ctx, "y", failing); err == nil {
+	failing := func(context.Context) (int, error) { return 0, errors.New("boom") }
+	if _, err := get("y", failing); err == nil {
 		t.Fatal("Memo hid fill's error")
 	}
-	if v, _ := f.a.Memo(f.ctx, "y", fill); v != 3 {
+	if v, _ := get("y", fill); v != 3 {
 		t.Fatalf("an error was kept: Memo = %v, want 3", v)
+	}
+	// Two memos never see each other's values under one key.
+	other := storecache.NewMemo[string](f.a, "s")
+	if v, _, err := other.Get(f.ctx, "x", func(context.Context) (string, error) { return "s", nil }); err != nil || v != "s" {
+		t.Fatalf("another memo's x = %q, %v; want its own s", v, err)
+	}
+	// A nil memo keeps nothing.
+	var none *storecache.Memo[int]
+	for want := 4; want <= 5; want++ {
+		if v, until, err := none.Get(f.ctx, "x", fill); err != nil || v != want || !until.IsZero() {
+			t.Fatalf("nil Memo = %v, until %v, %v; want %d (a fresh fill), zero", v, until, err, want)
+		}
 	}
 }
 
@@ -328,11 +366,12 @@ func TestMemoExpiresWithItsRecords(t *testing.T) {
 	read := f.clock.now()
 	f.renameElsewhere(t, "Renamed") // a holds the tenant as read at `read`
 	f.clock.add(20 * time.Second)
-	fill := func(ctx context.Context) (any, error) {
+	m := storecache.NewMemo[string](f.a, "name")
+	fill := func(ctx context.Context) (string, error) {
 		t, err := f.a.GetTenant(ctx, "acme")
 		return t.Name, err
 	}
-	v, until, err := f.a.MemoUntil(f.ctx, "doc", fill)
+	v, until, err := m.Get(f.ctx, "doc", fill)
 	if err != nil || v != "Acme" {
 		t.Fatalf("MemoUntil = %v, %v; want the cached name Acme", v, err)
 	}
@@ -340,37 +379,35 @@ func TestMemoExpiresWithItsRecords(t *testing.T) {
 		t.Fatalf("until = %v, want %v (the record's read time plus the TTL)", until, want)
 	}
 	f.clock.add(10 * time.Second)
-	if v, _ := f.a.Memo(f.ctx, "doc", fill); v != "Renamed" {
+	if v, _, _ := m.Get(f.ctx, "doc", fill); v != "Renamed" {
 		t.Fatalf("30 s after its record was read, Memo = %v; want Renamed", v)
 	}
 	// A nested memo passes its age on to the memo around it.
 	f.clock.add(25 * time.Second) // "doc" was refilled 25 s ago
-	outer := func(ctx context.Context) (any, error) { return f.a.Memo(ctx, "doc", fill) }
-	_, until, err = f.a.MemoUntil(f.ctx, "outer", outer)
+	outer := func(ctx context.Context) (string, error) { v, _, err := m.Get(ctx, "doc", fill); return v, err }
+	_, until, err = m.Get(f.ctx, "outer", outer)
 	if want := f.clock.now().Add(5 * time.Second); err != nil || !until.Equal(want) {
 		t.Fatalf("outer until = %v, %v; want %v (the inner memo's expiry)", until, err, want)
 	}
 }
 
-// MemoUntil reports zero when nothing was kept: under a Fresh context, or
-// when a change overlapped the fill.
+// Memo.Get reports zero when nothing was kept: when a change overlapped
+// the fill.
 func TestMemoUntilNotKept(t *testing.T) {
 	f := newFixture(t)
-	fill := func(context.Context) (any, error) { return 1, nil }
-	if _, until, err := f.a.MemoUntil(storecache.Fresh(f.ctx), "x", fill); err != nil || !until.IsZero() {
-		t.Fatalf("under Fresh: until = %v, %v; want zero", until, err)
-	}
-	overlapped := func(ctx context.Context) (any, error) {
+	m := storecache.NewMemo[int](f.a, "n")
+	fill := func(context.Context) (int, error) { return 1, nil }
+	overlapped := func(ctx context.Context) (int, error) {
 		if err := f.b.UpdateTenant(ctx, f.tenant); err != nil {
-			return nil, err
+			return 0, err
 		}
 		f.a.GetTenant(ctx, "acme") // a lookup that sees the new generation
 		return 1, nil
 	}
-	if _, until, err := f.a.MemoUntil(f.ctx, "y", overlapped); err != nil || !until.IsZero() {
+	if _, until, err := m.Get(f.ctx, "y", overlapped); err != nil || !until.IsZero() {
 		t.Fatalf("a change during fill: until = %v, %v; want zero", until, err)
 	}
-	if _, until, _ := f.a.MemoUntil(f.ctx, "z", fill); !until.Equal(f.clock.now().Add(30 * time.Second)) {
+	if _, until, _ := m.Get(f.ctx, "z", fill); !until.Equal(f.clock.now().Add(30 * time.Second)) {
 		t.Fatalf("a fresh fill: until = %v, want now + 30 s", until)
 	}
 }

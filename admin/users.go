@@ -1,0 +1,120 @@
+package admin
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/syntax"
+	"github.com/edgeauth/edgeauth/password"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+type userJSON struct {
+	Username *string   `json:"username"`
+	Password *string   `json:"password"`
+	Email    *string   `json:"email"`
+	Roles    *[]string `json:"roles"`
+}
+
+// userResponse never carries the password hash.
+type userResponse struct {
+	ID        string   `json:"id"`
+	Username  string   `json:"username"`
+	Email     string   `json:"email,omitempty"`
+	Roles     []string `json:"roles"`
+	CreatedAt *string  `json:"created_at"`
+}
+
+func newUserResponse(u storage.User) userResponse {
+	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, Roles: authz.NonNil(u.Roles), CreatedAt: authz.TimeJSON(u.CreatedAt)}
+}
+
+// maxRoles bounds a user's roles.
+const maxRoles = 50
+
+// CreateUser creates a user with a slow password hash. The id is random and
+// stable: it is the user's "sub".
+func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	var in userJSON
+	if err := authz.DecodeJSON(r, &in, true); err != nil {
+		return err
+	}
+	u := storage.User{TenantID: t.ID}
+	switch {
+	case in.Username == nil || !syntax.ValidUsername(*in.Username):
+		return authz.Errorf(authz.CodeInvalidRequest, "username is required: 1-64 characters of A-Z a-z 0-9 . _ @ + -")
+	case in.Password == nil || utf8.RuneCountInString(*in.Password) < password.MinLen || len(*in.Password) > password.MaxLen:
+		return authz.Errorf(authz.CodeInvalidRequest, "password is required: at least %d characters, at most %d bytes", password.MinLen, password.MaxLen)
+	case !utf8.ValidString(*in.Password):
+		return authz.Errorf(authz.CodeInvalidRequest, "password is not valid UTF-8")
+	}
+	u.Username = *in.Username
+	if in.Email != nil && *in.Email != "" {
+		if err := syntax.CheckText("email", *in.Email, 254); err != nil {
+			return authz.Errorf(authz.CodeInvalidRequest, "%s", err)
+		}
+		if at := strings.LastIndexByte(*in.Email, '@'); at < 1 || at == len(*in.Email)-1 || strings.ContainsAny(*in.Email, " <>") {
+			return authz.Errorf(authz.CodeInvalidRequest, "email is not an email address")
+		}
+		u.Email = *in.Email
+	}
+	if in.Roles != nil {
+		if len(*in.Roles) > maxRoles {
+			return authz.Errorf(authz.CodeInvalidRequest, "at most %d roles", maxRoles)
+		}
+		for _, role := range *in.Roles {
+			if !syntax.ValidRole(role) {
+				return authz.Errorf(authz.CodeInvalidRequest, "role %q must be 1-64 characters of A-Z a-z 0-9 : . _ -", role)
+			}
+		}
+		u.Roles = syntax.Dedupe(*in.Roles)
+	}
+	if u.ID, err = a.az.NewSecret(16); err != nil {
+		return err
+	}
+	if u.PasswordHash, err = a.cfg.Passwords.Hash(*in.Password); err != nil {
+		return err
+	}
+	u.CreatedAt = a.az.Now()
+	u.UpdatedAt = u.CreatedAt
+	if err := a.cfg.Store.CreateUser(r.Context(), u); err != nil {
+		return authz.StorageError(err, "user")
+	}
+	a.cfg.Audit.Record(r.Context(), t.ID, "user.created", "admin", u.ID, nil)
+	authz.WriteJSON(w, http.StatusCreated, newUserResponse(u))
+	return nil
+}
+
+// GetUser answers a user, never its password hash.
+func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	u, err := a.cfg.Store.GetUser(r.Context(), t.ID, r.PathValue("user"))
+	if err != nil {
+		return authz.StorageError(err, "user")
+	}
+	authz.WriteJSON(w, http.StatusOK, newUserResponse(u))
+	return nil
+}
+
+// DeleteUser deletes a user and everything granted to it.
+func (a *API) DeleteUser(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	if err := a.cfg.Store.DeleteUser(r.Context(), t.ID, r.PathValue("user")); err != nil {
+		return authz.StorageError(err, "user")
+	}
+	a.cfg.Audit.Record(r.Context(), t.ID, "user.deleted", "admin", r.PathValue("user"), nil)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

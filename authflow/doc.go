@@ -1,0 +1,38 @@
+// Package authflow is edgeauth's browser flow: the authorization endpoint
+// as the browser meets it, the sign-in form and the consent page, and the
+// state that carries a request across them.
+//
+// The protocol decides, this package drives. authz validates the
+// authorization request (OAuth 2.1 §4.1.1), issues the code and redirects
+// to the client with state and iss (RFC 9207); this package decides, from
+// the browser's session and the user's consent, which of its pages comes
+// next or whether the code can be issued at once:
+//
+//	/authorize  parse (authz) -> signed in? consented? -> code (authz), or
+//	            store the pending request and go to /login or /consent
+//	/login      check the password (lockout, rate limits) -> session -> next step
+//	/consent    the user's decision -> consent remembered -> code, or access_denied
+//
+// One value, flow, carries a request through these steps: the request and
+// its answer, the tenant and client, the pending authorization request and
+// who is signed in.
+//
+// Invariants:
+//   - Until client_id and redirect_uri are validated an error is the HTML
+//     error page, never a redirect (OAuth 2.1 §4.1.2.1); a self-registered
+//     client's errors are redirected only to a browser that has signed in
+//     (RFC 9700 §4.11.2).
+//   - A pending request is bound to the browser that started it (a cookie
+//     whose hash it keeps) and every form to the request's CSRF token, so a
+//     request id that leaks cannot be completed elsewhere (RFC 9700
+//     §4.4.1.8).
+//   - prompt=login and max_age are checked on every page, so no page can
+//     be skipped to avoid a sign-in the request asked for (OIDC Core
+//     §3.1.2.1).
+//   - A failed sign-in is counted in the database before the password is
+//     checked (lockout.go): the lockout holds at every location and under
+//     concurrent guesses.
+//   - Sessions (package session) and pending requests live in KV and decide
+//     nothing that must happen once; the code's single use is decided in
+//     SQL by authz.
+package authflow

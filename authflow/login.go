@@ -1,0 +1,139 @@
+package authflow
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/pages"
+	"github.com/edgeauth/edgeauth/password"
+	"github.com/edgeauth/edgeauth/ratelimit"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// LoginForm shows the sign-in form of a pending request.
+func (f *Flow) LoginForm(w http.ResponseWriter, r *http.Request) error {
+	fl, err := f.page(w, r)
+	if err != nil {
+		return err
+	}
+	return f.showLogin(fl, http.StatusOK, "", "")
+}
+
+// showLogin renders the sign-in form with the username typed so far and a
+// message (both may be empty).
+func (f *Flow) showLogin(fl *flow, code int, username, msg string) error {
+	pages.Write(fl.w, code, pages.Login{
+		Title: "Sign in", TenantName: fl.t.Name, ClientName: clientLabel(fl.client), Message: msg, Username: username,
+		Action: authz.IssuerPath(fl.t.ID) + "/login", RequestID: fl.id, CSRF: fl.ar.CSRF,
+	}.HTML())
+	return nil
+}
+
+// Login checks the username and password. A wrong password and an unknown
+// user get the same answer, after the same amount of hashing.
+func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	fl, p, err := f.form(w, r)
+	if err != nil {
+		return err
+	}
+	t := fl.t
+	username, pw := strings.TrimSpace(p.Get("username")), p.Get("password")
+	if err := f.az.Limit(ctx, ratelimit.LimitLoginIP, t.ID+"|"+f.az.ClientIP(r)); err != nil {
+		return err
+	}
+	if err := f.az.Limit(ctx, ratelimit.LimitLoginUser, t.ID+"|"+username); err != nil {
+		return err
+	}
+	if username == "" || len(username) > 256 {
+		return f.showLogin(fl, http.StatusOK, "", "Wrong username or password.")
+	}
+	// The streak and the user in one read: both are needed before the
+	// password is checked.
+	state, err := f.cfg.Store.GetLoginState(ctx, t.ID, username)
+	if err != nil {
+		return err
+	}
+	lockedOut := func(locked time.Duration) error {
+		f.cfg.Audit.Record(ctx, t.ID, "login.locked", "", fl.client.ID, map[string]any{"username": username})
+		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
+		return f.showLogin(fl, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+roundUp(locked)+".")
+	}
+	now := f.az.Now()
+	if locked := lockedFor(state.Failures, now); locked > 0 {
+		return lockedOut(locked)
+	}
+	// The attempt counts as a failure before the password is checked, in
+	// one atomic upsert, and a correct password ends the streak. So
+	// concurrent guesses each take their own place in the streak: one whose
+	// place comes after failures this request did not see (others, just
+	// now) is refused unchecked if they lock the username. Checking the
+	// streak read above and counting only afterwards would let a burst of
+	// guesses all pass the check.
+	seen := int64(0)
+	if fs := state.Failures; fs != nil && !fs.Last.Before(now.Add(-LockoutWindow)) {
+		seen = fs.Count
+	}
+	streak, err := f.cfg.Store.RecordLoginFailure(ctx, t.ID, username, now, LockoutWindow)
+	if err != nil {
+		return err
+	}
+	if before := streak.Count - 1; before != seen && lockoutDelay(before) > 0 {
+		return lockedOut(lockoutDelay(before))
+	}
+	var user storage.User
+	if state.User != nil {
+		user = *state.User
+	}
+	ok, err := f.cfg.Passwords.Check(user.PasswordHash, pw) // no hash: equal work for unknown users
+	if err != nil {
+		return err
+	}
+	if !ok || user.ID == "" || len(pw) > password.MaxLen {
+		f.cfg.Audit.Record(ctx, t.ID, "login.failed", "", fl.client.ID, map[string]any{"username": username})
+		return f.showLogin(fl, http.StatusOK, username, "Wrong username or password.")
+	}
+	if err := f.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
+		return err
+	}
+	if fl.sess, err = f.startSession(ctx, w, t.ID, user.ID); err != nil {
+		return err
+	}
+	fl.user = &user
+	f.cfg.Audit.Record(ctx, t.ID, "login.succeeded", user.ID, fl.client.ID, nil)
+	return f.proceed(fl)
+}
+
+// clientLabel is how the pages name a client.
+func clientLabel(c storage.Client) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
+
+// uriHost is the host of a URI, for people to read ("" if it has none).
+func uriHost(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
+}
+
+// coversScope reports whether the granted scope string has every scope of
+// requested.
+func coversScope(granted, requested string) bool {
+	have := strings.Fields(granted)
+	for _, sc := range strings.Fields(requested) {
+		if !slices.Contains(have, sc) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,87 @@
+package authz
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"github.com/edgeauth/edgeauth/internal/kvrecord"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// codeTTL is an authorization code's lifetime (OAuth 2.1 §4.1.2:
+// short-lived): KV's minimum.
+const codeTTL = storage.MinKVTTL
+
+// codeRecord is what an authorization code is bound to (OAuth 2.1 §4.1.2).
+// It lives in KV under the code's hash; its single use is decided in SQL
+// (storage.Codes.RedeemCode).
+type codeRecord struct {
+	Tenant        string   `json:"t"`
+	ClientID      string   `json:"c"`
+	RedirectURI   string   `json:"r"`
+	RedirectGiven bool     `json:"rg,omitempty"`
+	Challenge     string   `json:"cc"`
+	Scope         string   `json:"sc,omitempty"`
+	Resources     []string `json:"res,omitempty"`
+	Nonce         string   `json:"n,omitempty"`
+	UserID        string   `json:"u"`
+	AuthTime      int64    `json:"at"`
+	ExpiresAt     int64    `json:"exp"`
+}
+
+// IssueCode creates the authorization code of ar for user userID, who
+// signed in at authTime (Unix seconds), and stores its bindings in KV.
+func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, authTime int64) (string, error) {
+	code, err := s.NewSecret(32)
+	if err != nil {
+		return "", err
+	}
+	rec := codeRecord{
+		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
+		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
+		UserID: userID, AuthTime: authTime, ExpiresAt: s.Now().Add(codeTTL).Unix(),
+	}
+	if err := kvrecord.Put(ctx, s.cfg.KV, "code", code, rec, codeTTL); err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// RedirectCode sends the browser back to the client with code (OAuth 2.1
+// §4.1.2).
+func (s *Server) RedirectCode(w http.ResponseWriter, r *http.Request, ar *AuthRequest, code string) {
+	s.redirectToClient(w, r, ar, url.Values{"code": {code}})
+}
+
+// RedirectError sends an authorization error back to the client (OAuth 2.1
+// §4.1.2.1). Call it only with a request ParseAuthRequest returned (its
+// client_id and redirect_uri are validated). A server_error is not
+// redirected but returned, for the page to tell the user.
+func (s *Server) RedirectError(w http.ResponseWriter, r *http.Request, ar *AuthRequest, err error) error {
+	e := AsError(s.log, r, err)
+	if e.Code == CodeServerError {
+		return e
+	}
+	q := url.Values{"error": {string(e.Code)}, "error_description": {e.Description}}
+	s.redirectToClient(w, r, ar, q)
+	return nil
+}
+
+// redirectToClient adds state and iss (RFC 9207 §2) to q and redirects to
+// the validated redirect URI, keeping its own query (OAuth 2.1 §4.1.2).
+func (s *Server) redirectToClient(w http.ResponseWriter, r *http.Request, ar *AuthRequest, q url.Values) {
+	if ar.State != "" {
+		q.Set("state", ar.State)
+	}
+	q.Set("iss", s.Issuer(ar.Tenant))
+	// The registered URI's own query is kept byte for byte (RFC 6749
+	// §3.1.2: it MUST be retained), the response parameters appended.
+	u, _ := url.Parse(ar.RedirectURI) // validated at registration and here
+	if u.RawQuery != "" {
+		u.RawQuery += "&"
+	}
+	u.RawQuery += q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
