@@ -14,9 +14,12 @@
 // operations of each scenario's single operation, counted with
 // storage/storagecount on an in-process server that runs the same handler.
 //
-// It writes bench.json and bench.md to -out and prints the Markdown.
-// Targets are reported, never enforced: the exit status is 0 whenever the
-// run itself worked.
+// It writes bench.json, bench.md and readme.md (the short table README.md
+// shows) to -out and prints the Markdown. A full run under wrangler dev
+// also replaces README.md's table (-readme): the lines between
+// <!-- bench:begin --> and <!-- bench:end -->, nothing else. Targets are
+// reported, never enforced: the exit status is 0 whenever the run itself
+// worked.
 //
 //	go run ./bench                       # wrangler dev (builds the Worker first)
 //	go run ./bench -target native        # in-process edgeauth on SQLite
@@ -60,6 +63,7 @@ type options struct {
 	only        string
 	logLevel    string
 	vars        map[string]string // further vars for edgeauth under wrangler
+	readme      string            // README whose table a full wrangler run replaces; "" for none
 }
 
 func main() {
@@ -76,6 +80,7 @@ func main() {
 	flag.DurationVar(&o.memTimeout, "mem-timeout", 45*time.Second, "longest time spent sending requests to reach -mem-requests (the report says how many it reached)")
 	flag.IntVar(&o.storageRuns, "storage-runs", 5, "runs of each operation when counting storage calls")
 	flag.StringVar(&o.only, "scenarios", "", "comma-separated scenarios to run (default all)")
+	flag.StringVar(&o.readme, "readme", "README.md", "README (relative to the repository root) whose table between <!-- bench:begin --> and <!-- bench:end --> a full run under wrangler replaces; empty for none")
 	flag.StringVar(&o.logLevel, "log-level", "", "edgeauth's LOG_LEVEL var under wrangler (default: the Worker's default, info)")
 	flag.Func("var", "NAME=VALUE: a further var for edgeauth under wrangler, such as POOL_MAX_INSTANCES=6 (repeatable)", func(s string) error {
 		name, value, ok := strings.Cut(s, "=")
@@ -121,7 +126,7 @@ func run(ctx context.Context, o options) error {
 	rep := &report{
 		Target: o.target, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
 		Concurrency: o.concurrency, DurationPerScenario: o.duration.String(), Warmup: o.warmup.String(),
-		Command: "go run ./bench " + joinArgs(os.Args[1:]),
+		Command: "go run ./bench " + joinArgs(os.Args[1:]), Commit: gitCommit(ctx, root),
 	}
 
 	if o.target == "wrangler" {
@@ -290,9 +295,50 @@ func run(ctx context.Context, o options) error {
 	if err := os.WriteFile(filepath.Join(o.out, "bench.md"), []byte(md), 0o644); err != nil {
 		return err
 	}
+	table := rep.readmeTable()
+	if err := os.WriteFile(filepath.Join(o.out, "readme.md"), []byte(table), 0o644); err != nil {
+		return err
+	}
 	fmt.Print(md)
-	logf("wrote %s and %s", filepath.Join(o.out, "bench.json"), filepath.Join(o.out, "bench.md"))
+	logf("wrote %s, %s and %s", filepath.Join(o.out, "bench.json"), filepath.Join(o.out, "bench.md"), filepath.Join(o.out, "readme.md"))
+	// Only a full run of the Worker stands for edgeauth in the README: a
+	// native run or a subset of the scenarios leaves its table alone.
+	switch {
+	case o.readme == "":
+	case o.target != "wrangler" || o.only != "":
+		logf("%s left as it is: only a full run under wrangler (no -scenarios) replaces its table", o.readme)
+	default:
+		path := o.readme
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(root, path)
+		}
+		if err := updateReadme(path, table); err != nil {
+			return err
+		}
+		logf("replaced the performance table of %s", path)
+	}
 	return nil
+}
+
+// gitCommit names the commit of the tree in root (its short hash, with
+// "+changes" when tracked files other than README.md differ from it), or ""
+// when git cannot tell.
+func gitCommit(ctx context.Context, root string) string {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	commit := strings.TrimSpace(string(out))
+	// The README is left out: this program rewrites its table.
+	diff := exec.CommandContext(ctx, "git", "-C", root, "diff", "--quiet", "HEAD", "--", ".", ":(exclude)README.md")
+	if err := diff.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			return commit // git could not compare: the hash is still right
+		}
+		commit += "+changes"
+	}
+	return commit
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

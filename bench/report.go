@@ -15,6 +15,7 @@ type report struct {
 	Target              string    `json:"target"`
 	URL                 string    `json:"url"`
 	Command             string    `json:"command"`
+	Commit              string    `json:"commit,omitempty"` // the measured tree's commit (gitCommit)
 	Started             time.Time `json:"started"`
 	Finished            time.Time `json:"finished"`
 	GoVersion           string    `json:"go_version"`
@@ -153,8 +154,12 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# edgeauth bench (%s)\n\n", r.Target)
-	w("%s, %s, %d CPUs, %d concurrent goroutines, %s measured per scenario (two halves alternating with the baseline), %s warm-up. Command: `%s`.\n\n",
+	w("%s, %s, %d CPUs, %d concurrent goroutines, %s measured per scenario (two halves alternating with the baseline), %s warm-up. Command: `%s`.",
 		r.Started.Format(time.RFC3339), r.GoVersion, r.CPUs, r.Concurrency, r.DurationPerScenario, r.Warmup, r.Command)
+	if r.Commit != "" {
+		w(" Commit %s.", r.Commit)
+	}
+	w("\n\n")
 
 	w("| scenario | ops/s | p50 ms | p99 ms | errors | ratio to baseline | target | met? |\n|---|---:|---:|---:|---:|---:|---|---|\n")
 	if bl := r.Baseline; bl != nil {
@@ -244,4 +249,97 @@ func callList(m map[string]float64) string {
 		parts = append(parts, fmt.Sprintf("%s %s", k, num1(m[k])))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// The README's performance table sits between these two lines; `make
+// bench` replaces what is between them (replaceMarked) and nothing else.
+const (
+	readmeBegin = "<!-- bench:begin -->"
+	readmeEnd   = "<!-- bench:end -->"
+)
+
+// readmeTable is the short table README.md shows: per scenario its ops/s,
+// its ratio to the baseline measured next to it, p50 and p99, under one
+// line naming the date, the commit and the machine. It is also written to
+// bench-results/readme.md.
+func (r *report) readmeTable() string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("`make bench` on %s", r.Started.UTC().Format(time.DateOnly))
+	if r.Commit != "" {
+		w(" at %s", r.Commit)
+	}
+	w(" (%s, %d CPUs, %d concurrent clients). Each scenario alternates with a trivial Worker, the baseline, in the same run; the ratio is to the baseline next to it. [Method and history](bench/README.md).\n\n",
+		r.GoVersion, r.CPUs, r.Concurrency)
+	w("| scenario | ops/s | ratio to baseline | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|\n")
+	row := func(name string, res result, ratio string) {
+		if res.Errors > 0 {
+			name += fmt.Sprintf(" (%d errors)", res.Errors)
+		}
+		w("| %s | %.1f | %s | %.1f | %.1f |\n", name, res.OpsPerSec, ratio, res.P50Ms, res.P99Ms)
+	}
+	if bl := r.Baseline; bl != nil {
+		row("baseline", *bl, "1.00")
+	}
+	for _, s := range r.Scenarios {
+		ratio := "-"
+		if s.Ratio > 0 {
+			ratio = fmt.Sprintf("%.2f", s.Ratio)
+		}
+		row(s.Name, s, ratio)
+	}
+	return b.String()
+}
+
+// replaceMarked returns doc with the text between its readmeBegin and
+// readmeEnd lines replaced by content; everything outside them, the marker
+// lines included, is kept byte for byte. Each marker must appear exactly
+// once, on a line of its own, begin before end.
+func replaceMarked(doc, content string) (string, error) {
+	begin, err := markerLine(doc, readmeBegin)
+	if err != nil {
+		return "", err
+	}
+	end, err := markerLine(doc, readmeEnd)
+	if err != nil {
+		return "", err
+	}
+	if end < begin {
+		return "", fmt.Errorf("bench: %s comes before %s", readmeEnd, readmeBegin)
+	}
+	from := begin + len(readmeBegin) + 1 // after the begin line's newline
+	if content != "" && !strings.HasSuffix(content, "\n") {
+		content += "\n"
+	}
+	return doc[:from] + content + doc[end:], nil
+}
+
+// markerLine returns the offset of marker in doc, which must hold it once,
+// as a whole line.
+func markerLine(doc, marker string) (int, error) {
+	switch n := strings.Count(doc, marker); {
+	case n == 0:
+		return 0, fmt.Errorf("bench: no %s line; the performance table goes between %s and %s", marker, readmeBegin, readmeEnd)
+	case n > 1:
+		return 0, fmt.Errorf("bench: %s appears %d times; want it once", marker, n)
+	}
+	i := strings.Index(doc, marker)
+	atStart := i == 0 || doc[i-1] == '\n'
+	if rest := doc[i+len(marker):]; !atStart || rest != "" && rest[0] != '\n' {
+		return 0, fmt.Errorf("bench: %s must be a line of its own", marker)
+	}
+	return i, nil
+}
+
+// updateReadme replaces the performance table of the README at path.
+func updateReadme(path, table string) error {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	out, err := replaceMarked(string(doc), table)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
 }
