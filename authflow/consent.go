@@ -56,17 +56,17 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	switch p.Get("decision") {
 	case "approve":
 	case "deny":
-		f.forgetPending(ctx, fl.id)
 		f.cfg.Audit.Record(ctx, t.ID, "consent.denied", fl.sess.UserID, fl.client.ID, nil)
 		return f.az.RedirectError(w, r, &fl.ar.AuthRequest, authz.Errorf(authz.CodeAccessDenied, "the user denied the request"))
 	default:
 		return authz.Errorf(authz.CodeInvalidRequest, "decision must be approve or deny")
 	}
-	granted := fl.ar.Scope
+	c := storage.Consent{TenantID: t.ID, UserID: fl.sess.UserID, ClientID: fl.client.ID, Scope: fl.ar.Scope,
+		Resources: consentResources(fl.ar.Resources), GrantedAt: f.az.Now()}
 	if old, err := f.cfg.Store.GetConsent(ctx, t.ID, fl.sess.UserID, fl.client.ID); err == nil {
-		granted = strings.Join(syntax.Dedupe(append(strings.Fields(old.Scope), strings.Fields(fl.ar.Scope)...)), " ")
+		c.Scope = strings.Join(syntax.Dedupe(append(strings.Fields(old.Scope), strings.Fields(c.Scope)...)), " ")
+		c.Resources = syntax.Dedupe(append(old.Resources, c.Resources...))
 	}
-	c := storage.Consent{TenantID: t.ID, UserID: fl.sess.UserID, ClientID: fl.client.ID, Scope: granted, GrantedAt: f.az.Now()}
 	if err := f.cfg.Store.PutConsent(ctx, c); errors.Is(err, storage.ErrNotFound) {
 		// The session's user (or the client) is gone; signing in again
 		// shows which.
@@ -74,6 +74,6 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	f.cfg.Audit.Record(ctx, t.ID, "consent.granted", fl.sess.UserID, fl.client.ID, map[string]any{"scope": fl.ar.Scope})
+	f.cfg.Audit.Record(ctx, t.ID, "consent.granted", fl.sess.UserID, fl.client.ID, map[string]any{"scope": fl.ar.Scope, "resources": fl.ar.Resources})
 	return f.issueCode(fl)
 }

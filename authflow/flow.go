@@ -14,19 +14,20 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// Config is what the browser flow needs. Authz, Store, KV, Sessions and
+// Config is what the browser flow needs. Authz, Store, Sessions and
 // Audit are required.
 type Config struct {
 	// Authz validates authorization requests and issues codes.
 	Authz *authz.Server
 	// Store holds users, consents and the sign-in lockout; it may be the
 	// record cache.
-	Store storage.Store
-	// KV holds the pending authorization requests.
-	KV        storage.KV
+	Store     storage.Store
 	Sessions  *session.Store
 	Passwords password.Hasher
 	Audit     *audit.Log
+	// PendingKey seals pending requests: 32 bytes, the key-encryption
+	// key's subkey for PendingKeyPurpose.
+	PendingKey []byte
 	// SecureCookies gives the cookies the Secure attribute and the __Host-
 	// prefix: the server is on https.
 	SecureCookies bool
@@ -38,18 +39,23 @@ type Config struct {
 type Flow struct {
 	cfg Config
 	az  *authz.Server
+	box box
 	log *slog.Logger
 }
 
 // New builds the flow from cfg.
 func New(cfg Config) (*Flow, error) {
-	if cfg.Authz == nil || cfg.Store == nil || cfg.KV == nil || cfg.Sessions == nil || cfg.Audit == nil {
-		return nil, errors.New("authflow: Config.Authz, Store, KV, Sessions and Audit are required")
+	if cfg.Authz == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Audit == nil {
+		return nil, errors.New("authflow: Config.Authz, Store, Sessions and Audit are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Flow{cfg: cfg, az: cfg.Authz, log: cfg.Logger}, nil
+	b, err := newBox(cfg.PendingKey)
+	if err != nil {
+		return nil, err
+	}
+	return &Flow{cfg: cfg, az: cfg.Authz, box: b, log: cfg.Logger}, nil
 }
 
 // flow is one browser request's way through the flow: the request and its
@@ -111,14 +117,20 @@ func (f *Flow) Authorize(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// prompt=login and max_age=0 ask for a fresh sign-in whatever the
-	// session (OIDC Core §3.1.2.1): only a sign-in from now on satisfies
-	// this request, on every page it passes (needsLogin). prompt=none
-	// forbids the login page, so the two together fail at once.
+	// session (OIDC Core §3.1.2.1: the server MUST reauthenticate): only a
+	// sign-in after this request, in a session other than the browser's
+	// present one, satisfies it, on every page it passes (needsLogin).
+	// prompt=none forbids the login page, so the two together fail at once.
 	if fl.ar.HasPrompt("login") || fl.ar.MaxAge == 0 {
 		if fl.ar.Prompt == "none" {
 			return f.authorizeError(fl, authz.Errorf(authz.CodeLoginRequired, "max_age=0 asks for a new sign-in, which prompt=none forbids"))
 		}
 		fl.ar.LoginAfter = f.az.Now().Unix()
+		if sess, err := f.currentSession(r, t.ID); err != nil {
+			return err
+		} else if sess != nil {
+			fl.ar.SessionBefore = sess.Handle
+		}
 		return f.toPage(fl, "login")
 	}
 	if err := f.signedIn(fl); err != nil {
@@ -129,22 +141,39 @@ func (f *Flow) Authorize(w http.ResponseWriter, r *http.Request) error {
 
 // authorizeError answers an authorization error once client_id and
 // redirect_uri are validated: redirected to the client, except that a
-// self-registered client's error for a browser that has not signed in is
-// the error page. RFC 9700 §4.11.2: the server MUST authenticate the user
-// before it redirects, and SHOULD redirect automatically only to a URI it
-// trusts; otherwise anyone who registers a client, or publishes a metadata
-// document, could send people anywhere through this server. That includes
-// prompt=none's login_required (the RFC's silent-authentication exception
-// to the MUST; the SHOULD still holds for a URI nobody vetted).
+// self-registered client's error is the error page unless the browser's
+// user has approved that client before. RFC 9700 §4.11.2: the server MUST
+// authenticate the user before it redirects, and SHOULD redirect
+// automatically only to a URI it trusts; otherwise anyone who registers a
+// client, or publishes a metadata document, could send people anywhere
+// through this server, a signed-in victim included. That covers
+// prompt=none's login_required too (the RFC's silent-authentication
+// exception to the MUST; the SHOULD still holds for a URI nobody vetted).
 func (f *Flow) authorizeError(fl *flow, err error) error {
 	if authz.SelfRegistered(fl.client) {
-		if sess, serr := f.currentSession(fl.r, fl.t.ID); serr != nil {
-			return serr
-		} else if sess == nil {
+		if trusted, terr := f.approvedBefore(fl); terr != nil {
+			return terr
+		} else if !trusted {
 			return err
 		}
 	}
 	return f.az.RedirectError(fl.w, fl.r, &fl.ar.AuthRequest, err)
+}
+
+// approvedBefore reports whether the browser's signed-in user has approved
+// fl's client before: a consent of theirs for it is stored.
+func (f *Flow) approvedBefore(fl *flow) (bool, error) {
+	sess, err := f.currentSession(fl.r, fl.t.ID)
+	if err != nil || sess == nil {
+		return false, err
+	}
+	switch _, err := f.cfg.Store.GetConsent(fl.ctx(), fl.t.ID, sess.UserID, fl.client.ID); {
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return true, nil
 }
 
 // signedIn fills fl.sess and fl.user from the browser's session, leaving
@@ -176,7 +205,7 @@ func (f *Flow) proceed(fl *flow) error {
 	}
 	if f.needsConsent(fl) {
 		if fl.ar.Prompt == "none" {
-			return f.az.RedirectError(fl.w, fl.r, &fl.ar.AuthRequest, authz.Errorf(authz.CodeConsentRequired, "the user has not approved this client"))
+			return f.authorizeError(fl, authz.Errorf(authz.CodeConsentRequired, "the user has not approved this client"))
 		}
 		return f.toPage(fl, "consent")
 	}
@@ -188,12 +217,13 @@ func (f *Flow) proceed(fl *flow) error {
 // OIDC Core §3.1.2.1). The login and consent pages ask it too, so a
 // browser cannot skip the login page it was sent to.
 func (f *Flow) needsLogin(fl *flow) bool {
-	return fl.sess == nil || fl.sess.AuthTime < fl.ar.LoginAfter ||
+	return fl.sess == nil || fl.sess.AuthTime < fl.ar.LoginAfter || fl.sess.Handle == fl.ar.SessionBefore ||
 		fl.ar.MaxAge > 0 && f.az.Now().Unix()-fl.sess.AuthTime > fl.ar.MaxAge
 }
 
 // needsConsent: first-party clients never ask; others ask unless the user
-// has already granted every requested scope, or prompt=consent.
+// has already granted every requested scope for every requested resource
+// (a consent for one API covers no other), or prompt=consent.
 func (f *Flow) needsConsent(fl *flow) bool {
 	if fl.client.FirstParty {
 		return false
@@ -212,14 +242,14 @@ func (f *Flow) needsConsent(fl *flow) bool {
 	if err != nil {
 		return true
 	}
-	return !coversScope(c.Scope, fl.ar.Scope)
+	return !coversScope(c.Scope, fl.ar.Scope) || !coversResources(c.Resources, consentResources(fl.ar.Resources))
 }
 
-// toPage stores the pending request (once) and sends the browser to the
-// login or consent page, which refer to it by id.
+// toPage seals the pending request (once) and sends the browser to the
+// login or consent page with it.
 func (f *Flow) toPage(fl *flow, page string) error {
 	if fl.id == "" {
-		id, err := f.storePending(fl.ctx(), fl.ar)
+		id, err := f.sealPending(fl.ar)
 		if err != nil {
 			return err
 		}
@@ -230,15 +260,12 @@ func (f *Flow) toPage(fl *flow, page string) error {
 	return nil
 }
 
-// issueCode issues the code for the signed-in user, forgets the pending
-// request and sends the browser back to the client (OAuth 2.1 §4.1.2).
+// issueCode issues the code for the signed-in user and sends the browser
+// back to the client (OAuth 2.1 §4.1.2).
 func (f *Flow) issueCode(fl *flow) error {
 	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, fl.sess.UserID, fl.sess.AuthTime)
 	if err != nil {
 		return err
-	}
-	if fl.id != "" {
-		f.forgetPending(fl.ctx(), fl.id)
 	}
 	f.az.RedirectCode(fl.w, fl.r, &fl.ar.AuthRequest, code)
 	return nil

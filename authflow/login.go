@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/pages"
 	"github.com/edgeauth/edgeauth/password"
 	"github.com/edgeauth/edgeauth/ratelimit"
@@ -124,6 +125,27 @@ func uriHost(uri string) string {
 		return ""
 	}
 	return u.Hostname()
+}
+
+// consentResources are the resources a consent for a request of
+// resources is given for: "" for none asked (the tenant's default
+// audience).
+func consentResources(resources []string) []string {
+	if len(resources) == 0 {
+		return []string{""}
+	}
+	return resources
+}
+
+// coversResources reports whether every resource of requested is among
+// granted, up to the form of a URL (resourceid).
+func coversResources(granted, requested []string) bool {
+	for _, r := range requested {
+		if !slices.Contains(granted, r) && (r == "" || !resourceid.Contains(granted, r)) {
+			return false
+		}
+	}
+	return true
 }
 
 // coversScope reports whether the granted scope string has every scope of

@@ -1,14 +1,12 @@
 package authflow
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/internal/kvrecord"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -17,38 +15,28 @@ import (
 const pendingTTL = 10 * time.Minute
 
 // pending is a validated authorization request waiting for login or
-// consent, kept in KV and referred to by its id from the pages.
+// consent. It travels sealed (seal.go) as the pages' "req" parameter.
 type pending struct {
 	authz.AuthRequest
-	// LoginAfter: only a session signed in at or after this Unix time
-	// satisfies the request (prompt=login, max_age=0); 0 for any.
-	LoginAfter int64  `json:"la,omitempty"`
-	CSRF       string `json:"csrf"`
-	Browser    string `json:"b"` // hex SHA-256 of the browser-binding cookie
-	// Expires: Unix time after which the request is refused whatever KV
-	// still returns (KV's own expiry is the record's TTL, not a promise).
-	Expires int64 `json:"exp,omitempty"`
+	// LoginAfter and SessionBefore: the request asked for a new sign-in
+	// (prompt=login, max_age=0). Only a session signed in at or after the
+	// Unix time LoginAfter, and other than the one the browser had when
+	// the request came (SessionBefore, its handle; "" for none), satisfies
+	// it: a sign-in of the same second as the request but before it does
+	// not.
+	LoginAfter    int64  `json:"la,omitempty"`
+	SessionBefore string `json:"sb,omitempty"`
+	CSRF          string `json:"csrf"`
+	Browser       string `json:"b"` // hex SHA-256 of the browser-binding cookie
+	// Expires: Unix time after which the request is refused.
+	Expires int64 `json:"exp"`
 }
 
-// storePending stores ar and returns its id.
-func (f *Flow) storePending(ctx context.Context, ar *pending) (string, error) {
-	id, err := f.az.NewSecret(32)
-	if err != nil {
-		return "", err
-	}
+// sealPending seals ar, to expire pendingTTL from now, as the id the pages
+// refer to it by.
+func (f *Flow) sealPending(ar *pending) (string, error) {
 	ar.Expires = f.az.Now().Add(pendingTTL).Unix()
-	if err := kvrecord.Put(ctx, f.cfg.KV, "ar", id, ar, pendingTTL); err != nil {
-		return "", err
-	}
-	return id, nil
-}
-
-// forgetPending deletes a pending request that has served its purpose; a
-// failure is logged, since the record also expires by itself.
-func (f *Flow) forgetPending(ctx context.Context, id string) {
-	if err := kvrecord.Delete(ctx, f.cfg.KV, "ar", id); err != nil {
-		f.log.WarnContext(ctx, "kv delete failed", "kind", "ar", "err", err)
-	}
+	return f.box.seal(ar.Tenant, ar)
 }
 
 // errExpired is the one answer to a pending request that cannot go on:
@@ -57,22 +45,16 @@ func errExpired() error {
 	return authz.Errorf(authz.CodeInvalidRequest, "this sign-in request has expired or is not valid")
 }
 
-// resume loads the pending request named by id for the page request r,
+// resume opens the pending request sealed in id for the page request r,
 // after checking that this browser started it, into a flow.
 func (f *Flow) resume(w http.ResponseWriter, r *http.Request, t storage.Tenant, id string) (*flow, error) {
 	ctx := r.Context()
-	if len(id) != 43 {
-		return nil, errExpired()
-	}
 	var ar pending
-	switch err := kvrecord.Get(ctx, f.cfg.KV, "ar", id, &ar); {
-	case errors.Is(err, storage.ErrNotFound):
+	if err := f.box.open(t.ID, id, &ar); err != nil {
 		return nil, errExpired()
-	case err != nil:
-		return nil, err
 	}
 	bid := f.cookie(r, browserCookie)
-	if ar.Expires != 0 && f.az.Now().Unix() >= ar.Expires || ar.Tenant != t.ID || bid == "" ||
+	if f.az.Now().Unix() >= ar.Expires || ar.Tenant != t.ID || bid == "" ||
 		subtle.ConstantTimeCompare([]byte(browserHash(bid)), []byte(ar.Browser)) != 1 {
 		return nil, errExpired()
 	}

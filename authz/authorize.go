@@ -14,6 +14,16 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
+// Limits of an authorization request's own values. The browser carries a
+// pending request, sealed, in the login and consent pages' URLs (authflow),
+// and no request may make the server keep more than these bounds allow.
+const (
+	MaxState       = 1024 // bytes of state
+	MaxNonce       = 512  // bytes of nonce
+	MaxResources   = 5    // resource parameters (RFC 8707)
+	MaxResourceLen = 512  // bytes of one resource indicator
+)
+
 // AuthRequest is a validated authorization request (OAuth 2.1 §4.1.1):
 // what the browser flow carries from the authorization endpoint to the
 // code it issues.
@@ -170,8 +180,11 @@ func (s *Server) checkAuthorizeParams(t storage.Tenant, client storage.Client, p
 		}
 		ar.MaxAge = n
 	}
-	if len(ar.State) > 2000 || len(ar.Nonce) > 500 {
-		return Errorf(CodeInvalidRequest, "state or nonce is too long")
+	switch {
+	case len(ar.State) > MaxState:
+		return Errorf(CodeInvalidRequest, "state is longer than %d bytes", MaxState)
+	case len(ar.Nonce) > MaxNonce:
+		return Errorf(CodeInvalidRequest, "nonce is longer than %d bytes", MaxNonce)
 	}
 	return nil
 }
@@ -196,10 +209,13 @@ func grantableScope(client storage.Client, requested string, given bool) (string
 // checkResources validates RFC 8707 resource indicators: absolute URIs
 // without a fragment (§2), and, when the tenant keeps a list, on it.
 func checkResources(t storage.Tenant, resources []string) ([]string, error) {
-	if len(resources) > 10 {
-		return nil, Errorf(CodeInvalidTarget, "at most 10 resource parameters")
+	if len(resources) > MaxResources {
+		return nil, Errorf(CodeInvalidTarget, "at most %d resource parameters", MaxResources)
 	}
 	for _, res := range resources {
+		if len(res) > MaxResourceLen {
+			return nil, Errorf(CodeInvalidTarget, "a resource is longer than %d bytes", MaxResourceLen)
+		}
 		if err := syntax.CheckResource(res); err != nil {
 			return nil, recode(err, CodeInvalidTarget)
 		}

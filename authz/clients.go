@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -28,19 +29,25 @@ type ClientMetadata struct {
 	IntrospectionAudiences *[]string `json:"introspection_audiences"`
 }
 
+// DefaultSelfRegisteredScope is the scope of clients that register
+// themselves when the tenant sets no self_registered_scope: the OpenID
+// Connect scopes this server serves, and nothing of an API's. A tenant
+// that wants such clients to reach its APIs lists the scopes they may ask
+// for.
+const DefaultSelfRegisteredScope = "openid profile email"
+
 // SelfAsserted prepares the metadata of a client that registers itself
 // (dynamic registration, metadata documents): it forgets what only an admin
-// may set, and applies the tenant's self_registered_scope, the client's
-// scope when it states none (RFC 7591 §2: the server MAY register a default
-// set of scopes; an MCP client takes the scopes it asks for from the
-// resource, not from its registration) and, when set, the most it may
-// state.
+// may set, and applies the tenant's self_registered_scope
+// (DefaultSelfRegisteredScope when unset): the client's scope when it
+// states none (RFC 7591 §2: the server MAY register a default set of
+// scopes; an MCP client takes the scopes it asks for from the resource,
+// not from its registration) and the most it may state. Nobody vetted
+// such a client, so by default it reaches no API.
 func (in *ClientMetadata) SelfAsserted(t storage.Tenant) error {
 	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
-	limit := t.Settings.SelfRegisteredScope
+	limit := cmp.Or(t.Settings.SelfRegisteredScope, DefaultSelfRegisteredScope)
 	switch {
-	case limit == "":
-		return nil
 	case in.Scope == nil:
 		in.Scope = &limit
 		return nil

@@ -122,11 +122,12 @@ func TestRegistration(t *testing.T) {
 
 // TestDynamicClientIsNoOpenRedirector: RFC 9700 §4.11.2, "The
 // authorization server MUST always authenticate the user first ... before
-// redirecting the user": anyone may register a client under the open
-// policy, so its redirect URI is nobody's vetted choice. A bad request
-// from a browser that has not signed in is the error page, and so is
-// prompt=none's login_required; once signed in, errors go back to the
-// client as usual.
+// redirecting the user", and SHOULD redirect automatically only to a URI
+// it trusts: anyone may register a client under the open policy, so its
+// redirect URI is nobody's vetted choice. A bad request is the error page,
+// and so is prompt=none's login_required, for a browser that has not
+// signed in and for a signed-in user who has never approved the client;
+// once they have, errors go back to the client as usual.
 func TestDynamicClientIsNoOpenRedirector(t *testing.T) {
 	f := newFixture(t)
 	setSettings(t, f.tenant, map[string]any{"registration": "open"})
@@ -154,11 +155,23 @@ func TestDynamicClientIsNoOpenRedirector(t *testing.T) {
 	if p := newBrowser(t, "", "").do("GET", bad(q), nil); p.status != http.StatusBadRequest || p.header.Get("Location") != "" {
 		t.Errorf("prompt=none without a session: %d Location %q; want the 400 error page, no redirect", p.status, p.header.Get("Location"))
 	}
-	// Signed in: the error goes back to the client.
+	// Signed in, the client never approved: still the error page (the
+	// victim of a phishing link is signed in).
 	b := newBrowser(t, f.username, f.password)
 	callback(t, b.authorize(first(f.authURL(nil))), "st", f.issuer)
+	for name, q := range map[string]url.Values{"response_type=token": nil, "no PKCE": {"response_type": {"code"}, "code_challenge": {""}}, "prompt=none": q} {
+		if p := b.do("GET", bad(q), nil); p.status != http.StatusBadRequest || p.header.Get("Location") != "" {
+			t.Errorf("signed in, never approved, %s: %d Location %q; want the 400 error page, no redirect", name, p.status, p.header.Get("Location"))
+		}
+	}
+	// Once the user has approved the client, the error goes back to it.
+	b.decision = "approve"
+	approved := url.Values{"client_id": {id}, "redirect_uri": {landing}}
+	if u := b.authorize(first(f.authURL(approved))); u == nil || u.Query().Get("code") == "" {
+		t.Fatalf("approving the client: %v", u)
+	}
 	if p := b.do("GET", bad(nil), nil); !strings.HasPrefix(p.header.Get("Location"), landing+"?") {
-		t.Errorf("signed in: %d Location %q; want the error at the client", p.status, p.header.Get("Location"))
+		t.Errorf("signed in, approved: %d Location %q; want the error at the client", p.status, p.header.Get("Location"))
 	}
 	// An admin-registered client's errors are redirected as before.
 	if p := newBrowser(t, "", "").do("GET", first(f.authURL(url.Values{"response_type": {"token"}})), nil); p.status != http.StatusSeeOther {

@@ -1,9 +1,12 @@
 package jwks
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -33,9 +36,11 @@ var (
 )
 
 // Sealer encrypts private keys at rest with AES-256-GCM under the
-// key-encryption key. It is safe for concurrent use.
+// key-encryption key, and derives the keys of the server's other sealed
+// and signed values from it (Subkey). It is safe for concurrent use.
 type Sealer struct {
 	aead cipher.AEAD
+	kek  []byte
 }
 
 // NewSealer returns a Sealer for kek, which must be exactly 32 bytes.
@@ -51,7 +56,19 @@ func NewSealer(kek []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidKEK, err)
 	}
-	return &Sealer{aead: aead}, nil
+	return &Sealer{aead: aead, kek: bytes.Clone(kek)}, nil
+}
+
+// Subkey derives a 32-byte key for purpose from the key-encryption key
+// (HKDF-SHA256, RFC 5869, with purpose as the info), so that each use of
+// the one secret has a key of its own: a value sealed or MACed for one
+// purpose never opens or verifies for another, nor as a signing key.
+func (s *Sealer) Subkey(purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, s.kek, nil, "edgeauth/"+purpose, KEKSize)
+	if err != nil {
+		panic("jwks: hkdf: " + err.Error()) // only for an output longer than 255 hashes
+	}
+	return k
 }
 
 // SealerFromKEK returns a Sealer for the key-encryption key s as ParseKEK

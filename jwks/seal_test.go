@@ -186,3 +186,25 @@ func TestSealerFromKEK(t *testing.T) {
 		t.Errorf("SealerFromKEK(bad) = %v; want ErrInvalidKEK without the input", err)
 	}
 }
+
+// Subkeys differ by purpose and from the key-encryption key, and are the
+// same for the same purpose under the same key.
+func TestSubkey(t *testing.T) {
+	kek := bytes.Repeat([]byte{1}, KEKSize)
+	s, err := NewSealer(kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := s.Subkey("authflow/pending"), s.Subkey("authz/refresh")
+	if len(a) != KEKSize || bytes.Equal(a, b) || bytes.Equal(a, kek) {
+		t.Fatalf("Subkey: %x and %x from %x; want two 32-byte keys, distinct and unlike the KEK", a, b, kek)
+	}
+	s2, _ := NewSealer(kek)
+	if !bytes.Equal(s2.Subkey("authflow/pending"), a) {
+		t.Error("the same purpose under the same KEK derived another key")
+	}
+	other, _ := NewSealer(bytes.Repeat([]byte{2}, KEKSize))
+	if bytes.Equal(other.Subkey("authflow/pending"), a) {
+		t.Error("another KEK derived the same key")
+	}
+}

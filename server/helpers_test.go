@@ -124,10 +124,18 @@ var (
 
 // authorizePath is an authorization request of tenant acme's client, with
 // testVerifier's S256 challenge and state "s".
-func authorizePath(client string) string {
+func authorizePath(client string) string { return authorizeWith(client, nil) }
+
+// authorizeWith is authorizePath with the parameters of extra added or
+// replaced.
+func authorizeWith(client string, extra url.Values) string {
 	sum := sha256.Sum256([]byte(testVerifier))
-	return "/t/acme/authorize?" + url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {testRedirect},
-		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "state": {"s"}}.Encode()
+	q := url.Values{"response_type": {"code"}, "client_id": {client}, "redirect_uri": {testRedirect},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "state": {"s"}}
+	for k, v := range extra {
+		q[k] = v
+	}
+	return "/t/acme/authorize?" + q.Encode()
 }
 
 var hiddenRE = regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`)

@@ -65,7 +65,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	flow, err := authflow.New(authflow.Config{
-		Authz: az, Store: cached, KV: cfg.KV, Audit: auditLog, Passwords: passwords, Logger: log,
+		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log,
+		PendingKey:    cfg.Sealer.Subkey(authflow.PendingKeyPurpose),
 		Sessions:      &session.Store{KV: cfg.KV, Now: cfg.Now, Rand: cfg.Rand},
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	})

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"io"
 	"time"
@@ -20,6 +21,9 @@ type Session struct {
 	UserID string `json:"u"`
 	// AuthTime is when the user signed in, in Unix seconds.
 	AuthTime int64 `json:"at"`
+	// Handle tells sessions apart without their id: the hex SHA-256 of
+	// the id (not stored: Get and Start set it).
+	Handle string `json:"-"`
 }
 
 // Store keeps sessions in KV.
@@ -36,7 +40,7 @@ func (s *Store) Start(ctx context.Context, tenant, userID string, authTime time.
 	if err != nil {
 		return "", nil, err
 	}
-	sess := &Session{Tenant: tenant, UserID: userID, AuthTime: authTime.Unix()}
+	sess := &Session{Tenant: tenant, UserID: userID, AuthTime: authTime.Unix(), Handle: handle(id)}
 	if err := kvrecord.Put(ctx, s.KV, "sess", id, sess, TTL); err != nil {
 		return "", nil, err
 	}
@@ -59,5 +63,8 @@ func (s *Store) Get(ctx context.Context, tenant, id string) (*Session, error) {
 	if sess.Tenant != tenant || s.Now().Unix()-sess.AuthTime >= int64(TTL/time.Second) {
 		return nil, nil
 	}
+	sess.Handle = handle(id)
 	return &sess, nil
 }
+
+func handle(id string) string { return hex.EncodeToString(secret.Hash(id)) }

@@ -167,12 +167,17 @@ type Rotation struct {
 	Issued *AuditEvent
 }
 
-// Consent is the scope a user has granted a client.
+// Consent is what a user has granted a client: scopes, for use at
+// resources.
 type Consent struct {
-	TenantID  string
-	UserID    string
-	ClientID  string
-	Scope     string
+	TenantID string
+	UserID   string
+	ClientID string
+	Scope    string
+	// Resources are the resource indicators (RFC 8707) the user saw and
+	// allowed; "" stands for a request without one (the tenant's default
+	// audience).
+	Resources []string
 	GrantedAt time.Time
 }
 

@@ -4,7 +4,6 @@
 //
 //	code:<hash>  an authorization code (authz)
 //	sess:<hash>  a browser session (session)
-//	ar:<hash>    a pending authorization request (authflow)
 //
 // KV is eventually consistent: no record decides anything that must happen
 // once. A code's single use is decided in SQL (storage.Codes.RedeemCode).

@@ -19,7 +19,8 @@ func testConsents(t *testing.T, s storage.Store) {
 
 	puts := []storage.Consent{
 		{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid", GrantedAt: zoned(0)},
-		{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid profile email", GrantedAt: zoned(time.Hour)},
+		{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid profile email", Resources: []string{"", "https://api.example/"}, GrantedAt: zoned(time.Hour)},
+		{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid", Resources: []string{"https://other.example/"}, GrantedAt: zoned(2 * time.Hour)},
 	}
 	for i, c := range puts {
 		if err := s.PutConsent(ctx, c); err != nil {
