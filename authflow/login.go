@@ -54,38 +54,36 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 	if username == "" || len(username) > 256 {
 		return f.showLogin(fl, http.StatusOK, "", "Wrong username or password.")
 	}
-	// The streak and the user in one read: both are needed before the
+	// The user and the streaks in one read: all are needed before the
 	// password is checked.
-	state, err := f.cfg.Store.GetLoginState(ctx, t.ID, username)
+	source := f.az.ClientIP(r)
+	state, err := f.cfg.Store.GetLoginState(ctx, t.ID, username, source)
 	if err != nil {
 		return err
 	}
 	lockedOut := func(locked time.Duration) error {
-		f.cfg.Audit.Record(ctx, t.ID, "login.locked", "", fl.client.ID, map[string]any{"username": username})
+		f.cfg.Audit.Record(ctx, t.ID, "login.locked", userOf(state), fl.client.ID, nil)
 		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
 		return f.showLogin(fl, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+roundUp(locked)+".")
 	}
 	now := f.az.Now()
-	if locked := lockedFor(state.Failures, now); locked > 0 {
+	if locked := max(perAddress.lockedFor(state.Failures, now), everywhere.lockedFor(state.AllFailures, now)); locked > 0 {
 		return lockedOut(locked)
 	}
 	// The attempt counts as a failure before the password is checked, in
-	// one atomic upsert, and a correct password ends the streak. So
-	// concurrent guesses each take their own place in the streak: one whose
+	// one atomic upsert, and a correct password ends the streaks. So
+	// concurrent guesses each take their own place in the streaks: one whose
 	// place comes after failures this request did not see (others, just
 	// now) is refused unchecked if they lock the username. Checking the
-	// streak read above and counting only afterwards would let a burst of
+	// streaks read above and counting only afterwards would let a burst of
 	// guesses all pass the check.
-	seen := int64(0)
-	if fs := state.Failures; fs != nil && !fs.Last.Before(now.Add(-LockoutWindow)) {
-		seen = fs.Count
-	}
-	streak, err := f.cfg.Store.RecordLoginFailure(ctx, t.ID, username, now, LockoutWindow)
+	streaks, err := f.cfg.Store.RecordLoginFailure(ctx, storage.LoginAttempt{TenantID: t.ID, Username: username, Source: source, At: now, Window: LockoutWindow})
 	if err != nil {
 		return err
 	}
-	if before := streak.Count - 1; before != seen && lockoutDelay(before) > 0 {
-		return lockedOut(lockoutDelay(before))
+	if locked := max(perAddress.unseen(seenCount(state.Failures, now), streaks.Source.Count),
+		everywhere.unseen(seenCount(state.AllFailures, now), streaks.All.Count)); locked > 0 {
+		return lockedOut(locked)
 	}
 	var user storage.User
 	if state.User != nil {
@@ -96,7 +94,7 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || user.ID == "" || len(pw) > password.MaxLen {
-		f.cfg.Audit.Record(ctx, t.ID, "login.failed", "", fl.client.ID, map[string]any{"username": username})
+		f.cfg.Audit.Record(ctx, t.ID, "login.failed", userOf(state), fl.client.ID, nil)
 		return f.showLogin(fl, http.StatusOK, username, "Wrong username or password.")
 	}
 	if err := f.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
@@ -108,6 +106,16 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 	fl.user = &user
 	f.cfg.Audit.Record(ctx, t.ID, "login.succeeded", user.ID, fl.client.ID, nil)
 	return f.proceed(fl)
+}
+
+// userOf is the actor of a sign-in's audit events: the user's id when
+// the username is a user's, else "" (never the username typed: people type
+// their password into that field, and the audit log keeps no secret).
+func userOf(st storage.LoginState) string {
+	if st.User != nil {
+		return st.User.ID
+	}
+	return ""
 }
 
 // clientLabel is how the pages name a client.

@@ -18,7 +18,7 @@ type Rule string
 // IPv6 /64 (limitAddr).
 const (
 	LimitLoginIP    Rule = "login-ip"     // sign-in attempts per tenant and client IP
-	LimitLoginUser  Rule = "login-user"   // sign-in attempts per tenant and username
+	LimitLoginUser  Rule = "login-user"   // sign-in attempts per tenant and username, from every address
 	LimitToken      Rule = "token-client" // token, revocation and introspection requests per client
 	LimitRegister   Rule = "register-ip"  // registrations per tenant and client IP
 	LimitAdminFails Rule = "admin-fail"   // failed admin authentications per client IP
@@ -43,7 +43,7 @@ type Rate struct {
 // Worker's wrangler.toml declares the same numbers for its bindings.
 var DefaultRates = map[Rule]Rate{
 	LimitLoginIP:    {60, time.Minute},
-	LimitLoginUser:  {20, time.Minute},
+	LimitLoginUser:  {100, time.Minute}, // above what one address may send (LimitLoginIP): no stranger alone throttles a user
 	LimitToken:      {6000, time.Minute},
 	LimitRegister:   {20, time.Minute},
 	LimitAdminFails: {30, time.Minute},

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,5 +83,52 @@ func TestLockoutHoldsUnderConcurrentGuesses(t *testing.T) {
 	}
 	if refused < 15 {
 		t.Errorf("%d of 20 guesses refused; want at least 15 (answers %v)", refused, codes)
+	}
+}
+
+// TestLockoutIsPerAddress: five wrong guesses from one address lock the
+// username for that address only; the user signs in from theirs. Guesses
+// from many addresses together, none of them locked on its own, reach
+// the slower limit of the username everywhere (50).
+func TestLockoutIsPerAddress(t *testing.T) {
+	ls := startServer(t, server.Config{AdminToken: strings.Repeat("a", 32), Sealer: testSealer(),
+		Store: newTestStore(t), KV: kv.NewMemory(time.Now), ClientIPHeader: "X-Test-Client",
+		Limiter: ratelimit.NewMemoryLimiter(map[ratelimit.Rule]ratelimit.Rate{}, nil), // only the lockout limits here
+		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) {
+			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
+			return h[:n], nil
+		}})
+	ls.mustAdmin("POST", "/admin/v1/tenants", `{"id":"acme"}`, 201)
+	ls.mustAdmin("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"app","token_endpoint_auth_method":"none","first_party":true,"redirect_uris":["http://127.0.0.1/cb"],"grant_types":["authorization_code"]}`, 201)
+	ls.mustAdmin("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`, 201)
+	signIn := func(addr, password string) int {
+		ls.forgetCookies()
+		page := ls.do("GET", ls.do("GET", authorizePath("app"), "", "", "X-Test-Client", addr).loc, "", "", "X-Test-Client", addr)
+		form := pageForm(page.body, url.Values{"username": {"alice"}, "password": {password}})
+		r := ls.do("POST", "/t/acme/login", "application/x-www-form-urlencoded", form.Encode(), "X-Test-Client", addr)
+		if r.status == http.StatusSeeOther && strings.Contains(r.loc, "code=") {
+			return http.StatusOK // signed in
+		}
+		return r.status
+	}
+	for range 5 {
+		if got := signIn("192.0.2.1", "wrong"); got != http.StatusOK && got != 200 {
+			t.Fatalf("a wrong guess: %d", got)
+		}
+	}
+	if got := signIn("192.0.2.1", "the right one"); got != http.StatusTooManyRequests {
+		t.Errorf("the guesser's address after 5 failures: %d; want 429", got)
+	}
+	if got := signIn("198.51.100.7", "the right one"); got != http.StatusOK {
+		t.Errorf("the user's own address after a stranger's 5 failures: %d; want signed in", got)
+	}
+	// 4 guesses from each of 13 addresses: 52 in all, none locked alone.
+	for i := range 13 {
+		for range 4 {
+			signIn("203.0.113."+strconv.Itoa(i+1), "wrong")
+		}
+	}
+	if got := signIn("198.51.100.8", "the right one"); got != http.StatusTooManyRequests {
+		t.Errorf("after 52 failures from 13 addresses, another address: %d; want 429 (the username's limit everywhere)", got)
 	}
 }

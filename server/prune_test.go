@@ -49,7 +49,7 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 	redeem("old", now.Add(-time.Minute), family("expired", now.Add(-time.Second)))
 	redeem("new", now.Add(time.Hour), family("live", now.Add(time.Hour)))
 	for user, at := range map[string]time.Time{"ended": now.Add(-25 * time.Hour), "recent": now.Add(-time.Hour)} {
-		_, err := store.RecordLoginFailure(ctx, "acme", user, at, 24*time.Hour)
+		_, err := store.RecordLoginFailure(ctx, storage.LoginAttempt{TenantID: "acme", Username: user, Source: "192.0.2.1", At: at, Window: 24 * time.Hour})
 		must("login failure of "+user, err)
 	}
 
@@ -65,8 +65,8 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 		{"expired family", second(store.GetRefreshFamily(ctx, "acme", "expired")), true},
 		{"live redemption", second(store.GetRedemption(ctx, "acme", []byte("new"+strings.Repeat("c", 29)))), false},
 		{"live family", second(store.GetRefreshFamily(ctx, "acme", "live")), false},
-		{"ended sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "ended")), true},
-		{"recent sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "recent")), false},
+		{"ended sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "ended", "192.0.2.1")), true},
+		{"recent sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "recent", "192.0.2.1")), false},
 	} {
 		if gone := errors.Is(tc.err, storage.ErrNotFound); gone != tc.gone || (!gone && tc.err != nil) {
 			t.Errorf("%s after the scheduled job: err %v; want gone=%v", tc.what, tc.err, tc.gone)

@@ -198,10 +198,30 @@ type LoginFailures struct {
 	Last  time.Time // the latest failure
 }
 
+// LoginAttempt is a failed sign-in as Lockouts.RecordLoginFailure counts
+// it.
+type LoginAttempt struct {
+	TenantID string
+	Username string
+	// Source is the client's address as a rate-limit key; "*" is reserved
+	// for the streak of every source.
+	Source string
+	At     time.Time
+	// Window: a streak whose last failure is older starts again at 1.
+	Window time.Duration
+}
+
+// LoginStreaks are a username's streaks of failed sign-ins.
+type LoginStreaks struct {
+	Source LoginFailures // from the attempt's source
+	All    LoginFailures // from every source
+}
+
 // LoginState is what a sign-in reads about a username.
 type LoginState struct {
-	User     *User          // nil: no user has the username
-	Failures *LoginFailures // nil: no streak
+	User        *User          // nil: no user has the username
+	Failures    *LoginFailures // from the sign-in's source; nil: no streak
+	AllFailures *LoginFailures // from every source; nil: no streak
 }
 
 // AuditQuery selects audit events. Zero fields do not filter.

@@ -200,25 +200,27 @@ type Audit interface {
 	PruneAudit(ctx context.Context, before time.Time) (int64, error)
 }
 
-// Lockouts counts failed logins per username, in SQL because a lockout
+// Lockouts counts failed sign-ins per username, in SQL because a lockout
 // must hold everywhere at once (KV could let a guesser through at another
-// location). Usernames are counted whether or not a user has them, so a
-// lockout reveals nothing about which exist.
+// location): per username and source (the client's address), and per
+// username over every source. Usernames are counted whether or not a user
+// has them, so a lockout reveals nothing about which exist.
 type Lockouts interface {
-	// RecordLoginFailure counts one failed login of username at now and
-	// returns the streak: a streak whose last failure is older than window
-	// starts again at 1. One statement: N concurrent callers get N distinct
-	// counts. ErrNotFound if the tenant does not exist. (authz counts every
-	// attempt before checking its password, and resets the streak when the
-	// password was right.)
-	RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (LoginFailures, error)
+	// RecordLoginFailure counts one failed sign-in, a: in the streak of
+	// its username and source and in the username's streak of every
+	// source, and returns both. A streak whose last failure is older than
+	// a.Window starts again at 1. One statement: N concurrent callers get N
+	// distinct counts in each streak. ErrNotFound if the tenant does not
+	// exist. (authflow counts every attempt before checking its password,
+	// and resets the streaks when the password was right.)
+	RecordLoginFailure(ctx context.Context, a LoginAttempt) (LoginStreaks, error)
 	// GetLoginState returns, read in one query, what a sign-in with
-	// username needs before it checks the password: the username's streak
-	// and the user with that username, each nil when there is none. It is
-	// never ErrNotFound (a missing tenant has neither).
-	GetLoginState(ctx context.Context, tenantID, username string) (LoginState, error)
-	// ResetLoginFailures ends the streak of username; resetting none is not
-	// an error.
+	// username from source needs before it checks the password: the
+	// user with that username and the two streaks, each nil when there is
+	// none. It is never ErrNotFound (a missing tenant has none of them).
+	GetLoginState(ctx context.Context, tenantID, username, source string) (LoginState, error)
+	// ResetLoginFailures ends every streak of username (of every source);
+	// resetting none is not an error.
 	ResetLoginFailures(ctx context.Context, tenantID, username string) error
 	// PruneLoginFailures deletes, for every tenant, the streaks whose last
 	// failure is before before, and reports how many. The scheduled job

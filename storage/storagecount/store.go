@@ -214,15 +214,15 @@ func (s *Store) PruneExpired(ctx context.Context, before time.Time) (redemptions
 }
 
 // RecordLoginFailure counts one D1 write and calls the wrapped Store.
-func (s *Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
+func (s *Store) RecordLoginFailure(ctx context.Context, a storage.LoginAttempt) (storage.LoginStreaks, error) {
 	s.write("RecordLoginFailure")
-	return s.next.RecordLoginFailure(ctx, tenantID, username, now, window)
+	return s.next.RecordLoginFailure(ctx, a)
 }
 
 // GetLoginState counts one D1 read and calls the wrapped Store.
-func (s *Store) GetLoginState(ctx context.Context, tenantID, username string) (storage.LoginState, error) {
+func (s *Store) GetLoginState(ctx context.Context, tenantID, username, source string) (storage.LoginState, error) {
 	s.read("GetLoginState")
-	return s.next.GetLoginState(ctx, tenantID, username)
+	return s.next.GetLoginState(ctx, tenantID, username, source)
 }
 
 // ResetLoginFailures counts one D1 write and calls the wrapped Store.

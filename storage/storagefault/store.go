@@ -261,19 +261,19 @@ func (s Store) PruneExpired(ctx context.Context, before time.Time) (redemptions,
 }
 
 // RecordLoginFailure fails when armed, else calls through.
-func (s Store) RecordLoginFailure(ctx context.Context, tenantID, username string, now time.Time, window time.Duration) (storage.LoginFailures, error) {
+func (s Store) RecordLoginFailure(ctx context.Context, a storage.LoginAttempt) (storage.LoginStreaks, error) {
 	if err := s.In.hit(); err != nil {
-		return storage.LoginFailures{}, err
+		return storage.LoginStreaks{}, err
 	}
-	return s.Store.RecordLoginFailure(ctx, tenantID, username, now, window)
+	return s.Store.RecordLoginFailure(ctx, a)
 }
 
 // GetLoginState fails when armed, else calls through.
-func (s Store) GetLoginState(ctx context.Context, tenantID, username string) (storage.LoginState, error) {
+func (s Store) GetLoginState(ctx context.Context, tenantID, username, source string) (storage.LoginState, error) {
 	if err := s.In.hit(); err != nil {
 		return storage.LoginState{}, err
 	}
-	return s.Store.GetLoginState(ctx, tenantID, username)
+	return s.Store.GetLoginState(ctx, tenantID, username, source)
 }
 
 // ResetLoginFailures fails when armed, else calls through.

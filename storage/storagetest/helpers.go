@@ -201,17 +201,21 @@ func checkEvents(t *testing.T, s storage.Store, tenant, when string, want ...str
 
 // userByName is the user side of GetLoginState, ErrNotFound for none.
 func userByName(s storage.Store, tenant, username string) (storage.User, error) {
-	return loginSide(s, tenant, username, func(st storage.LoginState) *storage.User { return st.User })
+	return loginSide(s, tenant, username, "ip-none", func(st storage.LoginState) *storage.User { return st.User })
 }
 
-// streakOf is the streak side of GetLoginState, ErrNotFound for none.
-func streakOf(s storage.Store, tenant, username string) (storage.LoginFailures, error) {
-	return loginSide(s, tenant, username, func(st storage.LoginState) *storage.LoginFailures { return st.Failures })
+// streakOf is the streak of username from source that GetLoginState
+// reads ("*": the streak of every source), ErrNotFound for none.
+func streakOf(s storage.Store, tenant, username, source string) (storage.LoginFailures, error) {
+	if source == "*" {
+		return loginSide(s, tenant, username, "ip-none", func(st storage.LoginState) *storage.LoginFailures { return st.AllFailures })
+	}
+	return loginSide(s, tenant, username, source, func(st storage.LoginState) *storage.LoginFailures { return st.Failures })
 }
 
-func loginSide[T any](s storage.Store, tenant, username string, side func(storage.LoginState) *T) (T, error) {
+func loginSide[T any](s storage.Store, tenant, username, source string, side func(storage.LoginState) *T) (T, error) {
 	var zero T
-	st, err := s.GetLoginState(context.Background(), tenant, username)
+	st, err := s.GetLoginState(context.Background(), tenant, username, source)
 	if err != nil {
 		return zero, err
 	}
