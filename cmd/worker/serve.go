@@ -1,4 +1,4 @@
-//go:build js && wasm && !syumaishim
+//go:build js && wasm
 
 package main
 

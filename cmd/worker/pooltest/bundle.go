@@ -12,8 +12,8 @@ import (
 
 // Bundle writes a pool Worker bundle into dir: cmd/worker/worker.mjs, Go's
 // wasm_exec.js and app.wasm built from pkg (a path relative to the
-// repository root) with the build tags given. The A/B benchmark and the
-// test of edgeauth's own panics use it.
+// repository root) with the build tags given, for the test of edgeauth's
+// own panics.
 func Bundle(root, dir, pkg, tags string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

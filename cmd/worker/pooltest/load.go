@@ -4,7 +4,7 @@
 // internal/bridge) under `wrangler dev`, against the test Worker in app/
 // (and, for a panic in authz's handlers, edgeauth's own Worker built with
 // -tags pooltestpanic: edgeauth_test.go), and holds the small load driver
-// its tests and the A/B benchmark (abbench/) share. The tests need
+// its tests share. The tests need
 // EDGEAUTH_WORKERD=1 (make test-pool). node/ runs worker.mjs under Node for
 // what wrangler dev's proxy hides (make test-pool runs it too).
 package pooltest

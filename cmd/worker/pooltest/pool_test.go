@@ -161,7 +161,7 @@ func TestPool(t *testing.T) {
 	t.Run("concurrent requests each see their own I/O", func(t *testing.T) {
 		// 200 in flight on 3 instances: most wait in the pool's queue. (More
 		// connections at once stall wrangler's local proxy for a minute now
-		// and then, whatever the Worker: syumai's shim too.)
+		// and then, whatever the Worker.)
 		res := Run(ctx, 1000, 200, func(ctx context.Context, i int) error {
 			route := "/echo"
 			if i%2 == 1 {

@@ -37,7 +37,7 @@ func main() {
 		panic(err)
 	}
 	a := &app{db: db, kv: store}
-	serve(a.routes(), a.scheduled)
+	bridge.Serve(bridge.Handlers{HTTP: a.routes(), Scheduled: a.scheduled})
 }
 
 type app struct {
@@ -186,7 +186,7 @@ func (a *app) routes() http.Handler {
 		time.Sleep(5 * time.Millisecond)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		s := stats()
+		s := bridge.Stats()
 		writeJSON(w, map[string]any{
 			"instance": s.ID, "served": s.Served, "js_refs": s.JSRefs,
 			"heap_alloc": ms.HeapAlloc, "heap_objects": ms.HeapObjects,
@@ -201,17 +201,7 @@ func (a *app) scheduled(ctx context.Context, e bridge.ScheduledEvent) error {
 	return a.kv.Put(ctx, "cron:last", []byte(e.Cron+" "+e.ScheduledTime.Format(time.RFC3339)), time.Hour)
 }
 
-func instanceID() int { return stats().ID }
-
-// stats is bridge.Stats, or -1s under syumai's shim (the A/B benchmark).
-func stats() (s bridge.InstanceStats) {
-	defer func() {
-		if recover() != nil {
-			s = bridge.InstanceStats{ID: -1, Served: -1, JSRefs: -1}
-		}
-	}()
-	return bridge.Stats()
-}
+func instanceID() int { return bridge.Stats().ID }
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
