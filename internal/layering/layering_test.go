@@ -1,7 +1,9 @@
 // Package layering checks that edgeauth's vocabulary flows down
 // (STYLE.md): storage imports only the standard library; jwks only storage
 // and go-jose; authz never a runtime (syumai/workers, SQLite) nor a
-// concrete backend. It asks `go list -deps`, so indirect imports count.
+// concrete backend; the Workers runtime, cfworker, only syumai/workers and
+// ratelimit, so that any Go Worker can use it. It asks `go list -deps`, so
+// indirect imports count.
 package layering
 
 import (
@@ -34,6 +36,7 @@ func TestLayering(t *testing.T) {
 		{mod + "/storage/storecache", []string{mod + "/storage", mod + "/storage/storecache"}},
 		{mod + "/authz", []string{mod + "/authz", mod + "/jwks", mod + "/storage", mod + "/storage/storecache", mod + "/internal/netcheck", mod + "/internal/resourceid", mod + "/ratelimit", "github.com/go-jose/go-jose/v4"}},
 		{mod + "/ratelimit", []string{mod + "/ratelimit"}},
+		{mod + "/cfworker", []string{mod + "/cfworker", mod + "/ratelimit", "github.com/syumai/workers"}},
 	}
 	for _, goos := range []string{"GOOS=linux GOARCH=amd64", "GOOS=js GOARCH=wasm"} {
 		for _, tc := range cases {
