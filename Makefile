@@ -44,12 +44,12 @@ browser-deps:
 	@echo "wrote .dev.vars (ADMIN_TOKEN, KEY_ENCRYPTION_KEY, DEMO_PASSWORD)"
 
 ## build-worker: the Worker bundle wrangler serves (wrangler.toml runs this)
-# build/worker: the pool entry cmd/worker/worker.mjs, Go's own wasm_exec.js
+# build/worker: the pool entry cfworker/worker.mjs, Go's own wasm_exec.js
 # (it must match the Go toolchain) and app.wasm.
 build-worker:
 	mkdir -p build/worker
 	rm -f build/worker/runtime.mjs
-	cp cmd/worker/worker.mjs build/worker/worker.mjs
+	cp cfworker/worker.mjs build/worker/worker.mjs
 	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/worker/wasm_exec.js
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o $(WORKER_WASM) ./cmd/worker
 
@@ -58,18 +58,18 @@ build-worker:
 .PHONY: build-resource-worker
 build-resource-worker:
 	mkdir -p build/resource-worker
-	cp cmd/worker/worker.mjs build/resource-worker/worker.mjs
+	cp cfworker/worker.mjs build/resource-worker/worker.mjs
 	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/resource-worker/wasm_exec.js
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/resource-worker/app.wasm ./examples/resource-worker
 
 vet:
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./internal/bridge/... ./internal/jsutil/... ./internal/webcrypto/... ./internal/ratelimit/... ./examples/resource-worker/...
+	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 unit:
 	go test -count=1 ./...
-	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./internal/webcrypto/ ./internal/bridge/
+	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./cfworker/
 
 ## test-pool: the Worker pool under wrangler dev: concurrent D1/KV requests,
 ## panics (the pool test app's and edgeauth's own handlers), exits,
@@ -78,8 +78,8 @@ unit:
 ## under Node, what wrangler dev cannot show (streaming body limit,
 ## cancelled queued requests) (5-7 minutes)
 test-pool: deps
-	EDGEAUTH_WORKERD=1 go test -count=1 -timeout 20m -v ./cmd/worker/pooltest/
-	cmd/worker/pooltest/node/run.sh
+	EDGEAUTH_WORKERD=1 go test -count=1 -timeout 20m -v ./cfworker/
+	cfworker/testdata/node/run.sh
 
 storage-workerd: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -v ./storage/sqlstore/workerd/

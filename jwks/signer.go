@@ -20,9 +20,10 @@ import (
 // input (RFC 7515 §5.1): for ES256 the 64-byte R||S of ECDSA P-256 over
 // SHA-256, for EdDSA an Ed25519 signature, for RS256 RSASSA-PKCS1-v1_5
 // over SHA-256. It must not keep der, which is cleared after the call. nil
-// means Go's crypto packages. The Worker passes internal/webcrypto's, which workerd
-// runs natively: Go's ECDSA and RSA compiled to wasm take about 2 and 8 ms
-// per signature (GOOS=js go test -bench Sign ./jwks/, under Node).
+// means Go's crypto packages. The Worker passes cfworker.SignBackend
+// (WebCrypto), which workerd runs natively: Go's ECDSA and RSA compiled to
+// wasm take about 2 and 8 ms per signature (GOOS=js go test -bench Sign
+// ./jwks/, under Node).
 type Backend func(alg string, der []byte) (func(input []byte) ([]byte, error), error)
 
 // goSign signs with Go's crypto packages.

@@ -7,7 +7,7 @@
 // It runs under worker.mjs, a pool of live instances per isolate: main
 // runs once per instance, builds the handler from the bindings of the
 // request that started the instance, and then serves one request after
-// another through internal/bridge (DESIGN.md, Runtime).
+// another through cfworker.Serve (DESIGN.md, Runtime).
 package main
 
 import (
@@ -21,8 +21,7 @@ import (
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/fetch"
 
-	binding "github.com/edgeauth/edgeauth/internal/ratelimit"
-	"github.com/edgeauth/edgeauth/internal/webcrypto"
+	"github.com/edgeauth/edgeauth/cfworker"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/server"
@@ -86,8 +85,8 @@ func build(log *slog.Logger) (*server.Server, error) {
 	// (a config that lacks [[ratelimits]], or a secondary Worker of a
 	// multi-config wrangler dev, where they are not wired) each instance
 	// limits in memory instead, and says so: weaker, never absent.
-	var limiter ratelimit.Limiter = binding.Limiter{}
-	if err := binding.Check(); err != nil {
+	var limiter ratelimit.Limiter = cfworker.RateLimiter{}
+	if err := cfworker.CheckRateLimits(); err != nil {
 		log.Warn("rate limiting per instance in memory", "reason", err.Error())
 		limiter = ratelimit.NewMemoryLimiter(nil, nil)
 	}
@@ -100,10 +99,10 @@ func build(log *slog.Logger) (*server.Server, error) {
 		Logger:     log,
 		// PBKDF2 through WebCrypto: workerd runs it natively, about ten
 		// times faster than Go's SHA-512 compiled to wasm.
-		DeriveKey: webcrypto.PBKDF2SHA512,
+		DeriveKey: cfworker.PBKDF2SHA512,
 		// Token signatures through WebCrypto too: natively in workerd,
 		// where Go's ECDSA in wasm takes 2-3 ms and RSA 8 ms per token.
-		SignBackend: webcrypto.SignBackend,
+		SignBackend: cfworker.SignBackend,
 		// Client ID Metadata Documents through the runtime's fetch (syumai's
 		// default binding panics with "Illegal invocation" in v0.32.0);
 		// redirects are not followed. Cloudflare's fetch cannot reach
@@ -117,7 +116,7 @@ func build(log *slog.Logger) (*server.Server, error) {
 		// isolates see a change within the TTL.
 		CacheGeneration: cacheGeneration(),
 		// Under the pool, a handler's panic goes on once its 500 is
-		// written and logged, so that internal/bridge reports it and the
+		// written and logged, so that cfworker.Serve reports it and the
 		// pool drops this instance, whose state the panic may have left
 		// half-updated (worker.mjs, rule 5).
 		PropagatePanics: propagatePanics,

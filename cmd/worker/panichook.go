@@ -8,7 +8,7 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// Built only into the pool test's edgeauth Worker (cmd/worker/pooltest,
+// Built only into the pool test's edgeauth Worker (cfworker's
 // TestEdgeauthPanic; -tags pooltestpanic): reading the tenant
 // "pooltest-panic" panics in the store, a stand-in for any bug in a
 // handler, so that the test can panic through authz's real handlers.

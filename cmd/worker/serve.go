@@ -1,4 +1,4 @@
-//go:build js && wasm && !syumaishim
+//go:build js && wasm
 
 package main
 
@@ -6,21 +6,22 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/edgeauth/edgeauth/internal/bridge"
+	"github.com/edgeauth/edgeauth/cfworker"
 	"github.com/edgeauth/edgeauth/storage/storecache"
 )
 
-// propagatePanics: internal/bridge recovers a panic that leaves the
+// propagatePanics: cfworker.Serve recovers a panic that leaves the
 // handler, answers 500 and reports it, and the pool drops the instance.
 const propagatePanics = true
 
 // cacheGeneration is the record caches' generation, shared by the pool's
 // instances in this isolate.
-func cacheGeneration() storecache.Generation { return bridge.Generation{} }
+func cacheGeneration() storecache.Generation { return cfworker.Generation{} }
 
-// serve hands h and the cron job to the pool of worker.mjs and blocks.
+// serve hands h and the cron job to the pool of cfworker's worker.mjs and
+// blocks.
 func serve(h http.Handler, cron func(context.Context) error) {
-	bridge.Serve(bridge.Handlers{HTTP: h, Scheduled: func(ctx context.Context, _ bridge.ScheduledEvent) error {
+	cfworker.Serve(cfworker.Handlers{HTTP: h, Scheduled: func(ctx context.Context, _ cfworker.ScheduledEvent) error {
 		return cron(ctx)
 	}})
 }

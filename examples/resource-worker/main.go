@@ -20,10 +20,11 @@
 // the e2e test uses it to reach edgeauth, which has no port of its own in a
 // multi-config wrangler dev). Build it with `make build-resource-worker`.
 //
-// It runs on edgeauth's pool (cmd/worker/worker.mjs, internal/bridge):
-// main runs once per instance and its Verifier, with its key cache, lives
-// as long as the instance. The binding itself belongs to each call (the pool
-// sets env before every call), so the transport looks it up per request.
+// It runs on edgeauth's Workers runtime, package cfworker (the pool of
+// cfworker/worker.mjs and cfworker.Serve): main runs once per instance and
+// its Verifier, with its key cache, lives as long as the instance. The
+// binding itself belongs to each call (the pool sets env before every
+// call), so the transport looks it up per request.
 package main
 
 import (
@@ -39,7 +40,7 @@ import (
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/fetch"
 
-	"github.com/edgeauth/edgeauth/internal/bridge"
+	"github.com/edgeauth/edgeauth/cfworker"
 	"github.com/edgeauth/edgeauth/verify"
 )
 
@@ -58,7 +59,7 @@ func main() {
 			w.Write([]byte(`{"error":"server_error","error_description":"the server is misconfigured; see its logs"}` + "\n"))
 		})
 	}
-	bridge.Serve(bridge.Handlers{HTTP: h})
+	cfworker.Serve(cfworker.Handlers{HTTP: h})
 }
 
 func newHandler() (http.Handler, error) {

@@ -22,9 +22,9 @@ const mod = "github.com/edgeauth/edgeauth"
 // modules thirdParty allows it.
 var layers = [][]string{
 	// Vocabulary and leaf helpers: the standard library only.
-	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/resourceid", "internal/jsutil"},
+	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/resourceid"},
 	// The Workers runtime, and what builds on the vocabulary alone.
-	{"cfworker", "internal/bridge", "internal/webcrypto", "internal/ratelimit", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
+	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
 		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit"},
 	// Backends (D1 through the runtime in the Worker), sessions.
 	{"storage/kv", "storage/sqlstore", "session"},
@@ -36,7 +36,7 @@ var layers = [][]string{
 }
 
 // top are the packages nothing imports: mains, tests, tools, examples.
-var top = []string{"cmd/", "e2e", "bench", "tools/", "examples/", "internal/wranglertest", "internal/layering", "storage/sqlstore/workerd"}
+var top = []string{"cmd/", "e2e", "bench", "tools/", "examples", "examples/", "internal/wranglertest", "internal/layering", "storage/sqlstore/workerd"}
 
 // thirdParty lists, per package, the module path prefixes it may depend
 // on (directly or not); packages not listed may depend on none.
@@ -48,11 +48,10 @@ var thirdParty = map[string][]string{
 	"admin":               {"github.com/go-jose/go-jose/v4"},
 	"cron":                {"github.com/go-jose/go-jose/v4"},
 	"server":              {"github.com/go-jose/go-jose/v4"},
-	"cfworker":            {"github.com/syumai/workers"},
+	"cfworker":            {}, // usable by any Go Worker: not even syumai/workers
 	"storage/kv":          {"github.com/syumai/workers"},
 	"storage/storagetest": {"github.com/google/go-cmp"},
-	"internal/jsutil":     {"github.com/syumai/workers"}, "internal/bridge": {"github.com/syumai/workers"}, "internal/webcrypto": {"github.com/syumai/workers"}, "internal/ratelimit": {"github.com/syumai/workers"},
-	"storage/sqlstore": {"github.com/syumai/workers", "modernc.org/", "github.com/dustin/go-humanize", "github.com/google/uuid", "github.com/mattn/go-isatty", "github.com/ncruces/go-strftime", "github.com/remyoudompheng/bigfft", "golang.org/x/sys"},
+	"storage/sqlstore":    {"github.com/syumai/workers", "modernc.org/", "github.com/dustin/go-humanize", "github.com/google/uuid", "github.com/mattn/go-isatty", "github.com/ncruces/go-strftime", "github.com/remyoudompheng/bigfft", "golang.org/x/sys"},
 }
 
 type pkg struct {

@@ -1,13 +1,16 @@
 //go:build !js
 
-package pooltest
+package cfworker_test
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,20 +23,71 @@ import (
 func buildEdgeauth(t *testing.T) string {
 	t.Helper()
 	root, dir := repoRoot(t), t.TempDir()
-	if err := Bundle(root, dir, "./cmd/worker", "pooltestpanic"); err != nil {
+	if err := bundle(root, dir, "./cmd/worker", "pooltestpanic"); err != nil {
 		t.Fatal(err)
 	}
-	config, err := WranglerConfig(dir, "edgeauth-pooltest-panic", filepath.Join(root, "migrations"))
+	config, err := wranglerConfig(dir, "edgeauth-pooltest-panic", filepath.Join(root, "migrations"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return config
 }
 
+// bundle writes a pool Worker bundle into dir: cfworker/worker.mjs, Go's
+// wasm_exec.js and app.wasm built from pkg (a path relative to the
+// repository root) with the build tags given.
+func bundle(root, dir, pkg, tags string) error {
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return err
+	}
+	for src, dst := range map[string]string{
+		filepath.Join(root, "cfworker/worker.mjs"):                                "worker.mjs",
+		filepath.Join(strings.TrimSpace(string(goroot)), "lib/wasm/wasm_exec.js"): "wasm_exec.js",
+	} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			return err
+		}
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", tags, "-o", filepath.Join(dir, "app.wasm"), pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+	}
+	return nil
+}
+
+// wranglerConfig writes dir/wrangler.toml for the prebuilt bundle in dir,
+// with a local D1 (migrations from migrations) and KV, and returns its
+// path.
+func wranglerConfig(dir, name, migrations string) (string, error) {
+	p := filepath.Join(dir, "wrangler.toml")
+	body := fmt.Sprintf(`name = %q
+main = "worker.mjs"
+compatibility_date = "2026-04-01"
+
+[[d1_databases]]
+binding = "DB"
+database_name = "edgeauth"
+database_id = "00000000-0000-0000-0000-000000000000"
+migrations_dir = %q
+
+[[kv_namespaces]]
+binding = "KV"
+id = "00000000000000000000000000000000"
+`, name, migrations)
+	return p, os.WriteFile(p, []byte(body), 0o644)
+}
+
 // TestEdgeauthPanic: a panic in one of authz's handlers, in edgeauth's own
 // Worker, answers one clean JSON 500 and drops the instance (worker.mjs,
 // rule 5), whose state the panic may have left half-updated: authz
-// recovers its handlers' panics, and passes them on to internal/bridge only
+// recovers its handlers' panics, and passes them on to cfworker.Serve only
 // because cmd/worker sets authz.Config.PropagatePanics.
 func TestEdgeauthPanic(t *testing.T) {
 	needWorkerd(t)
@@ -47,7 +101,7 @@ func TestEdgeauthPanic(t *testing.T) {
 	ctx := context.Background()
 	before := w.status(t)
 	// Discovery, the JWKS (JSON endpoints) and the authorization page (an
-	// HTML endpoint, whose error page the bridge's JSON 500 replaces).
+	// HTML endpoint, whose error page Serve's JSON 500 replaces).
 	paths := []string{"/t/pooltest-panic/.well-known/openid-configuration", "/t/pooltest-panic/jwks.json", "/t/pooltest-panic/authorize?client_id=x"}
 	for _, path := range paths {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.URL+path, nil)

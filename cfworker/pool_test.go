@@ -1,6 +1,11 @@
 //go:build !js
 
-package pooltest
+// The pool (worker.mjs and Serve) under wrangler dev, against the test
+// Worker in testdata/pool: routes that do D1 and KV I/O echoing a request
+// id, panic on demand, use waitUntil and report the instance's memory.
+// They need EDGEAUTH_WORKERD=1 (make test-pool).
+
+package cfworker_test
 
 import (
 	"context"
@@ -26,10 +31,10 @@ type worker struct {
 	client *http.Client
 }
 
-// start runs the pool test Worker (app/) with vars.
+// start runs the pool test Worker (testdata/pool) with vars.
 func start(t *testing.T, vars map[string]string) *worker {
 	t.Helper()
-	return startConfig(t, "cmd/worker/pooltest/wrangler.toml", vars)
+	return startConfig(t, "cfworker/testdata/pool/wrangler.toml", vars)
 }
 
 // needWorkerd skips the test unless EDGEAUTH_WORKERD=1.
@@ -43,7 +48,7 @@ func needWorkerd(t *testing.T) {
 // repoRoot is the repository's root folder.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := filepath.Abs("../../..")
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +82,7 @@ func startConfig(t *testing.T, config string, vars map[string]string) *worker {
 			}
 		}
 	})
-	return &worker{Worker: w, client: Client(64)}
+	return &worker{Worker: w, client: newClient(64)}
 }
 
 func tail(s string, n int) string {
@@ -161,8 +166,8 @@ func TestPool(t *testing.T) {
 	t.Run("concurrent requests each see their own I/O", func(t *testing.T) {
 		// 200 in flight on 3 instances: most wait in the pool's queue. (More
 		// connections at once stall wrangler's local proxy for a minute now
-		// and then, whatever the Worker: syumai's shim too.)
-		res := Run(ctx, 1000, 200, func(ctx context.Context, i int) error {
+		// and then, whatever the Worker.)
+		res := runLoad(ctx, 1000, 200, func(ctx context.Context, i int) error {
 			route := "/echo"
 			if i%2 == 1 {
 				route = "/echo-raw"
@@ -181,7 +186,7 @@ func TestPool(t *testing.T) {
 		before := w.status(t).DropReasons["panic"]
 		var mu sync.Mutex
 		panics := 0
-		res := Run(ctx, 400, 40, func(ctx context.Context, i int) error {
+		res := runLoad(ctx, 400, 40, func(ctx context.Context, i int) error {
 			if i%10 != 0 {
 				return w.echo(ctx, "/echo-raw", fmt.Sprintf("p%d", i))
 			}
@@ -334,11 +339,11 @@ func TestPool(t *testing.T) {
 
 	t.Run("a body over 1 MiB without a Content-Length is refused", func(t *testing.T) {
 		// Chunked, so nothing declares its length up front. That the pool
-		// keeps nothing past 1 MiB while the body streams is checked under
-		// Node (node/run.sh): wrangler dev's proxy hands workerd a body
-		// only once it has all of it. Here: workerd's streams take the
-		// same path, the request never reaches Go, and the next request
-		// is answered.
+		// keeps nothing past 1 MiB while the body streams is checked
+		// under Node (testdata/node/run.sh): wrangler dev's proxy hands
+		// workerd a body only once it has all of it. Here: workerd's
+		// streams take the same path, the request never reaches Go, and
+		// the next request is answered.
 		req, err := http.NewRequest(http.MethodPost, w.URL+"/kv?key=big&value=x", io.LimitReader(zeros{}, 2<<20))
 		if err != nil {
 			t.Fatal(err)
@@ -368,7 +373,7 @@ func TestPool(t *testing.T) {
 
 	t.Run("recycling bounds syumai's leaked callbacks", func(t *testing.T) {
 		before := w.status(t).Recycled
-		res := Run(ctx, 1000, 12, func(ctx context.Context, i int) error {
+		res := runLoad(ctx, 1000, 12, func(ctx context.Context, i int) error {
 			return w.echo(ctx, "/echo", fmt.Sprintf("r%d", i))
 		})
 		if res.Errors > 0 {
@@ -386,7 +391,7 @@ func TestPool(t *testing.T) {
 		for _, in := range s.Instances {
 			t.Logf("instance %d: %d calls, %d JS refs, %d bytes of wasm memory", in.ID, in.Served, in.JSRefs, in.MemoryBytes)
 			// About 4 leaked references per request, 300 requests at most,
-			// plus up to 32 requests' garbage (bridge collects every 32).
+			// plus up to 32 requests' garbage (Serve collects every 32).
 			if in.Served > 300 || in.JSRefs > 4000 {
 				t.Errorf("instance %d: %d calls, %d JS refs; want at most 300 and 4000", in.ID, in.Served, in.JSRefs)
 			}
@@ -433,7 +438,7 @@ func sample(t *testing.T, w *worker) map[int]instanceStats {
 	out := map[int]instanceStats{}
 	var mu sync.Mutex
 	for range 10 {
-		Run(context.Background(), 3, 3, func(ctx context.Context, _ int) error {
+		runLoad(context.Background(), 3, 3, func(ctx context.Context, _ int) error {
 			var s instanceStats
 			if _, err := w.get(ctx, "/stats", nil, &s); err != nil {
 				t.Error(err)
@@ -461,11 +466,11 @@ func TestPoolFlat(t *testing.T) {
 	w := start(t, map[string]string{"POOL_MAX_INSTANCES": "3", "POOL_MAX_REQUESTS": "0"})
 	ctx := context.Background()
 	echo := func(ctx context.Context, i int) error { return w.echo(ctx, "/echo-raw", fmt.Sprintf("f%d", i%100)) }
-	if res := Run(ctx, 1000, 8, echo); res.Errors > 0 {
+	if res := runLoad(ctx, 1000, 8, echo); res.Errors > 0 {
 		t.Fatalf("warm-up: %d of %d requests failed; first: %v", res.Errors, res.Requests, res.FirstErr)
 	}
 	before := sample(t, w)
-	res := Run(ctx, 10000, 12, echo)
+	res := runLoad(ctx, 10000, 12, echo)
 	if res.Errors > 0 {
 		t.Fatalf("%d of %d requests failed; first: %v", res.Errors, res.Requests, res.FirstErr)
 	}

@@ -1,17 +1,18 @@
 #!/bin/bash
-# run.sh: the pool's own JavaScript (cmd/worker/worker.mjs) under Node, for
+# run.sh: the pool's own JavaScript (cfworker/worker.mjs) under Node, for
 # what wrangler dev cannot show: its proxy hands workerd a request body only
 # once it has all of it, and does not cancel a queued request whose client
 # goes away. body.mjs checks that a body without a Content-Length is not
 # kept past 1 MiB while it streams; queue.mjs that cancelled queued
-# requests hold back no one. Both run worker.mjs as it is, with the pool test app's wasm
-# (cmd/worker/pooltest/app) loaded from disk instead of imported.
+# requests hold back no one. Both run worker.mjs as it is, with the pool
+# test app's wasm (cfworker/testdata/pool/app) loaded from disk instead of
+# imported.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../../.." && pwd)
+root=$(cd "$here/../../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && sh cmd/worker/pooltest/build.sh "$tmp")
+(cd "$root" && sh cfworker/testdata/pool/build.sh "$tmp")
 cp "$here"/*.mjs "$tmp"/
 # The module Worker imports its wasm; Node reads it from disk. The pool is
 # exported for the checks that look inside it.

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package bridge
+package cfworker
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgeauth/edgeauth/internal/jsutil"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage"
@@ -31,7 +30,7 @@ func serve(t *testing.T, h http.Handler, path string) (r result, head http.Heade
 		}
 	}
 	if !r.body.IsNull() {
-		body = string(jsutil.GoBytes(r.body))
+		body = string(GoBytes(r.body))
 	}
 	return r, head, body
 }
@@ -54,7 +53,7 @@ func TestPanicAfterPartialWrite(t *testing.T) {
 		w.(interface{ ReuseUntil(time.Time) }).ReuseUntil(time.Now().Add(time.Minute))
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte("half a response"))
-		panic("bridge test: panic after a partial write")
+		panic("cfworker test: panic after a partial write")
 	})
 	r, head, body := serve(t, h, "/x")
 	if !r.panicked || !isServerError(r, head, body) || head.Get("X-Partial") != "" || strings.Contains(body, "half") {
@@ -67,7 +66,7 @@ func TestPanicAfterPartialWrite(t *testing.T) {
 type panicStore struct{ storage.Store }
 
 func (panicStore) GetTenant(context.Context, string) (storage.Tenant, error) {
-	panic("bridge test: a bug in a handler")
+	panic("cfworker test: a bug in a handler")
 }
 
 // emptyKV holds nothing (storage/kv's Workers KV needs the runtime).

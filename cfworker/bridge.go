@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package bridge
+package cfworker
 
 import (
 	"bytes"
@@ -16,8 +16,6 @@ import (
 	"strings"
 	"syscall/js"
 	"time"
-
-	"github.com/edgeauth/edgeauth/internal/jsutil"
 )
 
 // rc is this instance's runtime context object. worker.mjs sets it as
@@ -51,10 +49,10 @@ type Handlers struct {
 // instance is ready and blocks forever. Call it once, at the end of main.
 func Serve(h Handlers) {
 	if rc.IsUndefined() || rc.IsNull() {
-		panic("bridge: no runtime context; run this program under cmd/worker/worker.mjs")
+		panic("cfworker: no runtime context; run this program under cfworker/worker.mjs")
 	}
 	if h.HTTP == nil {
-		panic("bridge: Handlers.HTTP is nil")
+		panic("cfworker: Handlers.HTTP is nil")
 	}
 	// Calls run one after another on one long-lived goroutine (the pool
 	// sends an instance one call at a time), whose stack has grown to what
@@ -139,7 +137,7 @@ func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked 
 	defer func() {
 		if p := recover(); p != nil {
 			panicked = true
-			fmt.Fprintf(os.Stderr, "bridge: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
+			fmt.Fprintf(os.Stderr, "cfworker: panic serving %s %s: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
 			w.fail(http.StatusInternalServerError, "server_error", "the server could not complete the request")
 		}
 	}()
@@ -150,15 +148,15 @@ func serveRecover(h http.Handler, w *responseWriter, r *http.Request) (panicked 
 // runScheduled runs f for one cron event; errMsg is empty on success.
 func runScheduled(f func(context.Context, ScheduledEvent) error, cron string, whenMs float64) (panicked bool, errMsg string) {
 	if f == nil {
-		return false, "bridge: no scheduled handler"
+		return false, "cfworker: no scheduled handler"
 	}
 	ev := ScheduledEvent{Cron: cron, ScheduledTime: time.UnixMilli(int64(whenMs)).UTC()}
 	ctx, cancel := context.WithTimeout(context.Background(), callDeadline)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(os.Stderr, "bridge: panic in scheduled %q: %v\n%s", ev.Cron, p, debug.Stack())
-			panicked, errMsg = true, "bridge: scheduled handler panicked"
+			fmt.Fprintf(os.Stderr, "cfworker: panic in scheduled %q: %v\n%s", ev.Cron, p, debug.Stack())
+			panicked, errMsg = true, "cfworker: scheduled handler panicked"
 		}
 	}()
 	if err := f(ctx, ev); err != nil {
@@ -172,7 +170,7 @@ func runScheduled(f func(context.Context, ScheduledEvent) error, cron string, wh
 func toRequest(rawHead string, b js.Value) (*http.Request, error) {
 	head := strings.Split(rawHead, "\n")
 	if len(head) < 2 || len(head)%2 != 0 {
-		return nil, errors.New("bridge: malformed request head")
+		return nil, errors.New("cfworker: malformed request head")
 	}
 	u, err := url.Parse(head[1])
 	if err != nil {
@@ -180,7 +178,7 @@ func toRequest(rawHead string, b js.Value) (*http.Request, error) {
 	}
 	var body []byte
 	if !b.IsNull() && !b.IsUndefined() {
-		body = jsutil.GoBytes(b)
+		body = GoBytes(b)
 	}
 	header := make(http.Header, len(head)/2-1)
 	for i := 2; i < len(head); i += 2 {
@@ -253,7 +251,7 @@ func (w *responseWriter) result(panicked bool) result {
 			if strings.ContainsAny(name, "\r\n") || strings.ContainsAny(v, "\r\n") {
 				// The Response constructor would throw; answer the
 				// error here, with a cause in the log.
-				fmt.Fprintf(os.Stderr, "bridge: header %q has a line break; answering 500\n", name)
+				fmt.Fprintf(os.Stderr, "cfworker: header %q has a line break; answering 500\n", name)
 				w.fail(http.StatusInternalServerError, "server_error", "the server could not complete the request")
 				return w.result(panicked)
 			}
@@ -270,7 +268,7 @@ func (w *responseWriter) result(panicked bool) result {
 		r.reuseUntil = float64(w.reuseUntil.UnixMilli())
 	}
 	if w.body.Len() > 0 {
-		r.body = jsutil.Bytes(w.body.Bytes())
+		r.body = Bytes(w.body.Bytes())
 	}
 	return r
 }

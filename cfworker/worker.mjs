@@ -2,8 +2,9 @@
 // per isolate (DESIGN.md, Runtime). It replaces the worker.mjs that
 // syumai/workers generates, which starts a new Go program for every request
 // (about 10 ms each) and so can keep nothing in memory. The Go half is
-// internal/bridge; `make build-worker` copies this file next to app.wasm and
-// Go's own wasm_exec.js in build/worker/.
+// cfworker.Serve (bridge.go), and doc.go describes the two together;
+// `make build-worker` copies this file next to app.wasm and Go's own
+// wasm_exec.js in build/worker/.
 //
 // The rules, each learnt from a failure under load:
 //  1. An instance serves ONE call (request or cron event) at a time, so
@@ -26,11 +27,11 @@
 //  5. An instance is dropped after a recovered panic, a Go exit, a thrown
 //     call or a call timeout. Go's exit promise is never resolved: it belongs
 //     to the request that started the instance, long finished. (A panic
-//     counts once it reaches internal/bridge: authz, which recovers its
+//     counts once it reaches cfworker.Serve: authz, which recovers its
 //     handlers' panics, passes them on there, authz.Config.PropagatePanics.)
 //  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai v0.32.0's
 //     D1 and KV packages leak one js.Func per awaited promise.
-//  7. A 200 answer to a GET that Go marks reusable (internal/bridge/doc.go:
+//  7. A 200 answer to a GET that Go marks reusable (doc.go, reuseUntil:
 //     the discovery documents and the JWKS, for as long as Go's record
 //     cache would keep answering them) answers the same URL again without
 //     an instance, until its time or until the cache generation moves past
@@ -157,7 +158,7 @@ class Instance {
       binding: {}, // syumai's packages register their callbacks here; unused
       ready: undefined,
       stats: () => ({ id: this.id, served: this.served, jsRefs: this.jsRefs() }),
-      // The isolate's cache generation (internal/bridge.Generation): an
+      // The isolate's cache generation (cfworker.Generation): an
       // instance that changed tenants, clients or keys bumps it, and every
       // instance drops its record cache before its next lookup.
       generation: () => this.pool.generation,
@@ -209,7 +210,7 @@ class Instance {
   }
 
   // call invokes context[fn](...args, done) and resolves with the array of
-  // what Go passes to done (internal/bridge/doc.go); its first element is
+  // what Go passes to done (doc.go); its first element is
   // whether Go recovered a panic. It rejects when Go throws, exits or misses
   // the timeout.
   call(fn, args, timeoutMs) {
@@ -679,7 +680,7 @@ async function fetch(req, env, ctx) {
     body = await readBody(req);
     if (body === undefined) return errorResponse(413, "request_too_large", "the request body is too large");
   }
-  // internal/bridge/doc.go: one string for the method, URL and headers.
+  // doc.go: one string for the method, URL and headers.
   let head = req.method + "\n" + req.url;
   for (const [name, value] of req.headers) head += "\n" + name + "\n" + value;
   const generation = pool.generation;

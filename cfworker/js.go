@@ -1,15 +1,6 @@
 //go:build js && wasm
 
-// Package jsutil holds what edgeauth's Go code needs around the JavaScript
-// runtime: waiting for a promise (Await) and copying bytes across the
-// boundary (Bytes, GoBytes).
-//
-// Await does not leak: syumai/workers' helper releases only the callback
-// that ran, so every awaited promise left one js.Func behind, which a
-// long-lived instance of the pool would accumulate. Every binding call
-// edgeauth makes itself (D1 batches, KV, WebCrypto, rate limits) waits
-// through Await.
-package jsutil
+package cfworker
 
 import (
 	"errors"
@@ -18,16 +9,20 @@ import (
 
 // Await blocks the calling goroutine until promise settles and returns its
 // value, or an error carrying the rejection's message. Both callbacks are
-// released whichever runs. Call it from a goroutine (a handler's is one),
-// never synchronously inside a js.FuncOf callback.
+// released whichever runs: syumai/workers' own helper (v0.32.0) releases
+// only the one that ran, so every promise it awaits leaves a js.Func behind,
+// which a long-lived instance of the pool would accumulate. Every binding
+// call edgeauth makes itself (D1 batches, KV, WebCrypto, rate limits) waits
+// through Await. Call it from a goroutine (a handler's is one), never
+// synchronously inside a js.FuncOf callback.
 func Await(promise js.Value) (js.Value, error) {
-	type result struct {
+	type settled struct {
 		v   js.Value
 		err error
 	}
-	ch := make(chan result, 1)
+	ch := make(chan settled, 1)
 	onFulfilled := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- result{v: arg0(args)}
+		ch <- settled{v: arg0(args)}
 		return nil
 	})
 	onRejected := js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -35,7 +30,7 @@ func Await(promise js.Value) (js.Value, error) {
 		if r := arg0(args); !r.IsUndefined() && !r.IsNull() {
 			msg = r.Call("toString").String()
 		}
-		ch <- result{err: errors.New(msg)}
+		ch <- settled{err: errors.New(msg)}
 		return nil
 	})
 	promise.Call("then", onFulfilled, onRejected)

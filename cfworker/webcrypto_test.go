@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package webcrypto
+package cfworker
 
 import (
 	"bytes"
@@ -19,11 +19,11 @@ import (
 	"testing"
 )
 
-// TestMatchesGo: WebCrypto's PBKDF2 and crypto/pbkdf2 agree, so a hash
-// made by the Worker checks natively and the other way round. Run with
-// GOOS=js GOARCH=wasm and Go's go_js_wasm_exec (Node) on PATH: make test
-// does.
-func TestMatchesGo(t *testing.T) {
+// TestPBKDF2MatchesGo: WebCrypto's PBKDF2 and crypto/pbkdf2 agree, so a
+// hash made by the Worker checks natively and the other way round. Run
+// with GOOS=js GOARCH=wasm and Go's go_js_wasm_exec (Node) on PATH: make
+// unit does.
+func TestPBKDF2MatchesGo(t *testing.T) {
 	for _, tc := range []struct {
 		password, salt string
 		iter, n        int
@@ -41,8 +41,8 @@ func TestMatchesGo(t *testing.T) {
 			t.Errorf("PBKDF2SHA512(%q, %d) = %x; want %x", tc.password, tc.iter, got, want)
 		}
 	}
-	if _, err := PBKDF2SHA512([]byte("x"), []byte("s"), MaxIterations+1, 32); err == nil {
-		t.Errorf("PBKDF2SHA512 above MaxIterations = nil error")
+	if _, err := PBKDF2SHA512([]byte("x"), []byte("s"), MaxPBKDF2Iterations+1, 32); err == nil {
+		t.Errorf("PBKDF2SHA512 above MaxPBKDF2Iterations = nil error")
 	}
 }
 

@@ -2,7 +2,8 @@
 
 // Command app is the pool's test Worker (see ../wrangler.toml): routes that
 // do D1 and KV I/O echoing a request id, panic on demand, use waitUntil and
-// report the instance's memory, for the tests in cmd/worker/pooltest.
+// report the instance's memory, for cfworker's pool tests (pool_test.go)
+// and Node checks (testdata/node).
 package main
 
 import (
@@ -20,8 +21,7 @@ import (
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/d1"
 
-	"github.com/edgeauth/edgeauth/internal/bridge"
-	"github.com/edgeauth/edgeauth/internal/jsutil"
+	"github.com/edgeauth/edgeauth/cfworker"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/kv"
 )
@@ -37,7 +37,7 @@ func main() {
 		panic(err)
 	}
 	a := &app{db: db, kv: store}
-	serve(a.routes(), a.scheduled)
+	cfworker.Serve(cfworker.Handlers{HTTP: a.routes(), Scheduled: a.scheduled})
 }
 
 type app struct {
@@ -77,15 +77,15 @@ func (a *app) routes() http.Handler {
 		writeJSON(w, map[string]any{"id": id, "d1": v, "kv": string(got), "instance": instanceID()})
 	})
 	// /echo-raw: the same I/O on the bindings directly, awaited with
-	// jsutil.Await, which leaks nothing.
+	// cfworker.Await, which leaks nothing.
 	m.HandleFunc("GET /echo-raw", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
 		db := cloudflare.GetBinding("DB")
-		if _, err := jsutil.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
+		if _, err := cfworker.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
 			fail(w, err)
 			return
 		}
-		row, err := jsutil.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
+		row, err := cfworker.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
 		if err != nil {
 			fail(w, err)
 			return
@@ -93,11 +93,11 @@ func (a *app) routes() http.Handler {
 		ns := cloudflare.GetBinding("KV")
 		opts := js.Global().Get("Object").New()
 		opts.Set("expirationTtl", 60)
-		if _, err := jsutil.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
+		if _, err := cfworker.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
 			fail(w, err)
 			return
 		}
-		got, err := jsutil.Await(ns.Call("get", "echo:"+id))
+		got, err := cfworker.Await(ns.Call("get", "echo:"+id))
 		if err != nil {
 			fail(w, err)
 			return
@@ -156,14 +156,14 @@ func (a *app) routes() http.Handler {
 		writeJSON(w, map[string]any{"id": id})
 	})
 	// /reuse?ms=N asks the pool to answer this URL again without Go for N
-	// ms (bridge's ReuseUntil); its body names the call that made it.
-	// status=S answers S instead of 200; bump=1 bumps the cache
+	// ms (the ResponseWriter's ReuseUntil); its body names the call that
+	// made it. status=S answers S instead of 200; bump=1 bumps the cache
 	// generation during the call.
 	m.HandleFunc("GET /reuse", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		ms, _ := strconv.Atoi(q.Get("ms"))
 		if q.Get("bump") == "1" {
-			bridge.Generation{}.Bump()
+			cfworker.Generation{}.Bump()
 		}
 		if ru, ok := w.(interface{ ReuseUntil(time.Time) }); ok {
 			ru.ReuseUntil(time.Now().Add(time.Duration(ms) * time.Millisecond))
@@ -175,7 +175,7 @@ func (a *app) routes() http.Handler {
 		writeJSON(w, map[string]any{"instance": instanceID(), "call": a.reuseCalls})
 	})
 	m.HandleFunc("GET /bump", func(w http.ResponseWriter, r *http.Request) {
-		bridge.Generation{}.Bump()
+		cfworker.Generation{}.Bump()
 		writeJSON(w, map[string]any{"bumped": true})
 	})
 	m.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +186,7 @@ func (a *app) routes() http.Handler {
 		time.Sleep(5 * time.Millisecond)
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		s := stats()
+		s := cfworker.Stats()
 		writeJSON(w, map[string]any{
 			"instance": s.ID, "served": s.Served, "js_refs": s.JSRefs,
 			"heap_alloc": ms.HeapAlloc, "heap_objects": ms.HeapObjects,
@@ -197,21 +197,11 @@ func (a *app) routes() http.Handler {
 }
 
 // scheduled records the last cron event in KV key cron:last.
-func (a *app) scheduled(ctx context.Context, e bridge.ScheduledEvent) error {
+func (a *app) scheduled(ctx context.Context, e cfworker.ScheduledEvent) error {
 	return a.kv.Put(ctx, "cron:last", []byte(e.Cron+" "+e.ScheduledTime.Format(time.RFC3339)), time.Hour)
 }
 
-func instanceID() int { return stats().ID }
-
-// stats is bridge.Stats, or -1s under syumai's shim (the A/B benchmark).
-func stats() (s bridge.InstanceStats) {
-	defer func() {
-		if recover() != nil {
-			s = bridge.InstanceStats{ID: -1, Served: -1, JSRefs: -1}
-		}
-	}()
-	return bridge.Stats()
-}
+func instanceID() int { return cfworker.Stats().ID }
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
