@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // authorize handles the authorization endpoint (OAuth 2.1 §4.1.1). Until
@@ -262,7 +262,7 @@ func checkResources(t storage.Tenant, resources []string) ([]string, error) {
 		if err := checkResource(res); err != nil {
 			return nil, errorf(CodeInvalidTarget, "%s", err.Error())
 		}
-		if len(t.Settings.AllowedResources) > 0 && !resourceid.Contains(t.Settings.AllowedResources, res) {
+		if len(t.Settings.AllowedResources) > 0 && !verify.HasResource(t.Settings.AllowedResources, res) {
 			return nil, errorf(CodeInvalidTarget, "resource %q is not served by this tenant", res)
 		}
 	}

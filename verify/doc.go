@@ -102,7 +102,7 @@
 //     likewise want https resources and issuers, http only on loopback.
 //   - Every check has its own sentinel error, wrapped with %w; see Verify
 //     for their order.
-//   - The package depends only on the standard library, go-jose and
-//     edgeauth's internal/resourceid (itself the standard library only),
-//     which authz shares so that both sides compare resources alike.
+//   - The package depends only on the standard library and go-jose.
+//     edgeauth's authorization server compares resources with the same
+//     SameResource and HasResource, so that both sides agree.
 package verify

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 )
 
 // Defaults and limits of Options.
@@ -413,7 +411,7 @@ func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
 		return fmt.Errorf("%w: %q", ErrIssuer, rc.Issuer)
 	// RFC 9068 §4: aud MUST contain the resource's identifier, here up to
 	// its URL form (scheme and host case, default port, empty path).
-	case !resourceid.Contains(rc.Audience, v.audience):
+	case !HasResource(rc.Audience, v.audience):
 		return fmt.Errorf("%w: %q", ErrAudience, []string(rc.Audience))
 	// RFC 9068 §2.2: exp is REQUIRED; §4: the current time MUST be before it.
 	case rc.Expiry == nil:

@@ -32,7 +32,7 @@ func TestLayering(t *testing.T) {
 		{mod + "/storage/storagetest", []string{mod + "/storage", mod + "/storage/storagetest", "github.com/google/go-cmp"}},
 		{mod + "/jwks", []string{mod + "/jwks", mod + "/storage", "github.com/go-jose/go-jose/v4"}},
 		{mod + "/storage/storecache", []string{mod + "/storage", mod + "/storage/storecache"}},
-		{mod + "/authz", []string{mod + "/authz", mod + "/jwks", mod + "/storage", mod + "/storage/storecache", mod + "/internal/netcheck", mod + "/internal/resourceid", mod + "/ratelimit", "github.com/go-jose/go-jose/v4"}},
+		{mod + "/authz", []string{mod + "/authz", mod + "/jwks", mod + "/storage", mod + "/storage/storecache", mod + "/internal/netcheck", mod + "/ratelimit", mod + "/verify", "github.com/go-jose/go-jose/v4"}},
 		{mod + "/ratelimit", []string{mod + "/ratelimit"}},
 	}
 	for _, goos := range []string{"GOOS=linux GOARCH=amd64", "GOOS=js GOARCH=wasm"} {
