@@ -42,10 +42,16 @@
 //
 // # Keys, caching and refetch
 //
-// Discovery happens on the first Verify, never in New: the metadata at
+// Verify gets keys by kid from a KeySource (Options.Keys). The default,
+// made by New when Options.Keys is nil, is RemoteKeys: the issuer's
+// published JWKS, fetched and cached as this section says. StaticKeys
+// holds fixed keys, and a KeySource over edgeauth's storage lets its
+// authorization server check its own tokens with this same code.
+//
+// RemoteKeys discovers on the first Verify, never in New: the metadata at
 // {origin}/.well-known/oauth-authorization-server{issuer path} must name
-// the issuer exactly and a jwks_uri, which is then kept for the Verifier's
-// life (Options.JWKSURI skips discovery).
+// the issuer exactly and a jwks_uri, which is then kept for the
+// RemoteKeys' life (Options.JWKSURI skips discovery).
 //
 // The JWKS is cached in memory by kid. A fetched set is fresh for its
 // Cache-Control max-age less its Age, clamped to [MinCacheTTL, MaxCacheTTL]
@@ -53,7 +59,7 @@
 //
 //   - A cached kid of a fresh set costs no I/O.
 //   - An expired set, a missing set, or a kid not in the fresh set triggers
-//     a refetch, but at most one fetch runs per Verifier at a time
+//     a refetch, but at most one fetch runs per RemoteKeys at a time
 //     (concurrent callers wait for its result; there is never more than one
 //     outstanding HTTP request), and a fetch starts only if the previous one
 //     started at least RefreshCooldown ago. Otherwise a token with an
@@ -81,9 +87,11 @@
 //
 // # Where the cache lives
 //
-// The cache is the Verifier's memory, nothing else. Keep one Verifier per
-// issuer for the process's life (a package-level variable or a field of the
-// server), not one per request.
+// The cache is the RemoteKeys' memory, nothing else: each Verifier made
+// without Options.Keys has its own. Keep one Verifier per issuer and
+// audience for the process's life (a package-level variable or a field of
+// the server), not one per request; Verifiers of one issuer can share one
+// RemoteKeys through Options.Keys.
 //
 // edgeauth's own Worker runs a pool of live Go instances per isolate, so a
 // Verifier in a package variable survives across the requests one instance

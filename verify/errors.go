@@ -12,13 +12,16 @@ var (
 	// does not support (crit, b64), or is longer than MaxTokenSize.
 	ErrMalformed = errors.New("verify: malformed token")
 	// ErrAlgorithm means the alg header is not in Options.Algorithms, or
-	// is not the alg the key named by kid is published for.
+	// is not the alg the key named by kid is published for (Key.Algorithm).
 	ErrAlgorithm = errors.New("verify: algorithm not accepted")
 	// ErrType means the typ header is not at+jwt or application/at+jwt
 	// (RFC 9068 §4).
 	ErrType = errors.New("verify: not an access token")
-	// ErrUnknownKey means no published key has the token's kid, or the
-	// token has no kid.
+	// ErrUnknownKey means the token has no kid, or the key source has no
+	// usable key of its kid: RemoteKeys has no published JWKS entry of it,
+	// or the source's key is of an algorithm outside Options.Algorithms or
+	// is not of the type and size its algorithm needs. A KeySource returns
+	// it, wrapped, for a kid it does not have.
 	ErrUnknownKey = errors.New("verify: unknown signing key")
 	// ErrSignature means the signature does not verify with the key named
 	// by kid.
@@ -42,9 +45,11 @@ var (
 	// requires. Verify never returns it: Claims.RequireScopes does, and
 	// Middleware answers 403 for it.
 	ErrInsufficientScope = errors.New("verify: insufficient scope")
-	// ErrUnavailable means Verify has no usable keys: discovery or the
-	// JWKS fetch failed (or was still running when the caller's context
-	// ended) and no cached key set within its lifetime plus MaxStale exists. It says
-	// nothing about the token; the middleware answers 503.
+	// ErrUnavailable means the key source cannot answer now. For
+	// RemoteKeys: discovery or the JWKS fetch failed (or was still running
+	// when the caller's context ended) and no cached key set within its
+	// lifetime plus MaxStale exists. A KeySource returns it, wrapped, when
+	// it is unreachable, and Verify wraps any other error of the source in
+	// it. It says nothing about the token; the middleware answers 503.
 	ErrUnavailable = errors.New("verify: keys unavailable")
 )

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -75,8 +74,45 @@ type Options struct {
 	// accepts a token for "https://API.example.com:443/" (what the MCP
 	// TypeScript SDK sends as resource is new URL(resource).href). The
 	// path, its trailing slash and the query must be the same; other
-	// identifiers (URNs) must be identical. See ErrAudience.
+	// identifiers (URNs) must be identical. See SameResource and
+	// ErrAudience.
 	Audience string
+
+	// Keys is where Verify gets the issuer's public keys. Nil means
+	// NewRemoteKeys(issuer, these Options): the issuer's published JWKS,
+	// configured by the fields from HTTPClient on below. With Keys set
+	// those fields must be zero, and New fails otherwise rather than
+	// ignore them.
+	Keys KeySource
+
+	// Algorithms are the JWS alg values accepted; empty means ES256,
+	// EdDSA and RS256, those edgeauth signs with. Allowed: ES256, ES384,
+	// ES512, EdDSA, RS256, RS384, RS512, PS256, PS384, PS512. "none" and
+	// HS* are refused at New.
+	Algorithms []string
+
+	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
+	// DefaultLeeway, a negative value means none; at most MaxLeeway.
+	Leeway time.Duration
+
+	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
+	// The issuer already names the tenant, so this is defence in depth.
+	Tenant string
+
+	// Realm is the realm of the middleware's WWW-Authenticate challenges;
+	// empty means the issuer.
+	Realm string
+
+	// ResourceMetadataURL, if set, is added to every challenge of the
+	// middleware as resource_metadata (RFC 9728 §5.1), so that a client
+	// that was refused learns where to find the authorization server: the
+	// URL of ProtectedResourceMetadataURL(Audience), usually.
+	ResourceMetadataURL string
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	// The fields below configure the default key source, RemoteKeys.
 
 	// HTTPClient fetches the metadata and the JWKS. Nil means a client
 	// with a FetchTimeout timeout. Inside a Go Worker, pass a client built
@@ -90,18 +126,10 @@ type Options struct {
 	// as it is; a service binding ignores its host.
 	HTTPClient *http.Client
 
-	// Algorithms are the JWS alg values accepted; empty means ES256,
-	// EdDSA and RS256, those edgeauth signs with. Allowed: ES256, ES384, ES512, EdDSA, RS256, RS384,
-	// RS512, PS256, PS384, PS512. "none" and HS* are refused at New.
-	Algorithms []string
-
-	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway, a negative value means none; at most MaxLeeway.
-	Leeway time.Duration
-
-	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
-	// The issuer already names the tenant, so this is defence in depth.
-	Tenant string
+	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
+	// when the metadata is not reachable; otherwise leave it empty so that
+	// the issuer's metadata, checked against the issuer, names it.
+	JWKSURI string
 
 	// RefreshCooldown is the shortest interval between two key-set
 	// fetches, whatever triggers them (an unknown kid, an expired set, a
@@ -129,79 +157,44 @@ type Options struct {
 	// verifier that cannot reach the server. Zero means DefaultMaxStale, a
 	// negative value means none; at most MaxStaleLimit.
 	MaxStale time.Duration
-
-	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
-	// when the metadata is not reachable; otherwise leave it empty so that
-	// the issuer's metadata, checked against the issuer, names it.
-	JWKSURI string
-
-	// Realm is the realm of the middleware's WWW-Authenticate challenges;
-	// empty means the issuer.
-	Realm string
-
-	// ResourceMetadataURL, if set, is added to every challenge of the
-	// middleware as resource_metadata (RFC 9728 §5.1), so that a client
-	// that was refused learns where to find the authorization server: the
-	// URL of ProtectedResourceMetadataURL(Audience), usually.
-	ResourceMetadataURL string
-
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
 }
 
-// Verifier validates one issuer's access tokens offline, against a cached
-// copy of its JWKS. It is safe for concurrent use; make one per issuer and
+// Verifier validates one issuer's access tokens offline, against the keys
+// of its KeySource. It is safe for concurrent use; make one per issuer and
 // audience and keep it for the life of the process.
 type Verifier struct {
-	issuer    string
-	wellKnown string // RFC 8414 §3.1 metadata URL
-	audience  string
-	tenant    string
-	realm     string
-	resMeta   string
-	algs      []jose.SignatureAlgorithm
-	leeway    time.Duration
-	cooldown  time.Duration
-	minTTL    time.Duration
-	maxTTL    time.Duration
-	maxStale  time.Duration
-	client    *http.Client
-	now       func() time.Time
-
-	mu          sync.Mutex
-	jwksURI     string    // from Options or discovery; "" until discovered
-	set         *keySet   // nil until the first successful fetch
-	lastAttempt time.Time // start of the last fetch; zero: never
-	lastErr     error     // outcome of the last fetch
-	flight      *flight   // the fetch in progress, if any
+	issuer   string
+	audience string
+	tenant   string
+	realm    string
+	resMeta  string
+	algs     []jose.SignatureAlgorithm
+	leeway   time.Duration
+	keys     KeySource
+	now      func() time.Time
 }
 
 // New returns a Verifier of the access tokens of issuer, for example
-// "https://auth.example.com/t/acme". New does no I/O: discovery and the
-// first JWKS fetch happen on the first Verify. It fails if the issuer is not
-// an absolute https URL (http is allowed for loopback hosts, for
-// development), if Audience is empty, or if any option is out of bounds.
+// "https://auth.example.com/t/acme". New does no I/O: with the default key
+// source, discovery and the first JWKS fetch happen on the first Verify.
+// It fails if the issuer is not an absolute https URL (http is allowed for
+// loopback hosts, for development), if Audience is empty, or if any option
+// is out of bounds.
 func New(issuer string, opts Options) (*Verifier, error) {
-	wk, err := wellKnownURL(issuer)
-	if err != nil {
+	if _, err := wellKnownURL(issuer); err != nil {
 		return nil, err
 	}
 	if opts.Audience == "" {
 		return nil, errors.New("verify: Options.Audience is required")
 	}
 	v := &Verifier{
-		issuer:    issuer,
-		wellKnown: wk,
-		audience:  opts.Audience,
-		tenant:    opts.Tenant,
-		realm:     cmp.Or(opts.Realm, issuer),
-		resMeta:   opts.ResourceMetadataURL,
-		client:    opts.HTTPClient,
-		now:       opts.Now,
-		jwksURI:   opts.JWKSURI,
-	}
-	if v.client == nil {
-		v.client = &http.Client{Timeout: FetchTimeout}
+		issuer:   issuer,
+		audience: opts.Audience,
+		tenant:   opts.Tenant,
+		realm:    cmp.Or(opts.Realm, issuer),
+		resMeta:  opts.ResourceMetadataURL,
+		keys:     opts.Keys,
+		now:      opts.Now,
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -214,21 +207,58 @@ func New(issuer string, opts Options) (*Verifier, error) {
 			return nil, fmt.Errorf("verify: Options.ResourceMetadataURL %q must be an absolute URL", v.resMeta)
 		}
 	}
-	if opts.JWKSURI != "" {
-		if err := checkFetchURL(opts.JWKSURI, issuer); err != nil {
-			return nil, fmt.Errorf("verify: Options.JWKSURI: %w", err)
-		}
+	var err error
+	if v.algs, err = algorithms(opts.Algorithms); err != nil {
+		return nil, err
 	}
-	names := opts.Algorithms
+	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
+		return nil, err
+	}
+	if v.keys != nil {
+		if name := remoteField(opts); name != "" {
+			return nil, fmt.Errorf("verify: Options.%s configures the default key source; it cannot be set with Options.Keys", name)
+		}
+		return v, nil
+	}
+	if v.keys, err = NewRemoteKeys(issuer, opts); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// remoteField returns the name of a field of o that configures RemoteKeys
+// and is set, or "".
+func remoteField(o Options) string {
+	switch {
+	case o.HTTPClient != nil:
+		return "HTTPClient"
+	case o.JWKSURI != "":
+		return "JWKSURI"
+	case o.RefreshCooldown != 0:
+		return "RefreshCooldown"
+	case o.MinCacheTTL != 0:
+		return "MinCacheTTL"
+	case o.MaxCacheTTL != 0:
+		return "MaxCacheTTL"
+	case o.MaxStale != 0:
+		return "MaxStale"
+	}
+	return ""
+}
+
+// algorithms parses Options.Algorithms: empty means defaultAlgorithms;
+// "none" and HMAC are refused, and so is an unknown name.
+func algorithms(names []string) ([]jose.SignatureAlgorithm, error) {
 	if len(names) == 0 {
 		names = defaultAlgorithms
 	}
+	var algs []jose.SignatureAlgorithm
 	for _, n := range names {
 		a := jose.SignatureAlgorithm(n)
 		switch {
 		case slices.Contains(supportedAlgorithms, a):
-			if !slices.Contains(v.algs, a) {
-				v.algs = append(v.algs, a)
+			if !slices.Contains(algs, a) {
+				algs = append(algs, a)
 			}
 		case strings.EqualFold(n, "none"), strings.HasPrefix(strings.ToUpper(n), "HS"):
 			return nil, fmt.Errorf("verify: algorithm %q is refused: only asymmetric signatures prove who signed", n)
@@ -236,22 +266,7 @@ func New(issuer string, opts Options) (*Verifier, error) {
 			return nil, fmt.Errorf("verify: unsupported algorithm %q", n)
 		}
 	}
-	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
-		return nil, err
-	}
-	if v.maxStale, err = duration("MaxStale", opts.MaxStale, DefaultMaxStale, 0, MaxStaleLimit, true); err != nil {
-		return nil, err
-	}
-	if v.maxTTL, err = duration("MaxCacheTTL", opts.MaxCacheTTL, DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false); err != nil {
-		return nil, err
-	}
-	if v.minTTL, err = duration("MinCacheTTL", opts.MinCacheTTL, DefaultMinCacheTTL, time.Second, v.maxTTL, false); err != nil {
-		return nil, err
-	}
-	if v.cooldown, err = duration("RefreshCooldown", opts.RefreshCooldown, DefaultRefreshCooldown, time.Second, v.minTTL, false); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return algs, nil
 }
 
 // duration applies a duration option's default and bounds. With
@@ -337,15 +352,17 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // Verify validates token, an edgeauth access token (RFC 9068), and returns
 // its claims. The checks run in this order, each failing with its own
 // sentinel: compact JWS with one signature (ErrMalformed); alg in
-// Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a published
-// key (ErrUnknownKey), which may fetch the JWKS; alg equal to that key's alg
-// (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer); aud (ErrAudience);
-// exp (ErrExpired); nbf (ErrNotYetValid); iat (ErrIssuedAt); tenant
-// (ErrTenant). It returns ErrUnavailable when it has no usable keys. Scopes
-// are not checked: see Claims.HasScopes and Middleware.
+// Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a usable key
+// of the key source (ErrUnknownKey), which may fetch the JWKS; alg equal to
+// that key's alg (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer);
+// aud (ErrAudience); exp (ErrExpired); nbf (ErrNotYetValid); iat
+// (ErrIssuedAt); tenant (ErrTenant). It returns ErrUnavailable when the key
+// source cannot answer. Scopes are not checked: see Claims.HasScopes and
+// Middleware.
 //
-// ctx bounds only this caller's wait for a key-set fetch; the fetch itself
-// runs on, shared with other callers, for at most FetchTimeout.
+// ctx goes to the key source. With RemoteKeys it bounds only this caller's
+// wait for a key-set fetch; the fetch itself runs on, shared with other
+// callers, for at most FetchTimeout.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	now := v.now()
 	if len(token) > MaxTokenSize {
@@ -380,16 +397,16 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if h.KeyID == "" {
 		return nil, fmt.Errorf("%w: no kid header", ErrUnknownKey)
 	}
-	key, err := v.key(ctx, h.KeyID, now)
+	key, err := v.key(ctx, h.KeyID)
 	if err != nil {
 		return nil, err
 	}
 	// RFC 8725 §3.1: the alg must be the one the key is published for, so
 	// a key is never used with an algorithm it was not made for.
-	if string(key.alg) != h.Algorithm {
-		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.alg)
+	if key.Algorithm != h.Algorithm {
+		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.Algorithm)
 	}
-	payload, err := jws.Verify(key.pub)
+	payload, err := jws.Verify(key.Public)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
 	}
@@ -401,6 +418,26 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	return rc.claims(), nil
+}
+
+// key asks the key source for kid. Its ErrUnknownKey and ErrUnavailable
+// errors are returned as they are, any other error as ErrUnavailable (it
+// says nothing about the token). A key that is not usable here, of an
+// algorithm outside Options.Algorithms or not of the type and size its
+// algorithm needs, counts as unknown, as RemoteKeys skips such JWKS entries.
+func (v *Verifier) key(ctx context.Context, kid string) (Key, error) {
+	k, err := v.keys.Key(ctx, kid)
+	switch {
+	case errors.Is(err, ErrUnknownKey), errors.Is(err, ErrUnavailable):
+		return Key{}, err
+	case err != nil:
+		return Key{}, fmt.Errorf("%w: key source: %w", ErrUnavailable, err)
+	}
+	alg := jose.SignatureAlgorithm(k.Algorithm)
+	if !slices.Contains(v.algs, alg) || !fits(alg, k.Public) {
+		return Key{}, fmt.Errorf("%w: kid %q: the key source's %q key is not usable", ErrUnknownKey, kid, k.Algorithm)
+	}
+	return k, nil
 }
 
 // checkClaims applies RFC 9068 §4 and RFC 7519 §4.1 to verified claims.

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -244,6 +245,14 @@ func TestNewRefuses(t *testing.T) {
 		{"issuer fragment", iss + "#x", ok, "fragment"},
 		{"JWKSURI http", iss, mod(func(o *verify.Options) { o.JWKSURI = "http://auth.example.com/jwks" }), "JWKSURI"},
 		{"realm with quote", iss, mod(func(o *verify.Options) { o.Realm = `a"b` }), "realm"},
+		{"Keys with HTTPClient", iss, mod(func(o *verify.Options) { o.Keys, o.HTTPClient = verify.StaticKeys{}, &http.Client{} }), "HTTPClient"},
+		{"Keys with JWKSURI", iss, mod(func(o *verify.Options) { o.Keys, o.JWKSURI = verify.StaticKeys{}, iss+"/jwks.json" }), "JWKSURI"},
+		{"Keys with RefreshCooldown", iss, mod(func(o *verify.Options) { o.Keys, o.RefreshCooldown = verify.StaticKeys{}, time.Second }), "RefreshCooldown"},
+		{"Keys with MinCacheTTL", iss, mod(func(o *verify.Options) { o.Keys, o.MinCacheTTL = verify.StaticKeys{}, time.Minute }), "MinCacheTTL"},
+		{"Keys with MaxCacheTTL", iss, mod(func(o *verify.Options) { o.Keys, o.MaxCacheTTL = verify.StaticKeys{}, time.Hour }), "MaxCacheTTL"},
+		{"Keys with MaxStale", iss, mod(func(o *verify.Options) { o.Keys, o.MaxStale = verify.StaticKeys{}, -1 }), "MaxStale"},
+		{"Keys with a bad issuer", "http://auth.example.com/t/acme", mod(func(o *verify.Options) { o.Keys = verify.StaticKeys{} }), "loopback"},
+		{"Keys with alg none", iss, mod(func(o *verify.Options) { o.Keys, o.Algorithms = verify.StaticKeys{}, []string{"none"} }), `"none" is refused`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,5 +266,8 @@ func TestNewRefuses(t *testing.T) {
 		if _, err := verify.New(issuer, ok); err != nil {
 			t.Errorf("New(%q) = %v; want success", issuer, err)
 		}
+	}
+	if _, err := verify.New(iss, mod(func(o *verify.Options) { o.Keys = verify.StaticKeys{} })); err != nil {
+		t.Errorf("New(%q, with Keys) = %v; want success", iss, err)
 	}
 }
