@@ -104,7 +104,8 @@
 // # Invariants
 //
 //   - New does no I/O and refuses what would skip a check: an empty
-//     Audience, the "none" algorithm, HMAC algorithms, out-of-bounds
+//     Audience (unless Options.SkipAudienceCheck names the one caller
+//     that checks aud itself), the "none" algorithm, HMAC algorithms, out-of-bounds
 //     durations, a non-https issuer (http only for loopback). The RFC 9728
 //     helpers (ProtectedResourceMetadataURL, ProtectedResourceHandler)
 //     likewise want https resources and issuers, http only on loopback.

@@ -60,7 +60,8 @@ var supportedAlgorithms = []jose.SignatureAlgorithm{
 	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
 }
 
-// Options configure a Verifier. Only Audience is required. A zero duration
+// Options configure a Verifier. Only Audience is required (or, for the
+// one caller that checks aud itself, SkipAudienceCheck). A zero duration
 // means the documented default; a duration out of its bounds is an error
 // at New, never silently changed.
 type Options struct {
@@ -77,6 +78,15 @@ type Options struct {
 	// identifiers (URNs) must be identical. See SameResource and
 	// ErrAudience.
 	Audience string
+
+	// SkipAudienceCheck, if true, turns the aud check off; Audience must
+	// then be empty. It is for a caller that checks aud itself: the
+	// authorization server introspecting its own tokens (RFC 7662) on
+	// behalf of several resource servers, each with its own audience, or
+	// serving userinfo. A resource server must never set it: it would
+	// accept a token issued for any other resource of the same issuer
+	// (RFC 9068 §4). Middleware refuses a Verifier that skips the check.
+	SkipAudienceCheck bool
 
 	// Keys is where Verify gets the issuer's public keys. Nil means
 	// NewRemoteKeys(issuer, these Options): the issuer's published JWKS,
@@ -165,6 +175,7 @@ type Options struct {
 type Verifier struct {
 	issuer   string
 	audience string
+	skipAud  bool // Options.SkipAudienceCheck
 	tenant   string
 	realm    string
 	resMeta  string
@@ -178,18 +189,22 @@ type Verifier struct {
 // "https://auth.example.com/t/acme". New does no I/O: with the default key
 // source, discovery and the first JWKS fetch happen on the first Verify.
 // It fails if the issuer is not an absolute https URL (http is allowed for
-// loopback hosts, for development), if Audience is empty, or if any option
-// is out of bounds.
+// loopback hosts, for development), if Audience is empty without
+// SkipAudienceCheck or set with it, or if any option is out of bounds.
 func New(issuer string, opts Options) (*Verifier, error) {
 	if _, err := wellKnownURL(issuer); err != nil {
 		return nil, err
 	}
-	if opts.Audience == "" {
+	switch {
+	case opts.SkipAudienceCheck && opts.Audience != "":
+		return nil, errors.New("verify: Options.Audience and SkipAudienceCheck exclude each other")
+	case !opts.SkipAudienceCheck && opts.Audience == "":
 		return nil, errors.New("verify: Options.Audience is required")
 	}
 	v := &Verifier{
 		issuer:   issuer,
 		audience: opts.Audience,
+		skipAud:  opts.SkipAudienceCheck,
 		tenant:   opts.Tenant,
 		realm:    cmp.Or(opts.Realm, issuer),
 		resMeta:  opts.ResourceMetadataURL,
@@ -447,8 +462,9 @@ func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
 	case rc.Issuer != v.issuer:
 		return fmt.Errorf("%w: %q", ErrIssuer, rc.Issuer)
 	// RFC 9068 §4: aud MUST contain the resource's identifier, here up to
-	// its URL form (scheme and host case, default port, empty path).
-	case !HasResource(rc.Audience, v.audience):
+	// its URL form (scheme and host case, default port, empty path),
+	// unless the caller checks aud itself.
+	case !v.skipAud && !HasResource(rc.Audience, v.audience):
 		return fmt.Errorf("%w: %q", ErrAudience, []string(rc.Audience))
 	// RFC 9068 §2.2: exp is REQUIRED; §4: the current time MUST be before it.
 	case rc.Expiry == nil:
