@@ -33,7 +33,7 @@ var (
 	// empty path ("/") ignored, and nothing else.
 	ErrAudience = errors.New("verify: wrong audience")
 	// ErrExpired means exp is missing, or the token expired more than the
-	// leeway ago.
+	// leeway (DefaultLeeway or Options.Leeway) ago.
 	ErrExpired = errors.New("verify: token expired")
 	// ErrNotYetValid means nbf is more than the leeway in the future.
 	ErrNotYetValid = errors.New("verify: token not yet valid")

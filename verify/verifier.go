@@ -17,7 +17,15 @@ import (
 
 // Defaults and limits of Options.
 const (
-	// DefaultLeeway is the clock skew allowed on exp, nbf and iat.
+	// DefaultLeeway is the clock skew allowed on exp, nbf and iat: a
+	// token is accepted until DefaultLeeway after its exp, and from
+	// DefaultLeeway before its nbf and iat. It is edgeauth's one leeway:
+	// resource servers, and edgeauth's own server when it checks its
+	// tokens with this package, allow the same, so that a token is not
+	// valid at one and expired at the other. A minute absorbs the clock difference
+	// between edge locations and a resource server's host, and lets a
+	// token outlive its exp by at most that; access tokens last minutes
+	// to an hour, so it is small beside their lifetime.
 	DefaultLeeway = 60 * time.Second
 	// MaxLeeway is the largest Options.Leeway New accepts.
 	MaxLeeway = 5 * time.Minute
@@ -101,8 +109,9 @@ type Options struct {
 	// HS* are refused at New.
 	Algorithms []string
 
-	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway, a negative value means none; at most MaxLeeway.
+	// Leeway replaces DefaultLeeway, which says what it allows and why.
+	// Zero means DefaultLeeway, a negative value means none; at most
+	// MaxLeeway.
 	Leeway time.Duration
 
 	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
