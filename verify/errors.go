@@ -8,7 +8,9 @@ import "errors"
 // it to the client.
 var (
 	// ErrMalformed means the token is not a compact JWS (RFC 7515 §7.1)
-	// with one signature and a JSON object payload, uses a header Verify
+	// with one signature and a JSON object payload, has a byte outside the
+	// base64url alphabet and the two dots or a segment not in canonical
+	// base64url (so that a token has one spelling), uses a header Verify
 	// does not support (crit, b64), or is longer than MaxTokenSize.
 	ErrMalformed = errors.New("verify: malformed token")
 	// ErrAlgorithm means the alg header is not in Options.Algorithms, or

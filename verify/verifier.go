@@ -392,6 +392,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > MaxTokenSize {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxTokenSize)
 	}
+	if err := oneSpelling(token); err != nil {
+		return nil, err
+	}
 	// RFC 9068 §4 / RFC 7515 §7.1: only the compact serialization; go-jose
 	// refuses an alg outside v.algs here, "none" and HS* included.
 	jws, err := jose.ParseSignedCompact(token, v.algs)
@@ -442,6 +445,58 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	return rc.claims(), nil
+}
+
+// b64url maps a byte of the base64url alphabet (RFC 4648 §5) to its value,
+// and every other byte to -1.
+var b64url = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = int8(i)
+	}
+	return t
+}()
+
+// oneSpelling checks that token is three segments of the base64url
+// alphabet, without padding (RFC 7515 §2, §7.1), each in canonical form:
+// the 2 or 4 bits of a last character that decode to nothing are zero
+// (RFC 4648 §3.5).
+//
+// Why: Go's base64 decoders skip CR and LF and ignore those bits, and the
+// signature covers the decoded header and payload, so without this one
+// valid token has many spellings that all verify. None is a forgery, but a
+// token that is not byte for byte the one issued defeats anything keyed on
+// its string (a cache of verified tokens, a revocation or replay list).
+func oneSpelling(token string) error {
+	segments, start := 1, 0
+	for i := 0; i <= len(token); i++ {
+		if i < len(token) && token[i] != '.' {
+			if b64url[token[i]] < 0 {
+				return fmt.Errorf("%w: byte %#02x at %d is not base64url", ErrMalformed, token[i], i)
+			}
+			continue
+		}
+		seg := token[start:i]
+		switch len(seg) % 4 {
+		case 1:
+			return fmt.Errorf("%w: segment %d has an impossible length", ErrMalformed, segments)
+		case 2, 3:
+			unused := byte(1)<<(2*(4-len(seg)%4)) - 1 // 4 bits, or 2
+			if byte(b64url[seg[len(seg)-1]])&unused != 0 {
+				return fmt.Errorf("%w: segment %d is not in canonical base64url", ErrMalformed, segments)
+			}
+		}
+		if i < len(token) {
+			segments++
+			start = i + 1
+		}
+	}
+	if segments != 3 {
+		return fmt.Errorf("%w: %d segments, not 3", ErrMalformed, segments)
+	}
+	return nil
 }
 
 // key asks the key source for kid. Its ErrUnknownKey and ErrUnavailable
