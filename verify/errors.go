@@ -26,7 +26,9 @@ var (
 	// it, wrapped, for a kid it does not have.
 	ErrUnknownKey = errors.New("verify: unknown signing key")
 	// ErrSignature means the signature does not verify with the key named
-	// by kid.
+	// by kid, or is an ECDSA signature whose s is above half the curve
+	// order: the second encoding of a valid signature, refused so that a
+	// token has one spelling.
 	ErrSignature = errors.New("verify: bad signature")
 	// ErrIssuer means iss is not the Verifier's issuer.
 	ErrIssuer = errors.New("verify: wrong issuer")

@@ -1,8 +1,12 @@
 package verify_test
 
 import (
+	"crypto/ecdsa"
+	"fmt"
 	"strings"
 	"testing"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/edgeauth/edgeauth/verify"
 )
@@ -76,4 +80,36 @@ func setUnusedBits(seg string) string {
 	}
 	last := strings.IndexByte(base64url, seg[len(seg)-1])
 	return seg[:len(seg)-1] + string(base64url[last|1])
+}
+
+// TestHighS: of the two encodings of an ECDSA signature, (r, s) and
+// (r, n-s), both valid for crypto/ecdsa, Verify accepts only the low one
+// (s at most n/2), which edgeauth's signer always writes, and refuses the
+// other with ErrSignature, so that a token has one spelling.
+func TestHighS(t *testing.T) {
+	ks := newKeyServer(t)
+	clk := newClock()
+	for _, alg := range []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.ES512} {
+		t.Run(string(alg), func(t *testing.T) {
+			k := newKey(t, alg)
+			ks.setKeys(k)
+			v := newVerifier(t, ks, clk, verify.Options{Algorithms: []string{string(alg)}})
+			curve := k.priv.(*ecdsa.PrivateKey).Curve
+			for i := range 8 {
+				low := tok{key: k, claims: with(claims(ks, clk.Now()), "jti", fmt.Sprint(i))}.mint(t)
+				if highS(t, low, curve) {
+					t.Fatalf("mint gave a high s")
+				}
+				if _, err := v.Verify(t.Context(), low); err != nil {
+					t.Fatalf("Verify(low s) = %v", err)
+				}
+				high := flipS(t, low, curve)
+				if !highS(t, high, curve) {
+					t.Fatalf("flipS gave a low s")
+				}
+				_, err := v.Verify(t.Context(), high)
+				checkErr(t, "Verify(high s)", err, verify.ErrSignature)
+			}
+		})
+	}
 }

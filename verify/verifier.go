@@ -1,10 +1,14 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -433,6 +437,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if key.Algorithm != h.Algorithm {
 		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.Algorithm)
 	}
+	if pub, ok := key.Public.(*ecdsa.PublicKey); ok && highS(jws.Signatures[0].Signature, pub.Curve) {
+		return nil, fmt.Errorf("%w: ECDSA s above half the curve order", ErrSignature)
+	}
 	payload, err := jws.Verify(key.Public)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
@@ -497,6 +504,34 @@ func oneSpelling(token string) error {
 		return fmt.Errorf("%w: %d segments, not 3", ErrMalformed, segments)
 	}
 	return nil
+}
+
+// halfOrders are n/2 of each curve ES256, ES384 and ES512 use, big-endian
+// in the length of one half of their signatures.
+var halfOrders = func() map[elliptic.Curve][]byte {
+	m := make(map[elliptic.Curve][]byte)
+	for _, c := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
+		p := c.Params()
+		m[c] = new(big.Int).Rsh(p.N, 1).FillBytes(make([]byte, (p.BitSize+7)/8))
+	}
+	return m
+}()
+
+// highS reports whether sig, a JWS ECDSA signature r||s (RFC 7518 §3.4)
+// on curve, has s above half the curve order n. A signature of another
+// length is left to the signature check, which refuses it.
+//
+// Why: (r, s) and (r, n-s) are the same signature, both valid for
+// crypto/ecdsa, so every ECDSA token would have a second spelling that
+// verifies. Not a forgery, but malleable, like the encodings oneSpelling
+// refuses. edgeauth's signer (jwks.Signer) writes the low form only, as
+// Bitcoin does (BIP 62: "low S").
+func highS(sig []byte, curve elliptic.Curve) bool {
+	half, ok := halfOrders[curve]
+	if !ok || len(sig) != 2*len(half) {
+		return false
+	}
+	return bytes.Compare(sig[len(half):], half) > 0
 }
 
 // key asks the key source for kid. Its ErrUnknownKey and ErrUnavailable
