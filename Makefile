@@ -120,7 +120,7 @@ fuzz:
 	for t in FuzzAuthorizeQuery FuzzTokenForm FuzzRedirectURI FuzzAdminJSON; do \
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./authz/ || exit 1; done
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify/
-	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./internal/resourceid/
+	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./verify/
 
 ## fuzz-short: the short fuzz pass make test runs: a count, not a duration.
 ## Go 1.26's fuzz coordinator can report "context deadline exceeded" as a

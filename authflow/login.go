@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/pages"
 	"github.com/edgeauth/edgeauth/password"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // LoginForm shows the sign-in form of a pending request.
@@ -146,10 +146,10 @@ func consentResources(resources []string) []string {
 }
 
 // coversResources reports whether every resource of requested is among
-// granted, up to the form of a URL (resourceid).
+// granted, up to the form of a URL (verify.HasResource).
 func coversResources(granted, requested []string) bool {
 	for _, r := range requested {
-		if !slices.Contains(granted, r) && (r == "" || !resourceid.Contains(granted, r)) {
+		if !slices.Contains(granted, r) && (r == "" || !verify.HasResource(granted, r)) {
 			return false
 		}
 	}

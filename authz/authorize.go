@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // Limits of an authorization request's own values. The browser carries a
@@ -219,7 +219,7 @@ func checkResources(t storage.Tenant, resources []string) ([]string, error) {
 		if err := syntax.CheckResource(res); err != nil {
 			return nil, recode(err, CodeInvalidTarget)
 		}
-		if len(t.Settings.AllowedResources) > 0 && !resourceid.Contains(t.Settings.AllowedResources, res) {
+		if len(t.Settings.AllowedResources) > 0 && !verify.HasResource(t.Settings.AllowedResources, res) {
 			return nil, Errorf(CodeInvalidTarget, "resource %q is not served by this tenant", res)
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/internal/secret"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // introspection is the RFC 7662 §2.2 response. Only "active" is sent for
@@ -69,7 +69,7 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 		case !s.Now().Before(time.Unix(c.Expiry, 0)):
 		// §4: and whether it can be used at the resource server asking:
 		// the caller stands for one of its audiences, or is its client.
-		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return resourceid.Contains(c.Audience, a) }):
+		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return verify.HasResource(c.Audience, a) }):
 		default:
 			out = introspection{Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
 				Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}

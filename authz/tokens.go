@@ -11,10 +11,10 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // accessClaims are the claims of a JWT access token (RFC 9068 §2.2) plus
@@ -263,7 +263,7 @@ func checkTokenResources(requested, granted []string) ([]string, error) {
 		return granted, nil
 	}
 	for _, r := range requested {
-		if !resourceid.Contains(granted, r) {
+		if !verify.HasResource(granted, r) {
 			return nil, Errorf(CodeInvalidTarget, "resource %q was not granted", r)
 		}
 	}

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 	"github.com/edgeauth/edgeauth/storage"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // Userinfo serves the OIDC UserInfo endpoint (OIDC Core §5.3) for an
@@ -41,7 +41,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) error {
 	// with openid and without a resource indicator name the issuer
 	// (audience); a token meant for an API (RFC 8707, or the tenant's
 	// default audience) cannot be replayed here.
-	if !resourceid.Contains(c.Audience, s.Issuer(t.ID)) {
+	if !verify.HasResource(c.Audience, s.Issuer(t.ID)) {
 		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
 			WWWAuthenticate: realm + `, error="invalid_token"`}
 	}

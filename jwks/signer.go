@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -18,12 +20,12 @@ import (
 // Backend opens a private key, given as PKCS #8 DER, for signing with the
 // JOSE algorithm alg, and returns the function that signs a JWS signing
 // input (RFC 7515 §5.1): for ES256 the 64-byte R||S of ECDSA P-256 over
-// SHA-256, for EdDSA an Ed25519 signature, for RS256 RSASSA-PKCS1-v1_5
-// over SHA-256. It must not keep der, which is cleared after the call. nil
-// means Go's crypto packages. The Worker passes cfworker.SignBackend
-// (WebCrypto), which workerd runs natively: Go's ECDSA and RSA compiled to
-// wasm take about 2 and 8 ms per signature (GOOS=js go test -bench Sign
-// ./jwks/, under Node).
+// SHA-256 (S in either form: the Signer makes it the low one), for EdDSA
+// an Ed25519 signature, for RS256 RSASSA-PKCS1-v1_5 over SHA-256. It must
+// not keep der, which is cleared after the call. nil means Go's crypto
+// packages. The Worker passes cfworker.SignBackend (WebCrypto), which
+// workerd runs natively: Go's ECDSA and RSA compiled to wasm take about 2
+// and 8 ms per signature (GOOS=js go test -bench Sign ./jwks/, under Node).
 type Backend func(alg string, der []byte) (func(input []byte) ([]byte, error), error)
 
 // goSign signs with Go's crypto packages.
@@ -54,8 +56,9 @@ func goSign(priv crypto.Signer) func(input []byte) ([]byte, error) {
 
 // Signer signs tokens with one opened private key. It is the only place a
 // private key exists in the clear (or, with a WebCrypto backend, as a
-// non-extractable key of the runtime), and it never hands it out. A Signer
-// is immutable and safe for concurrent use.
+// non-extractable key of the runtime), and it never hands it out. Its
+// ES256 signatures always have the low s (see lowS), the only form verify
+// accepts. A Signer is immutable and safe for concurrent use.
 type Signer struct {
 	kid  string
 	alg  string
@@ -90,14 +93,48 @@ func NewSigner(k storage.SigningKey, s *Sealer, b Backend) (*Signer, error) {
 		// associated data already binds the kid.
 		return nil, fmt.Errorf("jwks: key %q: private key has thumbprint %q", k.KID, kid)
 	}
+	var sign func(input []byte) ([]byte, error)
 	if b == nil {
-		return &Signer{kid: k.KID, alg: k.Alg, sign: goSign(priv)}, nil
-	}
-	sign, err := b(k.Alg, der)
-	if err != nil {
+		sign = goSign(priv)
+	} else if sign, err = b(k.Alg, der); err != nil {
 		return nil, fmt.Errorf("jwks: key %q: %w", k.KID, err)
 	}
+	if k.Alg == ES256 {
+		sign = lowS(sign)
+	}
 	return &Signer{kid: k.KID, alg: k.Alg, sign: sign}, nil
+}
+
+// p256N and p256HalfN are the order n of P-256 and n/2.
+var (
+	p256N     = elliptic.P256().Params().N
+	p256HalfN = new(big.Int).Rsh(p256N, 1)
+)
+
+// lowS wraps an ES256 sign function so that every signature's s is in the
+// low half, at most n/2, whichever backend made it.
+//
+// Why: ECDSA signatures (r, s) and (r, n-s) are the same signature, both
+// valid, so each token would have a second spelling. Not a forgery, but a
+// second string for one token defeats anything keyed on the token's
+// bytes, and verify therefore refuses the high form. Go's crypto/ecdsa and
+// WebCrypto return either form, about half of the time each; replacing a
+// high s with n - s keeps the signature valid for every verifier.
+func lowS(sign func(input []byte) ([]byte, error)) func(input []byte) ([]byte, error) {
+	return func(input []byte) ([]byte, error) {
+		sig, err := sign(input)
+		if err != nil {
+			return nil, err
+		}
+		if len(sig) != 64 {
+			return nil, fmt.Errorf("ES256 signature is %d bytes, not 64 (r||s)", len(sig))
+		}
+		s := new(big.Int).SetBytes(sig[32:])
+		if s.Cmp(p256HalfN) > 0 {
+			s.Sub(p256N, s).FillBytes(sig[32:])
+		}
+		return sig, nil
+	}
 }
 
 // KID returns the key id the Signer puts in the "kid" header.

@@ -1,9 +1,15 @@
 package jwks
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 
@@ -229,5 +235,97 @@ func BenchmarkNewSigner(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// halfN is half the order of P-256, computed here rather than taken from
+// the code under test: an ES256 signature's s is low when it is at most
+// this.
+func halfN() *big.Int { return new(big.Int).Rsh(elliptic.P256().Params().N, 1) }
+
+// highSBackend is a Backend that signs ES256 with Go's crypto and always
+// returns the high form of s (n - s when s is low), as crypto/ecdsa or
+// WebCrypto may return for about half of all signatures.
+func highSBackend() Backend {
+	return func(alg string, der []byte) (func([]byte) ([]byte, error), error) {
+		k, err := x509.ParsePKCS8PrivateKey(der)
+		if err != nil {
+			return nil, err
+		}
+		priv := k.(*ecdsa.PrivateKey)
+		return func(input []byte) ([]byte, error) {
+			digest := sha256.Sum256(input)
+			r, s, err := ecdsa.Sign(rand.Reader, priv, digest[:])
+			if err != nil {
+				return nil, err
+			}
+			if s.Cmp(halfN()) <= 0 {
+				s.Sub(elliptic.P256().Params().N, s)
+			}
+			sig := make([]byte, 64)
+			r.FillBytes(sig[:32])
+			s.FillBytes(sig[32:])
+			return sig, nil
+		}, nil
+	}
+}
+
+// TestSignES256LowS: every ES256 signature the Signer makes has s in the
+// low half, whichever form the backend returned, and still verifies.
+// (r, s) and (r, n-s) are the same signature; verify refuses the high
+// form as a second encoding of it. Go's crypto/ecdsa returns the high
+// form about half of the time, so 64 signatures all low by chance has
+// probability 2^-64.
+func TestSignES256LowS(t *testing.T) {
+	s := newTestSealer(t)
+	k := genKey(t, s, ES256, storage.UseAccessToken, storage.KeyCurrent, testNow)
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(k.PublicJWK); err != nil {
+		t.Fatal(err)
+	}
+	pub := jwk.Key.(*ecdsa.PublicKey)
+	for name, b := range map[string]Backend{"go": nil, "backend returning high s": highSBackend()} {
+		t.Run(name, func(t *testing.T) {
+			signer, err := NewSigner(k, s, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 64 {
+				tok, err := signer.Sign(map[string]any{"n": i}, "at+jwt")
+				if err != nil {
+					t.Fatal(err)
+				}
+				dot := strings.LastIndexByte(tok, '.')
+				sig, err := base64.RawURLEncoding.DecodeString(tok[dot+1:])
+				if err != nil || len(sig) != 64 {
+					t.Fatalf("signature %q: %d bytes, %v", tok[dot+1:], len(sig), err)
+				}
+				r, sv := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
+				if sv.Cmp(halfN()) > 0 {
+					t.Fatalf("Sign #%d: s = %x is above n/2", i, sv)
+				}
+				digest := sha256.Sum256([]byte(tok[:dot]))
+				if !ecdsa.Verify(pub, digest[:], r, sv) {
+					t.Fatalf("Sign #%d: signature does not verify", i)
+				}
+			}
+		})
+	}
+}
+
+// TestSignES256BadBackend: an ES256 backend whose signature is not 64
+// bytes (r||s) is an error, not a token.
+func TestSignES256BadBackend(t *testing.T) {
+	s := newTestSealer(t)
+	k := genKey(t, s, ES256, storage.UseAccessToken, storage.KeyCurrent, testNow)
+	asn1 := func(string, []byte) (func([]byte) ([]byte, error), error) {
+		return func([]byte) ([]byte, error) { return make([]byte, 70), nil }, nil
+	}
+	signer, err := NewSigner(k, s, asn1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := signer.Sign(map[string]any{"sub": "u"}, "at+jwt"); err == nil || !strings.Contains(err.Error(), "70 bytes") {
+		t.Errorf("Sign with a 70-byte ES256 signature = %q, %v; want an error", tok, err)
 	}
 }

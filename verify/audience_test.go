@@ -3,7 +3,10 @@ package verify_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/edgeauth/edgeauth/verify"
 )
@@ -50,4 +53,57 @@ func TestAudienceForms(t *testing.T) {
 			t.Errorf("aud %v: claims have no audience", tc.aud)
 		}
 	}
+}
+
+// TestSkipAudienceCheck: Audience is required unless SkipAudienceCheck
+// says the caller checks aud itself; the two exclude each other; skipping
+// turns off the aud check and nothing else; Middleware refuses such a
+// Verifier.
+func TestSkipAudienceCheck(t *testing.T) {
+	es, _, _ := sharedKeys(t)
+	ks := newKeyServer(t, es)
+	clk := newClock()
+	for _, tc := range []struct {
+		name string
+		opts verify.Options
+		want string
+	}{
+		{"no Audience, no skip", verify.Options{}, "Audience is required"},
+		{"no Audience, skip false", verify.Options{SkipAudienceCheck: false, Keys: verify.StaticKeys{}}, "Audience is required"},
+		{"Audience and skip", verify.Options{Audience: testAudience, SkipAudienceCheck: true}, "exclude each other"},
+	} {
+		v, err := verify.New(ks.issuer, tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%s) = %v, %v; want an error containing %q", tc.name, v, err, tc.want)
+		}
+	}
+
+	v, err := verify.New(ks.issuer, verify.Options{SkipAudienceCheck: true, HTTPClient: ks.srv.Client(), Now: clk.Now})
+	if err != nil {
+		t.Fatalf("New(SkipAudienceCheck) = %v", err)
+	}
+	good := claims(ks, clk.Now())
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		want   error
+	}{
+		{"aud of another resource", with(good, "aud", "https://other.example.com"), nil},
+		{"aud array", with(good, "aud", []string{"https://a.example", "https://b.example"}), nil},
+		{"no aud", with(good, "aud", nil), nil},
+		{"wrong iss", with(with(good, "aud", "https://other.example.com"), "iss", "https://evil.example"), verify.ErrIssuer},
+		{"expired", with(good, "exp", clk.Now().Add(-time.Hour).Unix()), verify.ErrExpired},
+	} {
+		_, err := v.Verify(t.Context(), tok{key: es, claims: tc.claims}.mint(t))
+		checkErr(t, "Verify("+tc.name+") with SkipAudienceCheck", err, tc.want)
+	}
+	_, err = v.Verify(t.Context(), tok{key: esKey2, kid: es.kid, claims: good}.mint(t))
+	checkErr(t, "Verify(bad signature) with SkipAudienceCheck", err, verify.ErrSignature)
+
+	defer func() {
+		if recover() == nil {
+			t.Error("Middleware of a Verifier with SkipAudienceCheck did not panic")
+		}
+	}()
+	v.Middleware(http.NotFoundHandler())
 }

@@ -4,15 +4,17 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestDependencies keeps verify light enough to import from any Go service
 // or Worker: the standard library and go-jose only, natively and on
-// js/wasm. In particular nothing else of edgeauth (no storage, no authz)
-// but internal/resourceid (itself the standard library only), no
-// syumai/workers and no SQLite driver (modernc.org).
+// js/wasm. In particular nothing else of edgeauth (no storage, no authz),
+// no syumai/workers and no SQLite driver (modernc.org); and verify itself
+// does not import syscall/js (net/http does, on js/wasm, for its fetch
+// transport, which a Worker replaces with Options.HTTPClient).
 func TestDependencies(t *testing.T) {
 	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
 		t.Skip("needs the go command")
@@ -21,10 +23,7 @@ func TestDependencies(t *testing.T) {
 	if err != nil {
 		t.Skip("go command not found")
 	}
-	const (
-		self       = "github.com/edgeauth/edgeauth/verify"
-		resourceid = "github.com/edgeauth/edgeauth/internal/resourceid"
-	)
+	const self = "github.com/edgeauth/edgeauth/verify"
 	for _, target := range []struct{ goos, goarch string }{
 		{runtime.GOOS, runtime.GOARCH},
 		{"js", "wasm"},
@@ -38,7 +37,7 @@ func TestDependencies(t *testing.T) {
 			}
 			for _, p := range strings.Fields(string(out)) {
 				switch {
-				case p == self, p == resourceid:
+				case p == self:
 				case strings.HasPrefix(p, "github.com/edgeauth/"),
 					strings.HasPrefix(p, "github.com/syumai/"),
 					strings.HasPrefix(p, "modernc.org/"):
@@ -46,6 +45,15 @@ func TestDependencies(t *testing.T) {
 				case !strings.HasPrefix(p, "github.com/go-jose/go-jose/v4"):
 					t.Errorf("verify depends on %s: only the standard library and go-jose are allowed", p)
 				}
+			}
+			cmd = exec.Command(goCmd, "list", "-f", "{{join .Imports \"\\n\"}}", self)
+			cmd.Env = append(os.Environ(), "GOOS="+target.goos, "GOARCH="+target.goarch, "CGO_ENABLED=0")
+			out, err = cmd.Output()
+			if err != nil {
+				t.Fatalf("go list %s: %v\n%s", self, err, exitStderr(err))
+			}
+			if imports := strings.Fields(string(out)); len(imports) == 0 || slices.Contains(imports, "syscall/js") {
+				t.Errorf("verify imports %q; want a list without syscall/js", imports)
 			}
 		})
 	}

@@ -1,20 +1,31 @@
-// Package verify validates edgeauth access tokens offline: resource servers
-// and other Workers use it to check a bearer token against the issuer's
-// published keys, without calling edgeauth per request.
+// Package verify checks edgeauth access tokens: resource servers and other
+// Workers use it to check a bearer token offline, against the issuer's
+// published keys, without calling edgeauth per request. It is meant to be
+// edgeauth's one access-token checker: its authorization server, which
+// checks its own tokens at introspection, userinfo and revocation, can use
+// it with a KeySource over its storage, so that both sides apply the same
+// rules.
 //
 // It implements the resource-server side of
 //   - RFC 9068 (JWT access tokens): §4 validation of typ, iss, aud, exp and
-//     the signature with an allowed asymmetric algorithm; aud is compared
-//     with Options.Audience up to the form of a URL (RFC 3986 §6.2.2.1,
-//     §6.2.3: scheme and host case, default port, "/" for an empty path),
-//     as the MCP specification asks, and in nothing else;
-//   - RFC 7519 (JWT): NumericDate claims, nbf and iat;
+//     the signature with an allowed asymmetric algorithm; aud must hold
+//     Options.Audience, compared by SameResource;
+//   - RFC 7515 (JWS): §7.1 compact serialization only, in the base64url of
+//     §2 (RFC 4648 §5) and nothing else; RFC 7518 §3.4 ECDSA signatures
+//     in their low-s form only (see "What Verify refuses");
+//   - RFC 7519 (JWT): NumericDate claims, nbf and iat, with one leeway
+//     (DefaultLeeway);
 //   - RFC 8414 (authorization server metadata): §3.1 metadata URL derived
 //     from the issuer, §3.3 issuer identity check, jwks_uri;
 //   - RFC 7517 (JWK): §5 JWK Sets, skipping entries it cannot use;
 //   - RFC 6750 (bearer tokens): §2.1 Authorization header (the only
 //     method accepted: a token in the query is refused, §2.3, §3.1), §3
-//     challenges with the required scopes, in Middleware.
+//     challenges with the required scopes, in Middleware;
+//   - RFC 9728 (protected resource metadata): ProtectedResourceHandler,
+//     and resource_metadata in Middleware's challenges;
+//   - RFC 8707 (resource indicators): SameResource and HasResource compare
+//     resource identifiers up to the form of a URL, as the MCP
+//     specification asks.
 //
 // # Use
 //
@@ -26,7 +37,8 @@
 //	// in the handler: claims, _ := verify.FromContext(r.Context())
 //
 // Verify can also be called directly with a token; Claims.HasScopes and
-// Claims.RequireScopes check scopes.
+// Claims.RequireScopes check scopes. The examples run against a test
+// issuer.
 //
 // Natively the default HTTP client is used. Inside a Go Worker
 // (GOOS=js GOARCH=wasm, github.com/syumai/workers), Go's net/http client has
@@ -40,12 +52,64 @@
 // This package itself imports neither syumai/workers nor syscall/js (a test
 // enforces it): it needs only an *http.Client.
 //
+// # Key source
+//
+// Verify gets keys by kid from a KeySource (Options.Keys): a Key is a
+// public key and the one algorithm it is published for. The default, made
+// by New when Options.Keys is nil, is RemoteKeys: the issuer's published
+// JWKS, fetched and cached as the next section says; Verifiers of one
+// issuer can share one (NewRemoteKeys). StaticKeys holds fixed keys. A
+// source says ErrUnknownKey for a kid it does not have and ErrUnavailable
+// when it cannot tell; Verify treats any other error of the source as
+// ErrUnavailable, and a key it cannot use (an algorithm outside
+// Options.Algorithms, a key not of the type and size of its algorithm) as
+// unknown.
+//
+// # Audience
+//
+// Options.Audience is required: RFC 9068 §4 makes the resource server
+// check that aud names it, and a Verifier without an audience would accept
+// tokens meant for any resource of the issuer. The one caller that checks
+// aud itself, edgeauth's authorization server answering introspection for
+// several resource servers, says so with Options.SkipAudienceCheck, and
+// Middleware refuses such a Verifier.
+//
+// Audiences and resources compare with SameResource: the case of a URL's
+// scheme and host, its default port and an empty path do not matter, and
+// nothing else is normalised. Its documentation says why.
+//
+// # Time
+//
+// exp, nbf and iat are checked with one leeway, DefaultLeeway (a minute)
+// unless Options.Leeway says otherwise; DefaultLeeway's documentation says
+// what it allows and why.
+//
+// # What Verify refuses
+//
+// Besides a token that fails a check, Verify refuses a second spelling of
+// a valid token, so that the string it accepts is the one the issuer
+// signed, byte for byte: none of these is a forgery, but a token that
+// verifies under several strings defeats anything keyed on the string (a
+// cache of verified tokens, a replay or revocation list). So it refuses
+//
+//   - any byte outside the base64url alphabet and the two dots, such as
+//     CR or LF (Go's base64 decoders skip them), padding, or a space
+//     (ErrMalformed);
+//   - a segment in a non-canonical base64url: the unused low bits of its
+//     last character not zero (ErrMalformed);
+//   - an ECDSA signature (ES256, ES384, ES512) whose s is above half the
+//     curve order: (r, s) and (r, n-s) are both valid encodings of the same
+//     signature, and only the low one is accepted (ErrSignature).
+//     edgeauth's signer (jwks.Signer) writes the low form; a signer that
+//     does not must convert s to n - s when it is above n/2 (the signature
+//     stays valid for every verifier).
+//
 // # Keys, caching and refetch
 //
-// Discovery happens on the first Verify, never in New: the metadata at
+// This section is about RemoteKeys. It discovers on the first Verify, never in New: the metadata at
 // {origin}/.well-known/oauth-authorization-server{issuer path} must name
-// the issuer exactly and a jwks_uri, which is then kept for the Verifier's
-// life (Options.JWKSURI skips discovery).
+// the issuer exactly and a jwks_uri, which is then kept for the
+// RemoteKeys' life (Options.JWKSURI skips discovery).
 //
 // The JWKS is cached in memory by kid. A fetched set is fresh for its
 // Cache-Control max-age less its Age, clamped to [MinCacheTTL, MaxCacheTTL]
@@ -53,7 +117,7 @@
 //
 //   - A cached kid of a fresh set costs no I/O.
 //   - An expired set, a missing set, or a kid not in the fresh set triggers
-//     a refetch, but at most one fetch runs per Verifier at a time
+//     a refetch, but at most one fetch runs per RemoteKeys at a time
 //     (concurrent callers wait for its result; there is never more than one
 //     outstanding HTTP request), and a fetch starts only if the previous one
 //     started at least RefreshCooldown ago. Otherwise a token with an
@@ -81,9 +145,11 @@
 //
 // # Where the cache lives
 //
-// The cache is the Verifier's memory, nothing else. Keep one Verifier per
-// issuer for the process's life (a package-level variable or a field of the
-// server), not one per request.
+// The cache is the RemoteKeys' memory, nothing else: each Verifier made
+// without Options.Keys has its own. Keep one Verifier per issuer and
+// audience for the process's life (a package-level variable or a field of
+// the server), not one per request; Verifiers of one issuer can share one
+// RemoteKeys through Options.Keys.
 //
 // edgeauth's own Worker runs a pool of live Go instances per isolate, so a
 // Verifier in a package variable survives across the requests one instance
@@ -96,13 +162,16 @@
 // # Invariants
 //
 //   - New does no I/O and refuses what would skip a check: an empty
-//     Audience, the "none" algorithm, HMAC algorithms, out-of-bounds
-//     durations, a non-https issuer (http only for loopback). The RFC 9728
+//     Audience (unless Options.SkipAudienceCheck names the one caller
+//     that checks aud itself), the "none" algorithm, HMAC algorithms,
+//     out-of-bounds durations, a non-https issuer (http only for
+//     loopback), and fetching options that the key source given in
+//     Options.Keys would not use. The RFC 9728
 //     helpers (ProtectedResourceMetadataURL, ProtectedResourceHandler)
 //     likewise want https resources and issuers, http only on loopback.
 //   - Every check has its own sentinel error, wrapped with %w; see Verify
 //     for their order.
-//   - The package depends only on the standard library, go-jose and
-//     edgeauth's internal/resourceid (itself the standard library only),
-//     which authz shares so that both sides compare resources alike.
+//   - The package depends only on the standard library and go-jose.
+//     edgeauth's authorization server compares resources with the same
+//     SameResource and HasResource, so that both sides agree.
 package verify

@@ -8,20 +8,27 @@ import "errors"
 // it to the client.
 var (
 	// ErrMalformed means the token is not a compact JWS (RFC 7515 §7.1)
-	// with one signature and a JSON object payload, uses a header Verify
+	// with one signature and a JSON object payload, has a byte outside the
+	// base64url alphabet and the two dots or a segment not in canonical
+	// base64url (so that a token has one spelling), uses a header Verify
 	// does not support (crit, b64), or is longer than MaxTokenSize.
 	ErrMalformed = errors.New("verify: malformed token")
 	// ErrAlgorithm means the alg header is not in Options.Algorithms, or
-	// is not the alg the key named by kid is published for.
+	// is not the alg the key named by kid is published for (Key.Algorithm).
 	ErrAlgorithm = errors.New("verify: algorithm not accepted")
 	// ErrType means the typ header is not at+jwt or application/at+jwt
 	// (RFC 9068 §4).
 	ErrType = errors.New("verify: not an access token")
-	// ErrUnknownKey means no published key has the token's kid, or the
-	// token has no kid.
+	// ErrUnknownKey means the token has no kid, or the key source has no
+	// usable key of its kid: RemoteKeys has no published JWKS entry of it,
+	// or the source's key is of an algorithm outside Options.Algorithms or
+	// is not of the type and size its algorithm needs. A KeySource returns
+	// it, wrapped, for a kid it does not have.
 	ErrUnknownKey = errors.New("verify: unknown signing key")
 	// ErrSignature means the signature does not verify with the key named
-	// by kid.
+	// by kid, or is an ECDSA signature whose s is above half the curve
+	// order: the second encoding of a valid signature, refused so that a
+	// token has one spelling.
 	ErrSignature = errors.New("verify: bad signature")
 	// ErrIssuer means iss is not the Verifier's issuer.
 	ErrIssuer = errors.New("verify: wrong issuer")
@@ -30,7 +37,7 @@ var (
 	// empty path ("/") ignored, and nothing else.
 	ErrAudience = errors.New("verify: wrong audience")
 	// ErrExpired means exp is missing, or the token expired more than the
-	// leeway ago.
+	// leeway (DefaultLeeway or Options.Leeway) ago.
 	ErrExpired = errors.New("verify: token expired")
 	// ErrNotYetValid means nbf is more than the leeway in the future.
 	ErrNotYetValid = errors.New("verify: token not yet valid")
@@ -42,9 +49,11 @@ var (
 	// requires. Verify never returns it: Claims.RequireScopes does, and
 	// Middleware answers 403 for it.
 	ErrInsufficientScope = errors.New("verify: insufficient scope")
-	// ErrUnavailable means Verify has no usable keys: discovery or the
-	// JWKS fetch failed (or was still running when the caller's context
-	// ended) and no cached key set within its lifetime plus MaxStale exists. It says
-	// nothing about the token; the middleware answers 503.
+	// ErrUnavailable means the key source cannot answer now. For
+	// RemoteKeys: discovery or the JWKS fetch failed (or was still running
+	// when the caller's context ended) and no cached key set within its
+	// lifetime plus MaxStale exists. A KeySource returns it, wrapped, when
+	// it is unreachable, and Verify wraps any other error of the source in
+	// it. It says nothing about the token; the middleware answers 503.
 	ErrUnavailable = errors.New("verify: keys unavailable")
 )

@@ -3,38 +3,43 @@ package verify_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/edgeauth/edgeauth/verify"
 )
 
-// FuzzVerify: no input panics the verifier, and nothing but the one valid
-// token verifies. A mutation that still verifies must decode to the same
-// claims (JSON and base64url admit a few equivalent spellings).
+// FuzzVerify: no input panics the verifier, every failure is one of the
+// sentinel errors, and nothing verifies but the valid tokens given as
+// seeds, byte for byte: a token has one spelling (no CR/LF, canonical
+// base64url, the low s of ECDSA), so no mutation of one verifies.
 func FuzzVerify(f *testing.F) {
 	es, ed, rs := sharedKeys(f)
 	ks := newKeyServer(f, es, ed, rs)
 	clk := newClock()
 	v := newVerifier(f, ks, clk, verify.Options{})
-	valid := tok{key: es, claims: claims(ks, clk.Now())}.mint(f)
-	f.Add(valid)
-	f.Add(tok{key: ed, claims: claims(ks, clk.Now())}.mint(f))
-	f.Add(tok{key: rs, claims: claims(ks, clk.Now())}.mint(f))
+	valid := []string{
+		tok{key: es, claims: claims(ks, clk.Now())}.mint(f),
+		tok{key: ed, claims: claims(ks, clk.Now())}.mint(f),
+		tok{key: rs, claims: claims(ks, clk.Now())}.mint(f),
+	}
+	for _, s := range valid {
+		if _, err := v.Verify(context.Background(), s); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(s)
+	}
 	f.Add(tok{key: es, typ: "JWT", claims: claims(ks, clk.Now())}.mint(f))
 	f.Add("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")
 	f.Add("a.b.c")
 	f.Add("")
 	f.Add(strings.Repeat("A", 40000))
-	want, err := v.Verify(context.Background(), valid)
-	if err != nil {
-		f.Fatal(err)
-	}
 	f.Fuzz(func(t *testing.T, token string) {
-		c, err := v.Verify(context.Background(), token)
+		_, err := v.Verify(context.Background(), token)
 		if err == nil {
-			if c.Subject != want.Subject || c.ID != want.ID || c.Issuer != want.Issuer {
-				t.Fatalf("Verify(%q) accepted a token with other claims: %+v", token, c)
+			if !slices.Contains(valid, token) {
+				t.Fatalf("Verify(%q) accepted a token that is not one of the valid ones", token)
 			}
 			return
 		}

@@ -7,11 +7,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,6 +85,8 @@ func newKey(t testing.TB, alg jose.SignatureAlgorithm) *testKey {
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case jose.ES384:
 		priv, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case jose.ES512:
+		priv, err = ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 	case jose.EdDSA:
 		_, priv, err = ed25519.GenerateKey(rand.Reader)
 	case jose.RS256:
@@ -313,5 +318,41 @@ func (s tok) mint(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if k, ok := s.key.priv.(*ecdsa.PrivateKey); ok {
+		// go-jose, like crypto/ecdsa, returns the high form of s about
+		// half of the time; edgeauth's signer and Verify use the low one.
+		if highS(t, out, k.Curve) {
+			out = flipS(t, out, k.Curve)
+		}
+	}
 	return out
+}
+
+// ecdsaSig returns the r and s of a compact JWS's ECDSA signature on curve.
+func ecdsaSig(t testing.TB, token string, curve elliptic.Curve) (r, s *big.Int) {
+	t.Helper()
+	sig, err := base64.RawURLEncoding.DecodeString(token[strings.LastIndexByte(token, '.')+1:])
+	size := (curve.Params().BitSize + 7) / 8
+	if err != nil || len(sig) != 2*size {
+		t.Fatalf("token %q: ECDSA signature of %d bytes, %v", token, len(sig), err)
+	}
+	return new(big.Int).SetBytes(sig[:size]), new(big.Int).SetBytes(sig[size:])
+}
+
+// highS reports whether the ECDSA signature of token has s above n/2.
+func highS(t testing.TB, token string, curve elliptic.Curve) bool {
+	_, s := ecdsaSig(t, token, curve)
+	return s.Cmp(new(big.Int).Rsh(curve.Params().N, 1)) > 0
+}
+
+// flipS returns token with the other form of its ECDSA signature:
+// (r, n-s), a second encoding of the same signature.
+func flipS(t testing.TB, token string, curve elliptic.Curve) string {
+	t.Helper()
+	r, s := ecdsaSig(t, token, curve)
+	size := (curve.Params().BitSize + 7) / 8
+	sig := make([]byte, 2*size)
+	r.FillBytes(sig[:size])
+	new(big.Int).Sub(curve.Params().N, s).FillBytes(sig[size:])
+	return token[:strings.LastIndexByte(token, '.')+1] + base64.RawURLEncoding.EncodeToString(sig)
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -27,17 +28,95 @@ const (
 	minRSABits      = 2048
 )
 
-// publicKey is one usable JWKS entry.
-type publicKey struct {
-	alg jose.SignatureAlgorithm
-	pub crypto.PublicKey
+// RemoteKeys is the KeySource of an issuer's published keys: its JWKS,
+// found through its RFC 8414 metadata, fetched over HTTP and cached in
+// memory by kid. It is what New uses when Options.Keys is nil. Its cache,
+// refetch, cooldown and stale-if-error rules are in the package
+// documentation (Keys, caching and refetch). It is safe for concurrent
+// use; keep one per issuer for the life of the process, and share it
+// between the Verifiers of that issuer (one per audience, say) through
+// Options.Keys so that they share one cache and one fetch schedule.
+type RemoteKeys struct {
+	issuer    string
+	wellKnown string // RFC 8414 §3.1 metadata URL
+	algs      []jose.SignatureAlgorithm
+	cooldown  time.Duration
+	minTTL    time.Duration
+	maxTTL    time.Duration
+	maxStale  time.Duration
+	client    *http.Client
+	now       func() time.Time
+
+	mu          sync.Mutex
+	jwksURI     string    // from Options or discovery; "" until discovered
+	set         *keySet   // nil until the first successful fetch
+	lastAttempt time.Time // start of the last fetch; zero: never
+	lastErr     error     // outcome of the last fetch
+	flight      *flight   // the fetch in progress, if any
+}
+
+// NewRemoteKeys returns the RemoteKeys of issuer, configured by the
+// key-fetching fields of opts: HTTPClient, JWKSURI, Algorithms,
+// RefreshCooldown, MinCacheTTL, MaxCacheTTL, MaxStale and Now, with their
+// defaults and bounds; it does not read the other fields. It does no I/O:
+// discovery and the first fetch happen on the first Key. It fails if the
+// issuer is not an absolute https URL (http is allowed for loopback hosts,
+// for development) or if one of those fields is out of bounds.
+func NewRemoteKeys(issuer string, opts Options) (*RemoteKeys, error) {
+	wk, err := wellKnownURL(issuer)
+	if err != nil {
+		return nil, err
+	}
+	rk := &RemoteKeys{
+		issuer:    issuer,
+		wellKnown: wk,
+		client:    opts.HTTPClient,
+		now:       opts.Now,
+		jwksURI:   opts.JWKSURI,
+	}
+	if rk.client == nil {
+		rk.client = &http.Client{Timeout: FetchTimeout}
+	}
+	if rk.now == nil {
+		rk.now = time.Now
+	}
+	if opts.JWKSURI != "" {
+		if err := checkFetchURL(opts.JWKSURI, issuer); err != nil {
+			return nil, fmt.Errorf("verify: Options.JWKSURI: %w", err)
+		}
+	}
+	if rk.algs, err = algorithms(opts.Algorithms); err != nil {
+		return nil, err
+	}
+	if rk.maxStale, err = duration("MaxStale", opts.MaxStale, DefaultMaxStale, 0, MaxStaleLimit, true); err != nil {
+		return nil, err
+	}
+	if rk.maxTTL, err = duration("MaxCacheTTL", opts.MaxCacheTTL, DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false); err != nil {
+		return nil, err
+	}
+	if rk.minTTL, err = duration("MinCacheTTL", opts.MinCacheTTL, DefaultMinCacheTTL, time.Second, rk.maxTTL, false); err != nil {
+		return nil, err
+	}
+	if rk.cooldown, err = duration("RefreshCooldown", opts.RefreshCooldown, DefaultRefreshCooldown, time.Second, rk.minTTL, false); err != nil {
+		return nil, err
+	}
+	return rk, nil
+}
+
+// Key returns the published key kid (KeySource). It may fetch the JWKS,
+// and discover it first; see the package documentation for when. It fails
+// with ErrUnknownKey if the key set has no usable key kid, and with
+// ErrUnavailable if it has no key set within its lifetime plus MaxStale,
+// or if ctx ends while it waits for a fetch.
+func (rk *RemoteKeys) Key(ctx context.Context, kid string) (Key, error) {
+	return rk.key(ctx, kid, rk.now())
 }
 
 // keySet is one fetched JWKS. It is never modified once published in
-// Verifier.set, so readers use it without the lock.
+// RemoteKeys.set, so readers use it without the lock.
 type keySet struct {
-	keys    map[string]publicKey // by kid
-	expires time.Time            // fresh before this
+	keys    map[string]Key // by kid
+	expires time.Time      // fresh before this
 }
 
 // flight is one fetch in progress; done is closed when err is set.
@@ -53,7 +132,7 @@ var fetchTimeout = FetchTimeout
 // key returns the published key kid. It refetches the key set when the
 // cached one is missing or expired, or when kid is not in it, but starts a
 // fetch only if none is running and the last one began at least
-// v.cooldown ago; concurrent callers wait for the one fetch in progress.
+// rk.cooldown ago; concurrent callers wait for the one fetch in progress.
 //
 // Why the cooldown applies to an unknown kid: anyone can send tokens with
 // random kids, and each must not cost a request to the issuer (go-oidc
@@ -61,30 +140,30 @@ var fetchTimeout = FetchTimeout
 // lifetimes before it signs, so an honest token's kid is already cached;
 // an unknown kid is a revoked key, a forgery or an emergency rotation,
 // and the last waits at most one cooldown.
-func (v *Verifier) key(ctx context.Context, kid string, now time.Time) (publicKey, error) {
-	v.mu.Lock()
-	set := v.set
+func (rk *RemoteKeys) key(ctx context.Context, kid string, now time.Time) (Key, error) {
+	rk.mu.Lock()
+	set := rk.set
 	if set != nil && now.Before(set.expires) {
 		if k, ok := set.keys[kid]; ok {
-			v.mu.Unlock()
+			rk.mu.Unlock()
 			return k, nil
 		}
 	}
-	f := v.flight
+	f := rk.flight
 	if f != nil && !time.Now().Before(f.deadline) {
 		// The fetch outlived its context: its transport ignores
 		// cancellation (the Workers fetch transport does). Consider it
 		// lost, so that it holds no refresh back; its late result, if
 		// any, is dropped.
-		v.flight, f = nil, nil
+		rk.flight, f = nil, nil
 	}
-	if f == nil && (v.lastAttempt.IsZero() || now.Sub(v.lastAttempt) >= v.cooldown) {
+	if f == nil && (rk.lastAttempt.IsZero() || now.Sub(rk.lastAttempt) >= rk.cooldown) {
 		f = &flight{done: make(chan struct{}), deadline: time.Now().Add(fetchTimeout)}
-		v.flight, v.lastAttempt = f, now
-		go v.refresh(context.WithoutCancel(ctx), f, now)
+		rk.flight, rk.lastAttempt = f, now
+		go rk.refresh(context.WithoutCancel(ctx), f, now)
 	}
-	fetchErr := v.lastErr
-	v.mu.Unlock()
+	fetchErr := rk.lastErr
+	rk.mu.Unlock()
 
 	if f != nil {
 		t := time.NewTimer(time.Until(f.deadline))
@@ -95,31 +174,31 @@ func (v *Verifier) key(ctx context.Context, kid string, now time.Time) (publicKe
 			fetchErr = fmt.Errorf("key set fetch still running after %v", fetchTimeout)
 		case <-ctx.Done():
 			t.Stop()
-			return publicKey{}, fmt.Errorf("%w: waiting for the key set: %w", ErrUnavailable, ctx.Err())
+			return Key{}, fmt.Errorf("%w: waiting for the key set: %w", ErrUnavailable, ctx.Err())
 		}
 		t.Stop()
-		v.mu.Lock()
-		set = v.set
-		v.mu.Unlock()
+		rk.mu.Lock()
+		set = rk.set
+		rk.mu.Unlock()
 	}
-	return v.lookup(set, kid, now, fetchErr)
+	return rk.lookup(set, kid, now, fetchErr)
 }
 
 // lookup finds kid in set after any fetch. An expired set still serves for
-// v.maxStale, because the fetch that should have replaced it failed.
-func (v *Verifier) lookup(set *keySet, kid string, now time.Time, fetchErr error) (publicKey, error) {
+// rk.maxStale, because the fetch that should have replaced it failed.
+func (rk *RemoteKeys) lookup(set *keySet, kid string, now time.Time, fetchErr error) (Key, error) {
 	if set == nil {
-		return publicKey{}, fmt.Errorf("%w: %v", ErrUnavailable, fetchErr)
+		return Key{}, fmt.Errorf("%w: %v", ErrUnavailable, fetchErr)
 	}
-	if !now.Before(set.expires.Add(v.maxStale)) {
-		return publicKey{}, fmt.Errorf("%w: key set expired at %v and refetch failed: %v", ErrUnavailable, set.expires, fetchErr)
+	if !now.Before(set.expires.Add(rk.maxStale)) {
+		return Key{}, fmt.Errorf("%w: key set expired at %v and refetch failed: %v", ErrUnavailable, set.expires, fetchErr)
 	}
 	k, ok := set.keys[kid]
 	if !ok {
 		if fetchErr != nil {
-			return publicKey{}, fmt.Errorf("%w: kid %q (refetch failed: %v)", ErrUnknownKey, kid, fetchErr)
+			return Key{}, fmt.Errorf("%w: kid %q (refetch failed: %v)", ErrUnknownKey, kid, fetchErr)
 		}
-		return publicKey{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
+		return Key{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
 	}
 	return k, nil
 }
@@ -127,52 +206,52 @@ func (v *Verifier) lookup(set *keySet, kid string, now time.Time, fetchErr error
 // refresh runs one fetch: discovery if not done yet, then the JWKS. The
 // set's freshness counts from started, the time the fetch began, so that
 // a slow response does not stretch it.
-func (v *Verifier) refresh(ctx context.Context, f *flight, started time.Time) {
+func (rk *RemoteKeys) refresh(ctx context.Context, f *flight, started time.Time) {
 	ctx, cancel := context.WithDeadline(ctx, f.deadline)
 	defer cancel()
-	set, err := v.fetch(ctx, started)
-	v.mu.Lock()
-	if v.flight == f { // else lost (see key): drop the result
+	set, err := rk.fetch(ctx, started)
+	rk.mu.Lock()
+	if rk.flight == f { // else lost (see key): drop the result
 		if err == nil {
-			v.set = set
+			rk.set = set
 		}
-		v.lastErr, v.flight = err, nil
+		rk.lastErr, rk.flight = err, nil
 	}
 	f.err = err
-	v.mu.Unlock()
+	rk.mu.Unlock()
 	close(f.done)
 }
 
-func (v *Verifier) fetch(ctx context.Context, started time.Time) (*keySet, error) {
-	v.mu.Lock()
-	uri := v.jwksURI
-	v.mu.Unlock()
+func (rk *RemoteKeys) fetch(ctx context.Context, started time.Time) (*keySet, error) {
+	rk.mu.Lock()
+	uri := rk.jwksURI
+	rk.mu.Unlock()
 	if uri == "" {
 		var err error
-		if uri, err = v.discover(ctx); err != nil {
+		if uri, err = rk.discover(ctx); err != nil {
 			return nil, err
 		}
-		// Cached for the Verifier's life: an issuer's jwks_uri does not
+		// Cached for the RemoteKeys' life: an issuer's jwks_uri does not
 		// move, and its keys are what change.
-		v.mu.Lock()
-		v.jwksURI = uri
-		v.mu.Unlock()
+		rk.mu.Lock()
+		rk.jwksURI = uri
+		rk.mu.Unlock()
 	}
-	body, hdr, err := v.get(ctx, uri, "application/jwk-set+json, application/json", maxJWKSSize)
+	body, hdr, err := rk.get(ctx, uri, "application/jwk-set+json, application/json", maxJWKSSize)
 	if err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
-	keys, err := v.parseJWKS(body)
+	keys, err := rk.parseJWKS(body)
 	if err != nil {
 		return nil, fmt.Errorf("jwks %s: %w", uri, err)
 	}
-	ttl := min(max(freshness(hdr), v.minTTL), v.maxTTL)
+	ttl := min(max(freshness(hdr), rk.minTTL), rk.maxTTL)
 	return &keySet{keys: keys, expires: started.Add(ttl)}, nil
 }
 
 // discover fetches the RFC 8414 metadata and returns its jwks_uri.
-func (v *Verifier) discover(ctx context.Context) (string, error) {
-	body, _, err := v.get(ctx, v.wellKnown, "application/json", maxMetadataSize)
+func (rk *RemoteKeys) discover(ctx context.Context) (string, error) {
+	body, _, err := rk.get(ctx, rk.wellKnown, "application/json", maxMetadataSize)
 	if err != nil {
 		return "", fmt.Errorf("discovery: %w", err)
 	}
@@ -181,31 +260,31 @@ func (v *Verifier) discover(ctx context.Context) (string, error) {
 		JWKSURI string `json:"jwks_uri"`
 	}
 	if err := json.Unmarshal(body, &md); err != nil {
-		return "", fmt.Errorf("discovery %s: %w", v.wellKnown, err)
+		return "", fmt.Errorf("discovery %s: %w", rk.wellKnown, err)
 	}
 	// RFC 8414 §3.3: the issuer in the metadata MUST be identical to the
 	// issuer the metadata URL was made from, or the metadata MUST NOT be used.
-	if md.Issuer != v.issuer {
-		return "", fmt.Errorf("discovery %s: issuer %q is not %q", v.wellKnown, md.Issuer, v.issuer)
+	if md.Issuer != rk.issuer {
+		return "", fmt.Errorf("discovery %s: issuer %q is not %q", rk.wellKnown, md.Issuer, rk.issuer)
 	}
 	if md.JWKSURI == "" {
-		return "", fmt.Errorf("discovery %s: no jwks_uri", v.wellKnown)
+		return "", fmt.Errorf("discovery %s: no jwks_uri", rk.wellKnown)
 	}
-	if err := checkFetchURL(md.JWKSURI, v.issuer); err != nil {
-		return "", fmt.Errorf("discovery %s: jwks_uri: %w", v.wellKnown, err)
+	if err := checkFetchURL(md.JWKSURI, rk.issuer); err != nil {
+		return "", fmt.Errorf("discovery %s: jwks_uri: %w", rk.wellKnown, err)
 	}
 	return md.JWKSURI, nil
 }
 
 // get fetches url and returns its body (at most limit bytes) and headers;
 // any status but 200 is an error.
-func (v *Verifier) get(ctx context.Context, url, accept string, limit int64) ([]byte, http.Header, error) {
+func (rk *RemoteKeys) get(ctx context.Context, url, accept string, limit int64) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Accept", accept)
-	resp, err := v.client.Do(req)
+	resp, err := rk.client.Do(req)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,13 +304,13 @@ func (v *Verifier) get(ctx context.Context, url, accept string, limit int64) ([]
 }
 
 // parseJWKS reads a JWK Set (RFC 7517 §5) and keeps the keys Verify may
-// use: a kid, use "sig" or none, an alg among v.algs that fits the key
+// use: a kid, use "sig" or none, an alg among rk.algs that fits the key
 // (ES256 a P-256 key, EdDSA an Ed25519 key, RS*/PS* an RSA key of at least
 // 2048 bits), and an asymmetric key. Other entries are skipped, as §5 asks
 // for key types not understood. Keys without alg are skipped too: edgeauth
 // always publishes it, and a key must be bound to one algorithm. Of two
 // entries with the same kid the first is kept.
-func (v *Verifier) parseJWKS(body []byte) (map[string]publicKey, error) {
+func (rk *RemoteKeys) parseJWKS(body []byte) (map[string]Key, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
@@ -241,14 +320,14 @@ func (v *Verifier) parseJWKS(body []byte) (map[string]publicKey, error) {
 	if doc.Keys == nil {
 		return nil, errors.New("no keys member")
 	}
-	keys := make(map[string]publicKey, len(doc.Keys))
+	keys := make(map[string]Key, len(doc.Keys))
 	for _, raw := range doc.Keys {
 		var jwk jose.JSONWebKey
 		if err := jwk.UnmarshalJSON(raw); err != nil {
 			continue
 		}
 		alg := jose.SignatureAlgorithm(jwk.Algorithm)
-		if jwk.KeyID == "" || (jwk.Use != "" && jwk.Use != "sig") || !slices.Contains(v.algs, alg) {
+		if jwk.KeyID == "" || (jwk.Use != "" && jwk.Use != "sig") || !slices.Contains(rk.algs, alg) {
 			continue
 		}
 		if _, dup := keys[jwk.KeyID]; dup {
@@ -258,15 +337,20 @@ func (v *Verifier) parseJWKS(body []byte) (map[string]publicKey, error) {
 		if !pub.Valid() || !pub.IsPublic() || !fits(alg, pub.Key) {
 			continue
 		}
-		keys[jwk.KeyID] = publicKey{alg: alg, pub: pub.Key}
+		keys[jwk.KeyID] = Key{Algorithm: string(alg), Public: pub.Key}
 	}
 	return keys, nil
 }
 
-// fits reports whether key is of the type and size alg needs.
+// fits reports whether key is of the type and size alg needs, and whole
+// enough to verify with (a KeySource other than RemoteKeys may hand out
+// anything).
 func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
 	switch k := key.(type) {
 	case *ecdsa.PublicKey:
+		if k == nil || k.X == nil || k.Y == nil {
+			return false
+		}
 		switch alg {
 		case jose.ES256:
 			return k.Curve == elliptic.P256()
@@ -276,11 +360,11 @@ func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
 			return k.Curve == elliptic.P521()
 		}
 	case ed25519.PublicKey:
-		return alg == jose.EdDSA
+		return alg == jose.EdDSA && len(k) == ed25519.PublicKeySize
 	case *rsa.PublicKey:
 		switch alg {
 		case jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512:
-			return k.N.BitLen() >= minRSABits
+			return k != nil && k.N != nil && k.N.BitLen() >= minRSABits
 		}
 	}
 	return false

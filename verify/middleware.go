@@ -63,8 +63,12 @@ func FromContext(ctx context.Context) (*Claims, bool) {
 // echo the token or its claims.
 //
 // Middleware panics if a required scope is not a valid scope token
-// (RFC 6749 §3.3), a programming error.
+// (RFC 6749 §3.3), or if v was made with Options.SkipAudienceCheck (a
+// resource server must check aud, RFC 9068 §4): programming errors.
 func (v *Verifier) Middleware(next http.Handler, requiredScopes ...string) http.Handler {
+	if v.skipAud {
+		panic("verify: Middleware: the Verifier skips the audience check (Options.SkipAudienceCheck)")
+	}
 	for _, s := range requiredScopes {
 		if !validScopeToken(s) {
 			panic(fmt.Sprintf("verify: Middleware: invalid scope %q", s))

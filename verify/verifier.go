@@ -1,26 +1,35 @@
 package verify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/edgeauth/edgeauth/internal/resourceid"
 )
 
 // Defaults and limits of Options.
 const (
-	// DefaultLeeway is the clock skew allowed on exp, nbf and iat.
+	// DefaultLeeway is the clock skew allowed on exp, nbf and iat: a
+	// token is accepted until DefaultLeeway after its exp, and from
+	// DefaultLeeway before its nbf and iat. It is edgeauth's one leeway:
+	// resource servers, and edgeauth's own server when it checks its
+	// tokens with this package, allow the same, so that a token is not
+	// valid at one and expired at the other. A minute absorbs the clock difference
+	// between edge locations and a resource server's host, and lets a
+	// token outlive its exp by at most that; access tokens last minutes
+	// to an hour, so it is small beside their lifetime.
 	DefaultLeeway = 60 * time.Second
 	// MaxLeeway is the largest Options.Leeway New accepts.
 	MaxLeeway = 5 * time.Minute
@@ -63,7 +72,8 @@ var supportedAlgorithms = []jose.SignatureAlgorithm{
 	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
 }
 
-// Options configure a Verifier. Only Audience is required. A zero duration
+// Options configure a Verifier. Only Audience is required (or, for the
+// one caller that checks aud itself, SkipAudienceCheck). A zero duration
 // means the documented default; a duration out of its bounds is an error
 // at New, never silently changed.
 type Options struct {
@@ -77,8 +87,55 @@ type Options struct {
 	// accepts a token for "https://API.example.com:443/" (what the MCP
 	// TypeScript SDK sends as resource is new URL(resource).href). The
 	// path, its trailing slash and the query must be the same; other
-	// identifiers (URNs) must be identical. See ErrAudience.
+	// identifiers (URNs) must be identical. See SameResource and
+	// ErrAudience.
 	Audience string
+
+	// SkipAudienceCheck, if true, turns the aud check off; Audience must
+	// then be empty. It is for a caller that checks aud itself: the
+	// authorization server introspecting its own tokens (RFC 7662) on
+	// behalf of several resource servers, each with its own audience, or
+	// serving userinfo. A resource server must never set it: it would
+	// accept a token issued for any other resource of the same issuer
+	// (RFC 9068 §4). Middleware refuses a Verifier that skips the check.
+	SkipAudienceCheck bool
+
+	// Keys is where Verify gets the issuer's public keys. Nil means
+	// NewRemoteKeys(issuer, these Options): the issuer's published JWKS,
+	// configured by the fields from HTTPClient on below. With Keys set
+	// those fields must be zero, and New fails otherwise rather than
+	// ignore them.
+	Keys KeySource
+
+	// Algorithms are the JWS alg values accepted; empty means ES256,
+	// EdDSA and RS256, those edgeauth signs with. Allowed: ES256, ES384,
+	// ES512, EdDSA, RS256, RS384, RS512, PS256, PS384, PS512. "none" and
+	// HS* are refused at New.
+	Algorithms []string
+
+	// Leeway replaces DefaultLeeway, which says what it allows and why.
+	// Zero means DefaultLeeway, a negative value means none; at most
+	// MaxLeeway.
+	Leeway time.Duration
+
+	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
+	// The issuer already names the tenant, so this is defence in depth.
+	Tenant string
+
+	// Realm is the realm of the middleware's WWW-Authenticate challenges;
+	// empty means the issuer.
+	Realm string
+
+	// ResourceMetadataURL, if set, is added to every challenge of the
+	// middleware as resource_metadata (RFC 9728 §5.1), so that a client
+	// that was refused learns where to find the authorization server: the
+	// URL of ProtectedResourceMetadataURL(Audience), usually.
+	ResourceMetadataURL string
+
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	// The fields below configure the default key source, RemoteKeys.
 
 	// HTTPClient fetches the metadata and the JWKS. Nil means a client
 	// with a FetchTimeout timeout. Inside a Go Worker, pass a client built
@@ -92,18 +149,10 @@ type Options struct {
 	// as it is; a service binding ignores its host.
 	HTTPClient *http.Client
 
-	// Algorithms are the JWS alg values accepted; empty means ES256,
-	// EdDSA and RS256, those edgeauth signs with. Allowed: ES256, ES384, ES512, EdDSA, RS256, RS384,
-	// RS512, PS256, PS384, PS512. "none" and HS* are refused at New.
-	Algorithms []string
-
-	// Leeway is the clock skew allowed on exp, nbf and iat. Zero means
-	// DefaultLeeway, a negative value means none; at most MaxLeeway.
-	Leeway time.Duration
-
-	// Tenant, if set, is the edgeauth tenant the tenant claim must equal.
-	// The issuer already names the tenant, so this is defence in depth.
-	Tenant string
+	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
+	// when the metadata is not reachable; otherwise leave it empty so that
+	// the issuer's metadata, checked against the issuer, names it.
+	JWKSURI string
 
 	// RefreshCooldown is the shortest interval between two key-set
 	// fetches, whatever triggers them (an unknown kid, an expired set, a
@@ -131,79 +180,49 @@ type Options struct {
 	// verifier that cannot reach the server. Zero means DefaultMaxStale, a
 	// negative value means none; at most MaxStaleLimit.
 	MaxStale time.Duration
-
-	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
-	// when the metadata is not reachable; otherwise leave it empty so that
-	// the issuer's metadata, checked against the issuer, names it.
-	JWKSURI string
-
-	// Realm is the realm of the middleware's WWW-Authenticate challenges;
-	// empty means the issuer.
-	Realm string
-
-	// ResourceMetadataURL, if set, is added to every challenge of the
-	// middleware as resource_metadata (RFC 9728 §5.1), so that a client
-	// that was refused learns where to find the authorization server: the
-	// URL of ProtectedResourceMetadataURL(Audience), usually.
-	ResourceMetadataURL string
-
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
 }
 
-// Verifier validates one issuer's access tokens offline, against a cached
-// copy of its JWKS. It is safe for concurrent use; make one per issuer and
+// Verifier validates one issuer's access tokens offline, against the keys
+// of its KeySource. It is safe for concurrent use; make one per issuer and
 // audience and keep it for the life of the process.
 type Verifier struct {
-	issuer    string
-	wellKnown string // RFC 8414 §3.1 metadata URL
-	audience  string
-	tenant    string
-	realm     string
-	resMeta   string
-	algs      []jose.SignatureAlgorithm
-	leeway    time.Duration
-	cooldown  time.Duration
-	minTTL    time.Duration
-	maxTTL    time.Duration
-	maxStale  time.Duration
-	client    *http.Client
-	now       func() time.Time
-
-	mu          sync.Mutex
-	jwksURI     string    // from Options or discovery; "" until discovered
-	set         *keySet   // nil until the first successful fetch
-	lastAttempt time.Time // start of the last fetch; zero: never
-	lastErr     error     // outcome of the last fetch
-	flight      *flight   // the fetch in progress, if any
+	issuer   string
+	audience string
+	skipAud  bool // Options.SkipAudienceCheck
+	tenant   string
+	realm    string
+	resMeta  string
+	algs     []jose.SignatureAlgorithm
+	leeway   time.Duration
+	keys     KeySource
+	now      func() time.Time
 }
 
 // New returns a Verifier of the access tokens of issuer, for example
-// "https://auth.example.com/t/acme". New does no I/O: discovery and the
-// first JWKS fetch happen on the first Verify. It fails if the issuer is not
-// an absolute https URL (http is allowed for loopback hosts, for
-// development), if Audience is empty, or if any option is out of bounds.
+// "https://auth.example.com/t/acme". New does no I/O: with the default key
+// source, discovery and the first JWKS fetch happen on the first Verify.
+// It fails if the issuer is not an absolute https URL (http is allowed for
+// loopback hosts, for development), if Audience is empty without
+// SkipAudienceCheck or set with it, or if any option is out of bounds.
 func New(issuer string, opts Options) (*Verifier, error) {
-	wk, err := wellKnownURL(issuer)
-	if err != nil {
+	if _, err := wellKnownURL(issuer); err != nil {
 		return nil, err
 	}
-	if opts.Audience == "" {
+	switch {
+	case opts.SkipAudienceCheck && opts.Audience != "":
+		return nil, errors.New("verify: Options.Audience and SkipAudienceCheck exclude each other")
+	case !opts.SkipAudienceCheck && opts.Audience == "":
 		return nil, errors.New("verify: Options.Audience is required")
 	}
 	v := &Verifier{
-		issuer:    issuer,
-		wellKnown: wk,
-		audience:  opts.Audience,
-		tenant:    opts.Tenant,
-		realm:     cmp.Or(opts.Realm, issuer),
-		resMeta:   opts.ResourceMetadataURL,
-		client:    opts.HTTPClient,
-		now:       opts.Now,
-		jwksURI:   opts.JWKSURI,
-	}
-	if v.client == nil {
-		v.client = &http.Client{Timeout: FetchTimeout}
+		issuer:   issuer,
+		audience: opts.Audience,
+		skipAud:  opts.SkipAudienceCheck,
+		tenant:   opts.Tenant,
+		realm:    cmp.Or(opts.Realm, issuer),
+		resMeta:  opts.ResourceMetadataURL,
+		keys:     opts.Keys,
+		now:      opts.Now,
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -216,21 +235,58 @@ func New(issuer string, opts Options) (*Verifier, error) {
 			return nil, fmt.Errorf("verify: Options.ResourceMetadataURL %q must be an absolute URL", v.resMeta)
 		}
 	}
-	if opts.JWKSURI != "" {
-		if err := checkFetchURL(opts.JWKSURI, issuer); err != nil {
-			return nil, fmt.Errorf("verify: Options.JWKSURI: %w", err)
-		}
+	var err error
+	if v.algs, err = algorithms(opts.Algorithms); err != nil {
+		return nil, err
 	}
-	names := opts.Algorithms
+	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
+		return nil, err
+	}
+	if v.keys != nil {
+		if name := remoteField(opts); name != "" {
+			return nil, fmt.Errorf("verify: Options.%s configures the default key source; it cannot be set with Options.Keys", name)
+		}
+		return v, nil
+	}
+	if v.keys, err = NewRemoteKeys(issuer, opts); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// remoteField returns the name of a field of o that configures RemoteKeys
+// and is set, or "".
+func remoteField(o Options) string {
+	switch {
+	case o.HTTPClient != nil:
+		return "HTTPClient"
+	case o.JWKSURI != "":
+		return "JWKSURI"
+	case o.RefreshCooldown != 0:
+		return "RefreshCooldown"
+	case o.MinCacheTTL != 0:
+		return "MinCacheTTL"
+	case o.MaxCacheTTL != 0:
+		return "MaxCacheTTL"
+	case o.MaxStale != 0:
+		return "MaxStale"
+	}
+	return ""
+}
+
+// algorithms parses Options.Algorithms: empty means defaultAlgorithms;
+// "none" and HMAC are refused, and so is an unknown name.
+func algorithms(names []string) ([]jose.SignatureAlgorithm, error) {
 	if len(names) == 0 {
 		names = defaultAlgorithms
 	}
+	var algs []jose.SignatureAlgorithm
 	for _, n := range names {
 		a := jose.SignatureAlgorithm(n)
 		switch {
 		case slices.Contains(supportedAlgorithms, a):
-			if !slices.Contains(v.algs, a) {
-				v.algs = append(v.algs, a)
+			if !slices.Contains(algs, a) {
+				algs = append(algs, a)
 			}
 		case strings.EqualFold(n, "none"), strings.HasPrefix(strings.ToUpper(n), "HS"):
 			return nil, fmt.Errorf("verify: algorithm %q is refused: only asymmetric signatures prove who signed", n)
@@ -238,22 +294,7 @@ func New(issuer string, opts Options) (*Verifier, error) {
 			return nil, fmt.Errorf("verify: unsupported algorithm %q", n)
 		}
 	}
-	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
-		return nil, err
-	}
-	if v.maxStale, err = duration("MaxStale", opts.MaxStale, DefaultMaxStale, 0, MaxStaleLimit, true); err != nil {
-		return nil, err
-	}
-	if v.maxTTL, err = duration("MaxCacheTTL", opts.MaxCacheTTL, DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false); err != nil {
-		return nil, err
-	}
-	if v.minTTL, err = duration("MinCacheTTL", opts.MinCacheTTL, DefaultMinCacheTTL, time.Second, v.maxTTL, false); err != nil {
-		return nil, err
-	}
-	if v.cooldown, err = duration("RefreshCooldown", opts.RefreshCooldown, DefaultRefreshCooldown, time.Second, v.minTTL, false); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return algs, nil
 }
 
 // duration applies a duration option's default and bounds. With
@@ -339,19 +380,24 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // Verify validates token, an edgeauth access token (RFC 9068), and returns
 // its claims. The checks run in this order, each failing with its own
 // sentinel: compact JWS with one signature (ErrMalformed); alg in
-// Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a published
-// key (ErrUnknownKey), which may fetch the JWKS; alg equal to that key's alg
-// (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer); aud (ErrAudience);
-// exp (ErrExpired); nbf (ErrNotYetValid); iat (ErrIssuedAt); tenant
-// (ErrTenant). It returns ErrUnavailable when it has no usable keys. Scopes
-// are not checked: see Claims.HasScopes and Middleware.
+// Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a usable key
+// of the key source (ErrUnknownKey), which may fetch the JWKS; alg equal to
+// that key's alg (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer);
+// aud (ErrAudience); exp (ErrExpired); nbf (ErrNotYetValid); iat
+// (ErrIssuedAt); tenant (ErrTenant). It returns ErrUnavailable when the key
+// source cannot answer. Scopes are not checked: see Claims.HasScopes and
+// Middleware.
 //
-// ctx bounds only this caller's wait for a key-set fetch; the fetch itself
-// runs on, shared with other callers, for at most FetchTimeout.
+// ctx goes to the key source. With RemoteKeys it bounds only this caller's
+// wait for a key-set fetch; the fetch itself runs on, shared with other
+// callers, for at most FetchTimeout.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	now := v.now()
 	if len(token) > MaxTokenSize {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxTokenSize)
+	}
+	if err := oneSpelling(token); err != nil {
+		return nil, err
 	}
 	// RFC 9068 §4 / RFC 7515 §7.1: only the compact serialization; go-jose
 	// refuses an alg outside v.algs here, "none" and HS* included.
@@ -382,16 +428,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if h.KeyID == "" {
 		return nil, fmt.Errorf("%w: no kid header", ErrUnknownKey)
 	}
-	key, err := v.key(ctx, h.KeyID, now)
+	key, err := v.key(ctx, h.KeyID)
 	if err != nil {
 		return nil, err
 	}
 	// RFC 8725 §3.1: the alg must be the one the key is published for, so
 	// a key is never used with an algorithm it was not made for.
-	if string(key.alg) != h.Algorithm {
-		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.alg)
+	if key.Algorithm != h.Algorithm {
+		return nil, fmt.Errorf("%w: %q with a %q key", ErrAlgorithm, h.Algorithm, key.Algorithm)
 	}
-	payload, err := jws.Verify(key.pub)
+	if pub, ok := key.Public.(*ecdsa.PublicKey); ok && highS(jws.Signatures[0].Signature, pub.Curve) {
+		return nil, fmt.Errorf("%w: ECDSA s above half the curve order", ErrSignature)
+	}
+	payload, err := jws.Verify(key.Public)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
 	}
@@ -405,6 +454,106 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return rc.claims(), nil
 }
 
+// b64url maps a byte of the base64url alphabet (RFC 4648 §5) to its value,
+// and every other byte to -1.
+var b64url = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = int8(i)
+	}
+	return t
+}()
+
+// oneSpelling checks that token is three segments of the base64url
+// alphabet, without padding (RFC 7515 §2, §7.1), each in canonical form:
+// the 2 or 4 bits of a last character that decode to nothing are zero
+// (RFC 4648 §3.5).
+//
+// Why: Go's base64 decoders skip CR and LF and ignore those bits, and the
+// signature covers the decoded header and payload, so without this one
+// valid token has many spellings that all verify. None is a forgery, but a
+// token that is not byte for byte the one issued defeats anything keyed on
+// its string (a cache of verified tokens, a revocation or replay list).
+func oneSpelling(token string) error {
+	segments, start := 1, 0
+	for i := 0; i <= len(token); i++ {
+		if i < len(token) && token[i] != '.' {
+			if b64url[token[i]] < 0 {
+				return fmt.Errorf("%w: byte %#02x at %d is not base64url", ErrMalformed, token[i], i)
+			}
+			continue
+		}
+		seg := token[start:i]
+		switch len(seg) % 4 {
+		case 1:
+			return fmt.Errorf("%w: segment %d has an impossible length", ErrMalformed, segments)
+		case 2, 3:
+			unused := byte(1)<<(2*(4-len(seg)%4)) - 1 // 4 bits, or 2
+			if byte(b64url[seg[len(seg)-1]])&unused != 0 {
+				return fmt.Errorf("%w: segment %d is not in canonical base64url", ErrMalformed, segments)
+			}
+		}
+		if i < len(token) {
+			segments++
+			start = i + 1
+		}
+	}
+	if segments != 3 {
+		return fmt.Errorf("%w: %d segments, not 3", ErrMalformed, segments)
+	}
+	return nil
+}
+
+// halfOrders are n/2 of each curve ES256, ES384 and ES512 use, big-endian
+// in the length of one half of their signatures.
+var halfOrders = func() map[elliptic.Curve][]byte {
+	m := make(map[elliptic.Curve][]byte)
+	for _, c := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
+		p := c.Params()
+		m[c] = new(big.Int).Rsh(p.N, 1).FillBytes(make([]byte, (p.BitSize+7)/8))
+	}
+	return m
+}()
+
+// highS reports whether sig, a JWS ECDSA signature r||s (RFC 7518 §3.4)
+// on curve, has s above half the curve order n. A signature of another
+// length is left to the signature check, which refuses it.
+//
+// Why: (r, s) and (r, n-s) are the same signature, both valid for
+// crypto/ecdsa, so every ECDSA token would have a second spelling that
+// verifies. Not a forgery, but malleable, like the encodings oneSpelling
+// refuses. edgeauth's signer (jwks.Signer) writes the low form only, as
+// Bitcoin does (BIP 62: "low S").
+func highS(sig []byte, curve elliptic.Curve) bool {
+	half, ok := halfOrders[curve]
+	if !ok || len(sig) != 2*len(half) {
+		return false
+	}
+	return bytes.Compare(sig[len(half):], half) > 0
+}
+
+// key asks the key source for kid. Its ErrUnknownKey and ErrUnavailable
+// errors are returned as they are, any other error as ErrUnavailable (it
+// says nothing about the token). A key that is not usable here, of an
+// algorithm outside Options.Algorithms or not of the type and size its
+// algorithm needs, counts as unknown, as RemoteKeys skips such JWKS entries.
+func (v *Verifier) key(ctx context.Context, kid string) (Key, error) {
+	k, err := v.keys.Key(ctx, kid)
+	switch {
+	case errors.Is(err, ErrUnknownKey), errors.Is(err, ErrUnavailable):
+		return Key{}, err
+	case err != nil:
+		return Key{}, fmt.Errorf("%w: key source: %w", ErrUnavailable, err)
+	}
+	alg := jose.SignatureAlgorithm(k.Algorithm)
+	if !slices.Contains(v.algs, alg) || !fits(alg, k.Public) {
+		return Key{}, fmt.Errorf("%w: kid %q: the key source's %q key is not usable", ErrUnknownKey, kid, k.Algorithm)
+	}
+	return k, nil
+}
+
 // checkClaims applies RFC 9068 §4 and RFC 7519 §4.1 to verified claims.
 func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
 	switch {
@@ -412,8 +561,9 @@ func (v *Verifier) checkClaims(rc *rawClaims, now time.Time) error {
 	case rc.Issuer != v.issuer:
 		return fmt.Errorf("%w: %q", ErrIssuer, rc.Issuer)
 	// RFC 9068 §4: aud MUST contain the resource's identifier, here up to
-	// its URL form (scheme and host case, default port, empty path).
-	case !resourceid.Contains(rc.Audience, v.audience):
+	// its URL form (scheme and host case, default port, empty path),
+	// unless the caller checks aud itself.
+	case !v.skipAud && !HasResource(rc.Audience, v.audience):
 		return fmt.Errorf("%w: %q", ErrAudience, []string(rc.Audience))
 	// RFC 9068 §2.2: exp is REQUIRED; §4: the current time MUST be before it.
 	case rc.Expiry == nil:

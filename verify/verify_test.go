@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +115,7 @@ func TestVerifyChecks(t *testing.T) {
 		{"aud array", minted(tok{key: es, claims: with(good, "aud", []string{"https://other", testAudience})}), verify.Options{}, nil},
 		{"fractional exp", minted(tok{key: es, claims: with(good, "exp", float64(now.Unix())+0.5)}), verify.Options{Leeway: -1}, nil},
 		{"exp within leeway", minted(tok{key: es, claims: with(good, "exp", now.Add(-leeway+time.Second).Unix())}), verify.Options{}, nil},
+		{"exp 59s ago: the default leeway is a minute", minted(tok{key: es, claims: with(good, "exp", now.Add(-59*time.Second).Unix())}), verify.Options{}, nil},
 		{"nbf within leeway", minted(tok{key: es, claims: with(good, "nbf", now.Add(leeway).Unix())}), verify.Options{}, nil},
 		{"iat within leeway", minted(tok{key: es, claims: with(good, "iat", now.Add(leeway).Unix())}), verify.Options{}, nil},
 		{"tenant matches", minted(tok{key: es, claims: good}), verify.Options{Tenant: testTenant}, nil},
@@ -150,6 +152,7 @@ func TestVerifyChecks(t *testing.T) {
 		{"wrong aud", minted(tok{key: es, claims: with(good, "aud", "https://other")}), verify.Options{}, verify.ErrAudience},
 		{"no aud", minted(tok{key: es, claims: with(good, "aud", nil)}), verify.Options{}, verify.ErrAudience},
 		{"expired", minted(tok{key: es, claims: with(good, "exp", now.Add(-leeway).Unix())}), verify.Options{}, verify.ErrExpired},
+		{"exp 60s ago: the default leeway is a minute", minted(tok{key: es, claims: with(good, "exp", now.Add(-60*time.Second).Unix())}), verify.Options{}, verify.ErrExpired},
 		{"expired, no leeway", minted(tok{key: es, claims: with(good, "exp", now.Unix())}), verify.Options{Leeway: -1}, verify.ErrExpired},
 		{"no exp", minted(tok{key: es, claims: with(good, "exp", nil)}), verify.Options{}, verify.ErrExpired},
 		{"nbf future", minted(tok{key: es, claims: with(good, "nbf", now.Add(leeway+time.Second).Unix())}), verify.Options{}, verify.ErrNotYetValid},
@@ -244,6 +247,14 @@ func TestNewRefuses(t *testing.T) {
 		{"issuer fragment", iss + "#x", ok, "fragment"},
 		{"JWKSURI http", iss, mod(func(o *verify.Options) { o.JWKSURI = "http://auth.example.com/jwks" }), "JWKSURI"},
 		{"realm with quote", iss, mod(func(o *verify.Options) { o.Realm = `a"b` }), "realm"},
+		{"Keys with HTTPClient", iss, mod(func(o *verify.Options) { o.Keys, o.HTTPClient = verify.StaticKeys{}, &http.Client{} }), "HTTPClient"},
+		{"Keys with JWKSURI", iss, mod(func(o *verify.Options) { o.Keys, o.JWKSURI = verify.StaticKeys{}, iss+"/jwks.json" }), "JWKSURI"},
+		{"Keys with RefreshCooldown", iss, mod(func(o *verify.Options) { o.Keys, o.RefreshCooldown = verify.StaticKeys{}, time.Second }), "RefreshCooldown"},
+		{"Keys with MinCacheTTL", iss, mod(func(o *verify.Options) { o.Keys, o.MinCacheTTL = verify.StaticKeys{}, time.Minute }), "MinCacheTTL"},
+		{"Keys with MaxCacheTTL", iss, mod(func(o *verify.Options) { o.Keys, o.MaxCacheTTL = verify.StaticKeys{}, time.Hour }), "MaxCacheTTL"},
+		{"Keys with MaxStale", iss, mod(func(o *verify.Options) { o.Keys, o.MaxStale = verify.StaticKeys{}, -1 }), "MaxStale"},
+		{"Keys with a bad issuer", "http://auth.example.com/t/acme", mod(func(o *verify.Options) { o.Keys = verify.StaticKeys{} }), "loopback"},
+		{"Keys with alg none", iss, mod(func(o *verify.Options) { o.Keys, o.Algorithms = verify.StaticKeys{}, []string{"none"} }), `"none" is refused`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,5 +268,8 @@ func TestNewRefuses(t *testing.T) {
 		if _, err := verify.New(issuer, ok); err != nil {
 			t.Errorf("New(%q) = %v; want success", issuer, err)
 		}
+	}
+	if _, err := verify.New(iss, mod(func(o *verify.Options) { o.Keys = verify.StaticKeys{} })); err != nil {
+		t.Errorf("New(%q, with Keys) = %v; want success", iss, err)
 	}
 }

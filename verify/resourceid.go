@@ -1,13 +1,24 @@
-// Package resourceid compares resource identifiers: the RFC 8707 resource
-// a client asks a token for, the RFC 9068 aud the token carries, the
-// audience a resource server checks, the RFC 9728 resource it publishes.
+package verify
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// SameResource reports whether the resource identifiers a and b name the
+// same resource: the RFC 8707 resource a client asks a token for, the
+// RFC 9068 aud the token carries, the audience a resource server checks
+// (Options.Audience), the RFC 9728 resource it publishes. Verify compares
+// aud with Options.Audience this way, and edgeauth's authorization server
+// compares resources this way too, so that both sides agree.
 //
 // Clients do not all send the identifier in the form it was configured in.
 // The MCP TypeScript SDK sends new URL(resource).href, which turns
 // "https://api.example.com" into "https://api.example.com/", and the MCP
 // specification (2025-11-25, canonical server URI) says implementations
-// SHOULD accept an uppercase scheme and host. So two identifiers are Equal
-// when they are the same after this, and only this (RFC 3986 §6.2.2.1 and
+// SHOULD accept an uppercase scheme and host. So a and b are the same when
+// they are equal after this, and only this (RFC 3986 §6.2.2.1 and
 // §6.2.3), for an absolute URI with a non-empty authority ("scheme://host"):
 //
 //   - the scheme and the host are lowercased (ASCII letters only);
@@ -30,19 +41,28 @@
 // another. A resource server must not be reachable under a second name it
 // did not ask for; the rules above only accept forms that every URL parser
 // maps to the same origin and path.
-package resourceid
+func SameResource(a, b string) bool {
+	return a == b || canonicalResource(a) == canonicalResource(b)
+}
 
-import (
-	"net/url"
-	"slices"
-	"strings"
-)
+// HasResource reports whether list holds an identifier that names the same
+// resource as r (SameResource), as an aud array is checked against a
+// resource server's audience, or a requested resource against a tenant's
+// allowed resources.
+func HasResource(list []string, r string) bool {
+	if slices.Contains(list, r) { // the usual case: no parsing
+		return true
+	}
+	c := canonicalResource(r)
+	return slices.ContainsFunc(list, func(e string) bool { return canonicalResource(e) == c })
+}
 
-// Canonical returns s in the form Equal compares: for an absolute URI with
-// an authority, scheme and host in lower case, no default port, and "/" for
-// an empty path; otherwise s unchanged. Canonical is idempotent, and
-// Equal(a, b) is Canonical(a) == Canonical(b).
-func Canonical(s string) string {
+// canonicalResource returns s in the form SameResource compares: for an
+// absolute URI with an authority, scheme and host in lower case, no
+// default port, and "/" for an empty path; otherwise s unchanged. It is
+// idempotent, and SameResource(a, b) is
+// canonicalResource(a) == canonicalResource(b).
+func canonicalResource(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" || u.Opaque != "" || u.Host == "" {
 		return s
@@ -75,23 +95,6 @@ func Canonical(s string) string {
 		tail = "/" + tail
 	}
 	return scheme + "://" + userinfo + lowerASCII(host) + port + tail
-}
-
-// Equal reports whether a and b name the same resource under the rules of
-// the package documentation.
-func Equal(a, b string) bool {
-	return a == b || Canonical(a) == Canonical(b)
-}
-
-// Contains reports whether list holds an identifier Equal to s, as an aud
-// array is checked against a resource server's audience, or a requested
-// resource against a tenant's allowed resources.
-func Contains(list []string, s string) bool {
-	if slices.Contains(list, s) { // the usual case: no parsing
-		return true
-	}
-	c := Canonical(s)
-	return slices.ContainsFunc(list, func(e string) bool { return Canonical(e) == c })
 }
 
 // lowerASCII lowercases the ASCII letters of s and nothing else: Unicode

@@ -1,16 +1,16 @@
-package resourceid
+package verify
 
 import (
 	"net/url"
 	"testing"
 )
 
-func TestEqual(t *testing.T) {
+func TestSameResource(t *testing.T) {
 	tests := []struct {
 		a, b string
 		want bool
 	}{
-		// Equal forms.
+		// The same resource.
 		{"https://api.example.com", "https://api.example.com", true},
 		{"https://api.example.com", "https://api.example.com/", true},
 		{"https://API.example.com", "https://api.example.com/", true},
@@ -62,16 +62,16 @@ func TestEqual(t *testing.T) {
 		{"", "/", false},
 	}
 	for _, tc := range tests {
-		if got := Equal(tc.a, tc.b); got != tc.want {
-			t.Errorf("Equal(%q, %q) = %v; want %v", tc.a, tc.b, got, tc.want)
+		if got := SameResource(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameResource(%q, %q) = %v; want %v", tc.a, tc.b, got, tc.want)
 		}
-		if got := Equal(tc.b, tc.a); got != tc.want {
-			t.Errorf("Equal(%q, %q) = %v; want %v", tc.b, tc.a, got, tc.want)
+		if got := SameResource(tc.b, tc.a); got != tc.want {
+			t.Errorf("SameResource(%q, %q) = %v; want %v", tc.b, tc.a, got, tc.want)
 		}
 	}
 }
 
-func TestCanonical(t *testing.T) {
+func TestCanonicalResource(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://api.example.com", "https://api.example.com/"},
 		{"HTTPS://API.Example.com:443", "https://api.example.com/"},
@@ -86,30 +86,30 @@ func TestCanonical(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range tests {
-		got := Canonical(tc.in)
+		got := canonicalResource(tc.in)
 		if got != tc.want {
-			t.Errorf("Canonical(%q) = %q; want %q", tc.in, got, tc.want)
+			t.Errorf("canonicalResource(%q) = %q; want %q", tc.in, got, tc.want)
 		}
-		if again := Canonical(got); again != got {
-			t.Errorf("Canonical(%q) = %q, not idempotent", got, again)
+		if again := canonicalResource(got); again != got {
+			t.Errorf("canonicalResource(%q) = %q, not idempotent", got, again)
 		}
 	}
 }
 
-func TestContains(t *testing.T) {
+func TestHasResource(t *testing.T) {
 	aud := []string{"https://other.example.com", "https://api.example.com/"}
 	for _, s := range []string{"https://api.example.com", "https://API.example.com:443", "https://api.example.com/"} {
-		if !Contains(aud, s) {
-			t.Errorf("Contains(%q, %q) = false", aud, s)
+		if !HasResource(aud, s) {
+			t.Errorf("HasResource(%q, %q) = false", aud, s)
 		}
 	}
 	for _, s := range []string{"https://api.example.com/other", "http://api.example.com", ""} {
-		if Contains(aud, s) {
-			t.Errorf("Contains(%q, %q) = true", aud, s)
+		if HasResource(aud, s) {
+			t.Errorf("HasResource(%q, %q) = true", aud, s)
 		}
 	}
-	if Contains(nil, "https://api.example.com") {
-		t.Error("Contains(nil, ...) = true")
+	if HasResource(nil, "https://api.example.com") {
+		t.Error("HasResource(nil, ...) = true")
 	}
 }
 
@@ -118,22 +118,23 @@ func FuzzCanonical(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c := Canonical(s)
-		if Canonical(c) != c {
-			t.Errorf("Canonical(%q) = %q; Canonical of that is %q", s, c, Canonical(c))
+		c := canonicalResource(s)
+		if canonicalResource(c) != c {
+			t.Errorf("canonicalResource(%q) = %q; canonicalResource of that is %q", s, c, canonicalResource(c))
 		}
-		if !Equal(s, c) {
-			t.Errorf("Equal(%q, Canonical = %q) = false", s, c)
+		if !SameResource(s, c) {
+			t.Errorf("SameResource(%q, canonicalResource = %q) = false", s, c)
 		}
 		if c == s {
 			return
 		}
-		// What Canonical rewrote, Go's URL parser reads as the same URL
-		// up to the case of the host, the default port and an empty path.
+		// What canonicalResource rewrote, Go's URL parser reads as the
+		// same URL up to the case of the host, the default port and an
+		// empty path.
 		u, err1 := url.Parse(s)
 		v, err2 := url.Parse(c)
 		if err1 != nil || err2 != nil {
-			t.Fatalf("Canonical(%q) = %q; parse errors %v, %v", s, c, err1, err2)
+			t.Fatalf("canonicalResource(%q) = %q; parse errors %v, %v", s, c, err1, err2)
 		}
 		up := u.EscapedPath()
 		if up == "" {
@@ -146,7 +147,7 @@ func FuzzCanonical(f *testing.F) {
 		if u.Scheme != v.Scheme || lowerASCII(u.Hostname()) != v.Hostname() || port != v.Port() ||
 			u.User.String() != v.User.String() || up != v.EscapedPath() ||
 			u.RawQuery != v.RawQuery || u.ForceQuery != v.ForceQuery || u.EscapedFragment() != v.EscapedFragment() {
-			t.Errorf("Canonical(%q) = %q: parsed %#v and %#v", s, c, u, v)
+			t.Errorf("canonicalResource(%q) = %q: parsed %#v and %#v", s, c, u, v)
 		}
 	})
 }
