@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/verify"
@@ -66,15 +65,24 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 			return err
 		// §4: the server MUST determine whether the token has expired:
 		// its own tokens, without the leeway a resource server allows.
-		case !s.Now().Before(time.Unix(c.Expiry, 0)):
+		case !s.Now().Before(c.ExpiresAt):
 		// §4: and whether it can be used at the resource server asking:
 		// the caller stands for one of its audiences, or is its client.
 		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return verify.HasResource(c.Audience, a) }):
 		default:
-			out = introspection{Active: true, Scope: c.Scope, ClientID: c.ClientID, TokenType: "Bearer",
-				Exp: c.Expiry, Iat: c.IssuedAt, Sub: c.Subject, Aud: c.Audience, Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
+			out = introspection{Active: true, Scope: strings.Join(c.Scopes, " "), ClientID: c.ClientID, TokenType: "Bearer",
+				Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Sub: c.Subject, Aud: audienceJSON(c.Audience), Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
 		}
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// audienceJSON is aud as the token has it (RFC 7519 §4.1.3): a string when
+// it has one value.
+func audienceJSON(aud []string) any {
+	if len(aud) == 1 {
+		return aud[0]
+	}
+	return aud
 }

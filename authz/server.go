@@ -16,6 +16,7 @@ import (
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/storage/storecache"
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // Config is what the protocol endpoints need. The server package builds
@@ -61,7 +62,7 @@ type Server struct {
 	log *slog.Logger
 
 	signers  *storecache.Memo[*jwks.Signer]
-	keys     *storecache.Memo[any]
+	keys     *storecache.Memo[verify.Key]
 	docs     *storecache.Memo[[]byte]
 	jwksDocs *storecache.Memo[jwks.Doc]
 }
@@ -95,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 	return &Server{
 		cfg: cfg, log: cfg.Logger,
 		signers:  storecache.NewMemo[*jwks.Signer](cfg.Cache, "signer"),
-		keys:     storecache.NewMemo[any](cfg.Cache, "public"),
+		keys:     storecache.NewMemo[verify.Key](cfg.Cache, "public"),
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),
 		jwksDocs: storecache.NewMemo[jwks.Doc](cfg.Cache, "jwks"),
 	}, nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/verify"
@@ -45,7 +44,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Code: CodeInvalidToken, Description: "the access token is not meant for userinfo",
 			WWWAuthenticate: realm + `, error="invalid_token"`}
 	}
-	scopes := strings.Fields(c.Scope)
+	scopes := c.Scopes
 	if !slices.Contains(scopes, "openid") {
 		return &Error{Code: CodeInsufficientScope, Description: "the access token lacks the openid scope",
 			WWWAuthenticate: realm + `, error="insufficient_scope", scope="openid"`}

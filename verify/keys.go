@@ -88,16 +88,16 @@ func NewRemoteKeys(issuer string, opts Options) (*RemoteKeys, error) {
 	if rk.algs, err = algorithms(opts.Algorithms); err != nil {
 		return nil, err
 	}
-	if rk.maxStale, err = duration("MaxStale", opts.MaxStale, DefaultMaxStale, 0, MaxStaleLimit, true); err != nil {
+	if rk.maxStale, err = (bounds{DefaultMaxStale, 0, MaxStaleLimit, true}).apply("MaxStale", opts.MaxStale); err != nil {
 		return nil, err
 	}
-	if rk.maxTTL, err = duration("MaxCacheTTL", opts.MaxCacheTTL, DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false); err != nil {
+	if rk.maxTTL, err = (bounds{DefaultMaxCacheTTL, time.Second, MaxCacheTTLLimit, false}).apply("MaxCacheTTL", opts.MaxCacheTTL); err != nil {
 		return nil, err
 	}
-	if rk.minTTL, err = duration("MinCacheTTL", opts.MinCacheTTL, DefaultMinCacheTTL, time.Second, rk.maxTTL, false); err != nil {
+	if rk.minTTL, err = (bounds{DefaultMinCacheTTL, time.Second, rk.maxTTL, false}).apply("MinCacheTTL", opts.MinCacheTTL); err != nil {
 		return nil, err
 	}
-	if rk.cooldown, err = duration("RefreshCooldown", opts.RefreshCooldown, DefaultRefreshCooldown, time.Second, rk.minTTL, false); err != nil {
+	if rk.cooldown, err = (bounds{DefaultRefreshCooldown, time.Second, rk.minTTL, false}).apply("RefreshCooldown", opts.RefreshCooldown); err != nil {
 		return nil, err
 	}
 	return rk, nil

@@ -239,7 +239,7 @@ func New(issuer string, opts Options) (*Verifier, error) {
 	if v.algs, err = algorithms(opts.Algorithms); err != nil {
 		return nil, err
 	}
-	if v.leeway, err = duration("Leeway", opts.Leeway, DefaultLeeway, 0, MaxLeeway, true); err != nil {
+	if v.leeway, err = (bounds{DefaultLeeway, 0, MaxLeeway, true}).apply("Leeway", opts.Leeway); err != nil {
 		return nil, err
 	}
 	if v.keys != nil {
@@ -297,17 +297,23 @@ func algorithms(names []string) ([]jose.SignatureAlgorithm, error) {
 	return algs, nil
 }
 
-// duration applies a duration option's default and bounds. With
-// negativeIsZero a negative value means zero (the way to ask for none).
-func duration(name string, d, def, lo, hi time.Duration, negativeIsZero bool) (time.Duration, error) {
+// bounds are a duration option's default and bounds. With negativeIsZero
+// a negative value means zero (the way to ask for none).
+type bounds struct {
+	def, lo, hi    time.Duration
+	negativeIsZero bool
+}
+
+// apply checks the value d of the option name against b.
+func (b bounds) apply(name string, d time.Duration) (time.Duration, error) {
 	switch {
 	case d == 0:
-		d = def
-	case d < 0 && negativeIsZero:
+		d = b.def
+	case d < 0 && b.negativeIsZero:
 		return 0, nil
 	}
-	if d < lo || d > hi {
-		return 0, fmt.Errorf("verify: Options.%s %v is out of [%v, %v]", name, d, lo, hi)
+	if d < b.lo || d > b.hi {
+		return 0, fmt.Errorf("verify: Options.%s %v is out of [%v, %v]", name, d, b.lo, b.hi)
 	}
 	return d, nil
 }
