@@ -62,13 +62,22 @@ build-resource-worker:
 	cp "$$(go env GOROOT)/lib/wasm/wasm_exec.js" build/resource-worker/wasm_exec.js
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o build/resource-worker/app.wasm ./examples/resource-worker
 
+## vet: gofmt, go vet and staticcheck (native and js/wasm), and go.mod
+## tidy; staticcheck is pinned in go.mod's tool directive
+JS_PKGS := ./authz/... ./authflow/... ./admin/... ./server/... ./cron/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
 vet:
-	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./authz/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go mod tidy -diff
+	go vet ./...
+	GOOS=js GOARCH=wasm go vet $(JS_PKGS)
+	go build -o build/staticcheck honnef.co/go/tools/cmd/staticcheck
+	build/staticcheck ./...
+	GOOS=js GOARCH=wasm build/staticcheck $(JS_PKGS)
 
+## unit: every test of go test ./..., with the ones that need Chromium and
+## the npm client packages asked for (a plain go test ./... skips them)
 unit:
-	go test -count=1 ./...
+	EDGEAUTH_CHROMIUM=1 EDGEAUTH_NODE=1 go test -count=1 ./...
 	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./cfworker/
 
 ## test-pool: the Worker pool under wrangler dev: concurrent D1/KV requests,
@@ -85,7 +94,7 @@ storage-workerd: deps
 	EDGEAUTH_WORKERD=1 go test -count=1 -v ./storage/sqlstore/workerd/
 
 e2e-wrangler: deps build-worker build-resource-worker
-	EDGEAUTH_E2E=wrangler go test -count=1 ./e2e/
+	EDGEAUTH_E2E=wrangler EDGEAUTH_CHROMIUM=1 EDGEAUTH_NODE=1 go test -count=1 ./e2e/
 
 ## conformance: the MCP authorization conformance suite
 ## (@modelcontextprotocol/conformance, pinned in tools/conformance) for every

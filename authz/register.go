@@ -3,6 +3,7 @@ package authz
 import (
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net/http"
 
 	"github.com/edgeauth/edgeauth/internal/secret"
@@ -49,7 +50,7 @@ func (s *Server) Register(w http.ResponseWriter, r *http.Request) error {
 	}
 	var in ClientMetadata
 	if err := DecodeJSON(r, &in, false); err != nil {
-		if e, ok := err.(*Error); ok && e.Code == CodeInvalidRequest {
+		if e := (*Error)(nil); errors.As(err, &e) && e.Code == CodeInvalidRequest {
 			e.Code = CodeInvalidClientMetadata // RFC 7591 §3.2.2
 		}
 		return err

@@ -264,8 +264,8 @@ func (s *server) codeFlowIn(ctx context.Context, b *http.Client, transport http.
 	for i := 0; code == "" && i < 10; i++ {
 		switch {
 		case p.status == http.StatusSeeOther || p.status == http.StatusFound:
-			loc, err := url.Parse(p.location)
-			if err != nil {
+			loc, perr := url.Parse(p.location)
+			if perr != nil {
 				return tokenResponse{}, fmt.Errorf("bad Location %q", p.location)
 			}
 			loc = p.url.ResolveReference(loc)

@@ -157,12 +157,12 @@ func run(ctx context.Context, o options) error {
 	switch o.target {
 	case "wrangler":
 		logf("starting the baseline Worker (wrangler dev)")
-		if base, err = startWrangler(ctx, root, filepath.Join(root, "bench", "baseline", "wrangler.toml"), true, nil, "/", ""); err != nil {
+		if base, err = startWrangler(ctx, wranglertest.Options{Dir: root, Config: filepath.Join(root, "bench", "baseline", "wrangler.toml"), SkipMigrations: true, ReadyPath: "/"}, ""); err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
 		defer base.close()
 		logf("starting the D1 floor Worker (wrangler dev)")
-		if floor, err = startWrangler(ctx, root, filepath.Join(root, "bench", "d1floor", "wrangler.toml"), false, nil, "/?id=0", ""); err != nil {
+		if floor, err = startWrangler(ctx, wranglertest.Options{Dir: root, Config: filepath.Join(root, "bench", "d1floor", "wrangler.toml"), ReadyPath: "/?id=0"}, ""); err != nil {
 			return fmt.Errorf("D1 floor: %w", err)
 		}
 		defer floor.close()
@@ -184,7 +184,7 @@ func run(ctx context.Context, o options) error {
 		// Ready once worker.mjs answers its pool status (plain JavaScript,
 		// no Go instance yet); the first /healthz then starts the first
 		// Go instance.
-		ea, err = startWrangler(ctx, root, config, false, vars, "/admin/v1/pool", "/healthz")
+		ea, err = startWrangler(ctx, wranglertest.Options{Dir: root, Config: config, Vars: vars, ReadyPath: "/admin/v1/pool"}, "/healthz")
 		if err != nil {
 			return fmt.Errorf("edgeauth: %w", err)
 		}

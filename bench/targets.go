@@ -108,10 +108,13 @@ func edgeauthConfig(root, dir string) (string, error) {
 	return path, os.WriteFile(path, []byte(out.String()), 0o644)
 }
 
-// startWrangler runs `wrangler dev` on config (migrations first unless
-// skipMigrations) and waits until readyPath answers anything; then, if
-// firstPath is set, it times one GET of firstPath, which must be a 200.
-func startWrangler(ctx context.Context, root, config string, skipMigrations bool, vars map[string]string, readyPath, firstPath string) (*running, error) {
+// startWrangler runs `wrangler dev` on opts.Config in opts.Dir (migrations
+// first unless opts.SkipMigrations; a free port and a temporary state
+// folder are its own) and waits until opts.ReadyPath answers anything;
+// then, if firstPath is set, it times one GET of firstPath, which must be
+// a 200.
+func startWrangler(ctx context.Context, opts wranglertest.Options, firstPath string) (*running, error) {
+	root, config, skipMigrations, vars := opts.Dir, opts.Config, opts.SkipMigrations, opts.Vars
 	persist, err := os.MkdirTemp("", "edgeauth-bench-")
 	if err != nil {
 		return nil, err
@@ -124,10 +127,7 @@ func startWrangler(ctx context.Context, root, config string, skipMigrations bool
 		vars["BASE_URL"] = "http://127.0.0.1:" + strconv.Itoa(port)
 	}
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	opts := wranglertest.Options{
-		Dir: root, Config: config, PersistTo: persist, Port: port, ReadyPath: readyPath,
-		Vars: vars, SkipMigrations: skipMigrations,
-	}
+	opts.PersistTo, opts.Port = persist, port
 	// wranglertest.Start applies the migrations, then starts wrangler dev.
 	// The poller's clock starts when the migrations are done: apply them
 	// here first, so that Start's own apply is a no-op of known cost.

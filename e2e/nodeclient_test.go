@@ -18,11 +18,12 @@ import (
 // (discovery, PKCE code flow, refresh, revocation, with all its response
 // validation) and jose (the access token against the JWKS, typ at+jwt).
 // The script runs in two steps and this test plays the browser between
-// them. It needs Node and `make nodeclient-deps`; EDGEAUTH_NO_NODE=1 skips
-// it, saying so.
+// them. It needs Node and `make nodeclient-deps`, and runs when
+// EDGEAUTH_NODE=1 asks for it (make test does); otherwise it skips, saying
+// so.
 func TestNodeClient(t *testing.T) {
-	if os.Getenv("EDGEAUTH_NO_NODE") == "1" {
-		t.Skip("EDGEAUTH_NO_NODE=1: the oauth4webapi/jose client test is skipped")
+	if os.Getenv("EDGEAUTH_NODE") != "1" {
+		t.Skip("set EDGEAUTH_NODE=1 to run the oauth4webapi/jose client test (make test does, after make nodeclient-deps)")
 	}
 	dir, err := filepath.Abs(filepath.Join("..", "tools", "nodeclient"))
 	if err != nil {
@@ -30,11 +31,11 @@ func TestNodeClient(t *testing.T) {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Fatalf("node is not on PATH (Node 20.19 or later is needed; EDGEAUTH_NO_NODE=1 skips this test): %v", err)
+		t.Fatalf("node is not on PATH (Node 20.19 or later is needed): %v", err)
 	}
 	for _, pkg := range []string{"oauth4webapi", "jose"} {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("tools/nodeclient/node_modules/%s is missing: run `make nodeclient-deps` (EDGEAUTH_NO_NODE=1 skips this test)", pkg)
+			t.Fatalf("tools/nodeclient/node_modules/%s is missing: run `make nodeclient-deps`", pkg)
 		}
 	}
 

@@ -24,15 +24,14 @@ import (
 // share a cache generation (two instances of one isolate), b has its own
 // (another isolate or edge location). One clock drives all three.
 type cacheWorld struct {
-	t         *testing.T
-	a, a2, b  *server.Server
-	mu        sync.Mutex
-	now       time.Time
-	admin     string
-	secret    string
-	clientTTL time.Duration
-	store     storage.Store
-	clock     func() time.Time
+	t        *testing.T
+	a, a2, b *server.Server
+	mu       sync.Mutex
+	now      time.Time
+	admin    string
+	secret   string
+	store    storage.Store
+	clock    func() time.Time
 }
 
 const cacheTTL = 30 * time.Second

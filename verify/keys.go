@@ -348,7 +348,11 @@ func (rk *RemoteKeys) parseJWKS(body []byte) (map[string]Key, error) {
 func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
 	switch k := key.(type) {
 	case *ecdsa.PublicKey:
-		if k == nil || k.X == nil || k.Y == nil {
+		//lint:ignore SA1019 a KeySource may hand out a key without coordinates, and Bytes panics on one
+		if k == nil || k.Curve == nil || k.X == nil || k.Y == nil {
+			return false
+		}
+		if _, err := k.Bytes(); err != nil { // not a point of its curve
 			return false
 		}
 		switch alg {

@@ -174,6 +174,3 @@ func lists(op string, ls ...[]string) ([]string, error) {
 	}
 	return out, nil
 }
-
-// isNotFound reports whether err is storage.ErrNotFound.
-func isNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }

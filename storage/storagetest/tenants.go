@@ -51,14 +51,12 @@ func testTenants(t *testing.T, s storage.Store) {
 
 	t.Run("List", func(t *testing.T) {
 		prefix := "st-list-" + suffix() + "-"
-		var ids []string
 		for _, n := range []string{"c", "a", "b"} {
 			id := prefix + n
 			if err := s.CreateTenant(ctx, storage.Tenant{ID: id, CreatedAt: base, UpdatedAt: base}); err != nil {
 				t.Fatalf("CreateTenant(%q) = %v; want nil", id, err)
 			}
 			t.Cleanup(func() { s.DeleteTenant(context.Background(), id) })
-			ids = append(ids, id)
 		}
 		page, err := s.ListTenants(ctx, prefix, 2)
 		if err != nil {
