@@ -105,16 +105,18 @@ func (a *adminClient) do(ctx context.Context, req apiRequest) ([]byte, error) {
 	return nil, a.answerError(req, resp, raw)
 }
 
-// call is do, with the 2xx answer decoded into v.
+// call is do for an answer that is JSON, decoded into v unless v is nil.
 func (a *adminClient) call(ctx context.Context, req apiRequest, v any) ([]byte, error) {
 	raw, err := a.do(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if v != nil {
-		if err := json.Unmarshal(raw, v); err != nil {
-			return nil, fmt.Errorf("%s %s answered %d bytes that are not the admin API's JSON (is %s an edgeauth server?)", req.method, req.path, len(raw), a.base)
-		}
+	bad := !json.Valid(raw)
+	if v != nil && !bad {
+		bad = json.Unmarshal(raw, v) != nil
+	}
+	if bad {
+		return nil, fmt.Errorf("%s %s answered %d bytes that are not the admin API's JSON (is %s an edgeauth server?)", req.method, req.path, len(raw), a.base)
 	}
 	return raw, nil
 }
