@@ -183,7 +183,7 @@ func (f *clientFlags) create(ctx context.Context, c *call) error {
 	}
 	raw, err := c.api.call(ctx, apiRequest{method: "POST", path: apiPath("tenants", f.tenant.id, "clients"), body: body}, nil)
 	if err != nil {
-		return err
+		return alreadyExists(err, fmt.Sprintf("client %q in tenant %q", fmt.Sprint(body["client_id"]), f.tenant.id))
 	}
 	return showClientWithSecret(c, raw)
 }

@@ -129,7 +129,7 @@ func (f *tenantFlags) create(ctx context.Context, c *call) error {
 	body["id"] = id
 	raw, err := c.api.call(ctx, apiRequest{method: "POST", path: apiPath("tenants"), body: body}, nil)
 	if err != nil {
-		return err
+		return alreadyExists(err, fmt.Sprintf("tenant %q", id))
 	}
 	return c.show(raw, showTenant(raw))
 }

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,7 +78,13 @@ func closedURL(t *testing.T) string {
 func TestExitCodes(t *testing.T) {
 	live := startServer(t)
 	mustCLI(t, live.env(), "", "tenants", "create", "acme")
+	mustCLI(t, live.env(), "", "clients", "create", "--tenant", "acme", "--id", "web0", "--grant-type", "client_credentials")
+	mustCLI(t, live.env(), "correct horse battery", "users", "create", "--tenant", "acme", "--username", "al", "--password-stdin")
 	fake := startFakeAPI(t)
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("correct horse battery\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		env  map[string]string // nil: the fake API's
@@ -93,7 +101,9 @@ func TestExitCodes(t *testing.T) {
 		{"unknown client", live.env(), []string{"clients", "get", "--tenant", "acme", "web"}, 1, `client "web" not found in tenant "acme"`},
 		{"unknown user", live.env(), []string{"users", "delete", "--tenant", "acme", "u1"}, 1, `user "u1" not found in tenant "acme"`},
 		{"unknown key", live.env(), []string{"keys", "revoke", "--tenant", "acme", "k1"}, 1, `key "k1" not found in tenant "acme"`},
-		{"tenant exists", live.env(), []string{"tenants", "create", "acme"}, 1, "already_exists: tenant already exists"},
+		{"tenant exists", live.env(), []string{"tenants", "create", "acme"}, 1, `edgeauth: tenant "acme" already exists`},
+		{"client exists", live.env(), []string{"clients", "create", "--tenant", "acme", "--id", "web0", "--grant-type", "client_credentials"}, 1, `client "web0" in tenant "acme" already exists`},
+		{"user exists", live.env(), []string{"users", "create", "--tenant", "acme", "--username", "al", "--password-file", pwFile}, 1, `user "al" in tenant "acme" already exists`},
 		{"invalid setting", live.env(), []string{"tenants", "update", "acme", "--registration", "sometimes"}, 1, "invalid_request: settings.registration"},
 		{"wrong token", with(live.env(), "EDGEAUTH_ADMIN_TOKEN", strings.Repeat("w", 40)), []string{"tenants", "get", "acme"}, 1,
 			"the admin token was refused (check EDGEAUTH_ADMIN_TOKEN or your profile); it came from EDGEAUTH_ADMIN_TOKEN"},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -106,7 +107,7 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 	}
 	raw, err := c.api.call(ctx, apiRequest{method: "POST", path: apiPath("tenants", f.tenant.id, "users"), body: body}, nil)
 	if err != nil {
-		return err
+		return alreadyExists(err, fmt.Sprintf("user %q in tenant %q", f.username, f.tenant.id))
 	}
 	return c.show(raw, showUser(raw))
 }

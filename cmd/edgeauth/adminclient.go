@@ -184,6 +184,16 @@ func (a *adminClient) answerError(req apiRequest, resp *http.Response, raw []byt
 	return e
 }
 
+// alreadyExists says what a create found there already (the API says
+// "client already exists"; the command knows which).
+func alreadyExists(err error, what string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == "already_exists" {
+		ae.msg = what + " already exists"
+	}
+	return err
+}
+
 // pathNouns maps the collections of admin API paths to the nouns of the
 // API's "<noun> not found" descriptions.
 var pathNouns = map[string]string{"tenants": "tenant", "clients": "client", "users": "user", "keys": "key"}
