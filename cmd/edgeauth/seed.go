@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"time"
 )
 
 // seed creates the demo tenant, a public first-party app, a confidential
@@ -33,7 +30,7 @@ func seed(ctx context.Context, args []string) error {
 	if token == "" || password == "" {
 		return errors.New("seed: ADMIN_TOKEN and DEMO_PASSWORD must be set (make dev writes them to .dev.vars)")
 	}
-	a := &adminClient{base: strings.TrimSuffix(*base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+	a := newAdminClient(*base, token, "ADMIN_TOKEN")
 	t := *tenant
 	steps := []struct {
 		what, path string
@@ -51,7 +48,7 @@ func seed(ctx context.Context, args []string) error {
 			"username": "demo", "password": password, "email": "demo@example.com", "roles": []string{"admin"}}},
 	}
 	for _, st := range steps {
-		created, body, err := a.create(ctx, st.path, st.body)
+		created, body, err := seedCreate(ctx, a, st.path, st.body)
 		switch {
 		case err != nil:
 			return fmt.Errorf("seed: %s: %w", st.what, err)
@@ -72,39 +69,15 @@ func seed(ctx context.Context, args []string) error {
 	return nil
 }
 
-type adminClient struct {
-	base, token string
-	http        *http.Client
-}
-
-// create POSTs body; it reports false when the resource already exists.
-func (a *adminClient) create(ctx context.Context, path string, body any) (bool, map[string]any, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return false, nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(b))
-	if err != nil {
-		return false, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	resp, err := a.http.Do(req)
-	if err != nil {
-		return false, nil, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+// seedCreate POSTs body; it reports false when the resource already exists.
+func seedCreate(ctx context.Context, a *adminClient, path string, body any) (bool, map[string]any, error) {
 	var out map[string]any
-	json.Unmarshal(raw, &out)
-	switch resp.StatusCode {
-	case http.StatusCreated:
-		return true, out, nil
-	case http.StatusConflict:
-		return false, out, nil
-	default:
-		return false, nil, fmt.Errorf("%s: %s %v", path, resp.Status, out["error_description"])
+	_, err := a.call(ctx, apiRequest{method: "POST", path: path, body: body}, &out)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		return false, nil, nil
 	}
+	return err == nil, out, err
 }
 
 // readDevVars reads KEY=VALUE lines (values optionally quoted), as wrangler

@@ -43,12 +43,6 @@ type serveOptions struct {
 	every                 time.Duration
 }
 
-// usageError is a mistake on the command line: main prints it and exits 2,
-// as the flag package does for an unknown flag.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
 // parseServeFlags parses and checks serve's command line.
 func parseServeFlags(args []string) (serveOptions, error) {
 	var o serveOptions

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// placeholders replace what the server makes at random (key ids, user
+// ids, secrets) and its address, so that the golden files stay the same
+// from run to run. A placeholder is padded to the width of what it
+// replaces, so the columns stay as the CLI aligned them.
+type placeholders struct{ old, new []string }
+
+func (p *placeholders) add(value, name string) {
+	if n := len(value) - len(name); n > 0 {
+		name += strings.Repeat(".", n)
+	}
+	p.old, p.new = append(p.old, value), append(p.new, name)
+}
+
+// addURL replaces the server's address, whose width changes with its
+// port, by one of a fixed width: it is only ever in the last column.
+func (p *placeholders) addURL(value string) {
+	p.old, p.new = append(p.old, value), append(p.new, "http://SERVER")
+}
+
+func (p *placeholders) apply(s string) string {
+	var pairs []string
+	for i := range p.old {
+		pairs = append(pairs, p.old[i], p.new[i])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// tableValue is the value of the row named key in a key/value table.
+func tableValue(t *testing.T, out, key string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == key {
+			return f[1]
+		}
+	}
+	t.Fatalf("no %s row in:\n%s", key, out)
+	return ""
+}
+
+// TestGolden: the human output of each list and get command, and of the
+// commands that print a secret, against the live server (the real
+// handler on SQLite) with its clock stopped at testNow.
+func TestGolden(t *testing.T) {
+	s := startServer(t)
+	env := s.env()
+	var ph placeholders
+	ph.addURL(s.url)
+
+	mustCLI(t, env, "", "tenants", "create", "acme", "--name", "Acme", "--access-token-ttl", "10m", "--registration", "token",
+		"--allowed-resource", "https://api.acme.example", "--allowed-resource", "https://mcp.acme.example/mcp")
+	createWeb := mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "web", "--name", "Acme web",
+		"--redirect-uri", "https://app.acme.example/callback", "--redirect-uri", "https://app.acme.example/cb2",
+		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--scope", "openid profile read")
+	ph.add(tableValue(t, createWeb.stdout, "client_secret"), "<client_secret>")
+	mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "cli", "--public", "--first-party",
+		"--redirect-uri", "http://127.0.0.1:8400/callback", "--redirect-uri", "com.acme.app:/cb")
+	svc := jsonOf[map[string]any](t, mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "svc", "--name", "Billing service",
+		"--grant-type", "client_credentials", "--scope", "read write", "--access-token-ttl", "5m",
+		"--introspection-audience", "https://api.acme.example", "-o", "json"))
+	ph.add(svc["client_secret"].(string), "<svc_secret>")
+	user := jsonOf[map[string]any](t, mustCLI(t, env, "correct horse battery\n", "users", "create", "--tenant", "acme",
+		"--username", "alice", "--email", "alice@acme.example", "--role", "admin", "--role", "billing", "--password-stdin", "-o", "json"))
+	userID := user["id"].(string)
+	ph.add(userID, "<user_id>")
+	token := mustCLI(t, env, "", "registration-tokens", "create", "--tenant", "acme")
+	ph.add(tableValue(t, token.stdout, "initial_access_token"), "<initial_access_token>")
+	keys := jsonOf[struct {
+		Keys []keyInfo `json:"keys"`
+	}](t, mustCLI(t, env, "", "keys", "list", "--tenant", "acme", "-o", "json"))
+	for _, k := range keys.Keys {
+		ph.add(k.KID, fmt.Sprintf("<%s_%s_kid>", k.Use, k.State))
+	}
+
+	for _, c := range []struct {
+		name string
+		run  result
+	}{
+		{"clients_create", createWeb},
+		{"registration_tokens_create", token},
+		{"tenants_get", mustCLI(t, env, "", "tenants", "get", "acme")},
+		{"clients_list", mustCLI(t, env, "", "clients", "list", "--tenant", "acme")},
+		{"clients_get", mustCLI(t, env, "", "clients", "get", "--tenant", "acme", "web")},
+		{"clients_get_service", mustCLI(t, env, "", "clients", "get", "--tenant", "acme", "svc")},
+		{"users_get", mustCLI(t, env, "", "users", "get", "--tenant", "acme", userID)},
+		{"keys_list", mustCLI(t, env, "", "keys", "list", "--tenant", "acme")},
+		{"audit_list", mustCLI(t, env, "", "audit", "list", "--tenant", "acme")},
+		{"audit_list_page", mustCLI(t, env, "", "audit", "list", "--limit", "2", "--event", "client.created")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := c.run.stdout
+			if c.run.stderr != "" {
+				got += "--- stderr\n" + c.run.stderr
+			}
+			golden(t, c.name, ph.apply(got))
+		})
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// usersCommand: `users disable` and `users enable` join it, and a user's
+// sessions, grants and consents get nouns of their own
+// (`edgeauth admin sessions list --tenant T --user U`), when the admin API
+// has them.
+func usersCommand() *command {
+	return &command{
+		name:    "users",
+		summary: "create, show and delete a tenant's users",
+		usage:   "COMMAND --tenant T [flags] [USER_ID]",
+		example: "edgeauth admin users create --tenant acme --username alice --password-file alice.pw --role admin\n" +
+			"edgeauth admin users get --tenant acme 3f1c...",
+		sub: []*command{{
+			name:    "create",
+			summary: "create a user; its id is the stable subject (sub) of its tokens",
+			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E] [--role R]...",
+			example: "edgeauth admin users create --tenant acme --username alice --email alice@acme.example \\\n" +
+				"    --role admin --password-stdin < alice.pw",
+			need:  []string{"tenant", "username"},
+			flags: func(fs *flag.FlagSet) runFunc { return newUserFlags(fs).create },
+		}, {
+			name:    "get",
+			summary: "show a user (never its password hash)",
+			usage:   "--tenant T USER_ID",
+			example: "edgeauth admin users get --tenant acme 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).getUser },
+		}, {
+			name:    "delete",
+			summary: "delete a user and its refresh grants",
+			usage:   "--tenant T USER_ID",
+			example: "edgeauth admin users delete --tenant acme 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).deleteUser },
+		}},
+	}
+}
+
+// userFlags: the password is read from a file or standard input, never
+// taken as a flag's value, which the shell history and ps would show.
+type userFlags struct {
+	*tenant
+	username, email, passwordFile string
+	passwordStdin                 bool
+	roles                         stringList
+}
+
+func newUserFlags(fs *flag.FlagSet) *userFlags {
+	f := &userFlags{tenant: tenantFlag(fs)}
+	fs.StringVar(&f.username, "username", "", "the user name they sign in with: 1-64 of A-Z a-z 0-9 . _ @ + - (required)")
+	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from the first line of this `FILE`")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	fs.StringVar(&f.email, "email", "", "the user's email address")
+	fs.Var(&f.roles, "role", "a `ROLE` the access tokens carry; repeat for more")
+	return f
+}
+
+// password reads the password: the first line of the file or of standard
+// input, without its line ending. Spaces are part of it.
+func (f *userFlags) password(c *call) (string, error) {
+	var b []byte
+	var err error
+	switch {
+	case f.passwordFile != "" && f.passwordStdin:
+		return "", usagef("--password-file and --password-stdin: give one")
+	case f.passwordFile != "":
+		if b, err = os.ReadFile(f.passwordFile); err != nil {
+			return "", usagef("--password-file: %v", err)
+		}
+	case f.passwordStdin:
+		if b, err = io.ReadAll(io.LimitReader(c.sys.stdin, 64<<10)); err != nil {
+			return "", usagef("--password-stdin: %v", err)
+		}
+	default:
+		return "", usagef("give the password with --password-file or --password-stdin")
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if line = strings.TrimSuffix(line, "\r"); line == "" {
+		return "", usagef("the password is empty")
+	}
+	return line, nil
+}
+
+func (f *userFlags) create(ctx context.Context, c *call) error {
+	pw, err := f.password(c)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"username": f.username, "password": pw}
+	if f.email != "" {
+		body["email"] = f.email
+	}
+	if len(f.roles) > 0 {
+		body["roles"] = []string(f.roles)
+	}
+	raw, err := c.api.call(ctx, apiRequest{method: "POST", path: apiPath("tenants", f.tenant.id, "users"), body: body}, nil)
+	if err != nil {
+		return alreadyExists(err, fmt.Sprintf("user %q in tenant %q", f.username, f.tenant.id))
+	}
+	return c.show(raw, showUser(raw))
+}
+
+func showUser(raw []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		return object(w, raw, []string{"id", "username", "email", "roles", "created_at"})
+	}
+}
+
+func (t *tenant) getUser(ctx context.Context, c *call) error {
+	raw, err := c.api.call(ctx, apiRequest{method: "GET", path: apiPath("tenants", t.id, "users", c.args[0])}, nil)
+	if err != nil {
+		return err
+	}
+	return c.show(raw, showUser(raw))
+}
+
+func (t *tenant) deleteUser(ctx context.Context, c *call) error {
+	if _, err := c.api.do(ctx, apiRequest{method: "DELETE", path: apiPath("tenants", t.id, "users", c.args[0])}); err != nil {
+		return err
+	}
+	return c.done("Deleted user %q of tenant %q, and its grants.", c.args[0], t.id)
+}
