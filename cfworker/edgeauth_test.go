@@ -88,7 +88,7 @@ id = "00000000000000000000000000000000"
 // Worker, answers one clean JSON 500 and drops the instance (worker.mjs,
 // rule 5), whose state the panic may have left half-updated: authz
 // recovers its handlers' panics, and passes them on to cfworker.Serve only
-// because cmd/worker sets authz.Config.PropagatePanics.
+// because cmd/worker sets server.Config.PropagatePanics.
 func TestEdgeauthPanic(t *testing.T) {
 	needWorkerd(t)
 	kek := make([]byte, 32)

@@ -28,7 +28,7 @@
 //     call or a call timeout. Go's exit promise is never resolved: it belongs
 //     to the request that started the instance, long finished. (A panic
 //     counts once it reaches cfworker.Serve: authz, which recovers its
-//     handlers' panics, passes them on there, authz.Config.PropagatePanics.)
+//     handlers' panics, passes them on there, server.Config.PropagatePanics.)
 //  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai v0.32.0's
 //     D1 and KV packages leak one js.Func per awaited promise.
 //  7. A 200 answer to a GET that Go marks reusable (doc.go, reuseUntil:

@@ -19,7 +19,7 @@ import (
 
 // TestPropagatePanics: with Config.PropagatePanics a handler's panic
 // leaves ServeHTTP with its own value, so that the Worker's pool learns of
-// it and drops the instance (internal/bridge), once the same 500 answer as
+// it and drops the instance (cfworker), once the same 500 answer as
 // without the option is written and the request is logged.
 func TestPropagatePanics(t *testing.T) {
 	store, sealer := newTestStore(t), testSealer()
