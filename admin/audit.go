@@ -18,6 +18,10 @@ type auditEventJSON struct {
 	Actor   string          `json:"actor,omitempty"`
 	Subject string          `json:"subject,omitempty"`
 	Detail  json.RawMessage `json:"detail,omitempty"`
+	// Source and Count: an event of unauthenticated requests, counted per
+	// client address and hour (time is its first).
+	Source string `json:"source,omitempty"`
+	Count  int64  `json:"count,omitempty"`
 }
 
 // ListAudit pages through the audit log, newest first:
@@ -70,6 +74,9 @@ func (a *API) ListAudit(w http.ResponseWriter, r *http.Request) error {
 	for i, e := range events {
 		out.Events[i] = auditEventJSON{ID: e.ID, Tenant: e.TenantID, Time: e.Time.UTC().Format(time.RFC3339),
 			Event: e.Event, Actor: e.Actor, Subject: e.Subject}
+		if e.Source != "" {
+			out.Events[i].Source, out.Events[i].Count = e.Source, e.Count
+		}
 		if e.Detail != "" && json.Valid([]byte(e.Detail)) {
 			out.Events[i].Detail = json.RawMessage(e.Detail)
 		}

@@ -1,6 +1,7 @@
 package authflow
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,7 +63,7 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lockedOut := func(locked time.Duration) error {
-		f.cfg.Audit.Record(ctx, t.ID, "login.locked", userOf(state), fl.client.ID, nil)
+		f.countFailure(ctx, t.ID, "login.locked", source)
 		w.Header().Set("Retry-After", strconv.Itoa(int(locked.Round(time.Second)/time.Second)))
 		return f.showLogin(fl, http.StatusTooManyRequests, username, "Too many failed sign-ins. Try again in "+roundUp(locked)+".")
 	}
@@ -94,7 +95,7 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || user.ID == "" || len(pw) > password.MaxLen {
-		f.cfg.Audit.Record(ctx, t.ID, "login.failed", userOf(state), fl.client.ID, nil)
+		f.countFailure(ctx, t.ID, "login.failed", source)
 		return f.showLogin(fl, http.StatusOK, username, "Wrong username or password.")
 	}
 	if err := f.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
@@ -108,14 +109,12 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 	return f.proceed(fl)
 }
 
-// userOf is the actor of a sign-in's audit events: the user's id when
-// the username is a user's, else "" (never the username typed: people type
-// their password into that field, and the audit log keeps no secret).
-func userOf(st storage.LoginState) string {
-	if st.User != nil {
-		return st.User.ID
-	}
-	return ""
+// countFailure counts a failed or refused sign-in in the audit log: per
+// client address and hour (audit.Log.Count), since anyone may send them,
+// and without the username typed (people type their password into that
+// field, and the audit log keeps no secret).
+func (f *Flow) countFailure(ctx context.Context, tenant, event, source string) {
+	f.cfg.Audit.Count(ctx, f.cfg.Audit.Event(tenant, event, "", "", nil), source)
 }
 
 // clientLabel is how the pages name a client.

@@ -141,12 +141,13 @@ func StorageError(err error, what string) error {
 // Anything else becomes server_error; its cause is logged, never sent.
 func AsError(log *slog.Logger, r *http.Request, err error) *Error {
 	var e *Error
+	// The route, never the path: a path is whatever the request sent.
 	if !errors.As(err, &e) {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
 		return &Error{Code: CodeServerError, Description: "the server could not complete the request"}
 	}
 	if e.Err != nil || e.Code == CodeServerError {
-		log.WarnContext(r.Context(), "request error", "method", r.Method, "path", r.URL.Path, "code", string(e.Code), "err", e.Err)
+		log.WarnContext(r.Context(), "request error", "method", r.Method, "route", r.Pattern, "code", string(e.Code), "err", e.Err)
 	}
 	return e
 }

@@ -3,7 +3,9 @@ package e2e
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestConsentCoversItsResources: a remembered consent covers the scopes
@@ -77,4 +79,58 @@ func TestSelfRegisteredScopeDefault(t *testing.T) {
 	mustStatus(t, "registration token", tok, http.StatusCreated)
 	svc := map[string]any{"client_name": "svc", "grant_types": []string{"client_credentials"}, "token_endpoint_auth_method": "client_secret_basic", "scope": "admin root"}
 	mustOAuthError(t, "token registration asking for admin", registerReq(t, f.tenant, svc, tok.field("initial_access_token")), 400, "invalid_client_metadata")
+}
+
+// TestAdminAuthFailuresAreCounted: failed admin authentications, which
+// anyone can send, are counted per address and hour in one audit event
+// naming the route, never one event per request holding the path it sent
+// (a 10 KB path here).
+func TestAdminAuthFailuresAreCounted(t *testing.T) {
+	hour := time.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	counted := func() (events int, total int64) {
+		var page auditPage
+		adminDo(t, "GET", "/admin/v1/audit?event=admin.auth_failed&limit=1000&since="+url.QueryEscape(hour), nil).decode(t, &page)
+		for _, e := range page.Events {
+			if len(e.Subject) > 128 || strings.Contains(e.Subject, "wwww") || e.Source == "" {
+				t.Errorf("event %+v: want the route as subject, at most 128 bytes, and the source", e)
+			}
+			total += e.Count
+		}
+		return len(page.Events), total
+	}
+	_, before := counted()
+	long := "/admin/v1/tenants/" + strings.Repeat("w", 10<<10)
+	audited := int64(0)
+	for range 20 {
+		r := request{method: "GET", path: long, header: map[string]string{"Authorization": "Bearer nope"}}.do(t)
+		switch r.status {
+		case http.StatusUnauthorized:
+			audited++
+		case http.StatusTooManyRequests:
+		default:
+			t.Fatalf("a wrong admin token: %d; want 401 or 429", r.status)
+		}
+	}
+	events, after := counted()
+	// One address: one event this hour (two if the hour turned meanwhile).
+	if events < 1 || events > 2 || after-before != audited {
+		t.Errorf("%d failed admin authentications from one address: %d events this hour, their count grew by %d; want 1 event counting each", audited, events, after-before)
+	}
+}
+
+// TestAuditOutlivesItsTenant: the audit log is append-only; deleting a
+// tenant keeps its events (until the retention prunes them), readable in
+// the log of every tenant.
+func TestAuditOutlivesItsTenant(t *testing.T) {
+	f := newFixture(t)
+	mustStatus(t, "delete tenant", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant, nil), http.StatusNoContent)
+	var page auditPage
+	adminDo(t, "GET", "/admin/v1/audit?event=user.created&limit=1000", nil).decode(t, &page)
+	kept := false
+	for _, e := range page.Events {
+		kept = kept || e.Tenant == f.tenant
+	}
+	if !kept {
+		t.Errorf("the deleted tenant's user.created event is gone from the audit log")
+	}
 }

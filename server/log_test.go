@@ -39,3 +39,35 @@ func TestRequestLogLevels(t *testing.T) {
 		}
 	}
 }
+
+// No log line holds the path a request sent, only its route: paths are
+// whatever a client writes. (A tenant id of valid syntax is named, in its
+// own field: at most 63 characters of a-z, 0-9 and "-".)
+func TestLogsNameRoutesNotPaths(t *testing.T) {
+	var buf strings.Builder
+	srv, err := server.New(server.Config{BaseURL: "http://127.0.0.1:1", AdminToken: strings.Repeat("a", 32), Sealer: testSealer(),
+		Store: newTestStore(t), KV: kv.NewMemory(time.Now), Logger: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		"/t/markerxyzzy/.well-known/openid-configuration", // an unknown tenant: an error logged at warn
+		"/t/markerxyzzy/jwks.json",
+		"/admin/v1/tenants/markerxyzzy/clients/CLIENT-MARKER-Q",
+		"/PATH-MARKER-Z/" + strings.Repeat("w", 4096),
+	} {
+		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	logs := buf.String()
+	for _, leak := range []string{`"path"`, "CLIENT-MARKER-Q", "PATH-MARKER-Z", "wwww"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("the log holds %q from a request's path:\n%s", leak, logs)
+		}
+	}
+	if strings.Count(logs, "markerxyzzy") != strings.Count(logs, `"tenant":"markerxyzzy"`) {
+		t.Errorf("the tenant id appears outside the tenant field:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"route":"GET /t/{tenant}/.well-known/openid-configuration"`) {
+		t.Errorf("the log does not name the route:\n%s", logs)
+	}
+}

@@ -46,7 +46,8 @@ func (rt *router) handle(pattern string, h http.Handler) {
 }
 
 // match returns the route for r, having set r's path values from its
-// wildcards; or nil and the methods the path allows (nil: no such path).
+// wildcards and r.Pattern to the route's pattern, as ServeMux does; or nil
+// and the methods the path allows (nil: no such path).
 func (rt *router) match(r *http.Request) (*route, []string) {
 	path := r.URL.EscapedPath()
 	if !strings.HasPrefix(path, "/") {
@@ -76,6 +77,7 @@ func (rt *router) match(r *http.Request) (*route, []string) {
 					r.SetPathValue(s[1:len(s)-1], segs[j])
 				}
 			}
+			r.Pattern = rr.pattern
 			return rr, nil
 		}
 		allow = append(allow, rr.method)

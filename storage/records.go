@@ -185,11 +185,25 @@ type Consent struct {
 type AuditEvent struct {
 	ID       int64
 	TenantID string
-	Time     time.Time
-	Event    string // e.g. "client.created", "login.failed"
-	Actor    string // who did it: "admin", a user id, a client id
-	Subject  string // what it was done to: a client id, a kid
-	Detail   string // short JSON, no secrets
+	Time     time.Time // of the first occurrence, for a counted event
+	Event    string    // e.g. "client.created", "login.failed"
+	Actor    string    // who did it: "admin", a user id, a client id
+	Subject  string    // what it was done to: a client id, a kid
+	Detail   string    // short JSON, no secrets
+	// Source and Count are set for a counted event (Audit.CountAudit):
+	// the client's address ("*" for the sources past the tally's cap) and
+	// how many times it happened in its window. Count is 1 otherwise.
+	Source string
+	Count  int64
+}
+
+// Tally says how an event of unauthenticated requests is counted
+// (Audit.CountAudit): per tenant, event and Window, and per source, at
+// most MaxSources sources each; the others are counted under "*".
+type Tally struct {
+	Source     string
+	Window     time.Duration
+	MaxSources int
 }
 
 // LoginFailures is a streak of failed logins of one username.

@@ -75,8 +75,8 @@ type Tenants interface {
 	// since t was read; ErrNotFound if it does not exist.
 	UpdateTenant(ctx context.Context, t Tenant) error
 	// DeleteTenant deletes the tenant and, in the same statement, its
-	// clients, users, keys, refresh families, redemptions, consents and
-	// audit events. ErrNotFound if it does not exist.
+	// clients, users, keys, refresh families, redemptions and consents;
+	// its audit events stay (Audit). ErrNotFound if it does not exist.
 	DeleteTenant(ctx context.Context, id string) error
 }
 
@@ -188,12 +188,23 @@ type Consents interface {
 	PutConsent(ctx context.Context, c Consent) error
 }
 
-// Audit is an append-only event log.
+// Audit is an append-only event log: its events outlive what they
+// describe (deleting a tenant keeps its events) until PruneAudit.
 type Audit interface {
 	// AppendAudit appends e. e.ID is assigned by the store and ignored.
 	// An empty TenantID is an event of no tenant. ErrNotFound if the tenant
-	// does not exist (log a tenant's deletion before deleting it).
+	// does not exist.
 	AppendAudit(ctx context.Context, e AuditEvent) error
+	// CountAudit records e as one more occurrence, from t.Source, of its
+	// event in its tenant within the window of length t.Window that e.Time
+	// falls in: the first occurrence appends e with Count 1 and Source
+	// t.Source, later ones add to that event's Count. Once t.MaxSources
+	// sources have an event in a window, the others are counted together
+	// under the source "*". So a window holds at most t.MaxSources + 1
+	// events of one event name per tenant, however many requests and
+	// sources there are. One atomic step: concurrent callers are all
+	// counted. ErrNotFound if the tenant does not exist.
+	CountAudit(ctx context.Context, e AuditEvent, t Tally) error
 	// ListAudit returns events of a tenant matching q, newest first.
 	ListAudit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	// PruneAudit deletes events older than before and reports how many.

@@ -121,7 +121,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) erro
 	}}
 	if r.Issued != nil {
 		ins := appendAudit(*r.Issued)
-		ins.query += ` WHERE EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND token_hash = ?)`
+		ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND token_hash = ?)`
 		ins.args = append(ins.args, tenantID, id, newHash)
 		stmts = append(stmts, ins)
 	}

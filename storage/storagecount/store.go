@@ -188,6 +188,12 @@ func (s *Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
 	return s.next.AppendAudit(ctx, e)
 }
 
+// CountAudit counts one D1 write (one batch) and calls the wrapped Store.
+func (s *Store) CountAudit(ctx context.Context, e storage.AuditEvent, t storage.Tally) error {
+	s.write("CountAudit")
+	return s.next.CountAudit(ctx, e, t)
+}
+
 // ListAudit counts one D1 read and calls the wrapped Store.
 func (s *Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.AuditEvent, error) {
 	s.read("ListAudit")

@@ -228,6 +228,14 @@ func (s Store) AppendAudit(ctx context.Context, e storage.AuditEvent) error {
 	return s.Store.AppendAudit(ctx, e)
 }
 
+// CountAudit fails when armed, else calls through.
+func (s Store) CountAudit(ctx context.Context, e storage.AuditEvent, t storage.Tally) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CountAudit(ctx, e, t)
+}
+
 // ListAudit fails when armed, else calls through.
 func (s Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.AuditEvent, error) {
 	if err := s.In.hit(); err != nil {

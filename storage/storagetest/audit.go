@@ -58,7 +58,7 @@ func testAudit(t *testing.T, s storage.Store) {
 		}
 		for i, e := range all {
 			want := in[i]
-			want.ID, want.Time = e.ID, norm(want.Time)
+			want.ID, want.Time, want.Count = e.ID, norm(want.Time), 1
 			if diff := cmp.Diff(want, e); diff != "" {
 				t.Errorf("event %d mismatch (-want +got):\n%s", i, diff)
 			}
@@ -108,6 +108,66 @@ func testAudit(t *testing.T, s storage.Store) {
 		got, err := s.ListAudit(ctx, storage.AuditQuery{Event: event})
 		if err != nil || len(got) != 1 || got[0].TenantID != "" || got[0].Actor != "anonymous" {
 			t.Errorf("ListAudit(event %q) = %+v, %v; want the one event with no tenant", event, got, err)
+		}
+	})
+
+	// CountAudit keeps one event per tenant, event, window and source, and
+	// at most MaxSources sources per window: the rest count under "*".
+	t.Run("Count", func(t *testing.T) {
+		tenant, other := newTenant(t, s), newTenant(t, s)
+		tally := func(src string) storage.Tally { return storage.Tally{Source: src, Window: time.Hour, MaxSources: 2} }
+		ev := func(tn string, at time.Duration) storage.AuditEvent {
+			return storage.AuditEvent{TenantID: tn, Time: base.Add(at), Event: "login.failed"}
+		}
+		count := func(tn, src string, at time.Duration) {
+			t.Helper()
+			if err := s.CountAudit(ctx, ev(tn, at), tally(src)); err != nil {
+				t.Fatalf("CountAudit(%s, %s) = %v; want nil", tn, src, err)
+			}
+		}
+		for range 3 {
+			count(tenant, "ip-a", 0)
+		}
+		count(tenant, "ip-b", time.Minute)
+		for _, src := range []string{"ip-c", "ip-d", "ip-c"} { // past the cap of 2
+			count(tenant, src, 2*time.Minute)
+		}
+		count(tenant, "ip-a", time.Hour) // the next window
+		count(other, "ip-a", 0)          // another tenant
+		got, err := s.ListAudit(ctx, storage.AuditQuery{TenantID: tenant})
+		if err != nil {
+			t.Fatalf("ListAudit = %v", err)
+		}
+		type row struct {
+			Source string
+			Count  int64
+			At     time.Time
+		}
+		var rows []row
+		for _, e := range got {
+			rows = append(rows, row{e.Source, e.Count, e.Time})
+		}
+		want := []row{{"ip-a", 1, norm(base.Add(time.Hour))}, {"*", 3, norm(base.Add(2 * time.Minute))}, {"ip-b", 1, norm(base.Add(time.Minute))}, {"ip-a", 3, norm(base)}}
+		if diff := cmp.Diff(want, rows); diff != "" {
+			t.Errorf("counted events (newest first) mismatch (-want +got):\n%s", diff)
+		}
+		if got, _ := s.ListAudit(ctx, storage.AuditQuery{TenantID: other}); len(got) != 1 || got[0].Count != 1 {
+			t.Errorf("the other tenant's events = %+v; want one, counted once", got)
+		}
+		err = s.CountAudit(ctx, ev("st-missing-"+suffix(), 0), tally("ip-a"))
+		checkErr(t, "CountAudit of a missing tenant", err, storage.ErrNotFound)
+		err = s.AppendAudit(ctx, ev("st-missing-"+suffix(), 0))
+		checkErr(t, "AppendAudit of a missing tenant", err, storage.ErrNotFound)
+		// Concurrent counts of one source are all counted, in one event.
+		errs := race(concurrency, func(int) error { return s.CountAudit(ctx, ev(other, 3*time.Hour), tally("ip-z")) })
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent CountAudit #%d = %v", i, err)
+			}
+		}
+		got, _ = s.ListAudit(ctx, storage.AuditQuery{TenantID: other, Since: base.Add(3 * time.Hour)})
+		if len(got) != 1 || got[0].Count != concurrency {
+			t.Errorf("%d concurrent counts = %+v; want one event counted %d times", concurrency, got, concurrency)
 		}
 	})
 

@@ -41,7 +41,7 @@ func TestEveryMethodClassified(t *testing.T) {
 		"RedeemCode", "GetRedemption",
 		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
 		"GetConsent", "PutConsent",
-		"AppendAudit", "ListAudit", "PruneAudit",
+		"AppendAudit", "CountAudit", "ListAudit", "PruneAudit",
 		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
 	}
