@@ -2,7 +2,6 @@ package authz
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"slices"
 	"strings"
@@ -13,9 +12,10 @@ import (
 
 // grantRefresh rotates a refresh token (OAuth 2.1 §4.3, RFC 9700 §4.14.2):
 // every use returns a new token and invalidates the old one. Presenting a
-// token of the family that is not the current one is reuse: the whole
-// family is revoked. There is no retry grace: a client that loses a
-// response must sign in again, which is the safe failure.
+// token the family held before (its MAC proves it: refresh.go) is reuse:
+// the whole family is revoked. Any other token is invalid and revokes
+// nothing. There is no retry grace: a client that loses a response must
+// sign in again, which is the safe failure.
 func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "refresh_token") {
 		return nil, Errorf(CodeUnauthorizedClient, "the client may not use refresh tokens")
@@ -25,10 +25,11 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 		return nil, Errorf(CodeInvalidRequest, "refresh_token is missing")
 	}
 	bad := Errorf(CodeInvalidGrant, "the refresh token is invalid, expired or revoked")
-	fid, _, ok := strings.Cut(old, ".")
-	if !ok || len(fid) != 22 {
+	rt, ok := parseRefreshToken(old)
+	if !ok {
 		return nil, bad
 	}
+	fid := rt.family
 	// The family and its user in one read (a deleted user's families are
 	// gone with it).
 	fam, user, err := s.cfg.Store.GetRefreshGrant(ctx, t.ID, fid)
@@ -43,9 +44,11 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 		return nil, bad
 	case !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt):
 		return nil, bad
-	case subtle.ConstantTimeCompare(secret.Hash(old), fam.TokenHash) != 1:
+	case !rt.current(fam) && rt.issuedBy(s, fam):
 		s.revokeFamily(ctx, t.ID, fid, "refresh token reuse")
 		return nil, Errorf(CodeInvalidGrant, "the refresh token was already used; the grant is revoked")
+	case !rt.current(fam):
+		return nil, bad // made up, or an old token of before the MAC
 	}
 	scope, err := subsetScope(p.Get("scope"), p.Has("scope"), fam.Scope)
 	if err != nil {
@@ -61,10 +64,7 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 		s.revokeFamily(ctx, t.ID, fid, "user deleted")
 		return nil, bad
 	}
-	next, err := s.newRefreshToken(fid)
-	if err != nil {
-		return nil, err
-	}
+	next := s.refreshTokenFor(t.ID, fid, fam.Generation+1)
 	// Mint first, rotate last: once the rotation is stored the old token is
 	// spent, so nothing that can fail may come after it (a failure there
 	// would leave the client with a spent token, and its retry would look

@@ -1,13 +1,11 @@
 package authz
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
 
-	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/verify"
 )
 
@@ -48,12 +46,11 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 		return Errorf(CodeInvalidRequest, "token is missing")
 	}
 	out := introspection{}
-	if fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token); err != nil {
+	if fam, rt, ok, err := s.refreshFamilyOf(ctx, t.ID, token); err != nil {
 		return err
 	} else if ok {
 		now := s.Now()
-		if fam.ClientID == client.ID && fam.RevokedAt.IsZero() && now.Before(fam.ExpiresAt) &&
-			subtle.ConstantTimeCompare(secret.Hash(token), fam.TokenHash) == 1 {
+		if fam.ClientID == client.ID && fam.RevokedAt.IsZero() && now.Before(fam.ExpiresAt) && rt.current(fam) {
 			out = introspection{Active: true, Scope: fam.Scope, ClientID: fam.ClientID, TokenType: "refresh_token",
 				Exp: fam.ExpiresAt.Unix(), Iat: fam.RotatedAt.Unix(), Sub: fam.UserID, Iss: s.Issuer(t.ID), Tenant: t.ID}
 		}

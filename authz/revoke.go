@@ -26,7 +26,7 @@ func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 	if token == "" {
 		return Errorf(CodeInvalidRequest, "token is missing")
 	}
-	fam, ok, err := s.refreshFamilyOf(ctx, t.ID, token)
+	fam, _, ok, err := s.refreshFamilyOf(ctx, t.ID, token)
 	if err != nil {
 		return err
 	}
@@ -57,19 +57,19 @@ func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// refreshFamilyOf finds the family of a refresh token, whether or not the
-// Token is still the current one. ok is false for anything that is not a
-// refresh token of this tenant.
-func (s *Server) refreshFamilyOf(ctx context.Context, tenant, token string) (storage.RefreshFamily, bool, error) {
-	fid, _, found := strings.Cut(token, ".")
-	if !found || len(fid) != 22 || strings.Count(token, ".") != 1 {
-		return storage.RefreshFamily{}, false, nil
+// refreshFamilyOf finds the family of a refresh token it issued, now or
+// before (its MAC says so: refresh.go). ok is false for anything else: not
+// a refresh token, another tenant's, or one made up from a family id.
+func (s *Server) refreshFamilyOf(ctx context.Context, tenant, token string) (storage.RefreshFamily, refreshToken, bool, error) {
+	rt, ok := parseRefreshToken(token)
+	if !ok {
+		return storage.RefreshFamily{}, rt, false, nil
 	}
-	fam, err := s.cfg.Store.GetRefreshFamily(ctx, tenant, fid)
+	fam, err := s.cfg.Store.GetRefreshFamily(ctx, tenant, rt.family)
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.RefreshFamily{}, false, nil
+		return storage.RefreshFamily{}, rt, false, nil
 	} else if err != nil {
-		return storage.RefreshFamily{}, false, err
+		return storage.RefreshFamily{}, rt, false, err
 	}
-	return fam, true, nil
+	return fam, rt, rt.issuedBy(s, fam), nil
 }

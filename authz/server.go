@@ -43,6 +43,9 @@ type Config struct {
 	// Limiter and ClientIPHeader: see ratelimit.
 	Limiter        ratelimit.Limiter
 	ClientIPHeader string
+	// RefreshKey signs refresh tokens (refresh.go): 32 bytes, the
+	// key-encryption key's subkey for RefreshKeyPurpose.
+	RefreshKey []byte
 	// MetadataTransport fetches Client ID Metadata Documents; nil disables
 	// them.
 	MetadataTransport http.RoundTripper
@@ -80,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.BaseURL == "" {
 		errs = append(errs, errors.New("authz: Config.BaseURL is required"))
+	}
+	if len(cfg.RefreshKey) < 32 {
+		errs = append(errs, errors.New("authz: Config.RefreshKey must be 32 bytes"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -251,17 +251,6 @@ func (s *Server) accessKey(ctx context.Context, store storage.SigningKeys, tenan
 	return nil, nil
 }
 
-// newRefreshToken makes a refresh token of family fid: "<fid>.<secret>".
-// The family id lets a presented token find its family in one read; any
-// token of the family other than the current one is reuse.
-func (s *Server) newRefreshToken(fid string) (string, error) {
-	secret, err := s.NewSecret(32)
-	if err != nil {
-		return "", err
-	}
-	return fid + "." + secret, nil
-}
-
 // joinResources stores a resource list in RefreshFamily.Resource: URIs
 // cannot contain spaces.
 func joinResources(r []string) string { return strings.Join(r, " ") }

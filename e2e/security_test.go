@@ -134,3 +134,35 @@ func TestAuditOutlivesItsTenant(t *testing.T) {
 		t.Errorf("the deleted tenant's user.created event is gone from the audit log")
 	}
 }
+
+// TestFamilyIDAloneRevokesNothing: a refresh token is "<fid>.<gen>-<mac>"
+// and the family id is no secret (it names the grant). Revocation and
+// reuse detection act only on a token the family really held: a made-up
+// token with a known family id is invalid and revokes nothing; a token
+// the family held before is reuse and revokes it (RFC 9700 §4.14.2).
+func TestFamilyIDAloneRevokesNothing(t *testing.T) {
+	f := newFixture(t)
+	redirect := "http://127.0.0.1:5000/callback"
+	code, v := codeFor(t, f, redirect)
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
+	mustStatus(t, "exchange", tok, http.StatusOK)
+	rt0 := tok.field("refresh_token")
+	noteSecret(rt0)
+	fid, _, _ := strings.Cut(rt0, ".")
+	refresh := func(rt string) response {
+		return tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}})
+	}
+	for _, forged := range []string{fid + ".x", fid + ".0-" + strings.Repeat("A", 43), fid + "." + strings.Repeat("A", 43), fid + ".7-" + strings.Repeat("B", 43)} {
+		r := request{method: "POST", path: "/t/" + f.tenant + "/revoke", body: url.Values{"token": {forged}, "client_id": {f.public}}.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+		mustStatus(t, "revoke a made-up token", r, http.StatusOK)
+		mustOAuthError(t, "refresh with a made-up token", refresh(forged), 400, "invalid_grant")
+	}
+	r1 := refresh(rt0)
+	mustStatus(t, "refresh after the made-up tokens", r1, http.StatusOK) // the grant lives
+	rt1 := r1.field("refresh_token")
+	noteSecret(rt1)
+	// The token of the first generation again: reuse, the grant is revoked.
+	mustOAuthError(t, "reuse of the first token", refresh(rt0), 400, "invalid_grant")
+	mustOAuthError(t, "the current token after reuse", refresh(rt1), 400, "invalid_grant")
+}

@@ -59,6 +59,7 @@ func New(cfg Config) (*Server, error) {
 	az, err := authz.New(authz.Config{
 		BaseURL: cfg.BaseURL, Store: cached, Fresh: fresh, Cache: cache, KV: cfg.KV,
 		Sealer: cfg.Sealer, Keys: keys, Audit: auditLog, Limiter: cfg.Limiter, ClientIPHeader: cfg.ClientIPHeader,
+		RefreshKey:        cfg.Sealer.Subkey(authz.RefreshKeyPurpose),
 		MetadataTransport: cfg.MetadataTransport, SignBackend: cfg.SignBackend, Now: cfg.Now, Rand: cfg.Rand, Logger: log,
 	})
 	if err != nil {
