@@ -61,6 +61,9 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return authz.Errorf(authz.CodeInvalidRequest, "decision must be approve or deny")
 	}
+	if err := f.az.StoreClient(ctx, fl.client); err != nil { // the consent refers to it
+		return err
+	}
 	c := storage.Consent{TenantID: t.ID, UserID: fl.sess.UserID, ClientID: fl.client.ID, Scope: fl.ar.Scope,
 		Resources: consentResources(fl.ar.Resources), GrantedAt: f.az.Now()}
 	if old, err := f.cfg.Store.GetConsent(ctx, t.ID, fl.sess.UserID, fl.client.ID); err == nil {

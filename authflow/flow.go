@@ -263,6 +263,11 @@ func (f *Flow) toPage(fl *flow, page string) error {
 // issueCode issues the code for the signed-in user and sends the browser
 // back to the client (OAuth 2.1 §4.1.2).
 func (f *Flow) issueCode(fl *flow) error {
+	// The user has approved this client: a metadata-document client gets
+	// its row now (its grants refer to it), not before.
+	if err := f.az.StoreClient(fl.ctx(), fl.client); err != nil {
+		return err
+	}
 	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, fl.sess.UserID, fl.sess.AuthTime)
 	if err != nil {
 		return err

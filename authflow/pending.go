@@ -58,7 +58,7 @@ func (f *Flow) resume(w http.ResponseWriter, r *http.Request, t storage.Tenant, 
 		subtle.ConstantTimeCompare([]byte(browserHash(bid)), []byte(ar.Browser)) != 1 {
 		return nil, errExpired()
 	}
-	client, err := f.cfg.Store.GetClient(ctx, t.ID, ar.ClientID)
+	client, err := f.az.LookupClient(ctx, t, ar.ClientID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, errExpired()
 	} else if err != nil {

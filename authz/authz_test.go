@@ -80,6 +80,18 @@ func TestCheckClientIDURL(t *testing.T) {
 		{"https://client.example.com/c#frag", false, false},
 		{"https://user:pw@client.example.com/c", false, false},
 		{"ftp://client.example.com/c", false, false},
+		// Security issue item 9: spellings of non-public hosts that a
+		// resolver or a URL parser reads as such.
+		{"https://LOCALHOST/c", false, true},
+		{"https://localhost./c", false, true},
+		{"https://sub.localhost./c", false, true},
+		{"https://[fe80::1%25lo]/c", false, true},
+		{"https://2130706433/c", false, true},
+		{"https://0x7f000001/c", false, true},
+		{"https://127.1/c", false, true},
+		{"https://0177.0.0.1/c", false, true},
+		{"https://printer.local/c", false, true},
+		{"https://8.8.8.8/c", true, true},
 	}
 	for _, tc := range cases {
 		if _, err := prod.checkClientIDURL(tc.url); (err == nil) != tc.prod {

@@ -6,15 +6,16 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgeauth/edgeauth/internal/netcheck"
 	"github.com/edgeauth/edgeauth/internal/syntax"
+	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -32,10 +33,57 @@ import (
 // (internal/safehttp); in a Worker, Cloudflare's fetch cannot reach
 // private networks.
 const (
-	cimdRefresh  = time.Hour
-	cimdMaxBytes = 5 << 10
-	cimdTimeout  = 5 * time.Second
+	cimdRefresh     = time.Hour
+	cimdMaxBytes    = 5 << 10
+	cimdTimeout     = 5 * time.Second
+	cimdKeep        = 5 * time.Minute // a fetched document, in memory
+	cimdKeepFailure = time.Minute     // a failed fetch, in memory
+	cimdKeepMax     = 1000            // documents and failures kept
 )
+
+// fetchedDocs keeps recently fetched metadata documents, and failures, in
+// memory: the login and consent pages of one sign-in read the client again,
+// and a failing URL is not fetched again on every request. At most
+// cimdKeepMax entries: when full, the ended go, then everything.
+type fetchedDocs struct {
+	mu sync.Mutex
+	m  map[string]fetchedDoc
+}
+
+type fetchedDoc struct {
+	c     storage.Client
+	err   error
+	until time.Time
+}
+
+func (f *fetchedDocs) get(key string, now time.Time) (storage.Client, error, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.m[key]
+	if !ok || !now.Before(d.until) {
+		return storage.Client{}, nil, false
+	}
+	return d.c, d.err, true
+}
+
+func (f *fetchedDocs) put(key string, d fetchedDoc, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string]fetchedDoc{}
+	}
+	if len(f.m) >= cimdKeepMax {
+		for k, old := range f.m {
+			if !now.Before(old.until) {
+				delete(f.m, k)
+			}
+		}
+		if len(f.m) >= cimdKeepMax {
+			clear(f.m)
+		}
+	}
+	f.m[key] = d
+}
 
 // IsURLClientID tells a metadata-document client_id from a registered one:
 // registered ids cannot contain ':'.
@@ -50,6 +98,14 @@ func (s *Server) devMode() bool { return strings.HasPrefix(s.cfg.BaseURL, "http:
 // document when the tenant allows them. An unknown client is
 // storage.ErrNotFound either way, and so is a metadata-document client
 // stored while the tenant allowed them, once it no longer does.
+//
+// A metadata-document client is read from its stored row while that is
+// younger than cimdRefresh; otherwise its document is fetched, at most
+// cimdFetches times a minute per tenant and client address (429 past that)
+// and kept in memory (cimdKeep, failures cimdKeepFailure), and a stored row
+// is refreshed. A client that has no row yet gets none here: anyone can
+// send a client_id, so a row is written only once a user has approved the
+// client (StoreClient), and no request by itself adds one.
 func (s *Server) LookupClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
 	urlID := IsURLClientID(id)
 	if urlID && !t.Settings.ClientIDMetadataDocuments {
@@ -62,19 +118,13 @@ func (s *Server) LookupClient(ctx context.Context, t storage.Tenant, id string) 
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return c, err
 	}
-	exists := err == nil
-	if exists && s.Now().Before(c.UpdatedAt.Add(cimdRefresh)) {
+	stored := err == nil
+	if stored && s.Now().Before(c.UpdatedAt.Add(cimdRefresh)) {
 		return c, nil
 	}
-	fresh, err := s.fetchClientMetadata(ctx, t, id)
-	if err != nil {
-		return storage.Client{}, err
-	}
-	if !exists {
-		err = s.cfg.Store.CreateClient(ctx, fresh)
-		if !errors.Is(err, storage.ErrAlreadyExists) {
-			return fresh, err
-		}
+	fresh, err := s.documentClient(ctx, t, id)
+	if err != nil || !stored {
+		return fresh, err
 	}
 	// A conflict is another request storing its own fetch of the same
 	// document meanwhile: this one is as fresh.
@@ -83,6 +133,43 @@ func (s *Server) LookupClient(ctx context.Context, t storage.Tenant, id string) 
 		return fresh, err
 	}
 	return fresh, nil
+}
+
+// StoreClient stores a metadata-document client that has no row yet, once
+// a user has approved it (its consent and grants refer to the row); any
+// other client, or one stored already, is left as it is.
+func (s *Server) StoreClient(ctx context.Context, c storage.Client) error {
+	if !IsURLClientID(c.ID) {
+		return nil
+	}
+	if err := s.cfg.Store.CreateClient(ctx, c); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
+		return err
+	}
+	return nil
+}
+
+// documentClient is the client of the metadata document at id, from the
+// memory of recent fetches or fetched now (rate-limited).
+func (s *Server) documentClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
+	key := t.ID + "\x00" + id
+	if c, err, ok := s.fetched.get(key, s.Now()); ok {
+		return c, err
+	}
+	source := t.ID
+	if info, ok := ctx.Value(requestInfoKey{}).(*RequestInfo); ok && info.Source != "" {
+		source += "|" + info.Source
+	}
+	if err := s.Limit(ctx, ratelimit.LimitClientMetadata, source); err != nil {
+		return storage.Client{}, err
+	}
+	c, err := s.fetchClientMetadata(ctx, t, id)
+	keep := cimdKeep
+	if err != nil {
+		keep = cimdKeepFailure
+	}
+	now := s.Now()
+	s.fetched.put(key, fetchedDoc{c: c, err: err, until: now.Add(keep)}, now)
+	return c, err
 }
 
 // checkClientIDURL applies the draft's rules to a client_id URL (§3): https,
@@ -102,20 +189,11 @@ func (s *Server) checkClientIDURL(raw string) (*url.URL, error) {
 		return nil, errors.New("a client_id URL must have a path")
 	case slices.ContainsFunc(strings.Split(u.Path, "/"), func(seg string) bool { return seg == "." || seg == ".." }):
 		return nil, errors.New("a client_id URL must not have dot segments")
-	case !s.devMode() && !publicHost(host):
-		return nil, errors.New("a client_id URL must name a public host")
+	}
+	if err := netcheck.PublicHost(host); err != nil && !s.devMode() {
+		return nil, errors.New("a client_id URL must name a public host: " + err.Error())
 	}
 	return u, nil
-}
-
-// publicHost refuses localhost and IP literals outside public unicast
-// ranges. Names are checked again after DNS by the native dialer.
-func publicHost(host string) bool {
-	if host == "" || host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip == nil || netcheck.Public(ip)
 }
 
 // cimdDocument is a client metadata document: RFC 7591 metadata plus its

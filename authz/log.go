@@ -2,10 +2,13 @@ package authz
 
 import "context"
 
-// RequestInfo is what a handler learns that the request's log line needs:
-// the client, once authenticated or looked up. The server puts one in
-// every request's context (WithRequestInfo).
+// RequestInfo is what the server knows of a request beyond its URL and
+// headers, and what a handler learns that the request's log line needs.
+// The server puts one in every request's context (WithRequestInfo).
 type RequestInfo struct {
+	// Source is the client's address as a rate-limit key (ClientIP).
+	Source string
+	// Client is the request's client, once authenticated or looked up.
 	Client string
 }
 

@@ -68,6 +68,7 @@ type Server struct {
 	keys     *storecache.Memo[verify.Key]
 	docs     *storecache.Memo[[]byte]
 	jwksDocs *storecache.Memo[jwks.Doc]
+	fetched  fetchedDocs // metadata documents (cimd.go)
 }
 
 // New checks cfg and builds the server.

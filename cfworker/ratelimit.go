@@ -11,20 +11,6 @@ import (
 	"github.com/edgeauth/edgeauth/ratelimit"
 )
 
-// RateLimitBindings maps each rule to the name of its Workers Rate Limiting
-// binding in wrangler.toml ([[ratelimits]]).
-var RateLimitBindings = map[ratelimit.Rule]string{
-	ratelimit.LimitLoginIP:    "LIMIT_LOGIN_IP",
-	ratelimit.LimitLoginUser:  "LIMIT_LOGIN_USER",
-	ratelimit.LimitToken:      "LIMIT_TOKEN",
-	ratelimit.LimitRegister:   "LIMIT_REGISTER",
-	ratelimit.LimitAdminFails: "LIMIT_ADMIN_FAILS",
-	ratelimit.LimitAdmin:      "LIMIT_ADMIN",
-}
-
-// rateLimitPeriod is the window every binding in wrangler.toml uses.
-const rateLimitPeriod = 60 * time.Second
-
 // RateLimiter is a ratelimit.Limiter over the Workers Rate Limiting
 // bindings, one binding per rule (RateLimitBindings). It calls the binding
 // of the current call's env on every Allow (the pool sets env before each

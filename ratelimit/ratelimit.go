@@ -17,12 +17,16 @@ type Rule string
 // The rules, and what each counts. A client IP is its IPv4 address or its
 // IPv6 /64 (limitAddr).
 const (
-	LimitLoginIP    Rule = "login-ip"     // sign-in attempts per tenant and client IP
-	LimitLoginUser  Rule = "login-user"   // sign-in attempts per tenant and username, from every address
-	LimitToken      Rule = "token-client" // token, revocation and introspection requests per client
-	LimitRegister   Rule = "register-ip"  // registrations per tenant and client IP
-	LimitAdminFails Rule = "admin-fail"   // failed admin authentications per client IP
-	LimitAdmin      Rule = "admin"        // admin API requests per client IP (bounds a leaked token)
+	LimitLoginIP   Rule = "login-ip"     // sign-in attempts per tenant and client IP
+	LimitLoginUser Rule = "login-user"   // sign-in attempts per tenant and username, from every address
+	LimitToken     Rule = "token-client" // token, revocation and introspection requests per client
+	// LimitClientMetadata: fetches of Client ID Metadata Documents per
+	// tenant and client IP (each is an outbound request a stranger can
+	// cause).
+	LimitClientMetadata Rule = "client-metadata"
+	LimitRegister       Rule = "register-ip" // registrations per tenant and client IP
+	LimitAdminFails     Rule = "admin-fail"  // failed admin authentications per client IP
+	LimitAdmin          Rule = "admin"       // admin API requests per client IP (bounds a leaked token)
 )
 
 // Limiter decides whether one more request of rule by key is allowed; when
@@ -42,12 +46,13 @@ type Rate struct {
 // DefaultRates are the limits of MemoryLimiter when none are given; the
 // Worker's wrangler.toml declares the same numbers for its bindings.
 var DefaultRates = map[Rule]Rate{
-	LimitLoginIP:    {60, time.Minute},
-	LimitLoginUser:  {100, time.Minute}, // above what one address may send (LimitLoginIP): no stranger alone throttles a user
-	LimitToken:      {6000, time.Minute},
-	LimitRegister:   {20, time.Minute},
-	LimitAdminFails: {30, time.Minute},
-	LimitAdmin:      {6000, time.Minute},
+	LimitLoginIP:        {60, time.Minute},
+	LimitLoginUser:      {100, time.Minute}, // above what one address may send (LimitLoginIP): no stranger alone throttles a user
+	LimitToken:          {6000, time.Minute},
+	LimitClientMetadata: {20, time.Minute},
+	LimitRegister:       {20, time.Minute},
+	LimitAdminFails:     {30, time.Minute},
+	LimitAdmin:          {6000, time.Minute},
 }
 
 // memoryLimiterMax bounds the windows a MemoryLimiter keeps: about 26 MB

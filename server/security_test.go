@@ -5,9 +5,13 @@ package server_test
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"io"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -142,5 +146,89 @@ func TestAuthorizeWritesNothing(t *testing.T) {
 		if r := ls.do("GET", path, "", ""); r.status != 400 {
 			t.Errorf("%s sealed request: %d; want 400", name, r.status)
 		}
+	}
+}
+
+// docServer answers Client ID Metadata Documents at any https URL of
+// docs.example, counting the fetches; /bad answers 500.
+type docServer struct{ fetches atomic.Int64 }
+
+func (d *docServer) RoundTrip(r *http.Request) (*http.Response, error) {
+	d.fetches.Add(1)
+	if r.URL.Path == "/bad" {
+		return &http.Response{StatusCode: 500, Body: io.NopCloser(strings.NewReader("")), Header: http.Header{}}, nil
+	}
+	doc := `{"client_id":"` + r.URL.String() + `","client_name":"MCP client","redirect_uris":["http://127.0.0.1/cb"]}`
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(doc)),
+		Header: http.Header{"Content-Type": {"application/json"}}}, nil
+}
+
+// TestMetadataDocumentsAreBounded: a client_id that is a URL costs an
+// outbound fetch, and anyone can send one. Fetches are limited per tenant
+// and address (429 past 20 a minute), a failing URL is not fetched again
+// on every request, and no such client is stored until a user approves it
+// (security issue item 10).
+func TestMetadataDocumentsAreBounded(t *testing.T) {
+	var counts storagecount.Counter
+	docs := &docServer{}
+	ls := startServer(t, server.Config{AdminToken: strings.Repeat("a", 32), Sealer: testSealer(),
+		Store: storagecount.NewStore(newTestStore(t), &counts), KV: kv.NewMemory(time.Now), MetadataTransport: docs,
+		DeriveKey: func(pw, salt []byte, iter, n int) ([]byte, error) {
+			h := sha256.Sum256(append(append([]byte{}, pw...), salt...))
+			return h[:n], nil
+		}})
+	ls.mustAdmin("POST", "/admin/v1/tenants", `{"id":"acme","settings":{"client_id_metadata_documents":true}}`, 201)
+	ls.mustAdmin("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`, 201)
+	token := func(id string) result {
+		return ls.do("POST", "/t/acme/token", "application/x-www-form-urlencoded",
+			url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "code_verifier": {testVerifier}, "client_id": {id}}.Encode())
+	}
+	counts.Reset()
+	limited := 0
+	for i := range 60 {
+		r := token("https://docs.example/c" + strconv.Itoa(i))
+		switch {
+		case r.status == http.StatusTooManyRequests:
+			limited++
+		case r.status != http.StatusBadRequest:
+			t.Fatalf("token request of a new metadata-document client: %d %s", r.status, r.body)
+		}
+	}
+	if n := docs.fetches.Load(); n != 20 || limited != 40 {
+		t.Errorf("60 new metadata-document clients: %d fetches, %d answered 429; want 20 and 40", n, limited)
+	}
+	if c := counts.Snapshot(); c.Calls["CreateClient"] != 0 || c.Calls["UpdateClient"] != 0 {
+		t.Errorf("token requests of unknown clients stored clients: %v", c.Calls)
+	}
+
+	// A failing URL: fetched once, then answered from memory.
+	ls2 := startServer(t, server.Config{AdminToken: strings.Repeat("a", 32), Sealer: testSealer(), Store: newTestStore(t), KV: kv.NewMemory(time.Now), MetadataTransport: docs})
+	ls2.mustAdmin("POST", "/admin/v1/tenants", `{"id":"acme","settings":{"client_id_metadata_documents":true}}`, 201)
+	docs.fetches.Store(0)
+	for range 10 {
+		ls2.do("GET", authorizeWith("https://docs.example/bad", url.Values{"redirect_uri": {"http://127.0.0.1/cb"}}), "", "")
+	}
+	if n := docs.fetches.Load(); n != 1 {
+		t.Errorf("10 authorization requests of a failing document: %d fetches; want 1", n)
+	}
+
+	// The client is stored once a user approves it, not before.
+	ls2.mustAdmin("POST", "/admin/v1/tenants/acme/users", `{"username":"alice","password":"the right one"}`, 201)
+	id := "https://docs.example/approved"
+	loc := ls2.signIn(authorizeWith(id, url.Values{"redirect_uri": {"http://127.0.0.1/cb"}}))
+	if !strings.Contains(loc, "/consent?req=") {
+		t.Fatalf("sign-in with a metadata-document client: %q; want the consent page", loc)
+	}
+	if got := ls2.mustAdmin("GET", "/admin/v1/tenants/acme/clients", "", 200); strings.Contains(got, "docs.example") {
+		t.Errorf("the client is stored before the user approved it: %s", got)
+	}
+	page := ls2.do("GET", loc, "", "")
+	form := pageForm(page.body, url.Values{"decision": {"approve"}})
+	form.Set("user", regexp.MustCompile(`name="user" value="([^"]*)"`).FindStringSubmatch(page.body)[1])
+	if r := ls2.do("POST", "/t/acme/consent", "application/x-www-form-urlencoded", form.Encode()); !strings.Contains(r.loc, "code=") {
+		t.Fatalf("approving: %d %q", r.status, r.loc)
+	}
+	if got := ls2.mustAdmin("GET", "/admin/v1/tenants/acme/clients", "", 200); !strings.Contains(got, id) {
+		t.Errorf("the approved client is not stored: %s", got)
 	}
 }

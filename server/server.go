@@ -162,6 +162,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ctx, info := authz.WithRequestInfo(r.Context())
 	r = r.WithContext(ctx)
+	info.Source = s.authz.ClientIP(r)
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 	rt, allow := s.mux.match(r)
 	pattern := ""

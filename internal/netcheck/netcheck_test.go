@@ -63,3 +63,25 @@ func TestPublic(t *testing.T) {
 		t.Errorf("Public accepted a nil or malformed IP")
 	}
 }
+
+// PublicHost refuses every spelling of a non-public host that a resolver
+// or a URL parser would read as one (security issue item 9).
+func TestPublicHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"client.example.com": true, "CLIENT.Example.COM": true, "client.example.com.": true, "xn--bcher-kva.example": true,
+		"8.8.8.8": true, "2606:4700::1111": true, "a-b.example": true, "1example.com": true,
+
+		"localhost": false, "LOCALHOST": false, "localhost.": false, "sub.localhost": false, "sub.localhost.": false,
+		"printer.local": false, "db.internal": false, "nas.home.arpa": false, "x.test": false, "x.onion": false,
+		"127.0.0.1": false, "127.1": false, "127.0.1": false, "2130706433": false, "0x7f000001": false, "0x7F000001": false,
+		"0177.0.0.1": false, "017700000001": false, "127.0.0.1.": false, "10.0.0.1": false, "169.254.169.254": false,
+		"0x": false, "08.8.8.8": false, "8.8.8.8.8": false, "1.2.3.4.example.256": false,
+		"::1": false, "fe80::1%lo": false, "fe80::1%25lo": false, "::ffff:127.0.0.1": false, "fc00::1": false,
+		"": false, ".": false, "a..example": false, "-a.example": false, "a-.example": false, "a_b.example": false,
+		"１２７.０.０.１": false, "ex ample.com": false, "exämple.com": false,
+	} {
+		if got := PublicHost(host) == nil; got != want {
+			t.Errorf("PublicHost(%q) = %v; want public %v", host, PublicHost(host), want)
+		}
+	}
+}
