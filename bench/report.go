@@ -216,7 +216,7 @@ func (r *report) markdown() string {
 			w("\nRequests the pool answered again without Go (worker.mjs rule 7: a document Go marked reusable, for as long as its record cache keeps it), warm-up included: %s.\n", strings.Join(reused, ", "))
 		}
 		if s, ok := rr.scenario("api_call"); ok && s.Failed == "" {
-			w("\nRequests edgeauth served during api_call, warm-up included (the resource Worker's fetches of edgeauth's metadata and keys): %d with Go, %d answered again by the pool.\n", s.GoCalls, s.Reused)
+			w("\nRequests edgeauth served during api_call, preparation and warm-up included (one client_credentials token per goroutine, and the resource Worker's fetches of edgeauth's metadata and keys): %d with Go, %d answered again by the pool.\n", s.GoCalls, s.Reused)
 		}
 		var errs []string
 		for _, s := range append(append([]result{}, rr.Scenarios...), derefResult(rr.Baseline)...) {
