@@ -116,11 +116,15 @@ conformance-deps:
 nodeclient-deps:
 	@cd tools/nodeclient && { test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
 
-## bench: the load driver (bench/): edgeauth under wrangler dev beside a
-## trivial baseline Worker; writes bench-results/bench.json and bench.md.
+## bench: the load driver (bench/): edgeauth, the peer library's fixture
+## (workers-oauth-provider, pinned in bench/package.json, installed here by
+## npm ci), a trivial baseline Worker and the D1 and PBKDF2 floors; first
+## proxy-free through Miniflare's API (bench/miniflare.mjs), then under
+## stock wrangler dev. Writes bench-results/ and README.md's table.
 ## Targets are reported, never enforced. BENCH_FLAGS adds flags.
 .PHONY: bench
-bench: deps build-worker
+bench: deps build-worker build-resource-worker
+	cd bench && { test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund; }
 	go run ./bench -out bench-results $(BENCH_FLAGS)
 
 ## fuzz: each fuzz target for FUZZTIME (go test runs their seeds anyway)

@@ -169,7 +169,13 @@ type tokenResponse struct {
 // token posts form to the token endpoint (with basic auth when user is
 // set) and wants 200 with an access token.
 func (s *server) token(ctx context.Context, c *http.Client, form url.Values, user, pass string) (tokenResponse, error) {
-	req, err := http.NewRequestWithContext(ctx, "POST", s.issuer+"/token", strings.NewReader(form.Encode()))
+	return postToken(ctx, c, s.issuer+"/token", form, user, pass)
+}
+
+// postToken posts form to tokenURL (with basic auth when user is set) and
+// wants 200 with an access token.
+func postToken(ctx context.Context, c *http.Client, tokenURL string, form url.Values, user, pass string) (tokenResponse, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return tokenResponse{}, err
 	}

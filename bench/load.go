@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -20,17 +19,24 @@ type op func(ctx context.Context) error
 // newOp runs before any timing starts; per-goroutine state (a refresh
 // chain) lives in its closure.
 type scenario struct {
-	name   string
-	what   string // what one op is
-	newOp  func(ctx context.Context, worker int) (op, error)
-	target target
+	name  string
+	what  string // what one op is
+	newOp func(ctx context.Context, worker int) (op, error)
+	// cpu reads the CPU time of the processes serving this scenario's
+	// Worker (nil: not measured).
+	cpu func() (time.Duration, error)
+	// vs names the scenario of the same run this one is compared with
+	// (the peer's, or a floor's): the ratio column divides by its ops/s.
+	vs string
 }
 
-// target is the goal of the issue for one scenario, if it has one.
+// target is the goal of an issue for one scenario (the map targets). Every
+// bound that is set must hold, without errors.
 type target struct {
 	text     string
 	minRatio float64 // ops/s over the baseline's in the same run
 	minOps   float64 // ops/s
+	minVs    float64 // ops/s over the ops/s of scenario vs
 }
 
 // segment is one timed stretch of one scenario.
@@ -40,16 +46,23 @@ type segment struct {
 	latencies []time.Duration // of the ops without error
 	firstErr  error
 	errKinds  map[string]int
+	cpu       time.Duration // of the Worker's processes during the segment
+	cpuErr    error         // why cpu is not known (errNoCPU: not measured)
 }
 
 // runSegment runs ops (one per goroutine) for d and collects the results.
 // An op that fails counts as an error, is reported, and its goroutine goes
-// on.
-func runSegment(ctx context.Context, ops []op, d time.Duration) segment {
+// on. cpu (nil: not measured) is read before the first op starts and
+// after the last one has ended.
+func runSegment(ctx context.Context, ops []op, d time.Duration, cpu func() (time.Duration, error)) segment {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
-	seg := segment{errKinds: map[string]int{}}
+	seg := segment{errKinds: map[string]int{}, cpuErr: errNoCPU}
+	var cpu0 time.Duration
+	if cpu != nil {
+		cpu0, seg.cpuErr = cpu()
+	}
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -90,6 +103,12 @@ func runSegment(ctx context.Context, ops []op, d time.Duration) segment {
 	}
 	wg.Wait()
 	seg.elapsed = time.Since(start)
+	if cpu != nil && seg.cpuErr == nil {
+		var cpu1 time.Duration
+		if cpu1, seg.cpuErr = cpu(); seg.cpuErr == nil {
+			seg.cpu = cpu1 - cpu0
+		}
+	}
 	return seg
 }
 
@@ -107,20 +126,33 @@ func errKind(err error) string {
 
 // result is what the report says of one scenario.
 type result struct {
-	Name        string         `json:"name"`
-	What        string         `json:"what"`
-	Ops         int            `json:"ops"`
-	Errors      int            `json:"errors"`
-	ErrorKinds  map[string]int `json:"error_kinds,omitempty"`
-	FirstError  string         `json:"first_error,omitempty"`
-	Seconds     float64        `json:"seconds"`
-	OpsPerSec   float64        `json:"ops_per_sec"`
-	P50Ms       float64        `json:"p50_ms"`
-	P99Ms       float64        `json:"p99_ms"`
-	BaselineOps float64        `json:"baseline_ops_per_sec,omitempty"` // of the baseline segments next to this scenario's
-	Ratio       float64        `json:"ratio_to_baseline,omitempty"`
-	Target      string         `json:"target,omitempty"`
-	Met         *bool          `json:"met,omitempty"`
+	Name       string         `json:"name"`
+	What       string         `json:"what"`
+	Ops        int            `json:"ops"`
+	Errors     int            `json:"errors"`
+	ErrorKinds map[string]int `json:"error_kinds,omitempty"`
+	FirstError string         `json:"first_error,omitempty"`
+	Seconds    float64        `json:"seconds"`
+	OpsPerSec  float64        `json:"ops_per_sec"`
+	P50Ms      float64        `json:"p50_ms"`
+	P99Ms      float64        `json:"p99_ms"`
+	// CPUMsPerOp is the CPU time of the Worker's processes over the
+	// measured segments divided by the operations without error in them;
+	// nil when not measured (CPUNote says why).
+	CPUMsPerOp  *float64 `json:"cpu_ms_per_op,omitempty"`
+	CPUNote     string   `json:"cpu_note,omitempty"`
+	BaselineOps float64  `json:"baseline_ops_per_sec,omitempty"` // of the baseline segments next to this scenario's
+	Ratio       float64  `json:"ratio_to_baseline,omitempty"`
+	// Vs is the scenario this one is compared with, VsRatio this one's
+	// ops/s over Vs's (0: Vs not measured in this run).
+	Vs      string  `json:"vs,omitempty"`
+	VsRatio float64 `json:"vs_ratio,omitempty"`
+	Target  string  `json:"target,omitempty"`
+	Met     *bool   `json:"met,omitempty"`
+	// Failed says why the scenario could not run at all (its server did
+	// not start, or preparing its load failed); the other fields are then
+	// empty.
+	Failed string `json:"failed,omitempty"`
 	// Of the requests to the Worker during the scenario (warm-up included),
 	// those Go served and those the pool answered without Go (worker.mjs
 	// rule 7); both zero when the pool status is not exposed.
@@ -131,8 +163,13 @@ type result struct {
 func summarize(name, what string, segs []segment) result {
 	r := result{Name: name, What: what, ErrorKinds: map[string]int{}}
 	var lat []time.Duration
-	var elapsed time.Duration
+	var elapsed, cpu time.Duration
+	var cpuErr error
 	for _, s := range segs {
+		cpu += s.cpu
+		if cpuErr == nil {
+			cpuErr = s.cpuErr
+		}
 		r.Ops += s.ops
 		r.Errors += s.errs
 		elapsed += s.elapsed
@@ -150,6 +187,18 @@ func summarize(name, what string, segs []segment) result {
 	}
 	slices.Sort(lat)
 	r.P50Ms, r.P99Ms = pct(lat, 0.50), pct(lat, 0.99)
+	switch {
+	case len(segs) == 0:
+	case errors.Is(cpuErr, errNoCPU):
+		r.CPUNote = cpuNotMeasured
+	case cpuErr != nil:
+		r.CPUNote = "not measured: " + cpuErr.Error()
+	case r.Ops == 0:
+		r.CPUNote = "no operation without error"
+	default:
+		v := cpuPerOp(cpu, r.Ops)
+		r.CPUMsPerOp = &v
+	}
 	return r
 }
 
@@ -188,14 +237,14 @@ func measure(ctx context.Context, sc scenario, base *scenario, concurrency int, 
 		}
 	}
 	if warmup > 0 {
-		runSegment(ctx, ops, warmup)
+		runSegment(ctx, ops, warmup, nil)
 	}
 	var segs, baseSegs []segment
 	for range 2 {
 		if base != nil {
-			baseSegs = append(baseSegs, runSegment(ctx, baseOps, d/2))
+			baseSegs = append(baseSegs, runSegment(ctx, baseOps, d/2, base.cpu))
 		}
-		segs = append(segs, runSegment(ctx, ops, d/2))
+		segs = append(segs, runSegment(ctx, ops, d/2, sc.cpu))
 	}
 	r := summarize(sc.name, sc.what, segs)
 	if base != nil {
@@ -205,104 +254,37 @@ func measure(ctx context.Context, sc scenario, base *scenario, concurrency int, 
 			r.Ratio = r.OpsPerSec / b.OpsPerSec
 		}
 	}
-	r.Target = sc.target.text
-	if sc.target.text != "" {
-		met := (sc.target.minRatio == 0 || r.Ratio >= sc.target.minRatio) &&
-			(sc.target.minOps == 0 || r.OpsPerSec >= sc.target.minOps) && r.Errors == 0
-		r.Met = &met
-	}
+	r.Vs = sc.vs
 	return r, baseSegs, nil
 }
 
-// scenarios are the load scenarios against s.
-func scenarios(s *server, transport http.RoundTripper) []scenario {
-	c := newHTTPClient(transport)
-	return []scenario{
-		{name: "metadata", what: "GET /.well-known/oauth-authorization-server/t/T",
-			target: target{text: ">= 0.80x baseline", minRatio: 0.80},
-			newOp: func(context.Context, int) (op, error) {
-				u := s.base + "/.well-known/oauth-authorization-server/t/" + s.tenant
-				return func(ctx context.Context) error { return get(ctx, c, u) }, nil
-			}},
-		{name: "jwks", what: "GET /t/T/jwks.json",
-			target: target{text: ">= 0.80x baseline", minRatio: 0.80},
-			newOp: func(context.Context, int) (op, error) {
-				u := s.issuer + "/jwks.json"
-				return func(ctx context.Context) error { return get(ctx, c, u) }, nil
-			}},
-		{name: "client_credentials", what: "POST /t/T/token (client_credentials, client_secret_basic)",
-			newOp: func(context.Context, int) (op, error) {
-				return func(ctx context.Context) error { return s.clientCredentials(ctx, c) }, nil
-			}},
-		{name: "refresh", what: "POST /t/T/token (refresh_token rotation; one chain per goroutine)",
-			target: target{text: fmt.Sprintf(">= %.0f/s (1.5x peer's best %d)", 1.5*peerRefreshBest, peerRefreshBest), minOps: 1.5 * peerRefreshBest},
-			newOp: func(ctx context.Context, _ int) (op, error) {
-				t, err := s.codeFlow(ctx, transport, false)
-				if err != nil {
-					return nil, err
-				}
-				rt := t.RefreshToken
-				return func(ctx context.Context) error {
-					next, err := s.refresh(ctx, c, rt)
-					if err != nil {
-						// The chain is broken (reuse revokes it): start a
-						// new one, so one error does not become many.
-						if t, ferr := s.codeFlow(ctx, transport, false); ferr == nil {
-							rt = t.RefreshToken
-						}
-						return err
-					}
-					rt = next
-					return nil
-				}, nil
-			}},
-		{name: "code_flow", what: "authorize + login page + login POST + token exchange (PKCE S256, fresh cookie jar)",
-			target: target{text: fmt.Sprintf(">= %.1f/s (1.5x peer's best %d)", 1.5*peerCodeFlowBest, peerCodeFlowBest), minOps: 1.5 * peerCodeFlowBest},
-			newOp: func(context.Context, int) (op, error) {
-				return func(ctx context.Context) error {
-					_, err := s.codeFlow(ctx, transport, false)
-					return err
-				}, nil
-			}},
-		{name: "code_flow_session", what: "authorize + token exchange in a browser already signed in (first-party client: no login, no consent page)",
-			newOp: func(ctx context.Context, _ int) (op, error) {
-				b := newBrowser(transport)
-				if _, err := s.codeFlowIn(ctx, b, transport, false); err != nil { // signs in, unmeasured
-					return nil, err
-				}
-				return func(ctx context.Context) error {
-					_, err := s.codeFlowIn(ctx, b, transport, false)
-					return err
-				}, nil
-			}},
+// cpuNotMeasured is the CPU note of a server the bench did not start.
+const cpuNotMeasured = "not measured: the server runs in the bench's own process (native) or elsewhere (url)"
+
+// judge fills in each result's ratio to the scenario it is compared with
+// and whether its target is met, once the whole run is measured. A target
+// whose comparison was not measured in the run is left unjudged.
+func judge(results []result, targets map[string]target) {
+	ops := map[string]float64{}
+	for _, r := range results {
+		if r.Failed == "" {
+			ops[r.Name] = r.OpsPerSec
+		}
 	}
-}
-
-// The peer (Cloudflare's workers-oauth-provider) measured on this
-// machine, per the issue: 630-1,000 req/s metadata, 150-260 refresh
-// rotations/s, 65-83 full code flows/s. The targets take its best figure.
-const (
-	peerRefreshBest  = 260
-	peerCodeFlowBest = 83
-)
-
-// d1FloorScenario loads bench/d1floor: a JavaScript Worker making only
-// the two D1 round trips of a refresh rotation (a read, then a batch of
-// two statements), one row per goroutine as the refresh scenario has one
-// token chain per goroutine.
-func d1FloorScenario(floorURL string, transport http.RoundTripper) scenario {
-	c := newHTTPClient(transport)
-	return scenario{name: "d1_floor", what: "a JavaScript Worker making a refresh's 2 D1 round trips (1 read joining the user; 1 batch: the compare-and-set and the audit insert), nothing else",
-		newOp: func(_ context.Context, i int) (op, error) {
-			u := fmt.Sprintf("%s/?id=%d", floorURL, i%64)
-			return func(ctx context.Context) error { return get(ctx, c, u) }, nil
-		}}
-}
-
-func baselineScenario(baseURL string, transport http.RoundTripper) scenario {
-	c := newHTTPClient(transport)
-	return scenario{name: "baseline", what: "GET / of a trivial Worker (small JSON)",
-		newOp: func(context.Context, int) (op, error) {
-			return func(ctx context.Context) error { return get(ctx, c, baseURL+"/") }, nil
-		}}
+	for i := range results {
+		r := &results[i]
+		if r.Failed != "" {
+			continue
+		}
+		if v, ok := ops[r.Vs]; ok && v > 0 {
+			r.VsRatio = r.OpsPerSec / v
+		}
+		t, ok := targets[r.Name]
+		r.Target = t.text
+		if !ok || t.text == "" || t.minVs > 0 && r.VsRatio == 0 || t.minRatio > 0 && r.Ratio == 0 {
+			continue
+		}
+		met := r.OpsPerSec >= t.minOps && r.Ratio >= t.minRatio && r.VsRatio >= t.minVs && r.Errors == 0
+		r.Met = &met
+	}
 }

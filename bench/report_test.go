@@ -108,25 +108,76 @@ func TestUpdateReadmeWithoutMarkers(t *testing.T) {
 	}
 }
 
+func f64(f float64) *float64 { return &f }
+
 func TestReadmeTable(t *testing.T) {
 	r := &report{
 		Started: time.Date(2026, 12, 3, 17, 57, 25, 0, time.UTC), Commit: "e629841", GoVersion: "go1.26.8", CPUs: 2, Concurrency: 8,
-		Baseline: &result{Name: "baseline", OpsPerSec: 787.04, P50Ms: 8.26, P99Ms: 49.8},
-		Scenarios: []result{
-			{Name: "metadata", OpsPerSec: 674.71, Ratio: 1.0812, P50Ms: 10.5, P99Ms: 29.89},
-			{Name: "refresh", OpsPerSec: 120.5, Ratio: 0.1349, P50Ms: 63.36, P99Ms: 187.65, Errors: 2},
-			{Name: "native", OpsPerSec: 10, P50Ms: 1, P99Ms: 2}, // no baseline next to it
+		Machine:  "AMD EPYC, 2 cores (linux/amd64)",
+		Versions: map[string]string{"node": "v20.20.2", "wrangler": "4.86.0", "miniflare": "4.20260426.0", "peer": "1.2.3"},
+		Wasm:     &wasmInfo{RawBytes: 9_671_042, GzipBytes: 2_588_000},
+		Runs: []*runReport{
+			{
+				Runtime: runtimeMiniflare, Label: "proxy-free", FirstRequestMs: 84.4,
+				Baseline: &result{Name: "baseline", OpsPerSec: 1600.04, P50Ms: 4.26, P99Ms: 19.8, CPUMsPerOp: f64(0.912)},
+				Scenarios: []result{
+					{Name: "metadata", OpsPerSec: 1550.71, Ratio: 0.9612, Vs: "peer_metadata", VsRatio: 1.1, P50Ms: 4.5, P99Ms: 20.89, CPUMsPerOp: f64(1.04), Met: boolp(true)},
+					{Name: "peer_metadata", OpsPerSec: 1409.7, Ratio: 0.88, P50Ms: 5, P99Ms: 22, CPUMsPerOp: f64(1.1)},
+					{Name: "refresh", OpsPerSec: 300.5, Ratio: 0.19, Vs: "peer_refresh", VsRatio: 1.62, P50Ms: 20.36, P99Ms: 87.65, Errors: 2, CPUMsPerOp: f64(5.123), Met: boolp(false)},
+					{Name: "code_flow", OpsPerSec: 20, Ratio: 0.01, Vs: "pbkdf2_floor", VsRatio: 0.5, P50Ms: 300, P99Ms: 500, CPUMsPerOp: f64(60)},
+					{Name: "api_call", Failed: "examples/resource-worker did not start"},
+				},
+			},
+			{
+				Runtime: runtimeWrangler, Label: "stock wrangler dev", FirstRequestMs: 116,
+				Baseline: &result{Name: "baseline", OpsPerSec: 787.04, CPUMsPerOp: f64(2.5)},
+				Scenarios: []result{
+					{Name: "metadata", OpsPerSec: 674.71, CPUMsPerOp: f64(2.7)},
+					{Name: "refresh", OpsPerSec: 120.5},
+				},
+			},
 		},
 	}
-	want := "`make bench` on 2026-12-03 at e629841 (go1.26.8, 2 CPUs, 8 concurrent clients). " +
-		"Each scenario alternates with a trivial Worker, the baseline, in the same run; the ratio is to the baseline next to it. " +
-		"[Method and history](bench/README.md).\n\n" +
-		"| scenario | ops/s | ratio to baseline | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|\n" +
-		"| baseline | 787.0 | 1.00 | 8.3 | 49.8 |\n" +
-		"| metadata | 674.7 | 1.08 | 10.5 | 29.9 |\n" +
-		"| refresh (2 errors) | 120.5 | 0.13 | 63.4 | 187.7 |\n" +
-		"| native | 10.0 | - | 1.0 | 2.0 |\n"
+	want := "`make bench` on 2026-12-03 at e629841, on AMD EPYC, 2 cores (linux/amd64) (go1.26.8, Node 20.20.2, wrangler 4.86.0, Miniflare 4.20260426.0, workers-oauth-provider 1.2.3), 8 concurrent clients. " +
+		"The figures are of the proxy-free run: every Worker served through Miniflare's API, without the inspector proxy of `wrangler dev`; the last column is the same scenario in the stock wrangler dev run. " +
+		"Each scenario alternates with a trivial Worker, the baseline; a ratio is to the baseline next to it, or to the peer (workers-oauth-provider) or a floor measured in the same run. " +
+		"[What each figure is](bench/README.md).\n\n" +
+		"| scenario | ops/s | CPU ms/op | p50 / p99 ms | ratio | target | stock wrangler dev ops/s (CPU ms/op) |\n" +
+		"|---|---:|---:|---:|---|---|---:|\n" +
+		"| baseline | 1600.0 | 0.91 | 4.3 / 19.8 | 1.00 |  | 787.0 (2.50) |\n" +
+		"| metadata | 1550.7 | 1.04 | 4.5 / 20.9 | 0.96x baseline, 1.10x peer | >= 0.95x baseline: yes | 674.7 (2.70) |\n" +
+		"| peer_metadata | 1409.7 | 1.10 | 5.0 / 22.0 | 0.88x baseline |  | - |\n" +
+		"| refresh (2 errors) | 300.5 | 5.12 | 20.4 / 87.7 | 1.62x peer | >= 1.5x peer, >= 390/s: **no** | 120.5 (-) |\n" +
+		"| code_flow | 20.0 | 60.00 | 300.0 / 500.0 | 0.50x PBKDF2 floor | >= 124.5/s: not judged | - |\n" +
+		"| api_call | failed | | | | >= 1x peer: not judged | - |\n" +
+		"\nFirst request after start (the first Go instance; target < 100 ms): 84 ms proxy-free, 116 ms stock wrangler dev. Wasm 9.67 MB, 2.59 MB gzip.\n"
 	if got := r.readmeTable(); got != want {
 		t.Errorf("readmeTable() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A native run has one runtime: no stock column, no target met or missed
+// where the comparison was not measured.
+func TestReadmeTableOneRun(t *testing.T) {
+	r := &report{
+		Started: time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), GoVersion: "go1.26.8", CPUs: 2, Concurrency: 8,
+		Runs: []*runReport{{Runtime: "native", Label: "native",
+			Baseline:  &result{Name: "baseline", OpsPerSec: 10000},
+			Scenarios: []result{{Name: "jwks", OpsPerSec: 9000, Ratio: 0.9, Met: boolp(false)}},
+		}},
+	}
+	got := r.readmeTable()
+	for _, want := range []string{
+		"on 2 CPU cores (go1.26.8), 8 concurrent clients. The figures are of the native run. Each",
+		"| scenario | ops/s | CPU ms/op | p50 / p99 ms | ratio | target |\n|---|---:|---:|---:|---|---|\n",
+		"| baseline | 10000.0 | - | 0.0 / 0.0 | 1.00 |  |\n",
+		"| jwks | 9000.0 | - | 0.0 / 0.0 | 0.90x baseline | >= 0.95x baseline: **no** |\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("readmeTable() =\n%s\nwant it to contain\n%s", got, want)
+		}
+	}
+	if strings.Contains(got, "First request") {
+		t.Errorf("readmeTable() names a first request the run did not time:\n%s", got)
 	}
 }

@@ -73,6 +73,9 @@ func countStorage(ctx context.Context, runs int) ([]storageResult, error) {
 	}
 	var rt string
 	var web bool
+	// The warm-up run of code_flow_session signs this browser in; the
+	// counted runs find it signed in.
+	signedIn := newBrowser(transport)
 	cases := []counted{
 		{"metadata", func() error { return get(ctx, cl, s.base+"/.well-known/oauth-authorization-server/t/"+s.tenant) }},
 		{"jwks", func() error { return get(ctx, cl, s.issuer+"/jwks.json") }},
@@ -87,6 +90,10 @@ func countStorage(ctx context.Context, runs int) ([]storageResult, error) {
 		}},
 		{"code_flow", func() error {
 			_, err := s.codeFlow(ctx, transport, web)
+			return err
+		}},
+		{"code_flow_session", func() error {
+			_, err := s.codeFlowIn(ctx, signedIn, transport, false)
 			return err
 		}},
 	}
@@ -109,8 +116,13 @@ func countStorage(ctx context.Context, runs int) ([]storageResult, error) {
 			}
 		}
 		r := storageResult{Scenario: cs.name, Runs: runs, PerOp: meanCounts(c.Snapshot(), runs)}
-		if cs.name == "code_flow" {
+		switch cs.name {
+		case "code_flow":
 			if r.Steps, err = flowSteps(ctx, s, &c, transport, false); err != nil {
+				return nil, err
+			}
+		case "code_flow_session":
+			if r.Steps, err = steps(s, &c, cs.run); err != nil {
 				return nil, err
 			}
 		}
@@ -132,6 +144,15 @@ func countStorage(ctx context.Context, runs int) ([]storageResult, error) {
 
 // flowSteps runs one code flow and splits its storage traffic by request.
 func flowSteps(ctx context.Context, s *server, c *storagecount.Counter, transport http.RoundTripper, web bool) ([]stepCounts, error) {
+	return steps(s, c, func() error {
+		_, err := s.codeFlow(ctx, transport, web)
+		return err
+	})
+}
+
+// steps runs flow once and splits its storage traffic by request (the
+// steps s.hook names).
+func steps(s *server, c *storagecount.Counter, flow func() error) ([]stepCounts, error) {
 	var steps []stepCounts
 	last := c.Snapshot()
 	s.hook = func(step string) {
@@ -140,6 +161,5 @@ func flowSteps(ctx context.Context, s *server, c *storagecount.Counter, transpor
 		last = now
 	}
 	defer func() { s.hook = nil }()
-	_, err := s.codeFlow(ctx, transport, web)
-	return steps, err
+	return steps, flow()
 }

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/internal/safehttp"
-	"github.com/edgeauth/edgeauth/internal/wranglertest"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	edgeauth "github.com/edgeauth/edgeauth/server"
@@ -37,6 +36,10 @@ type running struct {
 	// 200 of GET /healthz; firstLatency is how long that request took.
 	startToFirst200, firstLatency time.Duration
 	output                        func() string
+	// cpu reads the CPU time used so far by every process serving the
+	// Worker (nil: not measured, as for the native and url targets).
+	cpu     func() (time.Duration, error)
+	runtime string // runtimeMiniflare, runtimeWrangler or ""
 }
 
 // edgeauthConfig copies the built Worker (build/worker) into dir and
@@ -106,63 +109,6 @@ func edgeauthConfig(root, dir string) (string, error) {
 	}
 	path := filepath.Join(dir, "wrangler.toml")
 	return path, os.WriteFile(path, []byte(out.String()), 0o644)
-}
-
-// startWrangler runs `wrangler dev` on opts.Config in opts.Dir (migrations
-// first unless opts.SkipMigrations; a free port and a temporary state
-// folder are its own) and waits until opts.ReadyPath answers anything;
-// then, if firstPath is set, it times one GET of firstPath, which must be
-// a 200.
-func startWrangler(ctx context.Context, opts wranglertest.Options, firstPath string) (*running, error) {
-	root, config, skipMigrations, vars := opts.Dir, opts.Config, opts.SkipMigrations, opts.Vars
-	persist, err := os.MkdirTemp("", "edgeauth-bench-")
-	if err != nil {
-		return nil, err
-	}
-	port, err := wranglertest.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	if vars != nil && vars["BASE_URL"] == "" {
-		vars["BASE_URL"] = "http://127.0.0.1:" + strconv.Itoa(port)
-	}
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
-	opts.PersistTo, opts.Port = persist, port
-	// wranglertest.Start applies the migrations, then starts wrangler dev.
-	// The poller's clock starts when the migrations are done: apply them
-	// here first, so that Start's own apply is a no-op of known cost.
-	if !skipMigrations {
-		if err := applyMigrations(ctx, root, config, persist); err != nil {
-			return nil, err
-		}
-		opts.SkipMigrations = true
-	}
-	t0 := time.Now()
-	w, err := wranglertest.Start(ctx, opts)
-	if err != nil {
-		os.RemoveAll(persist)
-		return nil, err
-	}
-	r := &running{url: w.URL, output: w.Output, close: func() { w.Close(); os.RemoveAll(persist) }}
-	if firstPath != "" {
-		// The first request for firstPath once the Worker answers at all
-		// (readyPath): its latency is the cold start of what the Worker
-		// runs per isolate, not wrangler's own start-up.
-		t := time.Now()
-		resp, err := (&http.Client{Timeout: 60 * time.Second}).Get(url + firstPath)
-		if err != nil {
-			r.close()
-			return nil, fmt.Errorf("first request: %w", err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			r.close()
-			return nil, fmt.Errorf("first request %s%s = %d, want 200:\n%s", url, firstPath, resp.StatusCode, w.Output())
-		}
-		r.startToFirst200, r.firstLatency = time.Since(t0), time.Since(t)
-	}
-	return r, nil
 }
 
 func applyMigrations(ctx context.Context, root, config, persist string) error {
