@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"time"
@@ -100,7 +101,8 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 // RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE
 // clause is the whole decision (current hash, not revoked, not expired at
 // r.At). The audit event goes in the same batch, inserted only if the
-// family now holds the new hash: the rotation happened. A family expires
+// family now holds this call's rotation id: this rotation happened (a
+// concurrent one to the same new hash did not). A family expires
 // at ExpiresAt: at r.At == ExpiresAt it no longer rotates.
 func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
 	const op = "rotate refresh token"
@@ -112,17 +114,20 @@ func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) erro
 	case len(newHash) == 0 || bytes.Equal(oldHash, newHash):
 		return fmt.Errorf("sqlstore: %s: the new hash must be set and differ from the old one", op)
 	}
+	// This call's own id, set by the UPDATE: the audit event is written
+	// only if this rotation is the one that happened.
+	rotation := rand.Text()
 	stmts := []stmt{{
 		`UPDATE refresh_families
-		 SET token_hash = ?, generation = generation + 1, rotated_at = ?
+		 SET token_hash = ?, generation = generation + 1, rotated_at = ?, rotation = ?
 		 WHERE tenant_id = ? AND id = ? AND token_hash = ? AND revoked_at IS NULL
 		   AND (expires_at IS NULL OR expires_at > ?)`,
-		[]any{newHash, unix(now), tenantID, id, oldHash, now.Unix()},
+		[]any{newHash, unix(now), rotation, tenantID, id, oldHash, now.Unix()},
 	}}
 	if r.Issued != nil {
 		ins := appendAudit(*r.Issued)
-		ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND token_hash = ?)`
-		ins.args = append(ins.args, tenantID, id, newHash)
+		ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND rotation = ?)`
+		ins.args = append(ins.args, tenantID, id, rotation)
 		stmts = append(stmts, ins)
 	}
 	n, err := s.batch(ctx, op, stmts...)

@@ -190,29 +190,12 @@ func testRefresh(t *testing.T, s storage.Store) {
 		checkEvents(t, s, f.TenantID, "after rotating a revoked family")
 	})
 
-	t.Run("ConcurrentRotate", func(t *testing.T) {
-		f, h0 := setup(t)
-		next := make([][]byte, concurrency)
-		for i := range next {
-			next[i] = randBytes(32)
-		}
-		errs := race(concurrency, func(i int) error {
-			return s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: next[i], At: base.Add(time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)}})
-		})
-		winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
-		if winner < 0 {
-			return
-		}
-		got, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
-		if err != nil {
-			t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
-		}
-		if !bytes.Equal(got.TokenHash, next[winner]) || got.Generation != 1 {
-			t.Errorf("family after race: generation %d, hash is the winner's: %v; want 1, true",
-				got.Generation, bytes.Equal(got.TokenHash, next[winner]))
-		}
-		checkEvents(t, s, f.TenantID, "after the race", fmt.Sprint(winner))
-	})
+	// Concurrent uses of one token each rotate to a new hash of their own
+	// or, as edgeauth's tokens of a generation are one string, to the same
+	// one: either way one wins, and only its event is written.
+	for _, same := range []bool{false, true} {
+		t.Run("ConcurrentRotate/sameNewHash="+fmt.Sprint(same), func(t *testing.T) { concurrentRotate(t, s, setup, same) })
+	}
 
 	t.Run("DeleteCascades", func(t *testing.T) {
 		tests := []struct {
@@ -239,4 +222,35 @@ func testRefresh(t *testing.T, s storage.Store) {
 			})
 		}
 	})
+}
+
+// concurrentRotate races concurrency rotations of one token, to distinct
+// new hashes or (same) to one.
+func concurrentRotate(t *testing.T, s storage.Store, setup func(*testing.T) (storage.RefreshFamily, []byte), same bool) {
+	ctx := context.Background()
+	f, h0 := setup(t)
+	next := make([][]byte, concurrency)
+	shared := randBytes(32)
+	for i := range next {
+		next[i] = randBytes(32)
+		if same {
+			next[i] = shared
+		}
+	}
+	errs := race(concurrency, func(i int) error {
+		return s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: next[i], At: base.Add(time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)}})
+	})
+	winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
+	if winner < 0 {
+		return
+	}
+	got, err := s.GetRefreshFamily(ctx, f.TenantID, f.ID)
+	if err != nil {
+		t.Fatalf("GetRefreshFamily(%q) = %v; want nil", f.ID, err)
+	}
+	if !bytes.Equal(got.TokenHash, next[winner]) || got.Generation != 1 {
+		t.Errorf("family after race: generation %d, hash is the winner's: %v; want 1, true",
+			got.Generation, bytes.Equal(got.TokenHash, next[winner]))
+	}
+	checkEvents(t, s, f.TenantID, "after the race", fmt.Sprint(winner))
 }
