@@ -30,6 +30,8 @@ var target struct {
 	adminToken string
 	// runCron runs the scheduled job once.
 	runCron func() error
+	// state measures the server's stored state and memory (abuse_test.go).
+	state func() stateSize
 }
 
 func TestMain(m *testing.M) {
@@ -100,10 +102,11 @@ func startNative(kek string) (func() string, error) {
 	target.url = "http://" + ts.Listener.Addr().String()
 	now := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	logs := &wranglertest.Buffer{}
+	memKV := kv.NewMemory(now)
 	srv, err := server.New(server.Config{
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
-		Store: store, KV: kv.NewMemory(now), Now: now, MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
+		Store: store, KV: memKV, Now: now, MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
 	})
 	if err != nil {
 		return nil, err
@@ -111,6 +114,7 @@ func startNative(kek string) (func() string, error) {
 	ts.Config.Handler = srv
 	ts.Start()
 	target.runCron = func() error { return srv.RunScheduled(context.Background()) }
+	target.state = func() stateSize { return nativeState(db, memKV) }
 	return func() string { ts.Close(); db.Close(); os.RemoveAll(dir); return logs.String() }, nil
 }
 
@@ -156,6 +160,7 @@ func startWrangler(kek string) (func() string, error) {
 	}
 	target.url = w.URL
 	target.runCron = func() error { return triggerCron(w.URL) }
+	target.state = func() stateSize { return wranglerState(persist) }
 	return func() string {
 		w.Close()
 		if os.Getenv("EDGEAUTH_E2E_LOG") != "" {

@@ -89,3 +89,16 @@ func (m *Memory) Delete(_ context.Context, key string) error {
 	delete(m.entries, key)
 	return nil
 }
+
+// Len is the number of entries that have not expired.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now, n := m.now(), 0
+	for _, e := range m.entries {
+		if now.Before(e.expires) {
+			n++
+		}
+	}
+	return n
+}
