@@ -73,7 +73,10 @@ func TestWorkerd(t *testing.T) {
 	// Exit code 0 alone would also follow a binary that ran no tests.
 	for _, want := range []string{
 		"--- PASS: TestD1 ",
-		"--- PASS: TestD1/RefreshTokens/ConcurrentRotate ",
+		"--- PASS: TestD1/RefreshTokens/ConcurrentRotate/sameNewHash=false ",
+		"--- PASS: TestD1/RefreshTokens/ConcurrentRotate/sameNewHash=true ",
+		"--- PASS: TestD1/Audit/Count ",
+		"--- PASS: TestD1/Lockouts/Concurrent ",
 		"--- PASS: TestWorkersKV ",
 		"--- SKIP: TestWorkersKV/Expiry ",
 		"\nPASS\n",
