@@ -79,6 +79,9 @@ vet:
 unit:
 	EDGEAUTH_CHROMIUM=1 EDGEAUTH_NODE=1 go test -count=1 ./...
 	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 ./cfworker/
+	# verify's js/wasm-only code (WebCrypto); its other tests need a network
+	# listener Node's wasm has not, and run natively above
+	PATH="$$PATH:$$(go env GOROOT)/lib/wasm" GOOS=js GOARCH=wasm go test -count=1 -run '^TestJS' ./verify/
 
 ## test-pool: the Worker pool under wrangler dev: concurrent D1/KV requests,
 ## panics (the pool test app's and edgeauth's own handlers), exits,

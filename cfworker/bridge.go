@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall/js"
 	"time"
+
+	"github.com/edgeauth/edgeauth/internal/jsasync"
 )
 
 // rc is this instance's runtime context object. worker.mjs sets it as
@@ -178,7 +180,7 @@ func toRequest(rawHead string, b js.Value) (*http.Request, error) {
 	}
 	var body []byte
 	if !b.IsNull() && !b.IsUndefined() {
-		body = GoBytes(b)
+		body = jsasync.GoBytes(b)
 	}
 	header := make(http.Header, len(head)/2-1)
 	for i := 2; i < len(head); i += 2 {
@@ -268,7 +270,7 @@ func (w *responseWriter) result(panicked bool) result {
 		r.reuseUntil = float64(w.reuseUntil.UnixMilli())
 	}
 	if w.body.Len() > 0 {
-		r.body = Bytes(w.body.Bytes())
+		r.body = jsasync.Bytes(w.body.Bytes())
 	}
 	return r
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/jsasync"
+
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/server"
 	"github.com/edgeauth/edgeauth/storage"
@@ -30,7 +32,7 @@ func serve(t *testing.T, h http.Handler, path string) (r result, head http.Heade
 		}
 	}
 	if !r.body.IsNull() {
-		body = string(GoBytes(r.body))
+		body = string(jsasync.GoBytes(r.body))
 	}
 	return r, head, body
 }

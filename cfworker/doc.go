@@ -10,9 +10,9 @@
 //     in memory.
 //   - Serve, the Go half, lets one instance serve many calls, one after
 //     another; syumai/workers' Serve exits after one response.
-//   - Await, Bytes and GoBytes are for Go code that calls JavaScript
-//     itself: storage/sqlstore's D1 batches, storage/kv's Workers KV, the
-//     helpers here.
+//   - Go code that calls JavaScript itself (storage/sqlstore's D1
+//     batches, storage/kv's Workers KV, verify's WebCrypto, the helpers
+//     here) waits and copies bytes through internal/jsasync.
 //   - PBKDF2SHA512 and SignBackend hash passwords and sign tokens through
 //     WebCrypto (crypto.subtle), which workerd runs natively, where Go's
 //     SHA-2, ECDSA and RSA compiled to wasm are ten times slower or worse.
@@ -104,8 +104,8 @@
 //     Config.PropagatePanics, which cmd/worker sets.
 //  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai
 //     v0.32.0's D1 and KV packages leak one js.Func per awaited promise.
-//     Await, through which edgeauth's own binding calls wait, releases both
-//     of its callbacks.
+//     jsasync.Await, through which edgeauth's own binding calls wait,
+//     releases both of its callbacks.
 //  7. A 200 answer to a GET that Go marks reusable answers the same URL
 //     again without an instance, until its time or until the cache
 //     generation moves past the one its call began in: within the bounds

@@ -8,6 +8,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/jsasync"
+
 	"github.com/edgeauth/edgeauth/ratelimit"
 )
 
@@ -43,7 +45,7 @@ func (RateLimiter) Allow(_ context.Context, rule ratelimit.Rule, key string) (bo
 	}
 	arg := js.Global().Get("Object").New()
 	arg.Set("key", key)
-	res, err := Await(b.Call("limit", arg))
+	res, err := jsasync.Await(b.Call("limit", arg))
 	if err != nil {
 		return false, 0, fmt.Errorf("cfworker: rate limit %s: %w", name, err)
 	}

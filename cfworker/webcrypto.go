@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall/js"
+
+	"github.com/edgeauth/edgeauth/internal/jsasync"
 )
 
 // MaxPBKDF2Iterations is the largest PBKDF2 iteration count workerd
@@ -25,20 +27,20 @@ func PBKDF2SHA512(password, salt []byte, iterations, keyLen int) ([]byte, error)
 		return nil, errors.New("cfworker: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("deriveBits")
-	key, err := Await(subtle.Call("importKey", "raw", Bytes(password), "PBKDF2", false, usages))
+	key, err := jsasync.Await(subtle.Call("importKey", "raw", jsasync.Bytes(password), "PBKDF2", false, usages))
 	if err != nil {
 		return nil, fmt.Errorf("cfworker: importKey: %w", err)
 	}
 	params := js.Global().Get("Object").New()
 	params.Set("name", "PBKDF2")
 	params.Set("hash", "SHA-512")
-	params.Set("salt", Bytes(salt))
+	params.Set("salt", jsasync.Bytes(salt))
 	params.Set("iterations", iterations)
-	bits, err := Await(subtle.Call("deriveBits", params, key, keyLen*8))
+	bits, err := jsasync.Await(subtle.Call("deriveBits", params, key, keyLen*8))
 	if err != nil {
 		return nil, fmt.Errorf("cfworker: deriveBits: %w", err)
 	}
-	out := GoBytes(bits)
+	out := jsasync.GoBytes(bits)
 	if len(out) != keyLen {
 		return nil, fmt.Errorf("cfworker: deriveBits returned %d bytes, want %d", len(out), keyLen)
 	}
@@ -68,18 +70,18 @@ func SignBackend(alg string, der []byte) (func(input []byte) ([]byte, error), er
 		return nil, errors.New("cfworker: crypto.subtle is not available")
 	}
 	usages := js.Global().Get("Array").New("sign")
-	pkcs8 := Bytes(der)
-	key, err := Await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
+	pkcs8 := jsasync.Bytes(der)
+	key, err := jsasync.Await(subtle.Call("importKey", "pkcs8", pkcs8, js.ValueOf(a.importParams), false, usages))
 	pkcs8.Call("fill", 0) // the JavaScript copy of the private key, as jwks clears the Go one
 	if err != nil {
 		return nil, fmt.Errorf("cfworker: importKey %s: %w", alg, err)
 	}
 	params := js.ValueOf(a.signParams)
 	return func(input []byte) ([]byte, error) {
-		sig, err := Await(subtle.Call("sign", params, key, Bytes(input)))
+		sig, err := jsasync.Await(subtle.Call("sign", params, key, jsasync.Bytes(input)))
 		if err != nil {
 			return nil, fmt.Errorf("cfworker: sign %s: %w", alg, err)
 		}
-		return GoBytes(sig), nil
+		return jsasync.GoBytes(sig), nil
 	}, nil
 }

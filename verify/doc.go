@@ -42,15 +42,23 @@
 //
 // Natively the default HTTP client is used. Inside a Go Worker
 // (GOOS=js GOARCH=wasm, github.com/syumai/workers), Go's net/http client has
-// no network; pass Options.HTTPClient built on the Workers fetch API:
+// no network, so Options.HTTPClient is required: one built on the Workers
+// fetch API,
 //
 //	fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeFollow)
 //
 // reaches edgeauth over the Internet; with edgeauth bound to the Worker as a
 // service, fetch.WithBinding(cloudflare.GetBinding("AUTH")) sends the same
 // requests to the binding's Fetcher instead, without leaving Cloudflare.
-// This package itself imports neither syumai/workers nor syscall/js (a test
-// enforces it): it needs only an *http.Client.
+// Any Doer will do: a Worker that passes its own, and not an *http.Client,
+// leaves net/http's client (4 MB of wasm) out of its binary.
+//
+// On js/wasm, signatures are checked by the runtime's WebCrypto
+// (crypto.subtle.verify, native code in workerd; an ES256 check in Go
+// compiled to wasm takes about 1.5 ms), except PS* (go-jose accepts any
+// PSS salt length, WebCrypto a fixed one) and ES512, which go-jose checks
+// as it does natively. This package imports no syumai/workers (a test
+// enforces it), and syscall/js only on js/wasm.
 //
 // # Key source
 //

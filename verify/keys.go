@@ -44,7 +44,7 @@ type RemoteKeys struct {
 	minTTL    time.Duration
 	maxTTL    time.Duration
 	maxStale  time.Duration
-	client    *http.Client
+	client    Doer
 	now       func() time.Time
 
 	mu          sync.Mutex
@@ -61,7 +61,8 @@ type RemoteKeys struct {
 // defaults and bounds; it does not read the other fields. It does no I/O:
 // discovery and the first fetch happen on the first Key. It fails if the
 // issuer is not an absolute https URL (http is allowed for loopback hosts,
-// for development) or if one of those fields is out of bounds.
+// for development), if one of those fields is out of bounds, or on js/wasm
+// without HTTPClient.
 func NewRemoteKeys(issuer string, opts Options) (*RemoteKeys, error) {
 	wk, err := wellKnownURL(issuer)
 	if err != nil {
@@ -75,7 +76,9 @@ func NewRemoteKeys(issuer string, opts Options) (*RemoteKeys, error) {
 		jwksURI:   opts.JWKSURI,
 	}
 	if rk.client == nil {
-		rk.client = &http.Client{Timeout: FetchTimeout}
+		if rk.client, err = defaultClient(); err != nil {
+			return nil, err
+		}
 	}
 	if rk.now == nil {
 		rk.now = time.Now

@@ -72,6 +72,14 @@ var supportedAlgorithms = []jose.SignatureAlgorithm{
 	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
 }
 
+// Doer sends an HTTP request and returns its response, as
+// (*http.Client).Do does. An interface rather than *http.Client so that a
+// program which never fetches keys (Options.Keys set) does not link
+// net/http's client: on js/wasm that is 4 MB of the binary.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // Options configure a Verifier. Only Audience is required (or, for the
 // one caller that checks aud itself, SkipAudienceCheck). A zero duration
 // means the documented default; a duration out of its bounds is an error
@@ -137,9 +145,11 @@ type Options struct {
 
 	// The fields below configure the default key source, RemoteKeys.
 
-	// HTTPClient fetches the metadata and the JWKS. Nil means a client
-	// with a FetchTimeout timeout. Inside a Go Worker, pass a client built
-	// on the Workers fetch API with github.com/syumai/workers/cloudflare/fetch:
+	// HTTPClient fetches the metadata and the JWKS; an *http.Client is
+	// one. Nil means an *http.Client with a FetchTimeout timeout, except
+	// on js/wasm, where it is required: inside a Go Worker, Go's net/http
+	// client has no network, so pass one built on the Workers fetch API
+	// with github.com/syumai/workers/cloudflare/fetch:
 	//
 	//	fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeFollow)
 	//
@@ -147,7 +157,7 @@ type Options struct {
 	// service, fetch.WithBinding(cloudflare.GetBinding("AUTH")) (the
 	// binding's Fetcher) in place of globalThis. The issuer URL is used
 	// as it is; a service binding ignores its host.
-	HTTPClient *http.Client
+	HTTPClient Doer
 
 	// JWKSURI, if set, is the JWKS URL; discovery is then skipped. Set it
 	// when the metadata is not reachable; otherwise leave it empty so that
@@ -446,7 +456,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if pub, ok := key.Public.(*ecdsa.PublicKey); ok && highS(jws.Signatures[0].Signature, pub.Curve) {
 		return nil, fmt.Errorf("%w: ECDSA s above half the curve order", ErrSignature)
 	}
-	payload, err := jws.Verify(key.Public)
+	payload, err := checkSignature(token, jws, key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSignature, err)
 	}

@@ -71,11 +71,10 @@ func newHandler() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: bindingTransport{name: binding}}
 	v, err := verify.New(issuer, verify.Options{
 		Audience:            audience,
 		Tenant:              cloudflare.Getenv("TENANT"),
-		HTTPClient:          client,
+		HTTPClient:          bindingClient{name: binding},
 		ResourceMetadataURL: metaURL,
 	})
 	if err != nil {
@@ -96,7 +95,7 @@ func newHandler() (http.Handler, error) {
 	mux.Handle("GET "+mu.Path, prm)
 	mux.Handle("GET /api/hello", v.Middleware(http.HandlerFunc(hello), "read"))
 	if cloudflare.Getenv("EDGEAUTH_PASSTHROUGH") == "1" {
-		mux.Handle("/", passthrough(client))
+		mux.Handle("/", passthrough())
 	} else {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -119,13 +118,15 @@ func hello(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// bindingTransport sends every request to the service binding of the
-// current call: a binding's fetch ignores the URL's host, so the issuer's
-// absolute URLs (metadata, jwks_uri) reach edgeauth whatever its origin.
-// Redirects are not followed. Failures are logged (URLs and errors only).
-type bindingTransport struct{ name string }
+// bindingClient is verify's HTTPClient (a verify.Doer): it sends every
+// request to the service binding of the current call. A binding's fetch
+// ignores the URL's host, so the issuer's absolute URLs (metadata,
+// jwks_uri) reach edgeauth whatever its origin. Redirects are not
+// followed. Failures are logged (URLs and errors only). Not an
+// *http.Client: that would link net/http's client, 4 MB of wasm.
+type bindingClient struct{ name string }
 
-func (t bindingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (t bindingClient) Do(r *http.Request) (*http.Response, error) {
 	b := cloudflare.GetBinding(t.name)
 	if b.IsUndefined() || b.IsNull() {
 		return nil, fmt.Errorf("resource-worker: the service binding %s is missing", t.name)
@@ -143,7 +144,7 @@ func (t bindingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // passthrough forwards a request to edgeauth as it is and copies the
 // answer back, redirects included.
-func passthrough(c *http.Client) http.Handler {
+func passthrough() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := cloudflare.GetBinding(binding)
 		if b.IsUndefined() || b.IsNull() {

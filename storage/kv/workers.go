@@ -8,7 +8,8 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/edgeauth/edgeauth/cfworker"
+	"github.com/edgeauth/edgeauth/internal/jsasync"
+
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/syumai/workers/cloudflare"
 	cfkv "github.com/syumai/workers/cloudflare/kv"
@@ -67,7 +68,7 @@ func (w *Workers) Get(_ context.Context, key string) (value []byte, err error) {
 	if v.IsNull() || v.IsUndefined() {
 		return nil, fmt.Errorf("kv: get: %w", storage.ErrNotFound)
 	}
-	return cfworker.GoBytes(v), nil
+	return jsasync.GoBytes(v), nil
 }
 
 // Put implements storage.KV. Workers KV counts expiry in whole seconds; a
@@ -82,7 +83,7 @@ func (w *Workers) Put(_ context.Context, key string, value []byte, ttl time.Dura
 	secs := int((ttl + time.Second - 1) / time.Second)
 	opts := js.Global().Get("Object").New()
 	opts.Set("expirationTtl", secs)
-	_, err = w.call("put", key, cfworker.Bytes(value), opts)
+	_, err = w.call("put", key, jsasync.Bytes(value), opts)
 	return err
 }
 
@@ -96,7 +97,7 @@ func (w *Workers) Delete(_ context.Context, key string) (err error) {
 }
 
 // call calls method (get, put or delete) on the binding and waits for its
-// promise through cfworker.Await, which releases its callbacks (syumai's own
+// promise through jsasync.Await, which releases its callbacks (syumai's own
 // await leaves one js.Func behind per call); a panic of syscall/js is an
 // error.
 func (w *Workers) call(method string, args ...any) (v js.Value, err error) {
@@ -108,7 +109,7 @@ func (w *Workers) call(method string, args ...any) (v js.Value, err error) {
 			v, err = js.Undefined(), fmt.Errorf("kv: %s: %v", method, r)
 		}
 	}()
-	if v, err = cfworker.Await(cloudflare.GetBinding(w.binding).Call(method, args...)); err != nil {
+	if v, err = jsasync.Await(cloudflare.GetBinding(w.binding).Call(method, args...)); err != nil {
 		return v, fmt.Errorf("kv: %s: %w", method, err)
 	}
 	return v, nil

@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"syscall/js"
 
+	"github.com/edgeauth/edgeauth/internal/jsasync"
+
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/d1"
-
-	"github.com/edgeauth/edgeauth/cfworker"
 )
 
 // NewD1 returns a Store over the D1 database bound as binding. Single
@@ -48,7 +48,7 @@ func d1Batch(binding string, stmts []stmt) ([]int64, error) {
 		}
 		prepared[i] = db.Call("prepare", st.query).Call("bind", args...)
 	}
-	res, err := cfworker.Await(db.Call("batch", js.ValueOf(prepared)))
+	res, err := jsasync.Await(db.Call("batch", js.ValueOf(prepared)))
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func d1Value(a any) (any, error) {
 	case string, int64, int, float64:
 		return v, nil
 	case []byte:
-		return cfworker.Bytes(v), nil
+		return jsasync.Bytes(v), nil
 	}
 	return nil, errors.New("unsupported type")
 }

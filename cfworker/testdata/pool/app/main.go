@@ -18,6 +18,8 @@ import (
 	"syscall/js"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/jsasync"
+
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/d1"
 
@@ -77,15 +79,15 @@ func (a *app) routes() http.Handler {
 		writeJSON(w, map[string]any{"id": id, "d1": v, "kv": string(got), "instance": instanceID()})
 	})
 	// /echo-raw: the same I/O on the bindings directly, awaited with
-	// cfworker.Await, which leaks nothing.
+	// jsasync.Await, which leaks nothing.
 	m.HandleFunc("GET /echo-raw", func(w http.ResponseWriter, r *http.Request) {
 		id := r.URL.Query().Get("id")
 		db := cloudflare.GetBinding("DB")
-		if _, err := cfworker.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
+		if _, err := jsasync.Await(db.Call("prepare", "INSERT INTO echo (id, v) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v").Call("bind", id, "d1:"+id).Call("run")); err != nil {
 			fail(w, err)
 			return
 		}
-		row, err := cfworker.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
+		row, err := jsasync.Await(db.Call("prepare", "SELECT v FROM echo WHERE id = ?").Call("bind", id).Call("first", "v"))
 		if err != nil {
 			fail(w, err)
 			return
@@ -93,11 +95,11 @@ func (a *app) routes() http.Handler {
 		ns := cloudflare.GetBinding("KV")
 		opts := js.Global().Get("Object").New()
 		opts.Set("expirationTtl", 60)
-		if _, err := cfworker.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
+		if _, err := jsasync.Await(ns.Call("put", "echo:"+id, "kv:"+id, opts)); err != nil {
 			fail(w, err)
 			return
 		}
-		got, err := cfworker.Await(ns.Call("get", "echo:"+id))
+		got, err := jsasync.Await(ns.Call("get", "echo:"+id))
 		if err != nil {
 			fail(w, err)
 			return

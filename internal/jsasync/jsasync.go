@@ -1,6 +1,10 @@
 //go:build js && wasm
 
-package cfworker
+// Package jsasync is what Go code on js/wasm needs to use the JavaScript
+// runtime's asynchronous APIs (bindings, WebCrypto, fetch): waiting for a
+// promise, and copying bytes across. It imports only syscall/js, so any
+// package may use it, verify included.
+package jsasync
 
 import (
 	"errors"
