@@ -47,8 +47,8 @@ const rateLimitOff = 1_000_000
 // startFleet starts the servers of one run under runtime rt, those that
 // need says the selected scenarios need; edgeauth always. The resource
 // Worker starts later (startResource): it needs the seeded tenant.
-func startFleet(ctx context.Context, root, rt string, o options, adminToken string, need func(string) bool) (f *fleet, err error) {
-	f = &fleet{runtime: rt}
+func startFleet(ctx context.Context, root, rt string, o options, adminToken string, need func(string) bool) (_ *fleet, err error) {
+	f := &fleet{runtime: rt}
 	defer func() {
 		if err != nil {
 			f.close()
