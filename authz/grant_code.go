@@ -73,7 +73,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		if fid, err = s.NewSecret(16); err != nil {
 			return nil, err
 		}
-		refresh = s.refreshTokenFor(t.ID, fid, 0)
+		refresh = s.refresh.token(t.ID, fid, 0)
 	}
 	// Everything that can fail comes before the redemption, the write that
 	// spends the code: the tokens are minted first. The redemption, the

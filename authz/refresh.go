@@ -68,30 +68,41 @@ func parseRefreshToken(raw string) (refreshToken, bool) {
 	return refreshToken{raw: raw, family: fid, gen: gen, mac: mac}, true
 }
 
-// refreshTokenFor is the refresh token of generation gen of family fid of
-// tenant.
-func (s *Server) refreshTokenFor(tenant, fid string, gen int64) string {
+// refreshKey makes and checks refresh tokens' MACs: Config.RefreshKey.
+type refreshKey []byte
+
+// token is the refresh token of generation gen of family fid of tenant.
+func (k refreshKey) token(tenant, fid string, gen int64) string {
 	g := strconv.FormatInt(gen, 10)
-	return fid + "." + g + "-" + s.refreshMAC(tenant, fid, g)
+	return fid + "." + g + "-" + k.mac(tenant, fid, g)
 }
 
-func (s *Server) refreshMAC(tenant, fid, gen string) string {
-	m := hmac.New(sha256.New, s.cfg.RefreshKey)
+func (k refreshKey) mac(tenant, fid, gen string) string {
+	m := hmac.New(sha256.New, k)
 	m.Write([]byte(tenant + "\x00" + fid + "\x00" + gen))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// made reports whether rt's MAC is the one of its family and generation
+// in tenant: a token edgeauth issued (not necessarily still current). A
+// token of before the MAC has none.
+func (k refreshKey) made(rt refreshToken, tenant string) bool {
+	if rt.legacy {
+		return false
+	}
+	return hmac.Equal([]byte(k.mac(tenant, rt.family, strconv.FormatInt(rt.gen, 10))), []byte(rt.mac))
+}
+
+// issued reports whether rt is a token fam held, now or before: its MAC
+// is valid and its generation is not past the family's.
+func (k refreshKey) issued(rt refreshToken, fam storage.RefreshFamily) bool {
+	if rt.legacy {
+		return rt.current(fam)
+	}
+	return k.made(rt, fam.TenantID) && rt.family == fam.ID && rt.gen <= fam.Generation
 }
 
 // current reports whether rt is the family's current token.
 func (rt refreshToken) current(fam storage.RefreshFamily) bool {
 	return subtle.ConstantTimeCompare(secret.Hash(rt.raw), fam.TokenHash) == 1
-}
-
-// issuedBy reports whether rt is a token the family held, now or before:
-// its MAC is valid and its generation is not past the family's.
-func (rt refreshToken) issuedBy(s *Server, fam storage.RefreshFamily) bool {
-	if rt.legacy {
-		return rt.current(fam)
-	}
-	want := s.refreshMAC(fam.TenantID, fam.ID, strconv.FormatInt(rt.gen, 10))
-	return hmac.Equal([]byte(want), []byte(rt.mac)) && rt.gen <= fam.Generation
 }

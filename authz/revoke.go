@@ -71,5 +71,5 @@ func (s *Server) refreshFamilyOf(ctx context.Context, tenant, token string) (sto
 	} else if err != nil {
 		return storage.RefreshFamily{}, rt, false, err
 	}
-	return fam, rt, rt.issuedBy(s, fam), nil
+	return fam, rt, s.refresh.issued(rt, fam), nil
 }

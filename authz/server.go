@@ -69,6 +69,7 @@ type Server struct {
 	docs     *storecache.Memo[[]byte]
 	jwksDocs *storecache.Memo[jwks.Doc]
 	fetched  fetchedDocs // metadata documents (cimd.go)
+	refresh  refreshKey  // refresh tokens' MACs (refresh.go)
 }
 
 // New checks cfg and builds the server.
@@ -101,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Server{
-		cfg: cfg, log: cfg.Logger,
+		cfg: cfg, log: cfg.Logger, refresh: refreshKey(cfg.RefreshKey),
 		signers:  storecache.NewMemo[*jwks.Signer](cfg.Cache, "signer"),
 		keys:     storecache.NewMemo[verify.Key](cfg.Cache, "public"),
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),

@@ -115,36 +115,58 @@ func (s *Server) signer(ctx context.Context, keys []storage.SigningKey, tenant s
 
 // issue mints the access token (and the ID token when asked) of g.
 func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
-	now := s.Now()
-	ttl := s.accessTTL(g.Tenant, g.Client)
-	jti, err := s.NewSecret(16)
+	m, err := s.prepareIssue(ctx, g.Tenant.ID)
 	if err != nil {
 		return nil, err
 	}
+	return s.mint(ctx, m, g)
+}
+
+// minting is what minting tokens needs besides the grant, gathered first:
+// the time, the access token's id, the tenant's keys and the signer of its
+// current access-token key. Once it is at hand only signing can fail.
+type minting struct {
+	now    time.Time
+	jti    string
+	keys   []storage.SigningKey
+	access *jwks.Signer
+}
+
+func (s *Server) prepareIssue(ctx context.Context, tenant string) (minting, error) {
+	jti, err := s.NewSecret(16)
+	if err != nil {
+		return minting{}, err
+	}
+	// One read of the tenant's keys serves both tokens.
+	keys, err := s.cfg.Store.ListKeys(ctx, tenant)
+	if err != nil {
+		return minting{}, err
+	}
+	sig, err := s.signer(ctx, keys, tenant, storage.UseAccessToken)
+	if err != nil {
+		return minting{}, err
+	}
+	return minting{now: s.Now(), jti: jti, keys: keys, access: sig}, nil
+}
+
+// mint signs g's access token (and ID token) with what m gathered.
+func (s *Server) mint(ctx context.Context, m minting, g grant) (*tokenResponse, error) {
+	ttl := s.accessTTL(g.Tenant, g.Client)
 	c := accessClaims{
 		Issuer: s.Issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
-		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), ID: jti,
+		Expiry: m.now.Add(ttl).Unix(), IssuedAt: m.now.Unix(), ID: m.jti,
 		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
 	}
 	if g.User != nil {
 		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime
 	}
-	// One read of the tenant's keys serves both tokens.
-	keys, err := s.cfg.Store.ListKeys(ctx, g.Tenant.ID)
+	at, err := m.access.Sign(c, "at+jwt") // RFC 9068 §2.1
 	if err != nil {
 		return nil, err
 	}
-	sig, err := s.signer(ctx, keys, g.Tenant.ID, storage.UseAccessToken)
-	if err != nil {
-		return nil, err
-	}
-	at, err := sig.Sign(c, "at+jwt") // RFC 9068 §2.1
-	if err != nil {
-		return nil, err
-	}
-	resp := &tokenResponse{subject: c.Subject, jti: jti, AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
+	resp := &tokenResponse{subject: c.Subject, jti: m.jti, AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(ttl / time.Second), Scope: g.Scope, RefreshToken: g.Refresh}
 	if g.IDToken && g.User != nil {
-		if resp.IDToken, err = s.idToken(ctx, keys, g, now, ttl); err != nil {
+		if resp.IDToken, err = s.idToken(ctx, m.keys, g, m.now, ttl); err != nil {
 			return nil, err
 		}
 	}

@@ -259,7 +259,7 @@ func (r *report) markdown() string {
 		w("| %s | %s | %s | %s |\n", c.Name, c.Target, c.Value, metStr(c.Met))
 	}
 
-	w("\n## Storage operations per operation\n\nCounted with storage/storagecount on an in-process server (same handler as the Worker; steady state after one warm-up run). D1 read = Get*/List*, write = any other Store call; one call is one round trip: one D1 query, or one D1 batch for RedeemCode (redemption, refresh family, audit event) and RotateRefreshToken (rotation, audit event).\n\n")
+	w("\n## Storage operations per operation\n\nCounted with storage/storagecount on an in-process server (same handler as the Worker; steady state after one warm-up run). D1 read = Get*/List*, write = any other Store call; one call is one round trip: one D1 query, or one D1 batch for RedeemCode (redemption, refresh family, audit event) and RotateRefreshToken (rotation, audit event, read back).\n\n")
 	w("| scenario | D1 reads | D1 writes | KV gets | KV puts | KV deletes | calls |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, s := range r.Storage {
 		w("| %s | %s | %s | %s | %s | %s | %s |\n", s.Scenario, num1(s.PerOp.D1Reads), num1(s.PerOp.D1Writes),

@@ -15,7 +15,7 @@ import (
 // each edgeauth scenario that has a peer counterpart is measured right
 // before it, so drift hits both alike.
 var scenarioOrder = []string{
-	"metadata", "peer_metadata", "jwks", "client_credentials",
+	"go_floor", "metadata", "peer_metadata", "jwks", "client_credentials",
 	"refresh", "peer_refresh", "code_flow_session", "peer_code_flow_session",
 	"api_call", "peer_api_call", "code_flow", "pbkdf2_floor", "d1_floor",
 }
@@ -47,6 +47,11 @@ var targets = map[string]target{
 func edgeauthScenarios(s *server, transport http.RoundTripper) []scenario {
 	c := newHTTPClient(transport)
 	return []scenario{
+		{name: "go_floor", what: "GET /healthz: a request through worker.mjs and Go, with no storage, no crypto and no reuse",
+			newOp: func(context.Context, int) (op, error) {
+				u := s.base + "/healthz"
+				return func(ctx context.Context) error { return get(ctx, c, u) }, nil
+			}},
 		{name: "metadata", what: "GET /.well-known/oauth-authorization-server/t/T", vs: "peer_metadata",
 			newOp: func(context.Context, int) (op, error) {
 				u := s.base + "/.well-known/oauth-authorization-server/t/" + s.tenant
@@ -149,12 +154,12 @@ func bearerGet(ctx context.Context, c *http.Client, u, token string) error {
 }
 
 // d1FloorScenario loads bench/d1floor: a JavaScript Worker making only
-// the two D1 round trips of a refresh rotation (a read, then a batch of
-// two statements), one row per goroutine as the refresh scenario has one
-// token chain per goroutine.
+// the D1 round trip of a refresh rotation (one batch: the compare-and-set,
+// the audit insert and the read back), one row per goroutine as the
+// refresh scenario has one token chain per goroutine.
 func d1FloorScenario(floorURL string, transport http.RoundTripper) scenario {
 	c := newHTTPClient(transport)
-	return scenario{name: "d1_floor", what: "a JavaScript Worker making a refresh's 2 D1 round trips (1 read joining the user; 1 batch: the compare-and-set and the audit insert), nothing else",
+	return scenario{name: "d1_floor", what: "a JavaScript Worker making a refresh's D1 round trip (1 batch: the compare-and-set, the audit insert and the read of the family joined with its user), nothing else",
 		newOp: func(_ context.Context, i int) (op, error) {
 			u := fmt.Sprintf("%s/?id=%d", floorURL, i%64)
 			return func(ctx context.Context) error { return get(ctx, c, u) }, nil

@@ -35,8 +35,11 @@ func TestAuditLog(t *testing.T) {
 	mustStatus(t, "exchange", tok, http.StatusOK)
 	cc := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "client_id": {f.svc}, "client_secret": {f.svcSecret}})
 	mustStatus(t, "client_credentials", cc, http.StatusOK)
+	refreshed := tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {f.public}})
+	mustStatus(t, "refresh", refreshed, http.StatusOK)
 	checkIssued(t, f, "client_credentials", cc)
 	checkIssued(t, f, "authorization_code", tok)
+	checkIssued(t, f, "refresh_token", refreshed)
 	request{method: "GET", path: "/admin/v1/tenants/" + f.tenant, header: map[string]string{"Authorization": "Bearer wrong"}}.do(t)
 
 	r := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?limit=1000", nil)

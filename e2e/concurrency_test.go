@@ -85,27 +85,32 @@ func TestParallelRefresh(t *testing.T) {
 }
 
 // checkIssued fails t unless the tenant's audit log holds exactly one
-// token.issued event of grant type gt, and it names the jti of the access
-// token in won.
+// token.issued event of grant type gt, and it names the jti, the subject
+// and the scope of the access token in won.
 func checkIssued(t *testing.T, f *fixture, gt string, won response) {
 	t.Helper()
 	var page struct {
 		Events []struct {
-			Detail struct {
+			Subject string `json:"subject"`
+			Detail  struct {
 				GrantType string `json:"grant_type"`
 				JTI       string `json:"jti"`
+				Scope     string `json:"scope"`
 			} `json:"detail"`
 		} `json:"events"`
 	}
 	adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?event=token.issued&limit=1000", nil).decode(t, &page)
-	var jtis []string
+	var jtis, about []string
 	for _, e := range page.Events {
 		if e.Detail.GrantType == gt {
 			jtis = append(jtis, e.Detail.JTI)
+			about = append(about, e.Subject+" "+e.Detail.Scope)
 		}
 	}
 	var claims struct {
-		JTI string `json:"jti"`
+		JTI     string `json:"jti"`
+		Subject string `json:"sub"`
+		Scope   string `json:"scope"`
 	}
 	if at := won.field("access_token"); at != "" {
 		tok, err := jwt.ParseSigned(at, []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA, jose.RS256})
@@ -118,6 +123,8 @@ func checkIssued(t *testing.T, f *fixture, gt string, won response) {
 	}
 	if len(jtis) != 1 || jtis[0] != claims.JTI {
 		t.Errorf("token.issued events of %s name jtis %q; want exactly the issued token's %q", gt, jtis, claims.JTI)
+	} else if want := claims.Subject + " " + claims.Scope; about[0] != want {
+		t.Errorf("token.issued event of %s is about %q; want the token's subject and scope %q", gt, about[0], want)
 	}
 }
 

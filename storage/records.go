@@ -162,9 +162,16 @@ type Rotation struct {
 	OldHash  []byte
 	NewHash  []byte
 	At       time.Time
+	// ClientID, when set, is the client the family must belong to: a
+	// family of another client does not rotate (ErrConflict).
+	ClientID string
 	// Issued, when not nil, is the token.issued event written with the
 	// rotation.
 	Issued *AuditEvent
+	// IssuedFromFamily takes Issued's Subject (unless the family has no
+	// user) and the "scope" member of its Detail, a JSON object, from the
+	// family: for a caller that rotates without having read it.
+	IssuedFromFamily bool
 }
 
 // Consent is what a user has granted a client: scopes, for use at

@@ -164,15 +164,18 @@ type RefreshTokens interface {
 	GetRefreshGrant(ctx context.Context, tenantID, id string) (RefreshFamily, *User, error)
 	// RotateRefreshToken replaces the family's token hash r.OldHash with
 	// r.NewHash, increments Generation and sets RotatedAt to r.At,
-	// provided the family is not revoked, not expired at r.At, and OldHash
-	// is its current hash. When r.Issued is not nil it is appended to the
-	// audit log in the same atomic step, if and only if the rotation
-	// happens. Of N concurrent callers with one OldHash exactly one
-	// succeeds; the others (and any caller whose OldHash is stale, or whose
-	// family is revoked or expired) get ErrConflict. ErrNotFound if the
-	// family does not exist. NewHash must be non-empty and differ from
-	// OldHash.
-	RotateRefreshToken(ctx context.Context, r Rotation) error
+	// provided the family is not revoked, not expired at r.At, OldHash is
+	// its current hash and, when r.ClientID is set, it is that client's.
+	// It returns the rotated family and its user, read in the same atomic
+	// step (as GetRefreshGrant would), so that a caller needs no read
+	// before it: one round trip in all. When r.Issued is not nil it is
+	// appended to the audit log in the same atomic step, if and only if
+	// the rotation happens. Of N concurrent callers with one OldHash
+	// exactly one succeeds; the others (and any caller whose OldHash is
+	// stale, or whose family is revoked, expired or another client's) get
+	// ErrConflict. ErrNotFound if the family does not exist. NewHash must
+	// be non-empty and differ from OldHash.
+	RotateRefreshToken(ctx context.Context, r Rotation) (RefreshFamily, *User, error)
 	// RevokeRefreshFamily marks a family revoked at now (idempotent: an
 	// already revoked family keeps its first RevokedAt). ErrNotFound if it
 	// does not exist.

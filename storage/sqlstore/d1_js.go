@@ -25,13 +25,13 @@ func NewD1(binding string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: D1 binding %q: %w", binding, err)
 	}
 	s := New(sql.OpenDB(conn))
-	s.runBatch = func(_ context.Context, stmts []stmt) ([]int64, error) { return d1Batch(binding, stmts) }
+	s.runBatch = func(_ context.Context, stmts []stmt) ([]result, error) { return d1Batch(binding, stmts) }
 	return s, nil
 }
 
 // d1Batch runs stmts with D1's batch(): the binding is looked up per call,
 // because the pool gives every request its own env.
-func d1Batch(binding string, stmts []stmt) ([]int64, error) {
+func d1Batch(binding string, stmts []stmt) ([]result, error) {
 	db := cloudflare.GetBinding(binding)
 	if db.IsUndefined() {
 		return nil, fmt.Errorf("D1 binding %q is missing", binding)
@@ -52,11 +52,51 @@ func d1Batch(binding string, stmts []stmt) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := make([]int64, res.Length())
-	for i := range n {
-		n[i] = int64(res.Index(i).Get("meta").Get("changes").Float())
+	out := make([]result, res.Length())
+	for i := range out {
+		r := res.Index(i)
+		out[i].changes = int64(r.Get("meta").Get("changes").Float())
+		if i < len(stmts) && stmts[i].read() {
+			rows, err := d1Rows(r.Get("results"))
+			if err != nil {
+				return nil, fmt.Errorf("statement %d: %w", i, err)
+			}
+			out[i].rows = rows
+		}
 	}
-	return n, nil
+	return out, nil
+}
+
+// d1Rows converts the results of a read statement: one object per row
+// whose keys are the column names in the SELECT's order (so a read must
+// give its columns distinct names). Numbers are float64, as D1 gives them;
+// a BLOB, an array of bytes, is a []byte.
+func d1Rows(results js.Value) ([][]any, error) {
+	if results.IsUndefined() || results.IsNull() {
+		return nil, nil
+	}
+	values := js.Global().Get("Object").Get("values")
+	rows := make([][]any, results.Length())
+	for i := range rows {
+		cols := values.Invoke(results.Index(i))
+		row := make([]any, cols.Length())
+		for j := range row {
+			v := cols.Index(j)
+			switch v.Type() {
+			case js.TypeNull, js.TypeUndefined:
+			case js.TypeNumber:
+				row[j] = v.Float()
+			case js.TypeString:
+				row[j] = v.String()
+			case js.TypeObject:
+				row[j] = jsasync.GoBytes(js.Global().Get("Uint8Array").Call("from", v))
+			default:
+				return nil, fmt.Errorf("row %d, column %d: unexpected %s", i, j, v.Type())
+			}
+		}
+		rows[i] = row
+	}
+	return rows, nil
 }
 
 // d1Value converts an argument the way syumai's driver does: bytes become

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -65,86 +66,132 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 	return scanFamily("get refresh family", row)
 }
 
-// GetRefreshGrant implements storage.RefreshTokens: one SELECT with the
-// user LEFT JOINed.
-func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (storage.RefreshFamily, *storage.User, error) {
-	const op = "get refresh grant"
-	var (
-		f                                 storage.RefreshFamily
-		user                              sql.NullString
-		hash                              []byte
-		auth, created, rotated, exp, revk sql.NullInt64
-		u                                 optionalUser
-	)
-	err := s.db.QueryRowContext(ctx,
-		`SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
-		        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at,
-		        u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at
-		 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
-		 WHERE f.tenant_id = ? AND f.id = ?`, tenantID, id).
-		Scan(append([]any{&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
-			&f.Generation, &created, &rotated, &exp, &revk}, u.dest()...)...)
-	if err != nil {
-		return storage.RefreshFamily{}, nil, wrapErr(op, err)
-	}
-	f.UserID = user.String
-	f.TokenHash = fromBlob(hash)
-	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(auth), fromUnix(created), fromUnix(rotated)
-	f.ExpiresAt, f.RevokedAt = fromUnix(exp), fromUnix(revk)
-	owner, err := u.user(op)
+// grantQuery reads a family and, LEFT JOINed, its user (the user's
+// columns renamed: D1 returns a batch's rows as objects keyed by name).
+const grantQuery = `SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
+	        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at,
+	        u.tenant_id AS u_tenant_id, u.id AS u_id, u.username AS u_username, u.email AS u_email,
+	        u.password_hash AS u_password_hash, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at
+	 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
+	 WHERE f.tenant_id = ? AND f.id = ?`
+
+// grantRow is one row of grantQuery.
+type grantRow struct {
+	f                                 storage.RefreshFamily
+	user                              sql.NullString
+	hash                              []byte
+	auth, created, rotated, exp, revk sql.NullInt64
+	u                                 optionalUser
+}
+
+func (g *grantRow) dest() []any {
+	return append([]any{&g.f.TenantID, &g.f.ID, &g.f.ClientID, &g.user, &g.f.Scope, &g.f.Resource, &g.auth, &g.hash,
+		&g.f.Generation, &g.created, &g.rotated, &g.exp, &g.revk}, g.u.dest()...)
+}
+
+func (g *grantRow) grant(op string) (storage.RefreshFamily, *storage.User, error) {
+	f := g.f
+	f.UserID = g.user.String
+	f.TokenHash = fromBlob(g.hash)
+	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(g.auth), fromUnix(g.created), fromUnix(g.rotated)
+	f.ExpiresAt, f.RevokedAt = fromUnix(g.exp), fromUnix(g.revk)
+	owner, err := g.u.user(op)
 	if err != nil {
 		return storage.RefreshFamily{}, nil, err
 	}
 	return f, owner, nil
 }
 
-// RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE
-// clause is the whole decision (current hash, not revoked, not expired at
-// r.At). The audit event goes in the same batch, inserted only if the
-// family now holds this call's rotation id: this rotation happened (a
-// concurrent one to the same new hash did not). A family expires
-// at ExpiresAt: at r.At == ExpiresAt it no longer rotates.
-func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
+// GetRefreshGrant implements storage.RefreshTokens: one SELECT with the
+// user LEFT JOINed.
+func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (storage.RefreshFamily, *storage.User, error) {
+	const op = "get refresh grant"
+	var g grantRow
+	if err := s.db.QueryRowContext(ctx, grantQuery, tenantID, id).Scan(g.dest()...); err != nil {
+		return storage.RefreshFamily{}, nil, wrapErr(op, err)
+	}
+	return g.grant(op)
+}
+
+// RotateRefreshToken implements storage.RefreshTokens in one batch (one
+// round trip): the UPDATE, whose WHERE clause is the whole decision
+// (current hash, not revoked, not expired at r.At, the client's); the
+// audit event, inserted only if the family now holds this call's rotation
+// id (this rotation happened, not a concurrent one to the same new hash);
+// and the read of the rotated family and its user, on the same condition.
+// A family expires at ExpiresAt: at r.At == ExpiresAt it no longer
+// rotates. Only when nothing rotated does a second query tell ErrNotFound
+// from ErrConflict.
+func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) (storage.RefreshFamily, *storage.User, error) {
 	const op = "rotate refresh token"
 	tenantID, id, oldHash, newHash, now := r.TenantID, r.FamilyID, r.OldHash, r.NewHash, r.At
 	switch {
 	case len(oldHash) == 0:
 		// An empty hash is stored as NULL and would never match; say so.
-		return conflict(op)
+		return storage.RefreshFamily{}, nil, conflict(op)
 	case len(newHash) == 0 || bytes.Equal(oldHash, newHash):
-		return fmt.Errorf("sqlstore: %s: the new hash must be set and differ from the old one", op)
+		return storage.RefreshFamily{}, nil, fmt.Errorf("sqlstore: %s: the new hash must be set and differ from the old one", op)
 	}
 	// This call's own id, set by the UPDATE: the audit event is written
-	// only if this rotation is the one that happened.
+	// and the family read back only if this rotation is the one that
+	// happened.
 	rotation := rand.Text()
-	stmts := []stmt{{
+	upd := stmt{
 		`UPDATE refresh_families
 		 SET token_hash = ?, generation = generation + 1, rotated_at = ?, rotation = ?
 		 WHERE tenant_id = ? AND id = ? AND token_hash = ? AND revoked_at IS NULL
 		   AND (expires_at IS NULL OR expires_at > ?)`,
 		[]any{newHash, unix(now), rotation, tenantID, id, oldHash, now.Unix()},
-	}}
+	}
+	if r.ClientID != "" {
+		upd.query += ` AND client_id = ?`
+		upd.args = append(upd.args, r.ClientID)
+	}
+	stmts := []stmt{upd}
 	if r.Issued != nil {
-		ins := appendAudit(*r.Issued)
-		ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND rotation = ?)`
-		ins.args = append(ins.args, tenantID, id, rotation)
-		stmts = append(stmts, ins)
+		stmts = append(stmts, issuedOnRotation(*r.Issued, r.IssuedFromFamily, tenantID, id, rotation))
 	}
-	n, err := s.batch(ctx, op, stmts...)
+	stmts = append(stmts, stmt{grantQuery + ` AND f.rotation = ?`, []any{tenantID, id, rotation}})
+	res, err := s.batchResults(ctx, op, stmts...)
 	if err != nil {
-		return err
+		return storage.RefreshFamily{}, nil, err
 	}
-	if n[0] == 1 {
-		return nil
+	if rows := res[len(res)-1].rows; res[0].changes == 1 && len(rows) == 1 {
+		var g grantRow
+		if err := scanValues(rows[0], g.dest()...); err != nil {
+			return storage.RefreshFamily{}, nil, fmt.Errorf("sqlstore: %s: read back: %w", op, err)
+		}
+		return g.grant(op)
 	}
 	ok, err := s.exists(ctx, op, `SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	if err != nil {
-		return err
+		return storage.RefreshFamily{}, nil, err
 	}
 	if !ok {
-		return notFound(op)
+		return storage.RefreshFamily{}, nil, notFound(op)
 	}
-	return conflict(op)
+	return storage.RefreshFamily{}, nil, conflict(op)
+}
+
+// issuedOnRotation is the INSERT of e, the token.issued event of a
+// rotation, made only if the family holds rotation: this rotation
+// happened. fromFamily takes e's subject (unless the family has no user)
+// and the "scope" member of its detail from the family, for a caller that
+// rotates without having read it.
+func issuedOnRotation(e storage.AuditEvent, fromFamily bool, tenantID, id, rotation string) stmt {
+	if !fromFamily {
+		ins := appendAudit(e)
+		ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND rotation = ?)`
+		ins.args = append(ins.args, tenantID, id, rotation)
+		return ins
+	}
+	detail := cmp.Or(e.Detail, "{}")
+	return stmt{
+		`INSERT INTO audit_events (tenant_id, time, event, actor, subject, detail)
+		 SELECT f.tenant_id, ?, ?, ?, COALESCE(f.user_id, ?), json_set(?, '$.scope', f.scope)
+		 FROM refresh_families f WHERE f.tenant_id = ? AND f.id = ? AND f.rotation = ?`,
+		[]any{e.Time.Unix(), e.Event, e.Actor, e.Subject, detail, tenantID, id, rotation},
+	}
 }
 
 // RevokeRefreshFamily implements storage.RefreshTokens. COALESCE keeps the

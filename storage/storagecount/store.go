@@ -157,9 +157,9 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 	return s.next.GetRefreshFamily(ctx, tenantID, id)
 }
 
-// RotateRefreshToken counts one D1 write (one batch, with or without the
-// audit event) and calls the wrapped Store.
-func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
+// RotateRefreshToken counts one D1 write (one batch: the rotation, the
+// audit event and the read back) and calls the wrapped Store.
+func (s *Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) (storage.RefreshFamily, *storage.User, error) {
 	s.write("RotateRefreshToken")
 	return s.next.RotateRefreshToken(ctx, r)
 }

@@ -189,9 +189,9 @@ func (s Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stora
 }
 
 // RotateRefreshToken fails when armed, else calls through.
-func (s Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) error {
+func (s Store) RotateRefreshToken(ctx context.Context, r storage.Rotation) (storage.RefreshFamily, *storage.User, error) {
 	if err := s.In.hit(); err != nil {
-		return err
+		return storage.RefreshFamily{}, nil, err
 	}
 	return s.Store.RotateRefreshToken(ctx, r)
 }

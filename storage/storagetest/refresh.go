@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		checkErr(t, call("GetRefreshFamily", "nope"), err, storage.ErrNotFound)
 		_, _, err = s.GetRefreshGrant(ctx, f.TenantID, "nope")
 		checkErr(t, call("GetRefreshGrant", "nope"), err, storage.ErrNotFound)
-		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: "nope", OldHash: f.TokenHash, NewHash: randBytes(32), At: base})
+		_, _, err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: "nope", OldHash: f.TokenHash, NewHash: randBytes(32), At: base})
 		checkErr(t, call("RotateRefreshToken", "nope"), err, storage.ErrNotFound)
 		checkErr(t, call("RevokeRefreshFamily", "nope"), s.RevokeRefreshFamily(ctx, f.TenantID, "nope", base), storage.ErrNotFound)
 	})
@@ -117,7 +118,8 @@ func testRefresh(t *testing.T, s storage.Store) {
 		h1, h2 := randBytes(32), randBytes(32)
 		now := zoned(time.Minute)
 		issued := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Actor: f.ClientID, Subject: "first"}
-		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h1, At: now, Issued: issued}); err != nil {
+		rotated, owner, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h1, At: now, Issued: issued})
+		if err != nil {
 			t.Fatalf("RotateRefreshToken(h0 -> h1) = %v; want nil", err)
 		}
 		want := f
@@ -129,29 +131,83 @@ func testRefresh(t *testing.T, s storage.Store) {
 		if diff := cmp.Diff(want, stored); diff != "" {
 			t.Errorf("GetRefreshFamily after rotation mismatch (-want +got):\n%s", diff)
 		}
+		// What the rotation read back is the grant as GetRefreshGrant reads
+		// it now: the rotated family and its user.
+		grantFam, grantUser, err := s.GetRefreshGrant(ctx, f.TenantID, f.ID)
+		if err != nil {
+			t.Fatalf("GetRefreshGrant(%q) = %v; want nil", f.ID, err)
+		}
+		if diff := cmp.Diff(grantFam, rotated); diff != "" {
+			t.Errorf("RotateRefreshToken's family mismatch (-GetRefreshGrant +got):\n%s", diff)
+		}
+		if grantUser == nil || owner == nil || !cmp.Equal(*grantUser, *owner) {
+			t.Errorf("RotateRefreshToken's user = %+v; want GetRefreshGrant's %+v", owner, grantUser)
+		}
 		checkTimes(t, "GetRefreshFamily after rotation", map[string]time.Time{"RotatedAt": stored.RotatedAt, "ExpiresAt": stored.ExpiresAt})
 		checkEvents(t, s, f.TenantID, "after the rotation", "first")
 
 		// Reuse of h0 is a stale hash: conflict, and nothing changes, the
 		// audit log included.
 		stale := &storage.AuditEvent{TenantID: f.TenantID, Time: now, Event: "token.issued", Subject: "stale"}
-		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h2, At: now, Issued: stale})
+		_, _, err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: h2, At: now, Issued: stale})
 		checkErr(t, "RotateRefreshToken with the stale h0", err, storage.ErrConflict)
 		if stored, _ := s.GetRefreshFamily(ctx, f.TenantID, f.ID); !bytes.Equal(stored.TokenHash, h1) || stored.Generation != 1 {
 			t.Errorf("after a stale rotation: hash changed = %v, generation = %d; want unchanged, 1",
 				!bytes.Equal(stored.TokenHash, h1), stored.Generation)
 		}
 		checkEvents(t, s, f.TenantID, "after a stale rotation", "first")
-		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: nil, NewHash: h2, At: now})
+		_, _, err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: nil, NewHash: h2, At: now})
 		checkErr(t, "RotateRefreshToken with a nil old hash", err, storage.ErrConflict)
-		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h1, At: now}); err == nil {
+		if _, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h1, At: now}); err == nil {
 			t.Errorf("RotateRefreshToken(h1 -> h1) = nil; want an error (the new hash must differ)")
 		}
 
-		if err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h2, At: now.Add(time.Minute)}); err != nil {
+		if _, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h1, NewHash: h2, At: now.Add(time.Minute)}); err != nil {
 			t.Errorf("RotateRefreshToken(h1 -> h2) = %v; want nil", err)
 		}
 		checkEvents(t, s, f.TenantID, "after a rotation without an event", "first")
+	})
+
+	// ClientID binds the rotation to the family's client: another client's
+	// use is a conflict and changes nothing, the audit log included.
+	t.Run("OtherClient", func(t *testing.T) {
+		f, h0 := setup(t)
+		other := newClient(t, s, f.TenantID)
+		ev := &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: "other"}
+		_, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, ClientID: other, OldHash: h0, NewHash: randBytes(32), At: base.Add(time.Minute), Issued: ev})
+		checkErr(t, "RotateRefreshToken by another client", err, storage.ErrConflict)
+		if stored, _ := s.GetRefreshFamily(ctx, f.TenantID, f.ID); !bytes.Equal(stored.TokenHash, h0) || stored.Generation != 0 {
+			t.Errorf("after another client's rotation: generation %d; want the family unchanged", stored.Generation)
+		}
+		checkEvents(t, s, f.TenantID, "after another client's rotation")
+		if _, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, ClientID: f.ClientID, OldHash: h0, NewHash: randBytes(32), At: base.Add(time.Minute)}); err != nil {
+			t.Errorf("RotateRefreshToken by the family's client = %v; want nil", err)
+		}
+	})
+
+	// IssuedFromFamily: the caller has not read the family, so the event's
+	// subject and the scope in its detail come from the family.
+	t.Run("IssuedFromFamily", func(t *testing.T) {
+		f, h0 := setup(t)
+		ev := &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Actor: f.ClientID,
+			Detail: `{"grant_type":"refresh_token","jti":"j1"}`}
+		if _, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: base.Add(time.Minute), Issued: ev, IssuedFromFamily: true}); err != nil {
+			t.Fatalf("RotateRefreshToken = %v; want nil", err)
+		}
+		events, err := s.ListAudit(ctx, storage.AuditQuery{TenantID: f.TenantID, Limit: 10})
+		if err != nil || len(events) != 1 {
+			t.Fatalf("ListAudit = %d events, %v; want 1", len(events), err)
+		}
+		got := events[0]
+		var detail map[string]any
+		if err := json.Unmarshal([]byte(got.Detail), &detail); err != nil {
+			t.Fatalf("event detail %q: %v", got.Detail, err)
+		}
+		wantDetail := map[string]any{"grant_type": "refresh_token", "jti": "j1", "scope": f.Scope}
+		if got.Subject != f.UserID || got.Actor != f.ClientID || got.Event != "token.issued" || !cmp.Equal(wantDetail, detail) {
+			t.Errorf("event = %s by %q about %q, detail %v; want token.issued by %q about %q, detail %v",
+				got.Event, got.Actor, got.Subject, detail, f.ClientID, f.UserID, wantDetail)
+		}
 	})
 
 	t.Run("Expired", func(t *testing.T) {
@@ -167,7 +223,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f, h0 := setup(t)
-				err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: tt.now})
+				_, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: tt.now})
 				checkErr(t, "RotateRefreshToken "+tt.name, err, tt.want)
 			})
 		}
@@ -185,7 +241,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 		if !got.RevokedAt.Equal(norm(first)) {
 			t.Errorf("GetRefreshFamily(%q).RevokedAt = %v; want %v (the first revocation)", f.ID, got.RevokedAt, norm(first))
 		}
-		err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: base.Add(2 * time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued"}})
+		_, _, err = s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: randBytes(32), At: base.Add(2 * time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued"}})
 		checkErr(t, "RotateRefreshToken of a revoked family", err, storage.ErrConflict)
 		checkEvents(t, s, f.TenantID, "after rotating a revoked family")
 	})
@@ -238,7 +294,8 @@ func concurrentRotate(t *testing.T, s storage.Store, setup func(*testing.T) (sto
 		}
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: next[i], At: base.Add(time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)}})
+		_, _, err := s.RotateRefreshToken(ctx, storage.Rotation{TenantID: f.TenantID, FamilyID: f.ID, OldHash: h0, NewHash: next[i], At: base.Add(time.Minute), Issued: &storage.AuditEvent{TenantID: f.TenantID, Time: base, Event: "token.issued", Subject: fmt.Sprint(i)}})
+		return err
 	})
 	winner := checkRace(t, "RotateRefreshToken", errs, storage.ErrConflict)
 	if winner < 0 {
