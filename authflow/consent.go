@@ -42,11 +42,11 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t := fl.t
-	if fl.sess, err = f.currentSession(r, t.ID); err != nil {
+	if err := f.signedIn(fl); err != nil { // the user too: the code carries its claims
 		return err
 	}
-	if f.needsLogin(fl) {
-		return f.toPage(fl, "login")
+	if f.needsLogin(fl) || fl.user == nil {
+		return f.toPage(fl, "login") // (a deleted user signs in again)
 	}
 	if p.Get("user") != fl.sess.UserID {
 		// The page was shown to another user (who has since signed out or

@@ -15,7 +15,9 @@ const codeTTL = storage.MinKVTTL
 
 // codeRecord is what an authorization code is bound to (OAuth 2.1 §4.1.2).
 // It lives in KV under the code's hash; its single use is decided in SQL
-// (storage.Codes.RedeemCode).
+// (storage.Codes.RedeemCode). It carries the user's claims as they were
+// when the code was issued (at most codeTTL before the exchange), so the
+// exchange reads no user: the redemption itself fails if the user is gone.
 type codeRecord struct {
 	Tenant        string   `json:"t"`
 	ClientID      string   `json:"c"`
@@ -26,13 +28,22 @@ type codeRecord struct {
 	Resources     []string `json:"res,omitempty"`
 	Nonce         string   `json:"n,omitempty"`
 	UserID        string   `json:"u"`
-	AuthTime      int64    `json:"at"`
-	ExpiresAt     int64    `json:"exp"`
+	// User is the user's claims; nil in a code of a version before them.
+	User      *codeUser `json:"uc,omitempty"`
+	AuthTime  int64     `json:"at"`
+	ExpiresAt int64     `json:"exp"`
 }
 
-// IssueCode creates the authorization code of ar for user userID, who
-// signed in at authTime (Unix seconds), and stores its bindings in KV.
-func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, authTime int64) (string, error) {
+// codeUser is the user's claims a code carries.
+type codeUser struct {
+	Username string   `json:"n,omitempty"`
+	Email    string   `json:"e,omitempty"`
+	Roles    []string `json:"r,omitempty"`
+}
+
+// IssueCode creates the authorization code of ar for user, who signed in
+// at authTime (Unix seconds), and stores its bindings in KV.
+func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, user storage.User, authTime int64) (string, error) {
 	code, err := s.NewSecret(32)
 	if err != nil {
 		return "", err
@@ -40,7 +51,8 @@ func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, 
 	rec := codeRecord{
 		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
 		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
-		UserID: userID, AuthTime: authTime, ExpiresAt: s.Now().Add(codeTTL).Unix(),
+		UserID: user.ID, User: &codeUser{Username: user.Username, Email: user.Email, Roles: user.Roles},
+		AuthTime: authTime, ExpiresAt: s.Now().Add(codeTTL).Unix(),
 	}
 	if err := kvrecord.Put(ctx, s.cfg.KV, "code", code, rec, codeTTL); err != nil {
 		return "", err

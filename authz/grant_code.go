@@ -18,9 +18,13 @@ import (
 
 // grantCode redeems an authorization code (OAuth 2.1 §4.1.3). Every way a
 // code can be wrong (unknown, expired, another client's, wrong redirect
-// URI, wrong verifier, used) gets the same invalid_grant. Single use is
-// decided by one SQL insert; a second redemption revokes the refresh
-// family the first one created.
+// URI, wrong verifier, used, its user deleted since) gets the same
+// invalid_grant. Single use is decided by one SQL insert; a second
+// redemption revokes the refresh family the first one created. One KV read
+// and one storage round trip in all: the user's claims come with the code,
+// and the redemption fails if the user is gone. A spent code is not
+// deleted from KV: the redemption row decides, and the record expires
+// within codeTTL.
 func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "authorization_code") {
 		return nil, Errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
@@ -61,9 +65,11 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	if err != nil {
 		return nil, err
 	}
-	user, err := s.cfg.Store.GetUser(ctx, t.ID, rec.UserID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, bad
+	user := storage.User{TenantID: t.ID, ID: rec.UserID}
+	if c := rec.User; c != nil {
+		user.Username, user.Email, user.Roles = c.Username, c.Email, c.Roles
+	} else if user, err = s.cfg.Store.GetUser(ctx, t.ID, rec.UserID); errors.Is(err, storage.ErrNotFound) {
+		return nil, bad // a code of the version before, whose user is gone
 	} else if err != nil {
 		return nil, err
 	}
@@ -98,17 +104,18 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	}
 	issued := s.issuedEvent(t, client, "authorization_code", resp)
 	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
-		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
+		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid, UserID: user.ID,
 		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
 	}, fam, &issued)
-	if err != nil {
-		if errors.Is(err, storage.ErrAlreadyExists) {
-			s.revokeRedeemed(ctx, t.ID, codeHash, now)
-			return nil, bad
-		}
+	switch {
+	case errors.Is(err, storage.ErrAlreadyExists):
+		s.revokeRedeemed(ctx, t.ID, codeHash, now)
+		return nil, bad
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, bad // the user was deleted since the code was issued
+	case err != nil:
 		return nil, err
 	}
-	s.forget(ctx, "code", code)
 	return resp, nil
 }
 
@@ -131,12 +138,4 @@ func pkceS256Matches(verifier, challenge string) bool {
 	sum := sha256.Sum256([]byte(verifier))
 	got := base64.RawURLEncoding.EncodeToString(sum[:])
 	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
-}
-
-// forget deletes a KV record that has served its purpose; a failure is
-// logged, since every record also expires by itself.
-func (s *Server) forget(ctx context.Context, kind, key string) {
-	if err := kvrecord.Delete(ctx, s.cfg.KV, kind, key); err != nil {
-		s.log.WarnContext(ctx, "kv delete failed", "kind", kind, "err", err)
-	}
 }

@@ -354,3 +354,37 @@ func TestResourceForms(t *testing.T) {
 		t.Errorf("another path: error %q; want invalid_target", errCode)
 	}
 }
+
+// TestCodeAfterUserDeleted: a code whose user is deleted before the
+// exchange is invalid_grant, and stores nothing: the redemption, which
+// refers to the user, fails, for a client with refresh tokens (whose
+// family refers to the user too) and for one without; no token.issued
+// event is written.
+func TestCodeAfterUserDeleted(t *testing.T) {
+	f := newFixture(t)
+	mustStatus(t, "create client", adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "codeonly", "token_endpoint_auth_method": "none", "first_party": true,
+		"redirect_uris": []string{"http://127.0.0.1/callback"}, "grant_types": []string{"authorization_code"}, "scope": "read"}), http.StatusCreated)
+	redirect := "http://127.0.0.1:5000/callback"
+	b := newBrowser(t, f.username, f.password)
+	exchanges := map[string]url.Values{}
+	for _, client := range []string{f.public, "codeonly"} {
+		verifier := oauth2.GenerateVerifier()
+		cfg := f.publicConfig("5000", "read")
+		cfg.ClientID = client
+		code, errCode := callback(t, b.authorize(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier))), "s", f.issuer)
+		if code == "" {
+			t.Fatalf("%s: no code: %s", client, errCode)
+		}
+		exchanges[client] = url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier}, "redirect_uri": {redirect}, "client_id": {client}}
+	}
+	mustStatus(t, "delete user", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/users/"+f.userID, nil), http.StatusNoContent)
+	for client, v := range exchanges {
+		mustOAuthError(t, client+": exchange after the user was deleted", tokenRequest(t, f, v), http.StatusBadRequest, "invalid_grant")
+	}
+	var page auditPage
+	adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?event=token.issued&limit=100", nil).decode(t, &page)
+	if len(page.Events) != 0 {
+		t.Errorf("token.issued events after refused exchanges: %d; want none", len(page.Events))
+	}
+}

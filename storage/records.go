@@ -131,7 +131,10 @@ type Redemption struct {
 	CodeHash []byte
 	ClientID string
 	// FamilyID is the refresh family the redemption issued, if any.
-	FamilyID   string
+	FamilyID string
+	// UserID is the user the code was issued for: the redemption fails
+	// (ErrNotFound) if the user no longer exists.
+	UserID     string
 	RedeemedAt time.Time
 	// ExpiresAt is when the row may be pruned (after the code's own expiry).
 	ExpiresAt time.Time

@@ -139,9 +139,10 @@ type Codes interface {
 	// and appends issued to the audit log (when not nil): all of it or
 	// nothing. Of N concurrent callers with one hash exactly one gets nil;
 	// the others get ErrAlreadyExists and store nothing. ErrNotFound if the
-	// tenant does not exist, or the family's client or user. Redemptions
-	// outlive their client, so a replay is still seen after the client is
-	// deleted.
+	// tenant does not exist, or r.UserID's user (when set), or the family's
+	// client or user. Redemptions outlive their client, so a replay is still
+	// seen after the client is deleted; deleting the user deletes them, as
+	// it deletes the user's families.
 	RedeemCode(ctx context.Context, r Redemption, family *RefreshFamily, issued *AuditEvent) error
 	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
 	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)

@@ -11,12 +11,14 @@ import (
 // RedeemCode implements storage.Codes in one batch. The primary key
 // (tenant_id, code_hash) decides single use: of concurrent INSERTs exactly
 // one succeeds, the others fail on the key, and a failed statement undoes
-// its whole batch, so the loser stores no family and no event.
+// its whole batch, so the loser stores no family and no event. The
+// redemption refers to its user: a user deleted since fails the batch on
+// the foreign key.
 func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption, family *storage.RefreshFamily, issued *storage.AuditEvent) error {
 	stmts := []stmt{{
-		`INSERT INTO code_redemptions (tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at)
-		 VALUES (?, ?, ?, ?, ?, ?)`,
-		[]any{r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt)},
+		`INSERT INTO code_redemptions (tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at, user_id)
+		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		[]any{r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt), nullString(r.UserID)},
 	}}
 	if family != nil {
 		stmts = append(stmts, createFamily(*family))
@@ -34,16 +36,18 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []b
 		r                 storage.Redemption
 		hash              []byte
 		redeemed, expires sql.NullInt64
+		user              sql.NullString
 	)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at
+		`SELECT tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at, user_id
 		 FROM code_redemptions WHERE tenant_id = ? AND code_hash = ?`, tenantID, codeHash).
-		Scan(&r.TenantID, &hash, &r.ClientID, &r.FamilyID, &redeemed, &expires)
+		Scan(&r.TenantID, &hash, &r.ClientID, &r.FamilyID, &redeemed, &expires, &user)
 	if err != nil {
 		return storage.Redemption{}, wrapErr("get redemption", err)
 	}
 	r.CodeHash = fromBlob(hash)
 	r.RedeemedAt, r.ExpiresAt = fromUnix(redeemed), fromUnix(expires)
+	r.UserID = user.String
 	return r, nil
 }
 
