@@ -102,10 +102,12 @@
 //     handler returns, so nothing has been sent). A handler that recovers
 //     its own panics hides them from Serve: authz passes them on only with
 //     Config.PropagatePanics, which cmd/worker sets.
-//  6. An instance is recycled after POOL_MAX_REQUESTS calls: syumai
-//     v0.32.0's D1 and KV packages leak one js.Func per awaited promise.
-//     jsasync.Await, through which edgeauth's own binding calls wait,
-//     releases both of its callbacks.
+//  6. An instance is recycled after POOL_MAX_REQUESTS calls (default
+//     50,000): a bound on what anything that grows per call could hold.
+//     syumai v0.32.0's D1, KV and fetch packages leak one js.Func per
+//     awaited promise; jsasync.Await, through which edgeauth's own binding
+//     calls wait (its D1 driver in storage/sqlstore included), releases
+//     both of its callbacks.
 //  7. A 200 answer to a GET that Go marks reusable answers the same URL
 //     again without an instance, until its time or until the cache
 //     generation moves past the one its call began in: within the bounds
