@@ -12,25 +12,36 @@ import (
 )
 
 const familyColumns = `tenant_id, id, client_id, user_id, scope, resource, auth_time, token_hash,
-	generation, created_at, rotated_at, expires_at, revoked_at`
+	generation, created_at, rotated_at, expires_at, revoked_at, session_id`
+
+// familyRow holds the Scan destinations of familyColumns.
+type familyRow struct {
+	f                                 storage.RefreshFamily
+	user, session                     sql.NullString
+	hash                              []byte
+	auth, created, rotated, exp, revk sql.NullInt64
+}
+
+func (r *familyRow) dest() []any {
+	return []any{&r.f.TenantID, &r.f.ID, &r.f.ClientID, &r.user, &r.f.Scope, &r.f.Resource, &r.auth, &r.hash,
+		&r.f.Generation, &r.created, &r.rotated, &r.exp, &r.revk, &r.session}
+}
+
+func (r *familyRow) family() storage.RefreshFamily {
+	f := r.f
+	f.UserID, f.SessionID = r.user.String, r.session.String
+	f.TokenHash = fromBlob(r.hash)
+	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(r.auth), fromUnix(r.created), fromUnix(r.rotated)
+	f.ExpiresAt, f.RevokedAt = fromUnix(r.exp), fromUnix(r.revk)
+	return f
+}
 
 func scanFamily(op string, row *sql.Row) (storage.RefreshFamily, error) {
-	var (
-		f                                 storage.RefreshFamily
-		user                              sql.NullString
-		hash                              []byte
-		auth, created, rotated, exp, revk sql.NullInt64
-	)
-	err := row.Scan(&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
-		&f.Generation, &created, &rotated, &exp, &revk)
-	if err != nil {
+	var r familyRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return storage.RefreshFamily{}, wrapErr(op, err)
 	}
-	f.UserID = user.String
-	f.TokenHash = fromBlob(hash)
-	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(auth), fromUnix(created), fromUnix(rotated)
-	f.ExpiresAt, f.RevokedAt = fromUnix(exp), fromUnix(revk)
-	return f, nil
+	return r.family(), nil
 }
 
 // CreateRefreshFamily implements storage.RefreshTokens. A missing tenant,
@@ -52,9 +63,10 @@ func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily
 // createFamily is the INSERT of f.
 func createFamily(f storage.RefreshFamily) stmt {
 	return stmt{
-		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		[]any{f.TenantID, f.ID, f.ClientID, nullString(f.UserID), f.Scope, f.Resource, unix(f.AuthTime),
-			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt), unix(f.RevokedAt)},
+			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt), unix(f.RevokedAt),
+			nullString(f.SessionID)},
 	}
 }
 
@@ -70,32 +82,23 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (storage.RefreshFamily, *storage.User, error) {
 	const op = "get refresh grant"
 	var (
-		f                                 storage.RefreshFamily
-		user                              sql.NullString
-		hash                              []byte
-		auth, created, rotated, exp, revk sql.NullInt64
-		u                                 optionalUser
+		r familyRow
+		u optionalUser
 	)
 	err := s.db.QueryRowContext(ctx,
 		`SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
-		        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at,
-		        u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at
+		        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at, f.session_id, `+userColumnsOf("u")+`
 		 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
 		 WHERE f.tenant_id = ? AND f.id = ?`, tenantID, id).
-		Scan(append([]any{&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
-			&f.Generation, &created, &rotated, &exp, &revk}, u.dest()...)...)
+		Scan(append(r.dest(), u.dest()...)...)
 	if err != nil {
 		return storage.RefreshFamily{}, nil, wrapErr(op, err)
 	}
-	f.UserID = user.String
-	f.TokenHash = fromBlob(hash)
-	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(auth), fromUnix(created), fromUnix(rotated)
-	f.ExpiresAt, f.RevokedAt = fromUnix(exp), fromUnix(revk)
 	owner, err := u.user(op)
 	if err != nil {
 		return storage.RefreshFamily{}, nil, err
 	}
-	return f, owner, nil
+	return r.family(), owner, nil
 }
 
 // RotateRefreshToken implements storage.RefreshTokens. The UPDATE's WHERE
@@ -161,4 +164,53 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, id string, no
 		return notFound(op)
 	}
 	return nil
+}
+
+// ListGrants implements storage.RefreshTokens (refresh_families_user).
+func (s *Store) ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.RefreshFamily, error) {
+	const op = "list grants"
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT `+familyColumns+` FROM refresh_families
+		 WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		 ORDER BY created_at DESC, id`, tenantID, userID, now.Unix())
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []storage.RefreshFamily
+	for rows.Next() {
+		var r familyRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, wrapErr(op, err)
+		}
+		out = append(out, r.family())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// RevokeGrants implements storage.RefreshTokens in one UPDATE.
+func (s *Store) RevokeGrants(ctx context.Context, q storage.GrantQuery, at time.Time) (int64, error) {
+	const op = "revoke grants"
+	if q.TenantID == "" || q.UserID == "" && q.ID == "" {
+		return 0, fmt.Errorf("sqlstore: %s: a grant query needs a tenant and a user or an id", op)
+	}
+	st := revokeGrants(q, at)
+	return s.exec(ctx, op, st.query, st.args...)
+}
+
+// revokeGrants is the UPDATE that revokes the live families q selects.
+func revokeGrants(q storage.GrantQuery, at time.Time) stmt {
+	query := `UPDATE refresh_families SET revoked_at = ?
+		 WHERE tenant_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`
+	args := []any{unix(at), q.TenantID, at.Unix()}
+	for _, c := range []struct{ col, v string }{{"user_id", q.UserID}, {"id", q.ID}, {"client_id", q.ClientID}} {
+		if c.v != "" {
+			query += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	return stmt{query, args}
 }
