@@ -21,7 +21,8 @@ type Config struct {
 	Authz *authz.Server
 	// Store holds users, consents and the sign-in lockout; it may be the
 	// record cache.
-	Store     storage.Store
+	Store storage.Store
+	// Sessions reads and writes browser sessions in SQL, past any cache.
 	Sessions  *session.Store
 	Passwords password.Hasher
 	Audit     *audit.Log
@@ -177,20 +178,14 @@ func (f *Flow) approvedBefore(fl *flow) (bool, error) {
 }
 
 // signedIn fills fl.sess and fl.user from the browser's session, leaving
-// both nil when no one is signed in or the session's user is gone.
+// both nil when no one is signed in. The session and its user are one
+// read (session.Store.Get); a deleted or disabled user has no session.
 func (f *Flow) signedIn(fl *flow) error {
 	sess, err := f.currentSession(fl.r, fl.t.ID)
 	if err != nil || sess == nil {
 		return err
 	}
-	u, err := f.cfg.Store.GetUser(fl.ctx(), fl.t.ID, sess.UserID)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return nil // the user was deleted: sign in again
-	case err != nil:
-		return err
-	}
-	fl.sess, fl.user = sess, &u
+	fl.sess, fl.user = sess, sess.User
 	return nil
 }
 

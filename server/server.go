@@ -68,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	flow, err := authflow.New(authflow.Config{
 		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log,
 		PendingKey:    cfg.Sealer.Subkey(authflow.PendingKeyPurpose),
-		Sessions:      &session.Store{KV: cfg.KV, Now: cfg.Now, Rand: cfg.Rand},
+		Sessions:      &session.Store{DB: fresh, Now: cfg.Now, Rand: cfg.Rand},
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	})
 	if err != nil {

@@ -20,6 +20,9 @@ type TenantSettings struct {
 	AccessTokenTTL int64 `json:"access_token_ttl,omitempty"`
 	// RefreshTokenTTL is the refresh-token family lifetime in seconds.
 	RefreshTokenTTL int64 `json:"refresh_token_ttl,omitempty"`
+	// SessionTTL is how long a browser session lasts from its sign-in, in
+	// seconds.
+	SessionTTL int64 `json:"session_ttl,omitempty"`
 	// Registration is the RFC 7591 policy: "off", "token" or "open".
 	Registration string `json:"registration,omitempty"`
 	// AllowedResources restricts RFC 8707 resource indicators when non-empty.
