@@ -263,7 +263,7 @@ func (f *Flow) issueCode(fl *flow) error {
 	if err := f.az.StoreClient(fl.ctx(), fl.client); err != nil {
 		return err
 	}
-	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, fl.sess.UserID, fl.sess.AuthTime)
+	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, fl.sess.UserID, fl.sess.AuthTime, fl.sess.Handle)
 	if err != nil {
 		return err
 	}

@@ -27,12 +27,14 @@ type codeRecord struct {
 	Nonce         string   `json:"n,omitempty"`
 	UserID        string   `json:"u"`
 	AuthTime      int64    `json:"at"`
+	SessionID     string   `json:"sid,omitempty"`
 	ExpiresAt     int64    `json:"exp"`
 }
 
 // IssueCode creates the authorization code of ar for user userID, who
-// signed in at authTime (Unix seconds), and stores its bindings in KV.
-func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, authTime int64) (string, error) {
+// signed in at authTime (Unix seconds) in session sid ("" for none), and
+// stores its bindings in KV.
+func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, authTime int64, sid string) (string, error) {
 	code, err := s.NewSecret(32)
 	if err != nil {
 		return "", err
@@ -40,7 +42,7 @@ func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, userID string, 
 	rec := codeRecord{
 		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
 		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
-		UserID: userID, AuthTime: authTime, ExpiresAt: s.Now().Add(codeTTL).Unix(),
+		UserID: userID, AuthTime: authTime, SessionID: sid, ExpiresAt: s.Now().Add(codeTTL).Unix(),
 	}
 	if err := kvrecord.Put(ctx, s.cfg.KV, "code", code, rec, codeTTL); err != nil {
 		return "", err

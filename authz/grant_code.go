@@ -62,18 +62,28 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, err
 	}
 	user, err := s.cfg.Store.GetUser(ctx, t.ID, rec.UserID)
-	if errors.Is(err, storage.ErrNotFound) {
+	if errors.Is(err, storage.ErrNotFound) || err == nil && user.Disabled {
 		return nil, bad
 	} else if err != nil {
 		return nil, err
 	}
 
-	var fid, refresh string
+	// Every redemption is a grant with an id that its tokens carry: a
+	// refresh family, without a refresh token when the client gets none,
+	// ending with the access token then (grants.go).
+	fid, err := s.NewSecret(16)
+	if err != nil {
+		return nil, err
+	}
+	fam := &storage.RefreshFamily{
+		TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
+		Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0), SessionID: rec.SessionID,
+		CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.accessTTL(t, client)),
+	}
+	var refresh string
 	if slices.Contains(client.GrantTypes, "refresh_token") {
-		if fid, err = s.NewSecret(16); err != nil {
-			return nil, err
-		}
 		refresh = s.refreshTokenFor(t.ID, fid, 0)
+		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
 	}
 	// Everything that can fail comes before the redemption, the write that
 	// spends the code: the tokens are minted first. The redemption, the
@@ -84,17 +94,10 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
 		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
 		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
+		GrantID: fid, SessionID: rec.SessionID, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err
-	}
-	var fam *storage.RefreshFamily
-	if fid != "" {
-		fam = &storage.RefreshFamily{
-			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
-			Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0),
-			TokenHash: secret.Hash(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
-		}
 	}
 	issued := s.issuedEvent(t, client, "authorization_code", resp)
 	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{

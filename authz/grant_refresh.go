@@ -64,6 +64,9 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 		s.revokeFamily(ctx, t.ID, fid, "user deleted")
 		return nil, bad
 	}
+	if user != nil && user.Disabled {
+		return nil, bad // (disabling revoked the family too)
+	}
 	next := s.refreshTokenFor(t.ID, fid, fam.Generation+1)
 	// Mint first, rotate last: once the rotation is stored the old token is
 	// spent, so nothing that can fail may come after it (a failure there
@@ -71,7 +74,7 @@ func (s *Server) grantRefresh(ctx context.Context, t storage.Tenant, client stor
 	// like reuse and revoke the grant).
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
-		AuthTime: fam.AuthTime.Unix(), Refresh: next,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantID: fid, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err
