@@ -86,3 +86,15 @@ func (f *Flow) startSession(ctx context.Context, w http.ResponseWriter, tenant, 
 	f.setCookie(w, sessionCookie+tenant, id, ttl)
 	return sess, nil
 }
+
+// endSession ends the browser's session of tenant sess, with the grants
+// given in it, and clears its cookie; it reports how many grants it
+// revoked.
+func (f *Flow) endSession(ctx context.Context, w http.ResponseWriter, tenant string, sess *session.Session) (int64, error) {
+	_, grants, err := f.cfg.Sessions.End(ctx, tenant, sess.Handle, true)
+	if err != nil {
+		return 0, err
+	}
+	f.setCookie(w, sessionCookie+tenant, "", -time.Second)
+	return grants, nil
+}

@@ -38,10 +38,11 @@ type Config struct {
 // Flow serves the browser's side of the authorization code flow: the
 // authorization endpoint, the login and consent pages. Build it with New.
 type Flow struct {
-	cfg Config
-	az  *authz.Server
-	box box
-	log *slog.Logger
+	cfg       Config
+	az        *authz.Server
+	box       box // pending authorization requests
+	logoutBox box // logout requests awaiting confirmation (logout.go)
+	log       *slog.Logger
 }
 
 // New builds the flow from cfg.
@@ -52,11 +53,15 @@ func New(cfg Config) (*Flow, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	b, err := newBox(cfg.PendingKey)
+	b, err := newBox(cfg.PendingKey, sealLabel)
 	if err != nil {
 		return nil, err
 	}
-	return &Flow{cfg: cfg, az: cfg.Authz, box: b, log: cfg.Logger}, nil
+	lb, err := newBox(cfg.PendingKey, logoutLabel)
+	if err != nil {
+		return nil, err
+	}
+	return &Flow{cfg: cfg, az: cfg.Authz, box: b, logoutBox: lb, log: cfg.Logger}, nil
 }
 
 // flow is one browser request's way through the flow: the request and its

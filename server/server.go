@@ -115,6 +115,8 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/login", s.page(fl.Login))
 	m.handle("GET /t/{tenant}/consent", s.page(fl.ConsentForm))
 	m.handle("POST /t/{tenant}/consent", s.page(fl.Consent))
+	m.handle("GET /t/{tenant}/logout", s.page(fl.Logout))
+	m.handle("POST /t/{tenant}/logout", s.page(fl.Logout))
 	m.handle("POST /t/{tenant}/token", s.json(az.Token))
 	m.handle("OPTIONS /t/{tenant}/token", authz.Preflight("POST", "Content-Type"))
 	m.handle("POST /t/{tenant}/revoke", s.json(az.Revoke))
