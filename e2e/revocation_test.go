@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/edgeauth/edgeauth/verify"
 )
 
 // grantClaim is the grant_id of an access token, read without checking
@@ -151,5 +155,46 @@ func TestTokensEndWithTheirGrant(t *testing.T) {
 	c := verifyAccessToken(t, f, tok.field("access_token"))
 	if life := c.Expiry.Time().Sub(c.IssuedAt.Time()).Seconds(); out.ExpiresIn != 300 || life != 300 {
 		t.Errorf("expires_in %d, exp-iat %v s; want 300: the grant's lifetime, not the client's hour", out.ExpiresIn, life)
+	}
+}
+
+// TestVerifyOnlineCheck: verify's optional online check against the
+// server under test: a token whose grant was revoked, still valid
+// offline, is refused with ErrRevoked.
+func TestVerifyOnlineCheck(t *testing.T) {
+	f := newFixture(t)
+	const api = "https://api.example.com"
+	mustStatus(t, "svc stands for the API", adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.svc,
+		map[string]any{"introspection_audiences": []string{api}}), http.StatusOK)
+	redirect := "http://127.0.0.1:5000/callback"
+	code, v := codeFor(t, f, redirect, oauth2.SetAuthURLParam("resource", api))
+	tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
+	mustStatus(t, "exchange", tok, http.StatusOK)
+	online, err := verify.NewIntrospection(verify.IntrospectionOptions{Endpoint: f.issuer + "/introspect", ClientID: f.svc, ClientSecret: f.svcSecret,
+		HTTPClient: httpClient, CacheTTL: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline, err := verify.New(f.issuer, verify.Options{Audience: api, HTTPClient: httpClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, err := verify.New(f.issuer, verify.Options{Audience: api, HTTPClient: httpClient, Online: online})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := tok.field("access_token")
+	ctx := context.Background()
+	if _, err := checked.Verify(ctx, at); err != nil {
+		t.Fatalf("online Verify of a live token = %v", err)
+	}
+	revoke := request{method: "POST", path: "/t/" + f.tenant + "/revoke", body: url.Values{"token": {tok.field("refresh_token")}, "client_id": {f.public}}.Encode(),
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+	mustStatus(t, "revoke", revoke, http.StatusOK)
+	if _, err := offline.Verify(ctx, at); err != nil {
+		t.Errorf("offline Verify after revocation = %v; want nil (offline cannot know)", err)
+	}
+	if _, err := checked.Verify(ctx, at); !errors.Is(err, verify.ErrRevoked) {
+		t.Errorf("online Verify after revocation = %v; want ErrRevoked", err)
 	}
 }
