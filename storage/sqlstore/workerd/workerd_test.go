@@ -77,6 +77,8 @@ func TestWorkerd(t *testing.T) {
 		"--- PASS: TestD1/RefreshTokens/ConcurrentRotate/sameNewHash=true ",
 		"--- PASS: TestD1/Audit/Count ",
 		"--- PASS: TestD1/Lockouts/Concurrent ",
+		"--- PASS: TestD1/Sessions/ConcurrentEnd ",
+		"--- PASS: TestD1/Users/Disable ",
 		"--- PASS: TestWorkersKV ",
 		"--- SKIP: TestWorkersKV/Expiry ",
 		"\nPASS\n",
