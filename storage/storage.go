@@ -76,7 +76,8 @@ type Tenants interface {
 	// since t was read; ErrNotFound if it does not exist.
 	UpdateTenant(ctx context.Context, t Tenant) error
 	// DeleteTenant deletes the tenant and, in the same statement, its
-	// clients, users, keys, refresh families, redemptions and consents;
+	// clients, users, keys, refresh families, redemptions, consents and
+	// sessions;
 	// its audit events stay (Audit). ErrNotFound if it does not exist.
 	DeleteTenant(ctx context.Context, id string) error
 }
@@ -108,7 +109,8 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
-	// DeleteUser deletes a user. ErrNotFound if it does not exist.
+	// DeleteUser deletes a user and, in the same statement, its sessions,
+	// consents and refresh families. ErrNotFound if it does not exist.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 	// SetUserDisabled sets the user's Disabled flag and its UpdatedAt to
 	// at. Disabling also, in the same atomic step, ends the user's live
