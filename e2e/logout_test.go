@@ -188,6 +188,23 @@ func TestLogout(t *testing.T) {
 		}
 	})
 
+	t.Run("a code issued before the sign-out starts no live grant", func(t *testing.T) {
+		s := signIn(t, f, nil)
+		cfg := f.publicConfig("5000", "openid", "read")
+		verifier := oauth2.GenerateVerifier()
+		code, _ := callback(t, s.b.authorize(cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier))), "s", f.issuer)
+		if p := s.b.do("GET", logoutURL(f, url.Values{"id_token_hint": {s.idToken}}), nil); p.status != http.StatusOK {
+			t.Fatalf("logout: %d", p.status)
+		}
+		tok := tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {verifier},
+			"redirect_uri": {cfg.RedirectURL}, "client_id": {f.public}})
+		mustStatus(t, "exchange after the sign-out", tok, http.StatusOK)
+		late := signedIn{at: tok.field("access_token"), rt: tok.field("refresh_token")}
+		if a, r := late.grantActive(t, f); a || r {
+			t.Errorf("a code of a signed-out session: access token active %v, refresh works %v; want neither", a, r)
+		}
+	})
+
 	t.Run("POST", func(t *testing.T) {
 		s := signIn(t, f, nil)
 		form := url.Values{"id_token_hint": {s.idToken}, "post_logout_redirect_uri": {signedOutURI}}

@@ -163,7 +163,12 @@ type Codes interface {
 type RefreshTokens interface {
 	// CreateRefreshFamily inserts f. ErrAlreadyExists if f.ID is taken,
 	// ErrNotFound if its tenant, client or user does not exist. Deleting
-	// the client or the user deletes its families.
+	// the client or the user deletes its families. A family whose
+	// SessionID names a session that has ended (EndSessions) is stored
+	// revoked at the session's end, and one of a disabled user revoked at
+	// its CreatedAt, in the same statement: a code issued before a
+	// sign-out or a disabling, and redeemed after, starts no live grant.
+	// (RedeemCode creates its family the same way.)
 	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
 	// GetRefreshFamily returns a family, revoked or not, or ErrNotFound.
 	GetRefreshFamily(ctx context.Context, tenantID, id string) (RefreshFamily, error)

@@ -30,6 +30,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 	}
 
 	t.Run("Grants", func(t *testing.T) { testGrants(t, s) })
+	t.Run("BornRevoked", func(t *testing.T) { testBornRevoked(t, s) })
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		tenant := newTenant(t, s)
@@ -319,5 +320,60 @@ func testGrants(t *testing.T, s storage.Store) {
 	}
 	if _, err := s.RevokeGrants(ctx, storage.GrantQuery{TenantID: tenant}, at); err == nil {
 		t.Errorf("RevokeGrants without a user or an id = nil; want an error")
+	}
+}
+
+// testBornRevoked: a family of an ended session or a disabled user is
+// created revoked, by CreateRefreshFamily and by RedeemCode alike.
+func testBornRevoked(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	tenant := newTenant(t, s)
+	client := newClient(t, s, tenant)
+	user, disabled := newUser(t, s, tenant), newUser(t, s, tenant)
+	for _, id := range []string{"live", "ended"} {
+		if err := s.CreateSession(ctx, storage.Session{TenantID: tenant, ID: id, SecretHash: randBytes(32), UserID: user,
+			AuthTime: base, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended := base.Add(time.Minute)
+	if _, _, err := s.EndSessions(ctx, storage.SessionQuery{TenantID: tenant, ID: "ended"}, ended); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserDisabled(ctx, tenant, disabled, true, base); err != nil {
+		t.Fatal(err)
+	}
+	created := base.Add(2 * time.Minute)
+	fam := func(id, user, sess string) storage.RefreshFamily {
+		return storage.RefreshFamily{TenantID: tenant, ID: id, ClientID: client, UserID: user, SessionID: sess,
+			TokenHash: randBytes(32), CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+	}
+	for _, tt := range []struct {
+		f      storage.RefreshFamily
+		redeem bool
+		want   time.Time
+	}{
+		{fam("in-live", user, "live"), false, time.Time{}},
+		{fam("no-session", user, ""), false, time.Time{}},
+		{fam("unknown-session", user, "gone"), false, time.Time{}},
+		{fam("in-ended", user, "ended"), false, ended},
+		{fam("redeemed-in-ended", user, "ended"), true, ended},
+		{fam("of-disabled", disabled, ""), false, created},
+		{fam("redeemed-of-disabled", disabled, "live"), true, created},
+	} {
+		var err error
+		if tt.redeem {
+			err = s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: randBytes(32), ClientID: client, FamilyID: tt.f.ID,
+				RedeemedAt: created, ExpiresAt: created.Add(time.Hour)}, &tt.f, nil)
+		} else {
+			err = s.CreateRefreshFamily(ctx, tt.f)
+		}
+		if err != nil {
+			t.Fatalf("creating %s = %v", tt.f.ID, err)
+		}
+		got, err := s.GetRefreshFamily(ctx, tenant, tt.f.ID)
+		if err != nil || !got.RevokedAt.Equal(tt.want) {
+			t.Errorf("family %s: RevokedAt %v, %v; want %v", tt.f.ID, got.RevokedAt, err, tt.want)
+		}
 	}
 }

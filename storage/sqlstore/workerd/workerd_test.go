@@ -79,6 +79,7 @@ func TestWorkerd(t *testing.T) {
 		"--- PASS: TestD1/Lockouts/Concurrent ",
 		"--- PASS: TestD1/Sessions/ConcurrentEnd ",
 		"--- PASS: TestD1/Users/Disable ",
+		"--- PASS: TestD1/RefreshTokens/BornRevoked ",
 		"--- PASS: TestWorkersKV ",
 		"--- SKIP: TestWorkersKV/Expiry ",
 		"\nPASS\n",
