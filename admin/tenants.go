@@ -11,6 +11,7 @@ import (
 	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
+	"github.com/edgeauth/edgeauth/session"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -20,6 +21,7 @@ import (
 type settingsJSON struct {
 	AccessTokenTTL   *int64    `json:"access_token_ttl"`
 	RefreshTokenTTL  *int64    `json:"refresh_token_ttl"`
+	SessionTTL       *int64    `json:"session_ttl"`
 	Registration     *string   `json:"registration"`
 	AllowedResources *[]string `json:"allowed_resources"`
 	DefaultAudience  *string   `json:"default_audience"`
@@ -71,6 +73,8 @@ const (
 	minRotationPeriod = 3600
 	maxRotationPeriod = 365 * 24 * 3600
 	maxResources      = 100
+	minSessionTTL     = int64(session.MinTTL / time.Second)
+	maxSessionTTL     = int64(session.MaxTTL / time.Second)
 )
 
 // apply validates the given fields and writes them into set.
@@ -82,6 +86,9 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 		return err
 	}
 	if err := setSeconds("refresh_token_ttl", in.RefreshTokenTTL, minRefreshTTL, maxRefreshTTL, &set.RefreshTokenTTL); err != nil {
+		return err
+	}
+	if err := setSeconds("session_ttl", in.SessionTTL, minSessionTTL, maxSessionTTL, &set.SessionTTL); err != nil {
 		return err
 	}
 	if err := setOneOf("registration", in.Registration, `"off", "token" or "open"`, &set.Registration, "off", "token", "open"); err != nil {

@@ -24,11 +24,14 @@ type userResponse struct {
 	Username  string   `json:"username"`
 	Email     string   `json:"email,omitempty"`
 	Roles     []string `json:"roles"`
+	Disabled  bool     `json:"disabled"`
 	CreatedAt *string  `json:"created_at"`
+	UpdatedAt *string  `json:"updated_at,omitempty"`
 }
 
 func newUserResponse(u storage.User) userResponse {
-	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, Roles: authz.NonNil(u.Roles), CreatedAt: authz.TimeJSON(u.CreatedAt)}
+	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, Roles: authz.NonNil(u.Roles), Disabled: u.Disabled,
+		CreatedAt: authz.TimeJSON(u.CreatedAt), UpdatedAt: authz.TimeJSON(u.UpdatedAt)}
 }
 
 // maxRoles bounds a user's roles.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/session"
 )
@@ -62,17 +63,38 @@ func (f *Flow) browserID(w http.ResponseWriter, r *http.Request) (string, error)
 // browserHash is what a pending request keeps of the browser cookie.
 func browserHash(id string) string { return hex.EncodeToString(secret.Hash(id)) }
 
-// currentSession returns the tenant's session of this browser, or nil.
+// currentSession returns the tenant's working session of this browser,
+// with its user, or nil: one strongly consistent read (session.Store.Get),
+// so a session signed out or revoked anywhere is gone here at once.
 func (f *Flow) currentSession(r *http.Request, tenant string) (*session.Session, error) {
 	return f.cfg.Sessions.Get(r.Context(), tenant, f.cookie(r, sessionCookie+tenant))
 }
 
-// startSession signs the browser in to tenant as userID.
+// startSession signs the browser in to tenant as userID, for the tenant's
+// session lifetime (session.TTL), and sets the session cookie. The
+// returned session's User is nil: the caller has the user it just checked.
 func (f *Flow) startSession(ctx context.Context, w http.ResponseWriter, tenant, userID string) (*session.Session, error) {
-	id, sess, err := f.cfg.Sessions.Start(ctx, tenant, userID, f.az.Now())
+	t, err := authz.LoadTenant(ctx, f.cfg.Store, tenant)
 	if err != nil {
 		return nil, err
 	}
-	f.setCookie(w, sessionCookie+tenant, id, session.TTL)
+	ttl := session.TTL(t)
+	id, sess, err := f.cfg.Sessions.Start(ctx, tenant, userID, f.az.Now(), ttl)
+	if err != nil {
+		return nil, err
+	}
+	f.setCookie(w, sessionCookie+tenant, id, ttl)
 	return sess, nil
+}
+
+// endSession ends the browser's session of tenant sess, with the grants
+// given in it, and clears its cookie; it reports how many grants it
+// revoked.
+func (f *Flow) endSession(ctx context.Context, w http.ResponseWriter, tenant string, sess *session.Session) (int64, error) {
+	_, grants, err := f.cfg.Sessions.End(ctx, tenant, sess.Handle, true)
+	if err != nil {
+		return 0, err
+	}
+	f.setCookie(w, sessionCookie+tenant, "", -time.Second)
+	return grants, nil
 }

@@ -1,6 +1,7 @@
 // Package authflow is edgeauth's browser flow: the authorization endpoint
-// as the browser meets it, the sign-in form and the consent page, and the
-// state that carries a request across them.
+// as the browser meets it, the sign-in form and the consent page, the
+// state that carries a request across them, and sign-out (OpenID Connect
+// RP-Initiated Logout 1.0, logout.go).
 //
 // The protocol decides, this package drives. authz validates the
 // authorization request (OAuth 2.1 §4.1.1), issues the code and redirects
@@ -12,6 +13,7 @@
 //	            store the pending request and go to /login or /consent
 //	/login      check the password (lockout, rate limits) -> session -> next step
 //	/consent    the user's decision -> consent remembered -> code, or access_denied
+//	/logout     a hint naming this session? -> end it, or ask first -> back to the client
 //
 // One value, flow, carries a request through these steps: the request and
 // its answer, the tenant and client, the pending authorization request and
@@ -32,7 +34,12 @@
 //   - A failed sign-in is counted in the database before the password is
 //     checked (lockout.go): the lockout holds at every location and under
 //     concurrent guesses.
-//   - Sessions (package session) and pending requests live in KV and decide
-//     nothing that must happen once; the code's single use is decided in
-//     SQL by authz.
+//   - A session (package session) is a row in SQL, read with its user in
+//     one query: signing out, an admin's revocation or a disabled user
+//     ends it at every location at once. Pending requests travel sealed in
+//     the pages and decide nothing that must happen once; the code's
+//     single use is decided in SQL by authz.
+//   - A logout redirects only to a post_logout_redirect_uri the client
+//     registered, and to a self-registered client's only with an ID token
+//     issued to it; errors are the error page.
 package authflow

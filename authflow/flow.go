@@ -21,7 +21,8 @@ type Config struct {
 	Authz *authz.Server
 	// Store holds users, consents and the sign-in lockout; it may be the
 	// record cache.
-	Store     storage.Store
+	Store storage.Store
+	// Sessions reads and writes browser sessions in SQL, past any cache.
 	Sessions  *session.Store
 	Passwords password.Hasher
 	Audit     *audit.Log
@@ -37,10 +38,11 @@ type Config struct {
 // Flow serves the browser's side of the authorization code flow: the
 // authorization endpoint, the login and consent pages. Build it with New.
 type Flow struct {
-	cfg Config
-	az  *authz.Server
-	box box
-	log *slog.Logger
+	cfg       Config
+	az        *authz.Server
+	box       box // pending authorization requests
+	logoutBox box // logout requests awaiting confirmation (logout.go)
+	log       *slog.Logger
 }
 
 // New builds the flow from cfg.
@@ -51,11 +53,15 @@ func New(cfg Config) (*Flow, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	b, err := newBox(cfg.PendingKey)
+	b, err := newBox(cfg.PendingKey, sealLabel)
 	if err != nil {
 		return nil, err
 	}
-	return &Flow{cfg: cfg, az: cfg.Authz, box: b, log: cfg.Logger}, nil
+	lb, err := newBox(cfg.PendingKey, logoutLabel)
+	if err != nil {
+		return nil, err
+	}
+	return &Flow{cfg: cfg, az: cfg.Authz, box: b, logoutBox: lb, log: cfg.Logger}, nil
 }
 
 // flow is one browser request's way through the flow: the request and its
@@ -177,20 +183,14 @@ func (f *Flow) approvedBefore(fl *flow) (bool, error) {
 }
 
 // signedIn fills fl.sess and fl.user from the browser's session, leaving
-// both nil when no one is signed in or the session's user is gone.
+// both nil when no one is signed in. The session and its user are one
+// read (session.Store.Get); a deleted or disabled user has no session.
 func (f *Flow) signedIn(fl *flow) error {
 	sess, err := f.currentSession(fl.r, fl.t.ID)
 	if err != nil || sess == nil {
 		return err
 	}
-	u, err := f.cfg.Store.GetUser(fl.ctx(), fl.t.ID, sess.UserID)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return nil // the user was deleted: sign in again
-	case err != nil:
-		return err
-	}
-	fl.sess, fl.user = sess, &u
+	fl.sess, fl.user = sess, sess.User
 	return nil
 }
 
@@ -268,7 +268,7 @@ func (f *Flow) issueCode(fl *flow) error {
 	if err := f.az.StoreClient(fl.ctx(), fl.client); err != nil {
 		return err
 	}
-	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, *fl.user, fl.sess.AuthTime)
+	code, err := f.az.IssueCode(fl.ctx(), &fl.ar.AuthRequest, *fl.user, fl.sess.AuthTime, fl.sess.Handle)
 	if err != nil {
 		return err
 	}

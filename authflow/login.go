@@ -101,6 +101,14 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 	if err := f.cfg.Store.ResetLoginFailures(ctx, t.ID, username); err != nil {
 		return err
 	}
+	if user.Disabled {
+		// Said only after the right password, as Keycloak does: before it,
+		// a disabled user is answered like any other (no account's state
+		// leaks to a guesser), and the right password was a sign-in, not
+		// a guess, so the streaks end as for any right password.
+		f.cfg.Audit.Record(ctx, t.ID, "login.refused", user.ID, fl.client.ID, map[string]any{"reason": "disabled"})
+		return f.showLogin(fl, http.StatusForbidden, username, "This account is disabled. Ask your administrator.")
+	}
 	if fl.sess, err = f.startSession(ctx, w, t.ID, user.ID); err != nil {
 		return err
 	}

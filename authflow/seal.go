@@ -17,9 +17,14 @@ import (
 // tenant as associated data, so a sealed request opens only for the tenant
 // it was made for and cannot be read or altered by the browser. It is
 // base64url: version (1 byte) || nonce (12) || ciphertext and tag.
+//
+// A logout request waiting for the user's confirmation (logout.go) is
+// sealed the same way under another label (associated data), so that
+// neither kind opens as the other.
 const (
 	sealVersion = 1
 	sealLabel   = "edgeauth/authflow/pending\x00"
+	logoutLabel = "edgeauth/authflow/logout\x00"
 	// maxSealed bounds what is accepted as a sealed request: the largest
 	// request the parameter limits allow (authz) with room to spare.
 	maxSealed = 12 << 10
@@ -30,10 +35,14 @@ const PendingKeyPurpose = "authflow/pending"
 
 var errBroken = errors.New("authflow: a sealed request does not open")
 
-// box seals and opens pending requests.
-type box struct{ aead cipher.AEAD }
+// box seals and opens pending requests (or, with another label, logout
+// requests).
+type box struct {
+	aead  cipher.AEAD
+	label string
+}
 
-func newBox(key []byte) (box, error) {
+func newBox(key []byte, label string) (box, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return box{}, fmt.Errorf("authflow: the pending-request key: %w", err)
@@ -42,7 +51,7 @@ func newBox(key []byte) (box, error) {
 	if err != nil {
 		return box{}, err
 	}
-	return box{aead: aead}, nil
+	return box{aead: aead, label: label}, nil
 }
 
 // seal encrypts v's JSON for tenant.
@@ -55,7 +64,7 @@ func (b box) seal(tenant string, v any) (string, error) {
 	out := make([]byte, 1+ns, 1+ns+len(plain)+b.aead.Overhead())
 	out[0] = sealVersion
 	rand.Read(out[1 : 1+ns]) // never fails since Go 1.24
-	out = b.aead.Seal(out, out[1:1+ns], plain, []byte(sealLabel+tenant))
+	out = b.aead.Seal(out, out[1:1+ns], plain, []byte(b.label+tenant))
 	return base64.RawURLEncoding.EncodeToString(out), nil
 }
 
@@ -70,7 +79,7 @@ func (b box) open(tenant, s string, v any) error {
 	if err != nil || len(raw) < 1+ns+b.aead.Overhead() || raw[0] != sealVersion {
 		return errBroken
 	}
-	plain, err := b.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(sealLabel+tenant))
+	plain, err := b.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(b.label+tenant))
 	if err != nil || json.Unmarshal(plain, v) != nil {
 		return errBroken
 	}

@@ -27,6 +27,9 @@ type ClientMetadata struct {
 	// IntrospectionAudiences: the audiences of the access tokens this
 	// client may introspect, as the resource server for them (RFC 7662 §4).
 	IntrospectionAudiences *[]string `json:"introspection_audiences"`
+	// PostLogoutRedirectURIs: where the logout endpoint may send the
+	// browser back to (OIDC RP-Initiated Logout 1.0 §3.1).
+	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris"`
 }
 
 // DefaultSelfRegisteredScope is the scope of clients that register
@@ -79,6 +82,7 @@ type ClientInfo struct {
 	// registration (read-only).
 	DynamicallyRegistered  bool     `json:"dynamically_registered,omitempty"`
 	IntrospectionAudiences []string `json:"introspection_audiences,omitempty"`
+	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
 	AccessTokenTTL         int64    `json:"access_token_ttl,omitempty"`
 	UpdatedAt              *string  `json:"updated_at,omitempty"`
 }
@@ -91,6 +95,7 @@ func NewClientInfo(c storage.Client, secret string) ClientInfo {
 		ClientName: c.Name, RedirectURIs: NonNil(c.RedirectURIs), GrantTypes: NonNil(c.GrantTypes),
 		ResponseTypes: NonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, IntrospectionAudiences: c.IntrospectionAudiences, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: TimeJSON(c.UpdatedAt),
+		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -133,6 +138,18 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 			}
 		}
 		c.RedirectURIs = syntax.Dedupe(*v)
+	}
+	if v := in.PostLogoutRedirectURIs; v != nil {
+		// OIDC RP-Initiated Logout 1.0 §3.1: the same rules as redirect_uris.
+		if len(*v) > maxRedirectURIs {
+			return Errorf(CodeInvalidClientMetadata, "at most %d post_logout_redirect_uris", maxRedirectURIs)
+		}
+		for _, u := range *v {
+			if err := syntax.CheckRedirectURI(u); err != nil {
+				return Errorf(CodeInvalidClientMetadata, "post_logout_redirect_uris: %s", err.Error())
+			}
+		}
+		c.PostLogoutRedirectURIs = syntax.Dedupe(*v)
 	}
 	if v := in.GrantTypes; v != nil {
 		for _, g := range *v {

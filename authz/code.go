@@ -31,6 +31,7 @@ type codeRecord struct {
 	// User is the user's claims; nil in a code of a version before them.
 	User      *codeUser `json:"uc,omitempty"`
 	AuthTime  int64     `json:"at"`
+	SessionID string    `json:"sid,omitempty"`
 	ExpiresAt int64     `json:"exp"`
 }
 
@@ -42,8 +43,9 @@ type codeUser struct {
 }
 
 // IssueCode creates the authorization code of ar for user, who signed in
-// at authTime (Unix seconds), and stores its bindings in KV.
-func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, user storage.User, authTime int64) (string, error) {
+// at authTime (Unix seconds) in session sid ("" for none), and stores its
+// bindings in KV.
+func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, user storage.User, authTime int64, sid string) (string, error) {
 	code, err := s.NewSecret(32)
 	if err != nil {
 		return "", err
@@ -52,7 +54,7 @@ func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, user storage.Us
 		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
 		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
 		UserID: user.ID, User: &codeUser{Username: user.Username, Email: user.Email, Roles: user.Roles},
-		AuthTime: authTime, ExpiresAt: s.Now().Add(codeTTL).Unix(),
+		AuthTime: authTime, SessionID: sid, ExpiresAt: s.Now().Add(codeTTL).Unix(),
 	}
 	if err := kvrecord.Put(ctx, s.cfg.KV, "code", code, rec, codeTTL); err != nil {
 		return "", err

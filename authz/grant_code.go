@@ -18,13 +18,14 @@ import (
 
 // grantCode redeems an authorization code (OAuth 2.1 §4.1.3). Every way a
 // code can be wrong (unknown, expired, another client's, wrong redirect
-// URI, wrong verifier, used, its user deleted since) gets the same
-// invalid_grant. Single use is decided by one SQL insert; a second
-// redemption revokes the refresh family the first one created. One KV read
-// and one storage round trip in all: the user's claims come with the code,
-// and the redemption fails if the user is gone. A spent code is not
-// deleted from KV: the redemption row decides, and the record expires
-// within codeTTL.
+// URI, wrong verifier, used, its user deleted or disabled or its session
+// ended since) gets the same invalid_grant. Single use is decided by one
+// SQL insert; a second redemption revokes the refresh family the first one
+// created. One KV read and one storage round trip in all: the user's
+// claims come with the code, and the redemption's grant refers to the user
+// and is born revoked if the user is disabled or the session has ended,
+// which the redemption reads back. A spent code is not deleted from KV:
+// the redemption row decides, and the record expires within codeTTL.
 func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	if !slices.Contains(client.GrantTypes, "authorization_code") {
 		return nil, Errorf(CodeUnauthorizedClient, "the client may not use the authorization code grant")
@@ -68,18 +69,28 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	user := storage.User{TenantID: t.ID, ID: rec.UserID}
 	if c := rec.User; c != nil {
 		user.Username, user.Email, user.Roles = c.Username, c.Email, c.Roles
-	} else if user, err = s.cfg.Store.GetUser(ctx, t.ID, rec.UserID); errors.Is(err, storage.ErrNotFound) {
-		return nil, bad // a code of the version before, whose user is gone
+	} else if user, err = s.cfg.Store.GetUser(ctx, t.ID, rec.UserID); errors.Is(err, storage.ErrNotFound) || err == nil && user.Disabled {
+		return nil, bad // a code of the version before, whose user is gone or disabled
 	} else if err != nil {
 		return nil, err
 	}
 
-	var fid, refresh string
+	// Every redemption is a grant with an id that its tokens carry: a
+	// refresh family, without a refresh token when the client gets none,
+	// ending with the access token then (grants.go).
+	fid, err := s.NewSecret(16)
+	if err != nil {
+		return nil, err
+	}
+	fam := &storage.RefreshFamily{
+		TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
+		Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0), SessionID: rec.SessionID,
+		CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.accessTTL(t, client)),
+	}
+	var refresh string
 	if slices.Contains(client.GrantTypes, "refresh_token") {
-		if fid, err = s.NewSecret(16); err != nil {
-			return nil, err
-		}
 		refresh = s.refresh.token(t.ID, fid, 0)
+		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
 	}
 	// Everything that can fail comes before the redemption, the write that
 	// spends the code: the tokens are minted first. The redemption, the
@@ -90,21 +101,14 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
 		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
 		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
+		GrantID: fid, SessionID: rec.SessionID, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err
 	}
-	var fam *storage.RefreshFamily
-	if fid != "" {
-		fam = &storage.RefreshFamily{
-			TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
-			Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0),
-			TokenHash: secret.Hash(refresh), CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.refreshTTL(t)),
-		}
-	}
 	issued := s.issuedEvent(t, client, "authorization_code", resp)
 	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
-		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid, UserID: user.ID,
+		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
 		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
 	}, fam, &issued)
 	switch {
@@ -113,6 +117,10 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, bad
 	case errors.Is(err, storage.ErrNotFound):
 		return nil, bad // the user was deleted since the code was issued
+	case errors.Is(err, storage.ErrConflict):
+		// The grant was born revoked: the session the code was issued in
+		// has ended, or the user was disabled, since. The code is spent.
+		return nil, bad
 	case err != nil:
 		return nil, err
 	}

@@ -81,10 +81,15 @@ func (s *Server) refreshInOneTrip(ctx context.Context, t storage.Tenant, client 
 		// Unreachable while deleting a user deletes its families.
 		s.revokeFamily(ctx, t.ID, rt.family, "user deleted")
 		return nil, errBadRefresh
+	case user != nil && user.Disabled:
+		// Unreachable while disabling a user revokes its families in the
+		// same batch.
+		s.revokeFamily(ctx, t.ID, rt.family, "user disabled")
+		return nil, errBadRefresh
 	}
 	return s.mint(ctx, m, grant{
 		Tenant: t, Client: client, User: user, Scope: fam.Scope, Resources: strings.Fields(fam.Resource),
-		AuthTime: fam.AuthTime.Unix(), Refresh: next,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantID: rt.family, NotAfter: fam.ExpiresAt,
 	})
 }
 
@@ -154,6 +159,9 @@ func (s *Server) refreshAfterRead(ctx context.Context, t storage.Tenant, client 
 		s.revokeFamily(ctx, t.ID, fid, "user deleted")
 		return nil, errBadRefresh
 	}
+	if user != nil && user.Disabled {
+		return nil, errBadRefresh // (disabling revoked the family too)
+	}
 	next := s.refresh.token(t.ID, fid, fam.Generation+1)
 	// Mint first, rotate last: once the rotation is stored the old token is
 	// spent, so nothing that can fail may come after it (a failure there
@@ -161,7 +169,7 @@ func (s *Server) refreshAfterRead(ctx context.Context, t storage.Tenant, client 
 	// like reuse and revoke the grant).
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: user, Scope: scope, Resources: resources,
-		AuthTime: fam.AuthTime.Unix(), Refresh: next,
+		AuthTime: fam.AuthTime.Unix(), Refresh: next, GrantID: fid, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err

@@ -31,7 +31,8 @@ type introspection struct {
 // checked against the tenant's published keys, without leeway on their
 // expiry, and are active only for a caller that stands for one of their
 // audiences (its introspection_audiences, set by an admin) or that is
-// their client; refresh tokens only for the client they were issued to.
+// their client, and while their grant is in force (grants.go); refresh
+// tokens only for the client they were issued to.
 func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	t, p, client, err := s.clientRequest(w, r)
@@ -67,6 +68,13 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 		// the caller stands for one of its audiences, or is its client.
 		case c.ClientID != client.ID && !slices.ContainsFunc(client.IntrospectionAudiences, func(a string) bool { return verify.HasResource(c.Audience, a) }):
 		default:
+			// OAuth 2.1 §4.1.3, RFC 7009 §2.1: a token whose grant was
+			// revoked is no longer active (grants.go).
+			if live, err := (grantCheck{s.cfg.Fresh}).active(ctx, t.ID, c); err != nil {
+				return err
+			} else if !live {
+				break
+			}
 			out = introspection{Active: true, Scope: strings.Join(c.Scopes, " "), ClientID: c.ClientID, TokenType: "Bearer",
 				Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Sub: c.Subject, Aud: audienceJSON(c.Audience), Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
 		}

@@ -12,13 +12,16 @@ import (
 // metadata is the RFC 8414 authorization server metadata document. It
 // lists what the server implements and nothing else.
 type metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
-	TokenEndpoint                              string   `json:"token_endpoint"`
-	JWKSURI                                    string   `json:"jwks_uri"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint"`
-	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	Issuer                string `json:"issuer"`
+	AuthorizationEndpoint string `json:"authorization_endpoint"`
+	TokenEndpoint         string `json:"token_endpoint"`
+	JWKSURI               string `json:"jwks_uri"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	RegistrationEndpoint  string `json:"registration_endpoint,omitempty"`
+	IntrospectionEndpoint string `json:"introspection_endpoint"`
+	// EndSessionEndpoint: OIDC RP-Initiated Logout 1.0 §2.1 (in the RFC
+	// 8414 document too, as any metadata may be).
+	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
 	GrantTypesSupported                        []string `json:"grant_types_supported"`
@@ -51,6 +54,7 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 		JWKSURI:                                   iss + "/jwks.json",
 		RevocationEndpoint:                        iss + "/revoke",
 		IntrospectionEndpoint:                     iss + "/introspect",
+		EndSessionEndpoint:                        iss + "/logout",
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    []string{"query"},
 		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials"},
@@ -101,7 +105,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 			md.SubjectTypesSupported = []string{"public"}
 			md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
 			md.ScopesSupported = []string{"openid", "profile", "email"}
-			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
+			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "preferred_username", "email"}
 			md.PromptValuesSupported = []string{"none", "login", "consent"}
 			md.RequestURIParameterSupported = new(bool)
 		}

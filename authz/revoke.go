@@ -11,8 +11,12 @@ import (
 
 // Revoke handles RFC 7009 token revocation. Revoking a refresh token
 // revokes its whole family. An unknown or already invalid token is still
-// 200 (§2.2). Access tokens are self-contained JWTs and are not revoked
-// one by one: they expire within the tenant's access-token lifetime, so a
+// 200 (§2.2). An access token of a user's grant revokes that grant
+// (§2.1: the server MAY revoke the respective refresh token as well), its
+// refresh token and every access token it issued: they are inactive at
+// introspection from then on (grants.go), and expire within their
+// lifetime at resource servers that check offline. An access token of no
+// grant (client_credentials) is self-contained and cannot be revoked: a
 // valid one is unsupported_token_type (§2.2.1), not a 200 that would tell
 // the client it was revoked.
 func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
@@ -48,8 +52,12 @@ func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 			return err
 		case c.ClientID != client.ID:
 			return Errorf(CodeUnauthorizedClient, "the token was not issued to this client")
+		case c.GrantID == "":
+			return Errorf(CodeUnsupportedTokenType, "this access token has no grant to revoke; it expires within its lifetime")
 		default:
-			return Errorf(CodeUnsupportedTokenType, "access tokens cannot be revoked; they expire within their lifetime")
+			if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, c.GrantID, s.Now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -31,17 +31,24 @@ type accessClaims struct {
 	Tenant   string       `json:"tenant"`
 	Roles    []string     `json:"roles,omitempty"`
 	AuthTime int64        `json:"auth_time,omitempty"`
+	// GrantID names the grant the token was issued for (the refresh
+	// family of a user's grant), so that introspection can tell when it
+	// was revoked; the name is Grant Management for OAuth 2.0's grant_id.
+	GrantID string `json:"grant_id,omitempty"`
 }
 
 // idClaims are the claims of an OIDC ID token (OIDC Core §2).
 type idClaims struct {
-	Issuer            string `json:"iss"`
-	Subject           string `json:"sub"`
-	Audience          string `json:"aud"`
-	Expiry            int64  `json:"exp"`
-	IssuedAt          int64  `json:"iat"`
-	AuthTime          int64  `json:"auth_time,omitempty"`
-	Nonce             string `json:"nonce,omitempty"`
+	Issuer   string `json:"iss"`
+	Subject  string `json:"sub"`
+	Audience string `json:"aud"`
+	Expiry   int64  `json:"exp"`
+	IssuedAt int64  `json:"iat"`
+	AuthTime int64  `json:"auth_time,omitempty"`
+	Nonce    string `json:"nonce,omitempty"`
+	// SessionID is the browser session the user signed in with (OIDC
+	// Front-Channel Logout 1.0 §3): an RP's logout request names it.
+	SessionID         string `json:"sid,omitempty"`
 	PreferredUsername string `json:"preferred_username,omitempty"`
 	Email             string `json:"email,omitempty"`
 }
@@ -59,6 +66,11 @@ type grant struct {
 	Refresh string
 	// IDToken asks for an ID token (openid scope at the code grant).
 	IDToken bool
+	// GrantID names the grant in the access token (grants.go); SessionID
+	// the session in the ID token.
+	GrantID, SessionID string
+	// NotAfter, when set, is the grant's end: no token outlives it.
+	NotAfter time.Time
 }
 
 // accessTTL is the client's access-token lifetime if it has one, else the
@@ -152,10 +164,13 @@ func (s *Server) prepareIssue(ctx context.Context, tenant string) (minting, erro
 // mint signs g's access token (and ID token) with what m gathered.
 func (s *Server) mint(ctx context.Context, m minting, g grant) (*tokenResponse, error) {
 	ttl := s.accessTTL(g.Tenant, g.Client)
+	if !g.NotAfter.IsZero() && m.now.Add(ttl).After(g.NotAfter) {
+		ttl = g.NotAfter.Sub(m.now) // a grant's tokens end with it (grants.go)
+	}
 	c := accessClaims{
 		Issuer: s.Issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
 		Expiry: m.now.Add(ttl).Unix(), IssuedAt: m.now.Unix(), ID: m.jti,
-		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
+		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID, GrantID: g.GrantID,
 	}
 	if g.User != nil {
 		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime
@@ -179,7 +194,7 @@ func (s *Server) idToken(ctx context.Context, keys []storage.SigningKey, g grant
 	scopes := strings.Fields(g.Scope)
 	c := idClaims{
 		Issuer: s.Issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
-		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), AuthTime: g.AuthTime, Nonce: g.Nonce,
+		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), AuthTime: g.AuthTime, Nonce: g.Nonce, SessionID: g.SessionID,
 	}
 	if slices.Contains(scopes, "profile") {
 		c.PreferredUsername = g.User.Username

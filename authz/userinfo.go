@@ -49,8 +49,15 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) error {
 		return &Error{Code: CodeInsufficientScope, Description: "the access token lacks the openid scope",
 			WWWAuthenticate: realm + `, error="insufficient_scope", scope="openid"`}
 	}
+	// The token's grant must be in force (grants.go): a signed-out or
+	// revoked grant's token learns nothing here.
+	if live, err := (grantCheck{s.cfg.Fresh}).active(ctx, t.ID, c); err != nil {
+		return err
+	} else if !live {
+		return invalid
+	}
 	u, err := s.cfg.Store.GetUser(ctx, t.ID, c.Subject)
-	if errors.Is(err, storage.ErrNotFound) {
+	if errors.Is(err, storage.ErrNotFound) || err == nil && u.Disabled {
 		return invalid
 	} else if err != nil {
 		return err

@@ -55,6 +55,11 @@ func (j *Job) Run(ctx context.Context) error {
 	} else if r+f > 0 {
 		j.Logger.InfoContext(ctx, "pruned expired rows", "redemptions", r, "refresh_families", f)
 	}
+	if n, err := j.Store.PruneSessions(ctx, now); err != nil {
+		errs = append(errs, fmt.Errorf("pruning expired sessions: %w", err))
+	} else if n > 0 {
+		j.Logger.InfoContext(ctx, "pruned expired sessions", "count", n)
+	}
 	if n, err := j.Store.PruneLoginFailures(ctx, now.Add(-j.LockoutWindow)); err != nil {
 		errs = append(errs, fmt.Errorf("pruning ended sign-in failure streaks: %w", err))
 	} else if n > 0 {

@@ -5,7 +5,7 @@
 // retired -> gone, jwks.Rotator) and republishes the JWKS of tenants whose
 // keys changed, and deletes what nothing else deletes: audit events older
 // than the retention, code redemptions and refresh families that have
-// expired (storage.Store.PruneExpired says why they can go), and failed
-// sign-in streaks that have ended. A failing tenant does not stop the
+// expired (storage.Store.PruneExpired says why they can go), browser
+// sessions that have expired, and failed sign-in streaks that have ended. A failing tenant does not stop the
 // others.
 package cron

@@ -85,7 +85,7 @@ const (
 	maxWasmMem   = 32 << 20  // bytes of the largest wasm instance (wrangler)
 )
 
-// TestUnauthenticatedGrowthIsBounded sends, without any credential, 1,200
+// TestUnauthenticatedGrowthIsBounded sends, without any credential, 1,300
 // requests that would grow stored state if they could (security issue):
 // 20 admin requests with a wrong token and a 10 KB path (the failed admin
 // authentications an address may send in a minute: all are answered and
@@ -93,7 +93,8 @@ const (
 // address, for the tests that follow), 400 authorization requests with
 // state, nonce and resources at their bounds, 390 token requests with
 // ever-new metadata-document client ids, 390 failed sign-ins with ever-new
-// usernames. Every answer is the expected
+// usernames, 100 logout requests with made-up session cookies and ID
+// token hints and a 1 KB state. Every answer is the expected
 // 4xx, 303 or (a failed sign-in: the form again) 200, never a 5xx, and the
 // database, KV and memory grow by less than the bounds above.
 func TestUnauthenticatedGrowthIsBounded(t *testing.T) {
@@ -136,6 +137,14 @@ func TestUnauthenticatedGrowthIsBounded(t *testing.T) {
 			return tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {"x"}, "code_verifier": {strings.Repeat("v", 43)},
 				"client_id": {"http://127.0.0.1:1/client-" + strconv.Itoa(i)}}).status
 		}, []int{400, 401, 429}},
+		{"logout, made-up sessions and hints", 100, func(i int) int {
+			q := url.Values{"client_id": {f.public}, "state": {strings.Repeat("s", 1024)}}
+			if i%2 == 1 {
+				q.Set("id_token_hint", "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJ4In0."+strings.Repeat("A", 342))
+			}
+			return request{method: "GET", path: "/t/" + f.tenant + "/logout?" + q.Encode(), header: map[string]string{
+				"Cookie": "edgeauth-session-" + f.tenant + "=" + strings.Repeat("i", 22) + "." + strconv.Itoa(i) + strings.Repeat("s", 40)}}.do(t).status
+		}, []int{200, 400}},
 		{"failed sign-ins", 390, func(i int) int {
 			fm := url.Values{}
 			for k, v := range form {

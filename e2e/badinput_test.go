@@ -41,6 +41,7 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"missing tenant id", "POST", "/admin/v1/tenants", map[string]any{"name": "x"}, "", 400, "invalid_request", ""},
 		{"bad ttl", "POST", "/admin/v1/tenants", map[string]any{"id": "ttl-x", "settings": map[string]any{"access_token_ttl": 1}}, "", 400, "invalid_request", "/admin/v1/tenants/ttl-x"},
 		{"bad refresh ttl", "POST", "/admin/v1/tenants", map[string]any{"id": "rttl-x", "settings": map[string]any{"refresh_token_ttl": 10}}, "", 400, "invalid_request", "/admin/v1/tenants/rttl-x"},
+		{"bad session ttl", "POST", "/admin/v1/tenants", map[string]any{"id": "sttl-x", "settings": map[string]any{"session_ttl": 60}}, "", 400, "invalid_request", "/admin/v1/tenants/sttl-x"},
 		{"bad rotation period", "POST", "/admin/v1/tenants", map[string]any{"id": "rot-x", "settings": map[string]any{"rotation_period": 366 * 24 * 3600}}, "", 400, "invalid_request", "/admin/v1/tenants/rot-x"},
 		{"bad registration", "POST", "/admin/v1/tenants", map[string]any{"id": "reg-x", "settings": map[string]any{"registration": "maybe"}}, "", 400, "invalid_request", "/admin/v1/tenants/reg-x"},
 		{"bad alg", "POST", "/admin/v1/tenants", map[string]any{"id": "alg-x", "settings": map[string]any{"signing_alg": "HS256"}}, "", 400, "invalid_request", "/admin/v1/tenants/alg-x"},
@@ -76,6 +77,8 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"refresh without code", "POST", clients, map[string]any{"client_id": "bad", "grant_types": []string{"refresh_token", "client_credentials"}}, "", 400, "invalid_client_metadata", clients + "/bad"},
 		{"bad scope chars", "POST", clients, map[string]any{"client_id": "bad", "scope": "read \"write\"", "redirect_uris": []string{"https://a.example/cb"}}, "", 400, "invalid_client_metadata", clients + "/bad"},
 		{"bad client id", "POST", clients, map[string]any{"client_id": "a/b", "redirect_uris": []string{"https://a.example/cb"}}, "", 400, "invalid_client_metadata", ""},
+		{"post-logout fragment", "POST", clients, map[string]any{"client_id": "bad", "redirect_uris": []string{"https://a.example/cb"}, "post_logout_redirect_uris": []string{"https://a.example/bye#x"}}, "", 400, "invalid_client_metadata", clients + "/bad"},
+		{"post-logout http", "POST", clients, map[string]any{"client_id": "bad", "redirect_uris": []string{"https://a.example/cb"}, "post_logout_redirect_uris": []string{"http://evil.example/bye"}}, "", 400, "invalid_client_metadata", clients + "/bad"},
 		{"too many redirects", "POST", clients, map[string]any{"client_id": "bad", "redirect_uris": strings.Split(strings.Repeat("https://a.example/cb,", 21), ",")[:21]}, "", 400, "invalid_redirect_uri", clients + "/bad"},
 		{"unknown client field", "POST", clients, map[string]any{"client_id": "bad", "jwks_uri": "https://a.example/jwks"}, "", 400, "invalid_request", clients + "/bad"},
 		{"missing client", "GET", clients + "/nobody", nil, "", 404, "not_found", ""},
@@ -87,6 +90,9 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"user bad role", "POST", users, map[string]any{"username": "bob", "password": "long enough pw", "roles": []string{"a b"}}, "", 400, "invalid_request", ""},
 		{"user roles not array", "POST", users, map[string]any{"username": "bob", "password": "long enough pw", "roles": "admin"}, "", 400, "invalid_request", ""},
 		{"missing user", "GET", users + "/nobody", nil, "", 404, "not_found", ""},
+		{"sessions of a missing user", "GET", users + "/nobody/sessions", nil, "", 404, "not_found", ""},
+		{"disable a missing user", "POST", users + "/nobody/disable", nil, "", 404, "not_found", ""},
+		{"grants of a missing user", "DELETE", users + "/nobody/grants", nil, "", 404, "not_found", ""},
 		{"keys of missing tenant", "GET", "/admin/v1/tenants/missing-tenant/keys", nil, "", 404, "not_found", ""},
 	}
 }

@@ -654,12 +654,31 @@ func TestRevokeAndIntrospect(t *testing.T) {
 	mustStatus(t, "revoke refresh token", revoke(rt), http.StatusOK)
 	mustOAuthError(t, "refresh after revoke", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}}), 400, "invalid_grant")
 	mustStatus(t, "revoke again", revoke(rt), http.StatusOK)
-	// RFC 7009 §2.2.1: a valid access token cannot be revoked here, and
-	// the answer must not say it was; an invalid one is a 200 (§2.2).
-	mustOAuthError(t, "revoke access token", revoke(at), 400, "unsupported_token_type")
 	mustStatus(t, "revoke a tampered access token", revoke(at[:len(at)-4]+"AAAA"), http.StatusOK)
 	svc := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}}, "Authorization", basicAuth(f.svc, f.svcSecret)).field("access_token")
 	mustOAuthError(t, "revoke another client's access token", revoke(svc), 400, "unauthorized_client")
+	// RFC 7009 §2.2.1: an access token of no grant (client_credentials)
+	// cannot be revoked, and the answer must not say it was.
+	svcRevoke := request{method: "POST", path: "/t/" + f.tenant + "/revoke", body: url.Values{"token": {svc}}.Encode(),
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basicAuth(f.svc, f.svcSecret)}}.do(t)
+	mustOAuthError(t, "revoke a client_credentials access token", svcRevoke, 400, "unsupported_token_type")
+
+	// A user's access token names its grant: revoking it revokes the
+	// grant (RFC 7009 §2.1), and the grant's access tokens are inactive
+	// at introspection from then on, its refresh token refused.
+	code, v = codeFor(t, f, redirect, oauth2.SetAuthURLParam("resource", "https://api.example.com"))
+	tok = tokenRequest(t, f, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {v}, "redirect_uri": {redirect}, "client_id": {f.public}})
+	mustStatus(t, "second exchange", tok, http.StatusOK)
+	at, rt = tok.field("access_token"), tok.field("refresh_token")
+	if r := introspect(t, f, at, f.svc, f.svcSecret); r.field("sub") != f.userID {
+		t.Fatalf("introspect before revoking: %s; want active", r.body)
+	}
+	mustStatus(t, "revoke access token", revoke(at), http.StatusOK)
+	if r := introspect(t, f, at, f.svc, f.svcSecret); string(r.body) != "{\"active\":false}\n" {
+		t.Errorf("introspect after revoking the access token: %s; want only active:false", r.body)
+	}
+	mustOAuthError(t, "refresh after revoking its access token", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {f.public}}), 400, "invalid_grant")
+	mustStatus(t, "revoke the access token again", revoke(at), http.StatusOK)
 }
 
 // OpenID Connect Core §5.3: the UserInfo endpoint SHOULD support CORS. A

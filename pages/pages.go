@@ -151,6 +151,47 @@ func (d Consent) HTML() []byte {
 	return p.bytes()
 }
 
+// Logout asks the signed-in user to confirm signing out: shown when the
+// request does not prove which application sent it (OIDC RP-Initiated
+// Logout 1.0 §2, the OP MUST ask).
+type Logout struct {
+	Title, TenantName, Username string
+	// ClientName is the application that asked, "" when none is known.
+	ClientName              string
+	Action, RequestID, CSRF string
+}
+
+// HTML renders the page.
+func (d Logout) HTML() []byte {
+	p := newPage(d.Title)
+	p.textIn("<h1>Sign out of ", d.TenantName, "?</h1>\n")
+	p.textIn("<p>You are signed in as ", d.Username, ".")
+	if d.ClientName != "" {
+		p.textIn(" ", d.ClientName, " asks you to sign out.")
+	}
+	p.raw("</p>\n<p class=\"muted\">Signing out ends this session and what the applications you allowed in it may still do. If you did not ask for it, close this page.</p>\n")
+	p.form(d.Action, d.RequestID, d.CSRF)
+	p.raw(`<button type="submit" name="decision" value="logout">Sign out</button>
+</form>
+`)
+	return p.bytes()
+}
+
+// SignedOut tells the user the sign-out is done (or that there was no
+// session to end).
+type SignedOut struct {
+	Title, TenantName, Message string
+}
+
+// HTML renders the page.
+func (d SignedOut) HTML() []byte {
+	p := newPage(d.Title)
+	p.textIn("<h1>", d.Title, "</h1>\n")
+	p.textIn("<p>", d.Message, "</p>\n")
+	p.textIn(`<p class="muted">`, d.TenantName, ": you can close this page.</p>\n")
+	return p.bytes()
+}
+
 // Error tells the user why the request cannot go on; its code is the
 // OAuth error code.
 type Error struct {

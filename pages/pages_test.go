@@ -24,6 +24,13 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"),
 				RedirectHost: v("redirect"), ClientHost: v("clienthost"), Unverified: true}.HTML()
 		},
+		"logout": func(v func(string) string) []byte {
+			return Logout{Title: v("title"), TenantName: v("tenant"), Username: v("username"), ClientName: v("client"),
+				Action: v("action"), RequestID: v("req"), CSRF: v("csrf")}.HTML()
+		},
+		"signed out": func(v func(string) string) []byte {
+			return SignedOut{Title: v("title"), TenantName: v("tenant"), Message: v("message")}.HTML()
+		},
 		"error": func(v func(string) string) []byte {
 			return Error{Title: v("title"), Message: v("message"), Code: v("code")}.HTML()
 		},

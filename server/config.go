@@ -36,7 +36,7 @@ type Config struct {
 	Sealer *jwks.Sealer
 	// Store holds tenants, clients, users, keys and grants.
 	Store storage.Store
-	// KV holds short-lived data: codes, pending requests, sessions.
+	// KV holds short-lived data: codes and the JWKS document.
 	KV storage.KV
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

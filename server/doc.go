@@ -5,11 +5,12 @@
 // and gives each part the store it may use:
 //
 //	authz     the OAuth 2.1 / OIDC protocol endpoints (JSON)    reads through the cache
-//	authflow  the browser flow: /authorize, /login, /consent    reads through the cache
+//	authflow  the browser flow: /authorize, /login, /consent,   reads through the cache
+//	          /logout                                           (sessions past it)
 //	admin     the /admin/v1 API                                 reads past the cache
 //	cron      key rotation and pruning (RunScheduled)           reads past the cache
 //
-// Below them: session (browser sessions), password (hashing), audit (the
+// Below them: session (browser sessions, in SQL, never cached), password (hashing), audit (the
 // audit log), ratelimit (limits), jwks (keys and the JWKS document), verify
 // (the access-token checker), storage (records; storecache is the
 // decorator this package puts in front of the store). Nothing imports

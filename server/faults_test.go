@@ -21,8 +21,8 @@ import (
 
 // TestStorageFaults sweeps one storage failure across every storage call
 // of each step of the main flows: tenant, client and user creation, the
-// client_credentials grant, the browser flow (authorize, login, token) and
-// refresh. Each failing step must answer an error (5xx, never a 2xx that
+// client_credentials grant, the browser flow (authorize, login, token),
+// refresh and sign-out. Each failing step must answer an error (5xx, never a 2xx that
 // hides it, never a panic); afterwards the same step, retried without
 // faults, must succeed: nothing was left half-written that blocks it.
 func TestStorageFaults(t *testing.T) {
@@ -156,6 +156,22 @@ func TestStorageFaults(t *testing.T) {
 		}
 		return r
 	}, is(200), nop)
+	// Signing out: the confirmation form posted. A failure leaves the
+	// session working (the retry ends it), never half-ended.
+	var confirm url.Values
+	signedIn := func() {
+		newCode()
+		page := do("GET", "/t/acme/logout?client_id=app", "", "")
+		confirm = pageForm(page.body, url.Values{"decision": {"logout"}})
+	}
+	signedIn()
+	sweep("logout", func() result { return do("POST", "/t/acme/logout", form, confirm.Encode()) }, func(r result) bool {
+		return r.status == 200 && strings.Contains(r.body, "You are signed out")
+	}, signedIn)
+	do("POST", "/t/acme/logout", form, confirm.Encode())
+	if r := do("GET", authorizePath, "", ""); !strings.HasPrefix(r.loc, "/t/acme/login?") {
+		t.Errorf("after the logout sweep a logout left the browser signed in: %d %q", r.status, r.loc)
+	}
 
 	// Revoking the signing key (compromise), failing at every call: the
 	// answer is a 204 or a 5xx, and once the revocation has answered 204,

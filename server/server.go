@@ -68,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	flow, err := authflow.New(authflow.Config{
 		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log,
 		PendingKey:    cfg.Sealer.Subkey(authflow.PendingKeyPurpose),
-		Sessions:      &session.Store{KV: cfg.KV, Now: cfg.Now, Rand: cfg.Rand},
+		Sessions:      &session.Store{DB: fresh, Now: cfg.Now, Rand: cfg.Rand},
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 	})
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) RunScheduled(ctx context.Context) error { return s.job.Run(ctx)
 
 func (s *Server) routes() {
 	m := &s.mux
-	az, fl, ad := s.authz, s.flow, s.admin
+	az, fl, ad, ac := s.authz, s.flow, s.admin, s.admin.Access()
 	m.handle("GET /healthz", s.json(func(w http.ResponseWriter, r *http.Request) error {
 		authz.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
@@ -115,6 +115,8 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/login", s.page(fl.Login))
 	m.handle("GET /t/{tenant}/consent", s.page(fl.ConsentForm))
 	m.handle("POST /t/{tenant}/consent", s.page(fl.Consent))
+	m.handle("GET /t/{tenant}/logout", s.page(fl.Logout))
+	m.handle("POST /t/{tenant}/logout", s.page(fl.Logout))
 	m.handle("POST /t/{tenant}/token", s.json(az.Token))
 	m.handle("OPTIONS /t/{tenant}/token", authz.Preflight("POST", "Content-Type"))
 	m.handle("POST /t/{tenant}/revoke", s.json(az.Revoke))
@@ -144,6 +146,17 @@ func (s *Server) routes() {
 		{"POST /admin/v1/tenants/{tenant}/users", ad.CreateUser},
 		{"GET /admin/v1/tenants/{tenant}/users/{user}", ad.GetUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}", ad.DeleteUser},
+		{"POST /admin/v1/tenants/{tenant}/users/{user}/disable", ac.DisableUser},
+		{"POST /admin/v1/tenants/{tenant}/users/{user}/enable", ac.EnableUser},
+		{"GET /admin/v1/tenants/{tenant}/users/{user}/sessions", ac.ListSessions},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/sessions", ac.RevokeSessions},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/sessions/{session}", ac.RevokeSession},
+		{"GET /admin/v1/tenants/{tenant}/users/{user}/grants", ac.ListGrants},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/grants", ac.RevokeGrants},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/grants/{grant}", ac.RevokeGrant},
+		{"GET /admin/v1/tenants/{tenant}/users/{user}/consents", ac.ListConsents},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/consents", ac.RevokeConsents},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/consents/{client}", ac.RevokeConsent},
 		{"GET /admin/v1/tenants/{tenant}/keys", ad.ListKeys},
 		{"GET /admin/v1/tenants/{tenant}/audit", ad.ListAudit},
 		{"GET /admin/v1/audit", ad.ListAudit},

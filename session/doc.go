@@ -1,8 +1,22 @@
 // Package session keeps browser sessions: a signed-in user of one tenant
-// in one browser, named by a random id that only the browser's cookie
-// holds (authflow sets it). A session lasts TTL from its sign-in.
+// in one browser. authflow sets the cookie; this package makes, reads and
+// ends the sessions it names.
 //
-// Sessions live in KV under the id's hash (internal/kvrecord). KV is
-// eventually consistent, so a session is read at each location as KV last
-// saw it there; nothing here decides anything that must happen once.
+// A session's cookie is "<id>.<secret>": id (16 random bytes) names the
+// session in public, as the ID tokens' sid (OpenID Connect Front-Channel
+// Logout 1.0 §3, RP-Initiated Logout 1.0 §2) and in the admin API; secret
+// (32 random bytes) proves it, and is stored only as its SHA-256,
+// compared in constant time.
+//
+// Invariants:
+//   - Sessions live in SQL (storage.Sessions), never in KV or a cache: a
+//     session that is signed out, revoked by an admin, or whose user is
+//     disabled or deleted stops working at every location at once (Get
+//     reads the row and its user in one strongly consistent query).
+//   - A session lasts the tenant's session lifetime (TTL) from its
+//     sign-in, DefaultTTL unless the tenant says otherwise; it is not
+//     extended by use. The scheduled job deletes expired rows.
+//   - A user holds at most MaxPerUser sessions: a further sign-in ends
+//     the oldest in the same atomic step, so signing in again and again
+//     grows no table without bound.
 package session

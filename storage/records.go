@@ -20,6 +20,9 @@ type TenantSettings struct {
 	AccessTokenTTL int64 `json:"access_token_ttl,omitempty"`
 	// RefreshTokenTTL is the refresh-token family lifetime in seconds.
 	RefreshTokenTTL int64 `json:"refresh_token_ttl,omitempty"`
+	// SessionTTL is how long a browser session lasts from its sign-in, in
+	// seconds.
+	SessionTTL int64 `json:"session_ttl,omitempty"`
 	// Registration is the RFC 7591 policy: "off", "token" or "open".
 	Registration string `json:"registration,omitempty"`
 	// AllowedResources restricts RFC 8707 resource indicators when non-empty.
@@ -71,8 +74,11 @@ type Client struct {
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// PostLogoutRedirectURIs are where the logout endpoint may send the
+	// browser back to (OIDC RP-Initiated Logout 1.0 §3.1), matched exactly.
+	PostLogoutRedirectURIs []string
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
 }
 
 // User is a tenant's end user. ID is the stable subject ("sub").
@@ -84,8 +90,10 @@ type User struct {
 	// PasswordHash is a self-describing slow hash (PHC string format).
 	PasswordHash string
 	Roles        []string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Disabled users cannot sign in (Users.SetUserDisabled).
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // KeyState is a signing key's place in its lifecycle:
@@ -131,10 +139,7 @@ type Redemption struct {
 	CodeHash []byte
 	ClientID string
 	// FamilyID is the refresh family the redemption issued, if any.
-	FamilyID string
-	// UserID is the user the code was issued for: the redemption fails
-	// (ErrNotFound) if the user no longer exists.
-	UserID     string
+	FamilyID   string
 	RedeemedAt time.Time
 	// ExpiresAt is when the row may be pruned (after the code's own expiry).
 	ExpiresAt time.Time
@@ -155,6 +160,44 @@ type RefreshFamily struct {
 	RotatedAt  time.Time
 	ExpiresAt  time.Time
 	RevokedAt  time.Time // zero unless revoked
+	// SessionID is the browser session the grant was given in ("" for
+	// none): ending that session with its grants revokes the family.
+	SessionID string
+}
+
+// GrantQuery selects the live (unrevoked, unexpired) refresh families of
+// one tenant that RefreshTokens.RevokeGrants revokes. TenantID is
+// required, and at least one of UserID and ID; ClientID narrows it.
+type GrantQuery struct {
+	TenantID string
+	UserID   string
+	ID       string
+	ClientID string
+}
+
+// Session is a browser signed in to one tenant as one user. The browser's
+// cookie holds "<ID>.<secret>"; only the secret's SHA-256 is stored.
+type Session struct {
+	TenantID string
+	// ID names the session in public: the ID tokens' sid, the admin API.
+	ID         string
+	SecretHash []byte
+	UserID     string
+	AuthTime   time.Time // when the user signed in
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time // zero unless signed out or revoked
+}
+
+// SessionQuery selects the live (unrevoked, unexpired at the time given)
+// sessions Sessions.EndSessions ends. TenantID is required, and at least
+// one of UserID and ID. Grants asks to revoke the grants given in them
+// too.
+type SessionQuery struct {
+	TenantID string
+	UserID   string
+	ID       string
+	Grants   bool
 }
 
 // Rotation is one use of a refresh token (RefreshTokens.RotateRefreshToken):

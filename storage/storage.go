@@ -29,6 +29,7 @@ type Store interface {
 	Consents
 	Audit
 	Lockouts
+	Sessions
 
 	// PruneExpired deletes, for every tenant, the code redemptions and the
 	// refresh families whose ExpiresAt is before before, and reports how
@@ -75,7 +76,8 @@ type Tenants interface {
 	// since t was read; ErrNotFound if it does not exist.
 	UpdateTenant(ctx context.Context, t Tenant) error
 	// DeleteTenant deletes the tenant and, in the same statement, its
-	// clients, users, keys, refresh families, redemptions and consents;
+	// clients, users, keys, refresh families, redemptions, consents and
+	// sessions;
 	// its audit events stay (Audit). ErrNotFound if it does not exist.
 	DeleteTenant(ctx context.Context, id string) error
 }
@@ -107,8 +109,16 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
-	// DeleteUser deletes a user. ErrNotFound if it does not exist.
+	// DeleteUser deletes a user and, in the same statement, its sessions,
+	// consents and refresh families. ErrNotFound if it does not exist.
 	DeleteUser(ctx context.Context, tenantID, id string) error
+	// SetUserDisabled sets the user's Disabled flag and its UpdatedAt to
+	// at. Disabling also, in the same atomic step, ends the user's live
+	// sessions and revokes its live refresh families (RevokedAt at):
+	// all of it or nothing. Enabling restores none of them. Setting the
+	// flag it already has is not an error. ErrNotFound if the user does
+	// not exist.
+	SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error
 }
 
 // SigningKeys stores a tenant's signing keys and their lifecycle state.
@@ -139,10 +149,11 @@ type Codes interface {
 	// and appends issued to the audit log (when not nil): all of it or
 	// nothing. Of N concurrent callers with one hash exactly one gets nil;
 	// the others get ErrAlreadyExists and store nothing. ErrNotFound if the
-	// tenant does not exist, or r.UserID's user (when set), or the family's
-	// client or user. Redemptions outlive their client, so a replay is still
-	// seen after the client is deleted; deleting the user deletes them, as
-	// it deletes the user's families.
+	// tenant does not exist, or the family's client or user. A family born
+	// revoked (its session has ended or its user is disabled:
+	// CreateRefreshFamily) is ErrConflict: the redemption and the family
+	// are stored, issued is not. Redemptions outlive their client, so a
+	// replay is still seen after the client is deleted.
 	RedeemCode(ctx context.Context, r Redemption, family *RefreshFamily, issued *AuditEvent) error
 	// GetRedemption returns the redemption of a code hash, or ErrNotFound.
 	GetRedemption(ctx context.Context, tenantID string, codeHash []byte) (Redemption, error)
@@ -154,7 +165,12 @@ type Codes interface {
 type RefreshTokens interface {
 	// CreateRefreshFamily inserts f. ErrAlreadyExists if f.ID is taken,
 	// ErrNotFound if its tenant, client or user does not exist. Deleting
-	// the client or the user deletes its families.
+	// the client or the user deletes its families. A family whose
+	// SessionID names a session that has ended (EndSessions) is stored
+	// revoked at the session's end, and one of a disabled user revoked at
+	// its CreatedAt, in the same statement: a code issued before a
+	// sign-out or a disabling, and redeemed after, starts no live grant.
+	// (RedeemCode creates its family the same way, and says so.)
 	CreateRefreshFamily(ctx context.Context, f RefreshFamily) error
 	// GetRefreshFamily returns a family, revoked or not, or ErrNotFound.
 	GetRefreshFamily(ctx context.Context, tenantID, id string) (RefreshFamily, error)
@@ -181,6 +197,13 @@ type RefreshTokens interface {
 	// already revoked family keeps its first RevokedAt). ErrNotFound if it
 	// does not exist.
 	RevokeRefreshFamily(ctx context.Context, tenantID, id string, now time.Time) error
+	// ListGrants returns the user's families that are neither revoked nor
+	// expired at now, newest first.
+	ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]RefreshFamily, error)
+	// RevokeGrants marks revoked at at every family that q selects and
+	// that is neither revoked nor expired at at, in one statement, and
+	// reports how many it revoked; none is not an error.
+	RevokeGrants(ctx context.Context, q GrantQuery, at time.Time) (int64, error)
 }
 
 // Consents records what a user has allowed a client.
@@ -190,6 +213,46 @@ type Consents interface {
 	// PutConsent inserts or replaces a consent. ErrNotFound if the tenant,
 	// user or client does not exist; deleting either deletes the consent.
 	PutConsent(ctx context.Context, c Consent) error
+	// ListConsents returns the user's consents ordered by client id.
+	ListConsents(ctx context.Context, tenantID, userID string) ([]Consent, error)
+	// RevokeConsents deletes the user's consent for clientID (every
+	// consent of the user when clientID is "") and, in the same atomic
+	// step, revokes at at the user's live refresh families of those
+	// clients: what the user allowed them ends with the permission. It
+	// reports how many consents and families it removed; none is not an
+	// error.
+	RevokeConsents(ctx context.Context, tenantID, userID, clientID string, at time.Time) (consents, grants int64, err error)
+}
+
+// Sessions stores browser sessions, in SQL because a session that is
+// signed out must stop working at every location at once (KV would let
+// another location go on reading it).
+type Sessions interface {
+	// CreateSession inserts s and, in the same atomic step, deletes the
+	// user's sessions that are not among its keep newest (s included), so
+	// that no user holds more than keep rows however often it signs in.
+	// ErrAlreadyExists if s.ID is taken in the tenant; ErrNotFound if the
+	// tenant or the user does not exist. keep must be at least 1.
+	CreateSession(ctx context.Context, s Session, keep int) error
+	// GetSession returns a session, revoked or expired ones included (the
+	// caller decides), and, read in the same query, its user. Deleting a
+	// user deletes its sessions, so the user is never missing. ErrNotFound
+	// if there is no such session.
+	GetSession(ctx context.Context, tenantID, id string) (Session, User, error)
+	// ListSessions returns the user's sessions that are neither revoked
+	// nor expired at now, newest first.
+	ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]Session, error)
+	// EndSessions marks revoked at at every session q selects that is
+	// neither revoked nor expired at at and, when q.Grants, in the same
+	// atomic step revokes the live refresh families given in those
+	// sessions. It reports how many sessions and families it revoked;
+	// none is not an error. Of concurrent callers that select one session,
+	// exactly one counts it.
+	EndSessions(ctx context.Context, q SessionQuery, at time.Time) (sessions, grants int64, err error)
+	// PruneSessions deletes, for every tenant, the sessions that expired
+	// before before, revoked or not, and reports how many. An expired
+	// session can never work again, so its row decides nothing.
+	PruneSessions(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Audit is an append-only event log: its events outlive what they

@@ -26,6 +26,9 @@ type Claims struct {
 	Roles     []string  // roles (user tokens)
 	Tenant    string    // tenant
 	AuthTime  time.Time // auth_time (user tokens), zero if absent
+	// GrantID is grant_id: the grant a user's token was issued for, which
+	// edgeauth's introspection checks is still in force ("" if absent).
+	GrantID string
 }
 
 // HasScopes reports whether the token was granted every scope given. It
@@ -69,6 +72,7 @@ type rawClaims struct {
 	Roles    []string     `json:"roles"`
 	Tenant   string       `json:"tenant"`
 	AuthTime *numericDate `json:"auth_time"`
+	GrantID  string       `json:"grant_id"`
 }
 
 // parseClaims decodes a JWT payload, which must be a JSON object
@@ -98,6 +102,7 @@ func (rc *rawClaims) claims() *Claims {
 		Roles:     rc.Roles,
 		Tenant:    rc.Tenant,
 		AuthTime:  rc.AuthTime.time(),
+		GrantID:   rc.GrantID,
 	}
 }
 

@@ -167,6 +167,41 @@
 // subrequests), which is correct but slow. A cache backed by Workers KV or
 // the Cache API, shared across instances, is NOT implemented.
 //
+// # Revocation: the optional online check
+//
+// Offline verification cannot learn that a token was revoked: edgeauth
+// revokes a user's grant when the user signs out, an admin revokes a
+// session, grant or consent, the user is disabled or deleted, a code is
+// replayed or a refresh token reused, and from then on the grant's tokens
+// are inactive at its introspection endpoint; a Verifier that only checks
+// signatures keeps accepting them until they expire (the access-token
+// lifetime, 10 minutes by default).
+//
+// Options.Online (NewIntrospection) closes that gap for resource servers
+// that want it: after every offline check has passed, Verify asks the
+// issuer's introspection endpoint (RFC 7662) and refuses a token it says
+// is inactive with ErrRevoked. The trade-off:
+//
+//   - Latency and load: one request to the issuer per token and cache
+//     lifetime (IntrospectionOptions.CacheTTL, DefaultIntrospectionTTL:
+//     30 s), where the offline check costs none. Tokens refused offline
+//     are never sent.
+//   - Freshness: a revocation reaches the resource server within the
+//     cache lifetime, not at once; a negative CacheTTL asks every time.
+//     An answer is never kept past the token's exp.
+//   - Availability: when the issuer cannot answer, Verify cannot tell and
+//     refuses the token with ErrUnavailable (fail closed; Middleware
+//     answers 503). A resource server that prefers to stay up while the
+//     issuer is down leaves Online nil and accepts revoked tokens until
+//     they expire.
+//   - Credentials: the resource server is a confidential client of the
+//     issuer whose introspection_audiences name its audience, and holds
+//     that client's secret.
+//
+// Online is off by default. The cache is the Introspection's memory
+// (bounded, keyed by the token's SHA-256), shared by the Verifiers given
+// the same Introspection.
+//
 // # Invariants
 //
 //   - New does no I/O and refuses what would skip a check: an empty

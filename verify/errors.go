@@ -45,6 +45,11 @@ var (
 	ErrIssuedAt = errors.New("verify: bad issued-at time")
 	// ErrTenant means Options.Tenant is set and the tenant claim differs.
 	ErrTenant = errors.New("verify: wrong tenant")
+	// ErrRevoked means the token passed every offline check but the
+	// issuer's introspection endpoint says it is not active: its grant was
+	// revoked (or it is not meant for the introspecting client). Only a
+	// Verifier with Options.Online returns it.
+	ErrRevoked = errors.New("verify: token revoked")
 	// ErrInsufficientScope means the token lacks a scope the resource
 	// requires. Verify never returns it: Claims.RequireScopes does, and
 	// Middleware answers 403 for it.
@@ -54,6 +59,8 @@ var (
 	// when the caller's context ended) and no cached key set within its
 	// lifetime plus MaxStale exists. A KeySource returns it, wrapped, when
 	// it is unreachable, and Verify wraps any other error of the source in
-	// it. It says nothing about the token; the middleware answers 503.
+	// it. With Options.Online, also: the introspection endpoint cannot be
+	// reached or answers an error. It says nothing about the token; the
+	// middleware answers 503.
 	ErrUnavailable = errors.New("verify: keys unavailable")
 )

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -28,8 +29,13 @@ var (
 
 const issuerKID = "2026-03-key"
 
+// revokedTokens are the tokens the examples' issuer introspects inactive:
+// their grant was revoked.
+var revokedTokens sync.Map
+
 // startIssuer serves what edgeauth publishes for tenant acme: the RFC 8414
-// metadata and the JWKS. It returns the server and the issuer.
+// metadata and the JWKS, and its introspection endpoint for the client
+// orders-api. It returns the server and the issuer.
 func startIssuer() (*httptest.Server, string) {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -42,6 +48,14 @@ func startIssuer() (*httptest.Server, string) {
 		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
 			{Key: issuerKey.Public(), KeyID: issuerKID, Algorithm: "EdDSA", Use: "sig"},
 		}})
+	})
+	mux.HandleFunc("POST /t/acme/introspect", func(w http.ResponseWriter, r *http.Request) {
+		if id, _, _ := r.BasicAuth(); id != "orders-api" {
+			http.Error(w, `{"error":"invalid_client"}`, http.StatusUnauthorized)
+			return
+		}
+		_, revoked := revokedTokens.Load(r.PostFormValue("token"))
+		json.NewEncoder(w).Encode(map[string]bool{"active": !revoked})
 	})
 	return srv, issuer
 }
@@ -347,4 +361,43 @@ func ExampleProtectedResourceHandler() {
 	// 200 application/json
 	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://auth.example.com/t/acme"],"scopes_supported":["tools:call"],"bearer_methods_supported":["header"]}
 	// verify: resource "http://mcp.example.com/mcp" must use https (http only on a loopback host: 127.0.0.1, [::1], localhost)
+}
+
+// A resource server that wants a revoked grant (a user who signed out, an
+// admin's revocation) to reach it before its tokens expire adds the
+// online check: Verify then also asks the issuer's introspection
+// endpoint, and reuses each answer for CacheTTL. The resource server is a
+// confidential client whose introspection_audiences name its audience.
+func ExampleNewIntrospection() {
+	srv, issuer := startIssuer()
+	defer srv.Close()
+	now := exampleNow
+	clock := func() time.Time { return now }
+	online, err := verify.NewIntrospection(verify.IntrospectionOptions{
+		Endpoint: issuer + "/introspect", ClientID: "orders-api", ClientSecret: "its secret",
+		HTTPClient: srv.Client(), CacheTTL: 30 * time.Second, Now: clock,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := verify.New(issuer, verify.Options{
+		Audience: "https://api.example.com", Online: online, HTTPClient: srv.Client(), Now: clock,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	token := accessToken(issuer, "https://api.example.com", "orders:read")
+	_, err = v.Verify(context.Background(), token)
+	fmt.Println("active:", err == nil)
+
+	revokedTokens.Store(token, true) // the user signs out at the issuer
+	_, err = v.Verify(context.Background(), token)
+	fmt.Println("within the cached answer's 30 s:", err == nil)
+	now = now.Add(31 * time.Second)
+	_, err = v.Verify(context.Background(), token)
+	fmt.Println("then:", errors.Is(err, verify.ErrRevoked))
+	// Output:
+	// active: true
+	// within the cached answer's 30 s: true
+	// then: true
 }

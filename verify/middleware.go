@@ -156,6 +156,7 @@ func describe(err error) string {
 		{ErrNotYetValid, "the access token is not valid yet"},
 		{ErrIssuedAt, "the access token's issue time is invalid"},
 		{ErrTenant, "the access token is for another tenant"},
+		{ErrRevoked, "the access token was revoked"},
 	} {
 		if errors.Is(err, d.err) {
 			return d.text

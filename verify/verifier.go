@@ -143,6 +143,14 @@ type Options struct {
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 
+	// Online, if set, makes Verify also ask the issuer whether a token
+	// that passed every offline check is still active (NewIntrospection):
+	// revocation then reaches this resource server within Online's cache
+	// lifetime, at the cost of a request to the issuer per token and
+	// cache lifetime. Nil (the default) checks offline only. See the
+	// package documentation, "Revocation".
+	Online *Introspection
+
 	// The fields below configure the default key source, RemoteKeys.
 
 	// HTTPClient fetches the metadata and the JWKS; an *http.Client is
@@ -205,6 +213,7 @@ type Verifier struct {
 	algs     []jose.SignatureAlgorithm
 	leeway   time.Duration
 	keys     KeySource
+	online   *Introspection
 	now      func() time.Time
 }
 
@@ -232,6 +241,7 @@ func New(issuer string, opts Options) (*Verifier, error) {
 		realm:    cmp.Or(opts.Realm, issuer),
 		resMeta:  opts.ResourceMetadataURL,
 		keys:     opts.Keys,
+		online:   opts.Online,
 		now:      opts.Now,
 	}
 	if v.now == nil {
@@ -400,8 +410,10 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // of the key source (ErrUnknownKey), which may fetch the JWKS; alg equal to
 // that key's alg (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer);
 // aud (ErrAudience); exp (ErrExpired); nbf (ErrNotYetValid); iat
-// (ErrIssuedAt); tenant (ErrTenant). It returns ErrUnavailable when the key
-// source cannot answer. Scopes are not checked: see Claims.HasScopes and
+// (ErrIssuedAt); tenant (ErrTenant); then, with Options.Online only,
+// whether the issuer still holds the token active (ErrRevoked). It
+// returns ErrUnavailable when the key source, or the introspection
+// endpoint of Options.Online, cannot answer. Scopes are not checked: see Claims.HasScopes and
 // Middleware.
 //
 // ctx goes to the key source. With RemoteKeys it bounds only this caller's
@@ -467,7 +479,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err := v.checkClaims(rc, now); err != nil {
 		return nil, err
 	}
-	return rc.claims(), nil
+	c := rc.claims()
+	if v.online != nil {
+		if err := v.online.check(ctx, token, c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 // b64url maps a byte of the base64url alphabet (RFC 4648 §5) to its value,

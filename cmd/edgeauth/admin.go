@@ -27,9 +27,11 @@ type command struct {
 	// "--tenant T CLIENT_ID".
 	usage   string
 	example string
-	// args is how many positional arguments the command takes.
-	args int
-	sub  []*command
+	// args is how many positional arguments the command takes; with
+	// optional, at most that many (the command checks the rest).
+	args     int
+	optional bool
+	sub      []*command
 	// flags declares the command's own flags on fs and returns what runs
 	// once they are parsed.
 	flags func(fs *flag.FlagSet) runFunc
@@ -63,9 +65,8 @@ func osSys() *sys {
 	return &sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
 }
 
-// adminTree is `edgeauth admin`. Sessions, grants, consents and
-// connections join it as nouns (and `users disable`/`enable` as verbs)
-// when the admin API has them.
+// adminTree is `edgeauth admin`. Connections join it as a noun when the
+// admin API has them.
 func adminTree() *command {
 	return &command{
 		name:    "admin",
@@ -75,6 +76,7 @@ func adminTree() *command {
 			"edgeauth admin tenants create acme --name Acme\n" +
 			"edgeauth admin clients list --tenant acme",
 		sub: []*command{loginCommand(), tenantsCommand(), clientsCommand(), usersCommand(),
+			sessionsCommand(), grantsCommand(), consentsCommand(),
 			keysCommand(), auditCommand(), registrationTokensCommand()},
 	}
 }
@@ -146,7 +148,7 @@ func parseLeaf(cmd *command, path, args []string, s *sys) (*call, runFunc, error
 	switch {
 	case err != nil:
 		return nil, nil, usagef("%s: %v (see %s --help)", name, err, name)
-	case len(pos) < cmd.args:
+	case len(pos) < cmd.args && !cmd.optional:
 		return nil, nil, usagef("%s: missing argument (usage: %s %s)", name, name, cmd.usage)
 	case len(pos) > cmd.args:
 		return nil, nil, usagef("%s: unexpected argument %q (usage: %s %s)", name, pos[cmd.args], name, cmd.usage)

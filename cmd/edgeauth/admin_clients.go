@@ -86,6 +86,7 @@ type clientFlags struct {
 	fs                                      *flag.FlagSet
 	clientID, name, authMethod, scope, json string
 	redirectURIs, grantTypes, audience      stringList
+	postLogoutURIs                          stringList
 	public, firstParty                      bool
 	accessTTL                               seconds
 }
@@ -101,6 +102,7 @@ func newClientFlags(fs *flag.FlagSet, create bool) *clientFlags {
 	}
 	fs.StringVar(&f.name, "name", "", "client_name, shown on the consent page")
 	fs.Var(&f.redirectURIs, "redirect-uri", "a redirect `URI`: https, http on loopback, or a private-use scheme; no fragment; repeat for more")
+	fs.Var(&f.postLogoutURIs, "post-logout-redirect-uri", "where the logout endpoint may send the browser back to (`URI`), the same rules as --redirect-uri; repeat for more")
 	fs.Var(&f.grantTypes, "grant-type", "a grant `TYPE`: authorization_code (the default), refresh_token, client_credentials; repeat for more")
 	fs.StringVar(&f.authMethod, "auth-method", "", "token_endpoint_auth_method: client_secret_basic (the default), client_secret_post or none")
 	fs.StringVar(&f.scope, "scope", "", "the most the client may ask for, space-separated, e.g. \"openid profile read\"")
@@ -132,21 +134,25 @@ func (f *clientFlags) body(c *call) (map[string]any, error) {
 		key   string
 		value any
 	}{
-		"id":                     {"client_id", f.clientID},
-		"name":                   {"client_name", f.name},
-		"redirect-uri":           {"redirect_uris", []string(f.redirectURIs)},
-		"grant-type":             {"grant_types", []string(f.grantTypes)},
-		"auth-method":            {"token_endpoint_auth_method", f.authMethod},
-		"scope":                  {"scope", f.scope},
-		"first-party":            {"first_party", f.firstParty},
-		"access-token-ttl":       {"access_token_ttl", f.accessTTL.n},
-		"introspection-audience": {"introspection_audiences", []string(f.audience)},
+		"id":                       {"client_id", f.clientID},
+		"name":                     {"client_name", f.name},
+		"redirect-uri":             {"redirect_uris", []string(f.redirectURIs)},
+		"grant-type":               {"grant_types", []string(f.grantTypes)},
+		"auth-method":              {"token_endpoint_auth_method", f.authMethod},
+		"scope":                    {"scope", f.scope},
+		"first-party":              {"first_party", f.firstParty},
+		"access-token-ttl":         {"access_token_ttl", f.accessTTL.n},
+		"introspection-audience":   {"introspection_audiences", []string(f.audience)},
+		"post-logout-redirect-uri": {"post_logout_redirect_uris", []string(f.postLogoutURIs)},
 	} {
 		if set[flagName] {
 			body[field.key] = field.value
 		}
 	}
-	return body, checkRedirectURIs(body["redirect_uris"])
+	if err := checkRedirectURIs(body["redirect_uris"]); err != nil {
+		return nil, err
+	}
+	return body, checkRedirectURIs(body["post_logout_redirect_uris"])
 }
 
 // checkRedirectURIs applies the server's own check (internal/syntax) to

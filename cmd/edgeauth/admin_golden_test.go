@@ -72,6 +72,32 @@ func TestGolden(t *testing.T) {
 	ph.add(userID, "<user_id>")
 	token := mustCLI(t, env, "", "registration-tokens", "create", "--tenant", "acme")
 	ph.add(tableValue(t, token.stdout, "initial_access_token"), "<initial_access_token>")
+	// A sign-in through a client that asks for consent: a session, a
+	// grant and a consent to list.
+	mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "spa", "--public", "--name", "Acme SPA",
+		"--redirect-uri", "http://127.0.0.1/cb", "--grant-type", "authorization_code", "--grant-type", "refresh_token", "--scope", "openid profile")
+	signIn(t, s.url, "acme", "spa", "alice", "correct horse battery")
+	sessions := jsonOf[struct {
+		Sessions []struct{ ID string } `json:"sessions"`
+	}](t, mustCLI(t, env, "", "sessions", "list", "--tenant", "acme", "--user", userID, "-o", "json"))
+	grants := jsonOf[struct {
+		Grants []struct{ ID string } `json:"grants"`
+	}](t, mustCLI(t, env, "", "grants", "list", "--tenant", "acme", "--user", userID, "-o", "json"))
+	if len(sessions.Sessions) != 1 || len(grants.Grants) != 1 {
+		t.Fatalf("after one sign-in: %d sessions, %d grants; want 1, 1", len(sessions.Sessions), len(grants.Grants))
+	}
+	ph.add(sessions.Sessions[0].ID, "<session_id>")
+	ph.add(grants.Grants[0].ID, "<grant_id>")
+	issued := jsonOf[struct {
+		Events []struct {
+			Detail struct {
+				JTI string `json:"jti"`
+			} `json:"detail"`
+		} `json:"events"`
+	}](t, mustCLI(t, env, "", "audit", "list", "--tenant", "acme", "--event", "token.issued", "-o", "json"))
+	for _, e := range issued.Events {
+		ph.add(e.Detail.JTI, "<jti>") // random: not every run reads the same randomness
+	}
 	keys := jsonOf[struct {
 		Keys []keyInfo `json:"keys"`
 	}](t, mustCLI(t, env, "", "keys", "list", "--tenant", "acme", "-o", "json"))
@@ -91,6 +117,11 @@ func TestGolden(t *testing.T) {
 		{"clients_get_service", mustCLI(t, env, "", "clients", "get", "--tenant", "acme", "svc")},
 		{"users_get", mustCLI(t, env, "", "users", "get", "--tenant", "acme", userID)},
 		{"keys_list", mustCLI(t, env, "", "keys", "list", "--tenant", "acme")},
+		{"sessions_list", mustCLI(t, env, "", "sessions", "list", "--tenant", "acme", "--user", userID)},
+		{"grants_list", mustCLI(t, env, "", "grants", "list", "--tenant", "acme", "--user", userID)},
+		{"consents_list", mustCLI(t, env, "", "consents", "list", "--tenant", "acme", "--user", userID)},
+		{"consents_revoke_all", mustCLI(t, env, "", "consents", "revoke", "--tenant", "acme", "--user", userID, "--all")},
+		{"users_disable", mustCLI(t, env, "", "users", "disable", "--tenant", "acme", userID)},
 		{"audit_list", mustCLI(t, env, "", "audit", "list", "--tenant", "acme")},
 		{"audit_list_page", mustCLI(t, env, "", "audit", "list", "--limit", "2", "--event", "client.created")},
 	} {

@@ -53,7 +53,7 @@ type tenantFlags struct {
 	fs                                         *flag.FlagSet
 	name, registration, audience, alg, selfReg string
 	jsonFile                                   string
-	accessTTL, refreshTTL, rotation            seconds
+	accessTTL, refreshTTL, rotation, session   seconds
 	resources                                  stringList
 	cimd                                       bool
 }
@@ -63,6 +63,7 @@ func newTenantFlags(fs *flag.FlagSet) *tenantFlags {
 	fs.StringVar(&f.name, "name", "", "the tenant's display name (default: its id)")
 	fs.Var(&f.accessTTL, "access-token-ttl", "access-token lifetime, a `DURATION` (10m) or seconds, 1m to 24h")
 	fs.Var(&f.refreshTTL, "refresh-token-ttl", "refresh-grant lifetime, a `DURATION` (720h) or seconds, 5m to a year")
+	fs.Var(&f.session, "session-ttl", "browser-session lifetime from sign-in, a `DURATION` (12h) or seconds, 5m to 30 days")
 	fs.StringVar(&f.registration, "registration", "", "dynamic client registration: `off`, token (with an initial access token) or open")
 	fs.Var(&f.resources, "allowed-resource", "a resource indicator the tenant serves (`URI`); repeat for more; the list replaces the old one")
 	fs.StringVar(&f.audience, "default-audience", "", "aud of tokens asked for without a resource (default: the issuer)")
@@ -96,6 +97,7 @@ func (f *tenantFlags) body(c *call) (map[string]any, error) {
 	}{
 		"access-token-ttl":             {"access_token_ttl", f.accessTTL.n},
 		"refresh-token-ttl":            {"refresh_token_ttl", f.refreshTTL.n},
+		"session-ttl":                  {"session_ttl", f.session.n},
 		"registration":                 {"registration", f.registration},
 		"allowed-resource":             {"allowed_resources", []string(f.resources)},
 		"default-audience":             {"default_audience", f.audience},

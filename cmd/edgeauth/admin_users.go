@@ -9,14 +9,12 @@ import (
 	"strings"
 )
 
-// usersCommand: `users disable` and `users enable` join it, and a user's
-// sessions, grants and consents get nouns of their own
-// (`edgeauth admin sessions list --tenant T --user U`), when the admin API
-// has them.
+// usersCommand: a user's sessions, grants and consents have nouns of
+// their own (admin_access.go).
 func usersCommand() *command {
 	return &command{
 		name:    "users",
-		summary: "create, show and delete a tenant's users",
+		summary: "create, show, disable, enable and delete a tenant's users",
 		usage:   "COMMAND --tenant T [flags] [USER_ID]",
 		example: "edgeauth admin users create --tenant acme --username alice --password-file alice.pw --role admin\n" +
 			"edgeauth admin users get --tenant acme 3f1c...",
@@ -36,6 +34,23 @@ func usersCommand() *command {
 			args:    1,
 			need:    []string{"tenant"},
 			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).getUser },
+		}, {
+			name: "disable",
+			summary: "disable a user: its sign-in is refused, and its sessions and grants are revoked at once " +
+				"(enabling it again restores none of them)",
+			usage:   "--tenant T USER_ID",
+			example: "edgeauth admin users disable --tenant acme 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).setDisabled(true) },
+		}, {
+			name:    "enable",
+			summary: "let a disabled user sign in again",
+			usage:   "--tenant T USER_ID",
+			example: "edgeauth admin users enable --tenant acme 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).setDisabled(false) },
 		}, {
 			name:    "delete",
 			summary: "delete a user and its refresh grants",
@@ -114,7 +129,7 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 
 func showUser(raw []byte) func(io.Writer) error {
 	return func(w io.Writer) error {
-		return object(w, raw, []string{"id", "username", "email", "roles", "created_at"})
+		return object(w, raw, []string{"id", "username", "email", "roles", "disabled", "created_at", "updated_at"})
 	}
 }
 
@@ -131,4 +146,24 @@ func (t *tenant) deleteUser(ctx context.Context, c *call) error {
 		return err
 	}
 	return c.done("Deleted user %q of tenant %q, and its grants.", c.args[0], t.id)
+}
+
+// setDisabled is `users disable` or `users enable`.
+func (t *tenant) setDisabled(disabled bool) runFunc {
+	verb, done := "enable", "Enabled"
+	if disabled {
+		verb, done = "disable", "Disabled"
+	}
+	return func(ctx context.Context, c *call) error {
+		raw, err := c.api.call(ctx, apiRequest{method: "POST", path: apiPath("tenants", t.id, "users", c.args[0], verb)}, nil)
+		if err != nil {
+			return err
+		}
+		if disabled {
+			c.note("%s user %q of tenant %q: its sessions and grants are revoked.", done, c.args[0], t.id)
+		} else {
+			c.note("%s user %q of tenant %q: it can sign in again.", done, c.args[0], t.id)
+		}
+		return c.show(raw, showUser(raw))
+	}
 }

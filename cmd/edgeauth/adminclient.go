@@ -196,7 +196,8 @@ func alreadyExists(err error, what string) error {
 
 // pathNouns maps the collections of admin API paths to the nouns of the
 // API's "<noun> not found" descriptions.
-var pathNouns = map[string]string{"tenants": "tenant", "clients": "client", "users": "user", "keys": "key"}
+var pathNouns = map[string]string{"tenants": "tenant", "clients": "client", "users": "user", "keys": "key",
+	"sessions": "session", "grants": "grant", "consents": "consent"}
 
 // notFoundMessage names what was not found: the API says "client not
 // found"; the path says which client of which tenant.
@@ -222,6 +223,13 @@ func notFoundMessage(path, desc, base string) string {
 		return desc
 	}
 	msg := fmt.Sprintf("%s %q not found", noun, id)
+	switch user, ok := ids["user"]; {
+	case noun == "consent" && ok:
+		msg = fmt.Sprintf("user %q has no consent for client %q", user, id)
+	case noun == "session" || noun == "grant":
+		// A session or grant that has ended is not found either.
+		msg = fmt.Sprintf("%s %q of user %q not found (or no longer live)", noun, id, user)
+	}
 	if t, ok := ids["tenant"]; ok && noun != "tenant" {
 		msg += fmt.Sprintf(" in tenant %q", t)
 	}

@@ -11,23 +11,43 @@ import (
 // RedeemCode implements storage.Codes in one batch. The primary key
 // (tenant_id, code_hash) decides single use: of concurrent INSERTs exactly
 // one succeeds, the others fail on the key, and a failed statement undoes
-// its whole batch, so the loser stores no family and no event. The
-// redemption refers to its user: a user deleted since fails the batch on
-// the foreign key.
+// its whole batch, so the loser stores no family and no event. A family
+// of a user deleted since fails the batch on its foreign key; one born
+// revoked is read back in the same batch.
 func (s *Store) RedeemCode(ctx context.Context, r storage.Redemption, family *storage.RefreshFamily, issued *storage.AuditEvent) error {
+	const op = "redeem code"
 	stmts := []stmt{{
-		`INSERT INTO code_redemptions (tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at, user_id)
-		 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		[]any{r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt), nullString(r.UserID)},
+		`INSERT INTO code_redemptions (tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at)
+		 VALUES (?, ?, ?, ?, ?, ?)`,
+		[]any{r.TenantID, r.CodeHash, r.ClientID, r.FamilyID, unix(r.RedeemedAt), unix(r.ExpiresAt)},
 	}}
-	if family != nil {
-		stmts = append(stmts, createFamily(*family))
+	if family == nil {
+		if issued != nil {
+			stmts = append(stmts, appendAudit(*issued))
+		}
+		_, err := s.batch(ctx, op, stmts...)
+		return err
 	}
+	// The family is born revoked if its session has ended or its user is
+	// disabled (createFamily); then the event is not written, and the
+	// read back says so.
+	live := ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL)`
+	stmts = append(stmts, createFamily(*family))
 	if issued != nil {
-		stmts = append(stmts, appendAudit(*issued))
+		ins := appendAudit(*issued)
+		ins.query += live
+		ins.args = append(ins.args, family.TenantID, family.ID)
+		stmts = append(stmts, ins)
 	}
-	_, err := s.batch(ctx, "redeem code", stmts...)
-	return err
+	stmts = append(stmts, stmt{`SELECT revoked_at FROM refresh_families WHERE tenant_id = ? AND id = ?`, []any{family.TenantID, family.ID}})
+	res, err := s.batchResults(ctx, op, stmts...)
+	if err != nil {
+		return err
+	}
+	if rows := res[len(res)-1].rows; len(rows) != 1 || rows[0][0] != nil {
+		return conflict(op)
+	}
+	return nil
 }
 
 // GetRedemption implements storage.Codes.
@@ -36,18 +56,16 @@ func (s *Store) GetRedemption(ctx context.Context, tenantID string, codeHash []b
 		r                 storage.Redemption
 		hash              []byte
 		redeemed, expires sql.NullInt64
-		user              sql.NullString
 	)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at, user_id
+		`SELECT tenant_id, code_hash, client_id, family_id, redeemed_at, expires_at
 		 FROM code_redemptions WHERE tenant_id = ? AND code_hash = ?`, tenantID, codeHash).
-		Scan(&r.TenantID, &hash, &r.ClientID, &r.FamilyID, &redeemed, &expires, &user)
+		Scan(&r.TenantID, &hash, &r.ClientID, &r.FamilyID, &redeemed, &expires)
 	if err != nil {
 		return storage.Redemption{}, wrapErr("get redemption", err)
 	}
 	r.CodeHash = fromBlob(hash)
 	r.RedeemedAt, r.ExpiresAt = fromUnix(redeemed), fromUnix(expires)
-	r.UserID = user.String
 	return r, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -43,4 +44,59 @@ func (s *Store) PutConsent(ctx context.Context, c storage.Consent) error {
 		 DO UPDATE SET scope = excluded.scope, resources = excluded.resources, granted_at = excluded.granted_at`,
 		c.TenantID, c.UserID, c.ClientID, c.Scope, ls[0], unix(c.GrantedAt))
 	return err
+}
+
+// ListConsents implements storage.Consents.
+func (s *Store) ListConsents(ctx context.Context, tenantID, userID string) ([]storage.Consent, error) {
+	const op = "list consents"
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT tenant_id, user_id, client_id, scope, resources, granted_at FROM consents
+		 WHERE tenant_id = ? AND user_id = ? ORDER BY client_id`, tenantID, userID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []storage.Consent
+	for rows.Next() {
+		var (
+			c         storage.Consent
+			resources string
+			granted   sql.NullInt64
+		)
+		if err := rows.Scan(&c.TenantID, &c.UserID, &c.ClientID, &c.Scope, &resources, &granted); err != nil {
+			return nil, wrapErr(op, err)
+		}
+		if c.Resources, err = fromList(resources); err != nil {
+			return nil, fmt.Errorf("sqlstore: %s: %w", op, err)
+		}
+		c.GrantedAt = fromUnix(granted)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// RevokeConsents implements storage.Consents in one batch: the families
+// first, chosen by the consents the DELETE then removes.
+func (s *Store) RevokeConsents(ctx context.Context, tenantID, userID, clientID string, at time.Time) (int64, int64, error) {
+	const op = "revoke consents"
+	which := `tenant_id = ? AND user_id = ?`
+	args := []any{tenantID, userID}
+	if clientID != "" {
+		which += ` AND client_id = ?`
+		args = append(args, clientID)
+	}
+	n, err := s.batch(ctx, op,
+		stmt{`UPDATE refresh_families SET revoked_at = ?
+		 WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		   AND client_id IN (SELECT client_id FROM consents WHERE ` + which + `)`,
+			append([]any{unix(at), tenantID, userID, at.Unix()}, args...)},
+		stmt{`DELETE FROM consents WHERE ` + which, args},
+	)
+	if err != nil {
+		return 0, 0, err
+	}
+	return n[1], n[0], nil
 }

@@ -13,25 +13,36 @@ import (
 )
 
 const familyColumns = `tenant_id, id, client_id, user_id, scope, resource, auth_time, token_hash,
-	generation, created_at, rotated_at, expires_at, revoked_at`
+	generation, created_at, rotated_at, expires_at, revoked_at, session_id`
+
+// familyRow holds the Scan destinations of familyColumns.
+type familyRow struct {
+	f                                 storage.RefreshFamily
+	user, session                     sql.NullString
+	hash                              []byte
+	auth, created, rotated, exp, revk sql.NullInt64
+}
+
+func (r *familyRow) dest() []any {
+	return []any{&r.f.TenantID, &r.f.ID, &r.f.ClientID, &r.user, &r.f.Scope, &r.f.Resource, &r.auth, &r.hash,
+		&r.f.Generation, &r.created, &r.rotated, &r.exp, &r.revk, &r.session}
+}
+
+func (r *familyRow) family() storage.RefreshFamily {
+	f := r.f
+	f.UserID, f.SessionID = r.user.String, r.session.String
+	f.TokenHash = fromBlob(r.hash)
+	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(r.auth), fromUnix(r.created), fromUnix(r.rotated)
+	f.ExpiresAt, f.RevokedAt = fromUnix(r.exp), fromUnix(r.revk)
+	return f
+}
 
 func scanFamily(op string, row *sql.Row) (storage.RefreshFamily, error) {
-	var (
-		f                                 storage.RefreshFamily
-		user                              sql.NullString
-		hash                              []byte
-		auth, created, rotated, exp, revk sql.NullInt64
-	)
-	err := row.Scan(&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,
-		&f.Generation, &created, &rotated, &exp, &revk)
-	if err != nil {
+	var r familyRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return storage.RefreshFamily{}, wrapErr(op, err)
 	}
-	f.UserID = user.String
-	f.TokenHash = fromBlob(hash)
-	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(auth), fromUnix(created), fromUnix(rotated)
-	f.ExpiresAt, f.RevokedAt = fromUnix(exp), fromUnix(revk)
-	return f, nil
+	return r.family(), nil
 }
 
 // CreateRefreshFamily implements storage.RefreshTokens. A missing tenant,
@@ -50,12 +61,20 @@ func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily
 	return nil
 }
 
-// createFamily is the INSERT of f.
+// createFamily is the INSERT of f. A family given in a session that has
+// ended, or to a user who is disabled, is born revoked: at the session's
+// end, or at its creation. The subqueries read the rows of this statement's
+// moment, so a sign-out or a disabling that committed before it (the code
+// was issued before them, redeemed after) is seen, in the same round trip.
 func createFamily(f storage.RefreshFamily) stmt {
 	return stmt{
-		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		   COALESCE(?, (SELECT revoked_at FROM sessions WHERE tenant_id = ? AND id = ?),
+		               (SELECT ? FROM users WHERE tenant_id = ? AND id = ? AND disabled = 1)), ?)`,
 		[]any{f.TenantID, f.ID, f.ClientID, nullString(f.UserID), f.Scope, f.Resource, unix(f.AuthTime),
-			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt), unix(f.RevokedAt)},
+			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt),
+			unix(f.RevokedAt), f.TenantID, f.SessionID, unix(f.CreatedAt), f.TenantID, f.UserID,
+			nullString(f.SessionID)},
 	}
 }
 
@@ -69,37 +88,24 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 // grantQuery reads a family and, LEFT JOINed, its user (the user's
 // columns renamed: D1 returns a batch's rows as objects keyed by name).
 const grantQuery = `SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
-	        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at,
-	        u.tenant_id AS u_tenant_id, u.id AS u_id, u.username AS u_username, u.email AS u_email,
-	        u.password_hash AS u_password_hash, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at
+	        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at, f.session_id, ` + userColumnsAs + `
 	 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
 	 WHERE f.tenant_id = ? AND f.id = ?`
 
 // grantRow is one row of grantQuery.
 type grantRow struct {
-	f                                 storage.RefreshFamily
-	user                              sql.NullString
-	hash                              []byte
-	auth, created, rotated, exp, revk sql.NullInt64
-	u                                 optionalUser
+	r familyRow
+	u optionalUser
 }
 
-func (g *grantRow) dest() []any {
-	return append([]any{&g.f.TenantID, &g.f.ID, &g.f.ClientID, &g.user, &g.f.Scope, &g.f.Resource, &g.auth, &g.hash,
-		&g.f.Generation, &g.created, &g.rotated, &g.exp, &g.revk}, g.u.dest()...)
-}
+func (g *grantRow) dest() []any { return append(g.r.dest(), g.u.dest()...) }
 
 func (g *grantRow) grant(op string) (storage.RefreshFamily, *storage.User, error) {
-	f := g.f
-	f.UserID = g.user.String
-	f.TokenHash = fromBlob(g.hash)
-	f.AuthTime, f.CreatedAt, f.RotatedAt = fromUnix(g.auth), fromUnix(g.created), fromUnix(g.rotated)
-	f.ExpiresAt, f.RevokedAt = fromUnix(g.exp), fromUnix(g.revk)
 	owner, err := g.u.user(op)
 	if err != nil {
 		return storage.RefreshFamily{}, nil, err
 	}
-	return f, owner, nil
+	return g.r.family(), owner, nil
 }
 
 // GetRefreshGrant implements storage.RefreshTokens: one SELECT with the
@@ -208,4 +214,53 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, id string, no
 		return notFound(op)
 	}
 	return nil
+}
+
+// ListGrants implements storage.RefreshTokens (refresh_families_user).
+func (s *Store) ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.RefreshFamily, error) {
+	const op = "list grants"
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT `+familyColumns+` FROM refresh_families
+		 WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+		 ORDER BY created_at DESC, id`, tenantID, userID, now.Unix())
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []storage.RefreshFamily
+	for rows.Next() {
+		var r familyRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, wrapErr(op, err)
+		}
+		out = append(out, r.family())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// RevokeGrants implements storage.RefreshTokens in one UPDATE.
+func (s *Store) RevokeGrants(ctx context.Context, q storage.GrantQuery, at time.Time) (int64, error) {
+	const op = "revoke grants"
+	if q.TenantID == "" || q.UserID == "" && q.ID == "" {
+		return 0, fmt.Errorf("sqlstore: %s: a grant query needs a tenant and a user or an id", op)
+	}
+	st := revokeGrants(q, at)
+	return s.exec(ctx, op, st.query, st.args...)
+}
+
+// revokeGrants is the UPDATE that revokes the live families q selects.
+func revokeGrants(q storage.GrantQuery, at time.Time) stmt {
+	query := `UPDATE refresh_families SET revoked_at = ?
+		 WHERE tenant_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`
+	args := []any{unix(at), q.TenantID, at.Unix()}
+	for _, c := range []struct{ col, v string }{{"user_id", q.UserID}, {"id", q.ID}, {"client_id", q.ClientID}} {
+		if c.v != "" {
+			query += ` AND ` + c.col + ` = ?`
+			args = append(args, c.v)
+		}
+	}
+	return stmt{query, args}
 }

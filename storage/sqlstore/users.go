@@ -4,19 +4,33 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at`
+const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at, disabled`
+
+// userColumnsOf is userColumns of the table aliased a.
+func userColumnsOf(a string) string {
+	return a + ".tenant_id, " + a + ".id, " + a + ".username, " + a + ".email, " + a + ".password_hash, " +
+		a + ".roles, " + a + ".created_at, " + a + ".updated_at, " + a + ".disabled"
+}
+
+// userColumnsAs is userColumns of the table aliased u, each named u_...:
+// for a batch's read, whose D1 rows are objects keyed by column name.
+const userColumnsAs = `u.tenant_id AS u_tenant_id, u.id AS u_id, u.username AS u_username, u.email AS u_email,
+	u.password_hash AS u_password_hash, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at,
+	u.disabled AS u_disabled`
 
 func scanUser(op string, row *sql.Row) (storage.User, error) {
 	var (
 		u                storage.User
 		roles            string
 		created, updated sql.NullInt64
+		disabled         int64
 	)
-	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated)
+	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated, &disabled)
 	if err != nil {
 		return storage.User{}, wrapErr(op, err)
 	}
@@ -24,6 +38,7 @@ func scanUser(op string, row *sql.Row) (storage.User, error) {
 		return storage.User{}, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
 	}
 	u.CreatedAt, u.UpdatedAt = fromUnix(created), fromUnix(updated)
+	u.Disabled = disabled != 0
 	return u, nil
 }
 
@@ -31,12 +46,12 @@ func scanUser(op string, row *sql.Row) (storage.User, error) {
 // there is no user.
 type optionalUser struct {
 	tenant, id, name, email, hash, roles sql.NullString
-	created, updated                     sql.NullInt64
+	created, updated, disabled           sql.NullInt64
 }
 
 // dest is the Scan destinations, in userColumns order.
 func (o *optionalUser) dest() []any {
-	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated}
+	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated, &o.disabled}
 }
 
 // user is the scanned user, or nil when the join found none.
@@ -45,7 +60,7 @@ func (o *optionalUser) user(op string) (*storage.User, error) {
 		return nil, nil
 	}
 	u := &storage.User{TenantID: o.tenant.String, ID: o.id.String, Username: o.name.String, Email: o.email.String,
-		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated)}
+		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated), Disabled: o.disabled.Int64 != 0}
 	var err error
 	if u.Roles, err = fromList(o.roles.String); err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
@@ -62,8 +77,8 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 		return err
 	}
 	n, err := s.exec(ctx, op,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, l[0], unix(u.CreatedAt), unix(u.UpdatedAt))
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, l[0], unix(u.CreatedAt), unix(u.UpdatedAt), boolInt(u.Disabled))
 	if err != nil {
 		return err
 	}
@@ -89,6 +104,32 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
 		return err
 	}
 	if n == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// SetUserDisabled implements storage.Users in one batch: disabling ends
+// the user's live sessions and revokes its live families in the same
+// transaction as the flag. The UPDATE of the user decides ErrNotFound; it
+// comes last, so that the batch's other statements read the user's rows
+// as they were (none depends on the flag).
+func (s *Store) SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error {
+	const op = "set user disabled"
+	var stmts []stmt
+	if disabled {
+		stmts = append(stmts,
+			stmt{`UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`,
+				[]any{unix(at), tenantID, id, at.Unix()}},
+			revokeGrants(storage.GrantQuery{TenantID: tenantID, UserID: id}, at))
+	}
+	stmts = append(stmts, stmt{`UPDATE users SET disabled = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+		[]any{boolInt(disabled), unix(at), tenantID, id}})
+	n, err := s.batch(ctx, op, stmts...)
+	if err != nil {
+		return err
+	}
+	if n[len(n)-1] == 0 {
 		return notFound(op)
 	}
 	return nil

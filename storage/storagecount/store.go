@@ -236,3 +236,63 @@ func (s *Store) ResetLoginFailures(ctx context.Context, tenantID, username strin
 	s.write("ResetLoginFailures")
 	return s.next.ResetLoginFailures(ctx, tenantID, username)
 }
+
+// SetUserDisabled counts one D1 write and calls the wrapped Store.
+func (s *Store) SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error {
+	s.write("SetUserDisabled")
+	return s.next.SetUserDisabled(ctx, tenantID, id, disabled, at)
+}
+
+// ListGrants counts one D1 read and calls the wrapped Store.
+func (s *Store) ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.RefreshFamily, error) {
+	s.read("ListGrants")
+	return s.next.ListGrants(ctx, tenantID, userID, now)
+}
+
+// RevokeGrants counts one D1 write and calls the wrapped Store.
+func (s *Store) RevokeGrants(ctx context.Context, q storage.GrantQuery, at time.Time) (int64, error) {
+	s.write("RevokeGrants")
+	return s.next.RevokeGrants(ctx, q, at)
+}
+
+// ListConsents counts one D1 read and calls the wrapped Store.
+func (s *Store) ListConsents(ctx context.Context, tenantID, userID string) ([]storage.Consent, error) {
+	s.read("ListConsents")
+	return s.next.ListConsents(ctx, tenantID, userID)
+}
+
+// RevokeConsents counts one D1 write and calls the wrapped Store.
+func (s *Store) RevokeConsents(ctx context.Context, tenantID, userID, clientID string, at time.Time) (int64, int64, error) {
+	s.write("RevokeConsents")
+	return s.next.RevokeConsents(ctx, tenantID, userID, clientID, at)
+}
+
+// CreateSession counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateSession(ctx context.Context, se storage.Session, keep int) error {
+	s.write("CreateSession")
+	return s.next.CreateSession(ctx, se, keep)
+}
+
+// GetSession counts one D1 read and calls the wrapped Store.
+func (s *Store) GetSession(ctx context.Context, tenantID, id string) (storage.Session, storage.User, error) {
+	s.read("GetSession")
+	return s.next.GetSession(ctx, tenantID, id)
+}
+
+// ListSessions counts one D1 read and calls the wrapped Store.
+func (s *Store) ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.Session, error) {
+	s.read("ListSessions")
+	return s.next.ListSessions(ctx, tenantID, userID, now)
+}
+
+// EndSessions counts one D1 write and calls the wrapped Store.
+func (s *Store) EndSessions(ctx context.Context, q storage.SessionQuery, at time.Time) (int64, int64, error) {
+	s.write("EndSessions")
+	return s.next.EndSessions(ctx, q, at)
+}
+
+// PruneSessions counts one D1 write and calls the wrapped Store.
+func (s *Store) PruneSessions(ctx context.Context, before time.Time) (int64, error) {
+	s.write("PruneSessions")
+	return s.next.PruneSessions(ctx, before)
+}

@@ -291,3 +291,83 @@ func (s Store) ResetLoginFailures(ctx context.Context, tenantID, username string
 	}
 	return s.Store.ResetLoginFailures(ctx, tenantID, username)
 }
+
+// SetUserDisabled fails when armed, else calls through.
+func (s Store) SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.SetUserDisabled(ctx, tenantID, id, disabled, at)
+}
+
+// ListGrants fails when armed, else calls through.
+func (s Store) ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.RefreshFamily, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListGrants(ctx, tenantID, userID, now)
+}
+
+// RevokeGrants fails when armed, else calls through.
+func (s Store) RevokeGrants(ctx context.Context, q storage.GrantQuery, at time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.RevokeGrants(ctx, q, at)
+}
+
+// ListConsents fails when armed, else calls through.
+func (s Store) ListConsents(ctx context.Context, tenantID, userID string) ([]storage.Consent, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListConsents(ctx, tenantID, userID)
+}
+
+// RevokeConsents fails when armed, else calls through.
+func (s Store) RevokeConsents(ctx context.Context, tenantID, userID, clientID string, at time.Time) (int64, int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, 0, err
+	}
+	return s.Store.RevokeConsents(ctx, tenantID, userID, clientID, at)
+}
+
+// CreateSession fails when armed, else calls through.
+func (s Store) CreateSession(ctx context.Context, se storage.Session, keep int) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateSession(ctx, se, keep)
+}
+
+// GetSession fails when armed, else calls through.
+func (s Store) GetSession(ctx context.Context, tenantID, id string) (storage.Session, storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Session{}, storage.User{}, err
+	}
+	return s.Store.GetSession(ctx, tenantID, id)
+}
+
+// ListSessions fails when armed, else calls through.
+func (s Store) ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.Session, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSessions(ctx, tenantID, userID, now)
+}
+
+// EndSessions fails when armed, else calls through.
+func (s Store) EndSessions(ctx context.Context, q storage.SessionQuery, at time.Time) (int64, int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, 0, err
+	}
+	return s.Store.EndSessions(ctx, q, at)
+}
+
+// PruneSessions fails when armed, else calls through.
+func (s Store) PruneSessions(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.PruneSessions(ctx, before)
+}

@@ -23,6 +23,8 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"CreateRefreshFamily", s.CreateRefreshFamily(ctx, storage.RefreshFamily{TenantID: tenant, ID: "f1", ClientID: client, UserID: user, TokenHash: randBytes(32)})},
 			{"RedeemCode", s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: client}, nil, nil)},
 			{"PutConsent", s.PutConsent(ctx, storage.Consent{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid"})},
+			{"CreateSession", s.CreateSession(ctx, storage.Session{TenantID: tenant, ID: "s1", SecretHash: randBytes(32), UserID: user,
+				AuthTime: base, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, 10)},
 			{"AppendAudit", s.AppendAudit(ctx, storage.AuditEvent{TenantID: tenant, Time: base, Event: "client.created"})},
 		}
 		for _, st := range steps {
@@ -56,6 +58,7 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetRefreshGrant", func() error { _, _, err := s.GetRefreshGrant(ctx, tn, "f1"); return err }()},
 			{"GetRedemption", func() error { _, err := s.GetRedemption(ctx, tn, hash); return err }()},
 			{"GetConsent", func() error { _, err := s.GetConsent(ctx, tn, user, client); return err }()},
+			{"GetSession", func() error { _, _, err := s.GetSession(ctx, tn, "s1"); return err }()},
 		}
 		for _, r := range reads {
 			checkErr(t, r.name+"("+tn+")", r.err, want)

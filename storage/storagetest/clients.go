@@ -33,6 +33,7 @@ func testClients(t *testing.T, s storage.Store) {
 					FirstParty:              true,
 					Dynamic:                 true,
 					IntrospectionAudiences:  []string{"https://api.example.com", "urn:x:y"},
+					PostLogoutRedirectURIs:  []string{"https://app.example.com/bye", "com.example.app:/signed-out"},
 					AccessTokenTTL:          300,
 					CreatedAt:               zoned(0),
 					UpdatedAt:               zoned(time.Minute),

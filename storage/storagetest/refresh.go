@@ -30,6 +30,9 @@ func testRefresh(t *testing.T, s storage.Store) {
 		return f, f.TokenHash
 	}
 
+	t.Run("Grants", func(t *testing.T) { testGrants(t, s) })
+	t.Run("BornRevoked", func(t *testing.T) { testBornRevoked(t, s) })
+
 	t.Run("RoundTrip", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		client, user := newClient(t, s, tenant), "user-"+suffix()
@@ -46,6 +49,7 @@ func testRefresh(t *testing.T, s storage.Store) {
 				TenantID: tenant, ID: "f1", ClientID: client, UserID: user, Scope: "openid", Resource: "https://r",
 				AuthTime: zoned(-time.Hour), TokenHash: allBytes(), Generation: 7, CreatedAt: zoned(0),
 				RotatedAt: zoned(time.Minute), ExpiresAt: zoned(24 * time.Hour), RevokedAt: zoned(2 * time.Minute),
+				SessionID: "sess-1",
 			}},
 			{"client grant, zero times", storage.RefreshFamily{
 				TenantID: tenant, ID: "f2", ClientID: client, TokenHash: randBytes(32),
@@ -310,4 +314,133 @@ func concurrentRotate(t *testing.T, s storage.Store, setup func(*testing.T) (sto
 			got.Generation, bytes.Equal(got.TokenHash, next[winner]))
 	}
 	checkEvents(t, s, f.TenantID, "after the race", fmt.Sprint(winner))
+}
+
+// testGrants: a user's live families listed and revoked.
+func testGrants(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	tenant := newTenant(t, s)
+	c1, c2 := newClient(t, s, tenant), newClient(t, s, tenant)
+	user, other := newUser(t, s, tenant), newUser(t, s, tenant)
+	for _, f := range []storage.RefreshFamily{
+		{ID: "old", ClientID: c1, UserID: user, CreatedAt: base, ExpiresAt: base.Add(time.Hour)},
+		{ID: "new", ClientID: c2, UserID: user, CreatedAt: base.Add(time.Second), ExpiresAt: base.Add(time.Hour)},
+		{ID: "expired", ClientID: c1, UserID: user, CreatedAt: base, ExpiresAt: base.Add(time.Minute)},
+		{ID: "revoked", ClientID: c1, UserID: user, CreatedAt: base, ExpiresAt: base.Add(time.Hour), RevokedAt: base},
+		{ID: "others", ClientID: c1, UserID: other, CreatedAt: base, ExpiresAt: base.Add(time.Hour)},
+		{ID: "noexpiry", ClientID: c2, UserID: user, CreatedAt: base.Add(-time.Second)},
+	} {
+		f.TenantID, f.TokenHash = tenant, randBytes(32)
+		if err := s.CreateRefreshFamily(ctx, f); err != nil {
+			t.Fatalf("CreateRefreshFamily(%q) = %v", f.ID, err)
+		}
+	}
+	at := base.Add(2 * time.Minute)
+	listed := func() []string {
+		t.Helper()
+		fs, err := s.ListGrants(ctx, tenant, user, at)
+		if err != nil {
+			t.Fatalf("ListGrants = %v", err)
+		}
+		ids := []string{}
+		for _, f := range fs {
+			ids = append(ids, f.ID)
+		}
+		return ids
+	}
+	if got, want := listed(), []string{"new", "old", "noexpiry"}; !cmp.Equal(got, want) {
+		t.Errorf("ListGrants = %q; want %q (live ones, newest first)", got, want)
+	}
+	for _, tt := range []struct {
+		q    storage.GrantQuery
+		want int64
+	}{
+		{storage.GrantQuery{TenantID: tenant, ID: "old", UserID: other}, 0}, // not other's
+		{storage.GrantQuery{TenantID: tenant, ID: "old", UserID: user}, 1},
+		{storage.GrantQuery{TenantID: tenant, ID: "old"}, 0}, // revoked already
+		{storage.GrantQuery{TenantID: tenant, ID: "expired"}, 0},
+		{storage.GrantQuery{TenantID: tenant, UserID: user, ClientID: c2}, 2},
+	} {
+		n, err := s.RevokeGrants(ctx, tt.q, at)
+		if err != nil || n != tt.want {
+			t.Errorf("RevokeGrants(%+v) = %d, %v; want %d, nil", tt.q, n, err, tt.want)
+		}
+	}
+	if got := listed(); len(got) != 0 {
+		t.Errorf("ListGrants after revoking = %q; want none", got)
+	}
+	if f, err := s.GetRefreshFamily(ctx, tenant, "old"); err != nil || !f.RevokedAt.Equal(at) {
+		t.Errorf("GetRefreshFamily(old).RevokedAt = %v, %v; want %v", f.RevokedAt, err, at)
+	}
+	if fs, err := s.ListGrants(ctx, tenant, other, at); err != nil || len(fs) != 1 {
+		t.Errorf("the other user's grants = %d, %v; want 1 untouched", len(fs), err)
+	}
+	if _, err := s.RevokeGrants(ctx, storage.GrantQuery{TenantID: tenant}, at); err == nil {
+		t.Errorf("RevokeGrants without a user or an id = nil; want an error")
+	}
+}
+
+// testBornRevoked: a family of an ended session or a disabled user is
+// created revoked, by CreateRefreshFamily and by RedeemCode alike; the
+// redemption then says so (ErrConflict) and writes no event.
+func testBornRevoked(t *testing.T, s storage.Store) {
+	ctx := context.Background()
+	tenant := newTenant(t, s)
+	client := newClient(t, s, tenant)
+	user, disabled := newUser(t, s, tenant), newUser(t, s, tenant)
+	for _, id := range []string{"live", "ended"} {
+		if err := s.CreateSession(ctx, storage.Session{TenantID: tenant, ID: id, SecretHash: randBytes(32), UserID: user,
+			AuthTime: base, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ended := base.Add(time.Minute)
+	if _, _, err := s.EndSessions(ctx, storage.SessionQuery{TenantID: tenant, ID: "ended"}, ended); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetUserDisabled(ctx, tenant, disabled, true, base); err != nil {
+		t.Fatal(err)
+	}
+	created := base.Add(2 * time.Minute)
+	fam := func(id, user, sess string) storage.RefreshFamily {
+		return storage.RefreshFamily{TenantID: tenant, ID: id, ClientID: client, UserID: user, SessionID: sess,
+			TokenHash: randBytes(32), CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+	}
+	for _, tt := range []struct {
+		f      storage.RefreshFamily
+		redeem bool
+		want   time.Time
+	}{
+		{fam("in-live", user, "live"), false, time.Time{}},
+		{fam("no-session", user, ""), false, time.Time{}},
+		{fam("unknown-session", user, "gone"), false, time.Time{}},
+		{fam("redeemed-in-live", user, "live"), true, time.Time{}},
+		{fam("in-ended", user, "ended"), false, ended},
+		{fam("redeemed-in-ended", user, "ended"), true, ended},
+		{fam("of-disabled", disabled, ""), false, created},
+		{fam("redeemed-of-disabled", disabled, "live"), true, created},
+	} {
+		var err error
+		var want error
+		if tt.redeem {
+			r := storage.Redemption{TenantID: tenant, CodeHash: randBytes(32), ClientID: client, FamilyID: tt.f.ID,
+				RedeemedAt: created, ExpiresAt: created.Add(time.Hour)}
+			err = s.RedeemCode(ctx, r, &tt.f, &storage.AuditEvent{TenantID: tenant, Time: created, Event: "token.issued", Subject: tt.f.ID})
+			if !tt.want.IsZero() {
+				want = storage.ErrConflict
+			}
+			if _, gerr := s.GetRedemption(ctx, tenant, r.CodeHash); gerr != nil {
+				t.Errorf("GetRedemption after redeeming %s = %v; want the code spent", tt.f.ID, gerr)
+			}
+		} else {
+			err = s.CreateRefreshFamily(ctx, tt.f)
+		}
+		checkErr(t, "creating "+tt.f.ID, err, want)
+		got, err := s.GetRefreshFamily(ctx, tenant, tt.f.ID)
+		if err != nil || !got.RevokedAt.Equal(tt.want) {
+			t.Errorf("family %s: RevokedAt %v, %v; want %v", tt.f.ID, got.RevokedAt, err, tt.want)
+		}
+	}
+	// Only the redemption whose grant is live wrote its event.
+	checkEvents(t, s, tenant, "after the redemptions", "redeemed-in-live")
 }

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,10 +24,10 @@ func testUsers(t *testing.T, s storage.Store) {
 				name: "all fields",
 				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
 					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
-					CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)},
+					Disabled: true, CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)},
 				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
 					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
-					CreatedAt: norm(zoned(0)), UpdatedAt: norm(zoned(time.Second))},
+					Disabled: true, CreatedAt: norm(zoned(0)), UpdatedAt: norm(zoned(time.Second))},
 			},
 			{
 				name: "empty roles come back nil",
@@ -100,5 +101,51 @@ func testUsers(t *testing.T, s storage.Store) {
 		// The username is free again.
 		checkErr(t, "CreateUser reusing a deleted username",
 			s.CreateUser(ctx, storage.User{TenantID: tenant, ID: id + "-2", Username: id}), nil)
+	})
+
+	t.Run("Disable", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		client := newClient(t, s, tenant)
+		user, other := newUser(t, s, tenant), newUser(t, s, tenant)
+		for i, u := range []string{user, user, other} {
+			id := fmt.Sprintf("s%d", i)
+			if err := s.CreateSession(ctx, storage.Session{TenantID: tenant, ID: id, SecretHash: randBytes(32), UserID: u,
+				AuthTime: base, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, 10); err != nil {
+				t.Fatalf("CreateSession(%q) = %v", id, err)
+			}
+			if err := s.CreateRefreshFamily(ctx, storage.RefreshFamily{TenantID: tenant, ID: "f" + id, ClientID: client, UserID: u,
+				TokenHash: randBytes(32), CreatedAt: base, ExpiresAt: base.Add(time.Hour)}); err != nil {
+				t.Fatalf("CreateRefreshFamily = %v", err)
+			}
+		}
+		at := base.Add(time.Minute)
+		checkErr(t, "SetUserDisabled(true)", s.SetUserDisabled(ctx, tenant, user, true, zoned(time.Minute)), nil)
+		u, err := s.GetUser(ctx, tenant, user)
+		if err != nil || !u.Disabled || !u.UpdatedAt.Equal(at) {
+			t.Errorf("GetUser after disabling: Disabled %v, UpdatedAt %v, %v; want true, %v", u.Disabled, u.UpdatedAt, err, at)
+		}
+		// Its sessions and grants ended in the same step; the other user's
+		// did not.
+		for id, want := range map[string]bool{"s0": true, "s1": true, "s2": false} {
+			se, _, err := s.GetSession(ctx, tenant, id)
+			if err != nil || se.RevokedAt.IsZero() != !want {
+				t.Errorf("session %s after disabling its user: RevokedAt %v, %v; want revoked %v", id, se.RevokedAt, err, want)
+			}
+			f, err := s.GetRefreshFamily(ctx, tenant, "f"+id)
+			if err != nil || f.RevokedAt.IsZero() != !want {
+				t.Errorf("family f%s after disabling its user: RevokedAt %v, %v; want revoked %v", id, f.RevokedAt, err, want)
+			}
+		}
+		checkErr(t, "SetUserDisabled(true) again", s.SetUserDisabled(ctx, tenant, user, true, at), nil)
+		checkErr(t, "SetUserDisabled(false)", s.SetUserDisabled(ctx, tenant, user, false, at.Add(time.Minute)), nil)
+		if u, err := s.GetUser(ctx, tenant, user); err != nil || u.Disabled {
+			t.Errorf("GetUser after enabling: Disabled %v, %v; want false", u.Disabled, err)
+		}
+		// Enabling restores no session.
+		if ss, err := s.ListSessions(ctx, tenant, user, at); err != nil || len(ss) != 0 {
+			t.Errorf("ListSessions after enabling = %d sessions, %v; want 0", len(ss), err)
+		}
+		checkErr(t, "SetUserDisabled of a missing user", s.SetUserDisabled(ctx, tenant, "nope", true, at), storage.ErrNotFound)
+		checkErr(t, "SetUserDisabled of a missing user (enable)", s.SetUserDisabled(ctx, tenant, "nope", false, at), storage.ErrNotFound)
 	})
 }

@@ -37,10 +37,13 @@ func TestEveryMethodClassified(t *testing.T) {
 	changes := []string{"UpdateTenant", "DeleteTenant", "UpdateClient", "DeleteClient", "CreateKey", "SetKeyState", "DeleteKey"}
 	unrelated := []string{
 		"CreateTenant", "ListTenants", "CreateClient", "ListClients", // no negative caching: a new record is seen at once
-		"CreateUser", "GetUser", "DeleteUser",
+		"CreateUser", "GetUser", "DeleteUser", "SetUserDisabled",
 		"RedeemCode", "GetRedemption",
 		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
-		"GetConsent", "PutConsent",
+		"ListGrants", "RevokeGrants",
+		"GetConsent", "PutConsent", "ListConsents", "RevokeConsents",
+		// Never cached: a signed-out session must stop working at once.
+		"CreateSession", "GetSession", "ListSessions", "EndSessions", "PruneSessions",
 		"AppendAudit", "CountAudit", "ListAudit", "PruneAudit",
 		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
