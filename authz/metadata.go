@@ -28,12 +28,14 @@ type metadata struct {
 	CodeChallengeMethodsSupported              []string `json:"code_challenge_methods_supported"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 	ClientIDMetadataDocumentSupported          bool     `json:"client_id_metadata_document_supported,omitempty"`
+	// ScopesSupported is in both documents (RFC 8414 §2, OIDC Discovery
+	// §3), with the same values.
+	ScopesSupported []string `json:"scopes_supported"`
 
 	// OpenID Connect Discovery 1.0 §3 fields, only in openid-configuration.
 	UserinfoEndpoint                 string   `json:"userinfo_endpoint,omitempty"`
 	SubjectTypesSupported            []string `json:"subject_types_supported,omitempty"`
 	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported,omitempty"`
-	ScopesSupported                  []string `json:"scopes_supported,omitempty"`
 	ClaimsSupported                  []string `json:"claims_supported,omitempty"`
 	PromptValuesSupported            []string `json:"prompt_values_supported,omitempty"`
 	// RequestURIParameterSupported is false in the OIDC document: omitted
@@ -61,6 +63,7 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 		// RFC 9207: every authorization response carries iss.
 		AuthorizationResponseIssParameterSupported: true,
 		ClientIDMetadataDocumentSupported:          t.Settings.ClientIDMetadataDocuments && s.cfg.MetadataTransport != nil,
+		ScopesSupported:                            scopesSupported(t),
 	}
 	if t.Settings.Registration == "open" || t.Settings.Registration == "token" {
 		md.RegistrationEndpoint = iss + "/register"
@@ -100,7 +103,6 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 			md.UserinfoEndpoint = md.Issuer + "/userinfo"
 			md.SubjectTypesSupported = []string{"public"}
 			md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
-			md.ScopesSupported = []string{"openid", "profile", "email"}
 			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
 			md.PromptValuesSupported = []string{"none", "login", "consent"}
 			md.RequestURIParameterSupported = new(bool)
@@ -117,3 +119,13 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 	s.writeDocument(w, r, document{"application/json", "public, max-age=300", b, until})
 	return nil
 }
+
+// oidcScopes are the OpenID Connect scopes this server serves (OIDC Core
+// §5.4): openid, and the claims profile and email release.
+var oidcScopes = []string{"openid", "profile", "email"}
+
+// scopesSupported is the scopes_supported of tenant t's discovery
+// documents: the OpenID Connect scopes. RFC 8414 §2 lets a server leave out
+// scopes it serves; a client's own scopes (an API's) are the tenant's
+// business.
+func scopesSupported(t storage.Tenant) []string { return oidcScopes }
