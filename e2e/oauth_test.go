@@ -504,7 +504,22 @@ func TestTokenErrors(t *testing.T) {
 	})
 	t.Run("wrong redirect_uri", func(t *testing.T) {
 		code, v := codeFor(t, f, redirect)
-		mustOAuthError(t, "wrong redirect", tokenRequest(t, f, exchange(code, v, "redirect_uri", "http://127.0.0.1:5001/callback")), 400, "invalid_grant")
+		r := tokenRequest(t, f, exchange(code, v, "redirect_uri", "http://127.0.0.1:5001/callback"))
+		mustOAuthError(t, "wrong redirect", r, 400, "invalid_grant")
+		if d := r.field("error_description"); !strings.Contains(d, "redirect_uri does not match") {
+			t.Errorf("wrong redirect_uri: error_description %q; want it to say that redirect_uri does not match", d)
+		}
+	})
+	// RFC 6749 §4.1.3: redirect_uri is REQUIRED when the authorization
+	// request had one; the answer says so, and the code is not spent.
+	t.Run("missing redirect_uri", func(t *testing.T) {
+		code, v := codeFor(t, f, redirect)
+		r := tokenRequest(t, f, exchange(code, v, "redirect_uri", "<delete>"))
+		mustOAuthError(t, "missing redirect", r, 400, "invalid_request")
+		if d := r.field("error_description"); !strings.Contains(d, "redirect_uri is missing") {
+			t.Errorf("missing redirect_uri: error_description %q; want it to say that redirect_uri is missing", d)
+		}
+		mustStatus(t, "the same code with its redirect_uri", tokenRequest(t, f, exchange(code, v)), http.StatusOK)
 	})
 	t.Run("code of another client", func(t *testing.T) {
 		code, v := codeFor(t, f, redirect)
