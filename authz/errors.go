@@ -152,7 +152,8 @@ func AsError(log *slog.Logger, r *http.Request, err error) *Error {
 	return e
 }
 
-// WriteError renders err as a JSON error body (RFC 6749 §5.2).
+// WriteError renders err as a JSON error body (RFC 6749 §5.2), with
+// Cache-Control: no-store and Pragma: no-cache.
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := AsError(s.log, r, err)
 	h := w.Header()
@@ -171,6 +172,10 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", RetryAfterHeader(e.RetryAfter))
 	}
+	// RFC 6749 §5.2: an error answer carries the cache headers of a token
+	// answer (§5.1): Cache-Control: no-store (WriteJSON) and Pragma:
+	// no-cache, for HTTP/1.0 caches.
+	h.Set("Pragma", "no-cache")
 	body := struct {
 		Error       ErrorCode `json:"error"`
 		Description string    `json:"error_description,omitempty"`

@@ -463,8 +463,10 @@ func mustOAuthError(t *testing.T, what string, r response, status int, code stri
 	if r.status != status || r.field("error") != code {
 		t.Errorf("%s: %d %s; want %d %s", what, r.status, r.body, status, code)
 	}
-	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
-		t.Errorf("%s: Cache-Control %q; want no-store", what, cc)
+	// RFC 6749 §5.2 points to §5.1's headers: no-store, and Pragma for
+	// HTTP/1.0 caches, as on a successful token answer.
+	if cc, pragma := r.header.Get("Cache-Control"), r.header.Get("Pragma"); cc != "no-store" || pragma != "no-cache" {
+		t.Errorf("%s: Cache-Control %q, Pragma %q; want no-store and no-cache", what, cc, pragma)
 	}
 }
 
