@@ -687,13 +687,13 @@ func TestUserinfoCORS(t *testing.T) {
 	path := "/t/" + f.tenant + "/userinfo"
 	pre := request{method: "OPTIONS", path: path, header: map[string]string{"Origin": "https://spa.example",
 		"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"}}.do(t)
-	if pre.status != http.StatusNoContent || pre.header.Get("Access-Control-Allow-Origin") != "https://spa.example" ||
-		!strings.Contains(pre.header.Get("Access-Control-Allow-Headers"), "Authorization") || !strings.Contains(pre.header.Get("Access-Control-Allow-Methods"), "GET") {
+	if pre.status != http.StatusNoContent || pre.header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(strings.ToLower(pre.header.Get("Access-Control-Allow-Headers")), "authorization") || !strings.Contains(pre.header.Get("Access-Control-Allow-Methods"), "GET") {
 		t.Errorf("preflight: %d %v", pre.status, pre.header)
 	}
 	r := request{method: "GET", path: path, header: map[string]string{"Origin": "https://spa.example", "Authorization": "Bearer abc.def.ghi"}}.do(t)
 	mustOAuthError(t, "userinfo with a bad token", r, 401, "invalid_token")
-	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Expose-Headers") != "WWW-Authenticate" || r.header.Get("WWW-Authenticate") == "" {
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "WWW-Authenticate") || r.header.Get("WWW-Authenticate") == "" {
 		t.Errorf("refusal readable cross-origin? %v", r.header)
 	}
 }
