@@ -27,6 +27,11 @@ type ClientMetadata struct {
 	// IntrospectionAudiences: the audiences of the access tokens this
 	// client may introspect, as the resource server for them (RFC 7662 §4).
 	IntrospectionAudiences *[]string `json:"introspection_audiences"`
+	// LogoURI, PolicyURI and TOSURI: what the consent page shows of the
+	// client (RFC 7591 §2); "" removes one.
+	LogoURI   *string `json:"logo_uri"`
+	PolicyURI *string `json:"policy_uri"`
+	TOSURI    *string `json:"tos_uri"`
 }
 
 // DefaultSelfRegisteredScope is the scope of clients that register
@@ -80,6 +85,9 @@ type ClientInfo struct {
 	DynamicallyRegistered  bool     `json:"dynamically_registered,omitempty"`
 	IntrospectionAudiences []string `json:"introspection_audiences,omitempty"`
 	AccessTokenTTL         int64    `json:"access_token_ttl,omitempty"`
+	LogoURI                string   `json:"logo_uri,omitempty"`
+	PolicyURI              string   `json:"policy_uri,omitempty"`
+	TOSURI                 string   `json:"tos_uri,omitempty"`
 	UpdatedAt              *string  `json:"updated_at,omitempty"`
 }
 
@@ -91,6 +99,7 @@ func NewClientInfo(c storage.Client, secret string) ClientInfo {
 		ClientName: c.Name, RedirectURIs: NonNil(c.RedirectURIs), GrantTypes: NonNil(c.GrantTypes),
 		ResponseTypes: NonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, IntrospectionAudiences: c.IntrospectionAudiences, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: TimeJSON(c.UpdatedAt),
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -187,6 +196,21 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 			return Errorf(CodeInvalidClientMetadata, "access_token_ttl must be 0 (the tenant's) or between %d and %d seconds", lo, hi)
 		}
 		c.AccessTokenTTL = *v
+	}
+	for _, u := range []struct {
+		name string
+		in   *string
+		dst  *string
+	}{{"logo_uri", in.LogoURI, &c.LogoURI}, {"policy_uri", in.PolicyURI, &c.PolicyURI}, {"tos_uri", in.TOSURI, &c.TOSURI}} {
+		if u.in == nil {
+			continue
+		}
+		if *u.in != "" {
+			if err := syntax.CheckWebURL(u.name, *u.in); err != nil {
+				return recode(err, CodeInvalidClientMetadata)
+			}
+		}
+		*u.dst = *u.in
 	}
 	return checkClientConsistency(c)
 }

@@ -38,6 +38,9 @@ type TenantSettings struct {
 	// themselves (dynamic registration, metadata documents): theirs when
 	// they state none, and, when set, the most they may state.
 	SelfRegisteredScope string `json:"self_registered_scope,omitempty"`
+	// ScopeDescriptions says, per scope, what it allows, in words the
+	// consent page shows the user ("read": "Read your files").
+	ScopeDescriptions map[string]string `json:"scope_descriptions,omitempty"`
 	// RegistrationTokenHash is the SHA-256 (hex) of the initial access
 	// token that registration "token" requires. Never shown by the admin API.
 	RegistrationTokenHash string `json:"registration_token_hash,omitempty"`
@@ -71,8 +74,12 @@ type Client struct {
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LogoURI, PolicyURI and TOSURI are the client's logo and the pages
+	// of its privacy policy and terms of service (RFC 7591 §2), for the
+	// consent page; "" when it has none.
+	LogoURI, PolicyURI, TOSURI string
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 // User is a tenant's end user. ID is the stable subject ("sub").

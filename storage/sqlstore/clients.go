@@ -9,7 +9,8 @@ import (
 )
 
 const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
-	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences, version`
+	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences, version,
+	logo_uri, policy_uri, tos_uri`
 
 // scanClient reads one row of clientColumns.
 func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
@@ -22,7 +23,8 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 		created, updated         sql.NullInt64
 	)
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
-		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects, &c.Version)
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects, &c.Version,
+		&c.LogoURI, &c.PolicyURI, &c.TOSURI)
 	if err != nil {
 		return storage.Client{}, wrapErr(op, err)
 	}
@@ -49,9 +51,10 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
-		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3])
+		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3],
+		c.LogoURI, c.PolicyURI, c.TOSURI)
 	if err != nil {
 		return err
 	}
@@ -101,10 +104,11 @@ func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	n, err := s.exec(ctx, op,
 		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
 		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?,
-		 introspection_audiences = ?, version = version + 1
+		 introspection_audiences = ?, logo_uri = ?, policy_uri = ?, tos_uri = ?, version = version + 1
 		 WHERE tenant_id = ? AND id = ? AND version = ?`,
 		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
-		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], c.TenantID, c.ID, c.Version)
+		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3],
+		c.LogoURI, c.PolicyURI, c.TOSURI, c.TenantID, c.ID, c.Version)
 	if err != nil {
 		return err
 	}
