@@ -27,6 +27,8 @@ type settingsJSON struct {
 	SigningAlg       *string   `json:"signing_alg"`
 	CIMD             *bool     `json:"client_id_metadata_documents"`
 	SelfRegistered   *string   `json:"self_registered_scope"`
+	// ScopeDescriptions replaces the whole map when given.
+	ScopeDescriptions *map[string]string `json:"scope_descriptions"`
 }
 
 type tenantJSON struct {
@@ -71,6 +73,10 @@ const (
 	minRotationPeriod = 3600
 	maxRotationPeriod = 365 * 24 * 3600
 	maxResources      = 100
+	// maxScopeDescriptions bounds settings.scope_descriptions; a
+	// description is at most maxScopeDescription characters.
+	maxScopeDescriptions = 100
+	maxScopeDescription  = 200
 )
 
 // apply validates the given fields and writes them into set.
@@ -122,6 +128,34 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 			return authz.Errorf(authz.CodeInvalidRequest, "settings.self_registered_scope: %s", err)
 		}
 		set.SelfRegisteredScope = scope
+	}
+	return setScopeDescriptions(in.ScopeDescriptions, set)
+}
+
+// setScopeDescriptions stores settings.scope_descriptions when given: at
+// most maxScopeDescriptions scopes (RFC 6749 §3.3 tokens), each with a
+// description of readable text; an empty map removes them all.
+func setScopeDescriptions(v *map[string]string, set *storage.TenantSettings) error {
+	if v == nil {
+		return nil
+	}
+	if len(*v) > maxScopeDescriptions {
+		return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions has more than %d entries", maxScopeDescriptions)
+	}
+	for scope, text := range *v {
+		if !syntax.ValidScopeToken(scope) {
+			return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions: %q is not a scope (RFC 6749 §3.3)", scope)
+		}
+		if text == "" {
+			return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions: the description of %q is empty", scope)
+		}
+		if err := syntax.CheckText("settings.scope_descriptions."+scope, text, maxScopeDescription); err != nil {
+			return authz.Errorf(authz.CodeInvalidRequest, "%s", err)
+		}
+	}
+	set.ScopeDescriptions = nil
+	if len(*v) > 0 {
+		set.ScopeDescriptions = *v
 	}
 	return nil
 }

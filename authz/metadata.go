@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 
@@ -125,7 +126,16 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 var oidcScopes = []string{"openid", "profile", "email"}
 
 // scopesSupported is the scopes_supported of tenant t's discovery
-// documents: the OpenID Connect scopes. RFC 8414 §2 lets a server leave out
-// scopes it serves; a client's own scopes (an API's) are the tenant's
-// business.
-func scopesSupported(t storage.Tenant) []string { return oidcScopes }
+// documents: the OpenID Connect scopes, then the scopes the tenant
+// describes (settings.scope_descriptions), in order. RFC 8414 §2 lets a
+// server leave out scopes it serves: a client's own scopes that the
+// tenant does not describe are not listed.
+func scopesSupported(t storage.Tenant) []string {
+	out := slices.Clone(oidcScopes)
+	for _, sc := range slices.Sorted(maps.Keys(t.Settings.ScopeDescriptions)) {
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
