@@ -24,6 +24,8 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"RedeemCode", s.RedeemCode(ctx, storage.Redemption{TenantID: tenant, CodeHash: hash, ClientID: client}, nil, nil)},
 			{"PutConsent", s.PutConsent(ctx, storage.Consent{TenantID: tenant, UserID: user, ClientID: client, Scope: "openid"})},
 			{"AppendAudit", s.AppendAudit(ctx, storage.AuditEvent{TenantID: tenant, Time: base, Event: "client.created"})},
+			{"CreateDeviceAuthorization", s.CreateDeviceAuthorization(ctx, storage.DeviceAuthorization{TenantID: tenant, DeviceHash: hash,
+				UserCode: "CASCADE1", ClientID: client, Interval: 5, ExpiresAt: base.Add(time.Hour)})},
 		}
 		for _, st := range steps {
 			if st.err != nil {
@@ -56,6 +58,7 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetRefreshGrant", func() error { _, _, err := s.GetRefreshGrant(ctx, tn, "f1"); return err }()},
 			{"GetRedemption", func() error { _, err := s.GetRedemption(ctx, tn, hash); return err }()},
 			{"GetConsent", func() error { _, err := s.GetConsent(ctx, tn, user, client); return err }()},
+			{"GetDeviceAuthorization", func() error { _, err := s.GetDeviceAuthorization(ctx, tn, "CASCADE1"); return err }()},
 		}
 		for _, r := range reads {
 			checkErr(t, r.name+"("+tn+")", r.err, want)

@@ -22,6 +22,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Consents", testConsents},
 		{"Audit", testAudit},
 		{"Lockouts", testLockouts},
+		{"DeviceAuthorizations", testDevices},
 		{"PruneExpired", testPrune},
 		{"DeleteTenantCascades", testCascade},
 	}
