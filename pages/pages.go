@@ -31,6 +31,8 @@ button.secondary{background:#e4e6eb;color:#1c1e21}
 .muted{color:#606770;font-size:.9rem}
 ul{padding-left:1.25rem}
 img.logo{display:block;max-width:4rem;max-height:4rem;margin:0 0 1rem}
+.code{font-family:ui-monospace,monospace;letter-spacing:.1em}
+input.code{text-transform:uppercase}
 `
 
 // page builds one HTML document. raw takes markup constants only; text
@@ -122,6 +124,9 @@ type Consent struct {
 	// Unverified: the client registered itself (its name is its own
 	// choice).
 	Unverified bool
+	// UserCode, for a device's request (RFC 8628), is the code the device
+	// shows, for the user to compare; such a page has no RedirectHost.
+	UserCode string
 }
 
 // HTML renders the page.
@@ -162,7 +167,13 @@ func (d Consent) HTML() []byte {
 		p.raw("</p>\n")
 	}
 	p.links(d.PolicyURI, d.TOSURI)
-	p.textIn(`<p class="muted">Afterwards you go back to `, d.RedirectHost, ".</p>\n")
+	if d.UserCode != "" {
+		// RFC 8628 §5.4: a user sent a code by someone else must see that
+		// this is a device's request, and which.
+		p.textIn(`<p class="error">Allow only if you started this on your own device and it shows the code <strong class="code">`, d.UserCode, "</strong>.</p>\n")
+	} else {
+		p.textIn(`<p class="muted">Afterwards you go back to `, d.RedirectHost, ".</p>\n")
+	}
 	p.form(d.Action, d.RequestID, d.CSRF)
 	p.textIn(`<input type="hidden" name="user" value="`, d.UserID, "\">\n")
 	p.raw(`<button type="submit" name="decision" value="approve">Allow</button>

@@ -27,6 +27,17 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"),
 				RedirectHost: v("redirect"), ClientHost: v("clienthost"), Unverified: true}.HTML()
 		},
+		"device consent": func(v func(string) string) []byte {
+			return Consent{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Username: v("username"),
+				Scopes: []Scope{{Name: v("scope1"), Description: v("desc1")}}, Resources: []string{v("res1")},
+				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"), UserCode: v("usercode")}.HTML()
+		},
+		"device code": func(v func(string) string) []byte {
+			return DeviceCode{Title: v("title"), TenantName: v("tenant"), UserCode: v("usercode"), Message: v("message"), Action: v("action")}.HTML()
+		},
+		"notice": func(v func(string) string) []byte {
+			return Notice{Title: v("title"), Heading: v("heading"), Message: v("message"), Error: true}.HTML()
+		},
 		"error": func(v func(string) string) []byte {
 			return Error{Title: v("title"), Message: v("message"), Code: v("code")}.HTML()
 		},
