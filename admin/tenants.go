@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
@@ -18,15 +19,17 @@ import (
 // "absent" (keep) from a given value (set), so one type serves create and
 // PATCH.
 type settingsJSON struct {
-	AccessTokenTTL   *int64    `json:"access_token_ttl"`
-	RefreshTokenTTL  *int64    `json:"refresh_token_ttl"`
-	Registration     *string   `json:"registration"`
-	AllowedResources *[]string `json:"allowed_resources"`
-	DefaultAudience  *string   `json:"default_audience"`
-	RotationPeriod   *int64    `json:"rotation_period"`
-	SigningAlg       *string   `json:"signing_alg"`
-	CIMD             *bool     `json:"client_id_metadata_documents"`
-	SelfRegistered   *string   `json:"self_registered_scope"`
+	AccessTokenTTL     *int64    `json:"access_token_ttl"`
+	RefreshTokenTTL    *int64    `json:"refresh_token_ttl"`
+	Registration       *string   `json:"registration"`
+	AllowedResources   *[]string `json:"allowed_resources"`
+	DefaultAudience    *string   `json:"default_audience"`
+	RotationPeriod     *int64    `json:"rotation_period"`
+	SigningAlg         *string   `json:"signing_alg"`
+	CIMD               *bool     `json:"client_id_metadata_documents"`
+	SelfRegistered     *string   `json:"self_registered_scope"`
+	DeviceCodeTTL      *int64    `json:"device_code_ttl"`
+	DevicePollInterval *int64    `json:"device_poll_interval"`
 	// ScopeDescriptions replaces the whole map when given.
 	ScopeDescriptions *map[string]string `json:"scope_descriptions"`
 }
@@ -117,6 +120,12 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 		return err
 	}
 	if err := setOneOf("signing_alg", in.SigningAlg, `"ES256", "EdDSA" or "RS256"`, &set.SigningAlg, "ES256", "EdDSA", "RS256"); err != nil {
+		return err
+	}
+	if err := setSeconds("device_code_ttl", in.DeviceCodeTTL, int64(device.MinTTL/time.Second), int64(device.MaxTTL/time.Second), &set.DeviceCodeTTL); err != nil {
+		return err
+	}
+	if err := setSeconds("device_poll_interval", in.DevicePollInterval, int64(device.MinInterval/time.Second), int64(device.MaxInterval/time.Second), &set.DevicePollInterval); err != nil {
 		return err
 	}
 	if v := in.CIMD; v != nil {

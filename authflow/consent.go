@@ -17,6 +17,9 @@ func (f *Flow) ConsentForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if fl.ar.UserCode != "" {
+		return errExpired() // a device's request is approved on the device page
+	}
 	if err := f.signedIn(fl); err != nil {
 		return err
 	}
@@ -41,6 +44,9 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	fl, p, err := f.form(w, r)
 	if err != nil {
 		return err
+	}
+	if fl.ar.UserCode != "" {
+		return errExpired()
 	}
 	t := fl.t
 	if fl.sess, err = f.currentSession(r, t.ID); err != nil {

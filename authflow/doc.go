@@ -12,6 +12,8 @@
 //	            store the pending request and go to /login or /consent
 //	/login      check the password (lockout, rate limits) -> session -> next step
 //	/consent    the user's decision -> consent remembered -> code, or access_denied
+//	/device     a device's user code (RFC 8628 §3.3) -> signed in? -> the
+//	            approval page -> the decision, recorded for the device's poll
 //
 // One value, flow, carries a request through these steps: the request and
 // its answer, the tenant and client, the pending authorization request and
@@ -32,7 +34,12 @@
 //   - A failed sign-in is counted in the database before the password is
 //     checked (lockout.go): the lockout holds at every location and under
 //     concurrent guesses.
+//   - A device's request goes through the same sign-in page and the
+//     same pending value (with its user code) as an authorization request,
+//     so every way of signing in serves both; it always ends on the
+//     device approval page (RFC 8628 §5.4), never on /consent or at a
+//     redirect URI.
 //   - Sessions (package session) and pending requests live in KV and decide
-//     nothing that must happen once; the code's single use is decided in
-//     SQL by authz.
+//     nothing that must happen once; the code's single use and a device
+//     request's decision are decided in SQL by authz.
 package authflow

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
@@ -146,9 +147,9 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 	if v := in.GrantTypes; v != nil {
 		for _, g := range *v {
 			switch g {
-			case "authorization_code", "refresh_token", "client_credentials":
+			case "authorization_code", "refresh_token", "client_credentials", device.GrantType:
 			default:
-				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials)", g)
+				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials, %s)", g, device.GrantType)
 			}
 		}
 		c.GrantTypes = syntax.Dedupe(*v)
@@ -224,8 +225,8 @@ func checkClientConsistency(c *storage.Client) error {
 		return Errorf(CodeInvalidClientMetadata, `grant type "authorization_code" and response type "code" go together (RFC 7591 §2.1)`)
 	case code && len(c.RedirectURIs) == 0:
 		return Errorf(CodeInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
-	case slices.Contains(c.GrantTypes, "refresh_token") && !code:
-		return Errorf(CodeInvalidClientMetadata, `grant type "refresh_token" needs "authorization_code"`)
+	case slices.Contains(c.GrantTypes, "refresh_token") && !code && !slices.Contains(c.GrantTypes, device.GrantType):
+		return Errorf(CodeInvalidClientMetadata, `grant type "refresh_token" needs "authorization_code" or the device code grant`)
 	case slices.Contains(c.GrantTypes, "client_credentials") && c.TokenEndpointAuthMethod == "none":
 		return Errorf(CodeInvalidClientMetadata, `a public client (token_endpoint_auth_method "none") cannot use client_credentials`)
 	}

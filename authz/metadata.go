@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -20,6 +21,7 @@ type metadata struct {
 	RevocationEndpoint                         string   `json:"revocation_endpoint"`
 	RegistrationEndpoint                       string   `json:"registration_endpoint,omitempty"`
 	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
+	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"` // RFC 8628 §4
 	ResponseTypesSupported                     []string `json:"response_types_supported"`
 	ResponseModesSupported                     []string `json:"response_modes_supported"`
 	GrantTypesSupported                        []string `json:"grant_types_supported"`
@@ -54,9 +56,10 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 		JWKSURI:                                   iss + "/jwks.json",
 		RevocationEndpoint:                        iss + "/revoke",
 		IntrospectionEndpoint:                     iss + "/introspect",
+		DeviceAuthorizationEndpoint:               iss + "/device_authorization",
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    []string{"query"},
-		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials"},
+		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", device.GrantType},
 		TokenEndpointAuthMethodsSupported:         slices.Concat(secretMethods, []string{"none"}),
 		RevocationEndpointAuthMethodsSupported:    slices.Concat(secretMethods, []string{"none"}),
 		IntrospectionEndpointAuthMethodsSupported: secretMethods,

@@ -69,6 +69,7 @@ type Server struct {
 	docs     *storecache.Memo[[]byte]
 	jwksDocs *storecache.Memo[jwks.Doc]
 	fetched  fetchedDocs // metadata documents (cimd.go)
+	device   *DeviceFlow // RFC 8628 (device.go)
 }
 
 // New checks cfg and builds the server.
@@ -100,13 +101,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		cfg: cfg, log: cfg.Logger,
 		signers:  storecache.NewMemo[*jwks.Signer](cfg.Cache, "signer"),
 		keys:     storecache.NewMemo[verify.Key](cfg.Cache, "public"),
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),
 		jwksDocs: storecache.NewMemo[jwks.Doc](cfg.Cache, "jwks"),
-	}, nil
+	}
+	s.device = &DeviceFlow{s: s}
+	return s, nil
 }
 
 // Tenant loads the tenant named in r's path. A malformed or unknown id is

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
@@ -49,6 +50,8 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 		resp, err = s.grantRefresh(ctx, t, client, p)
 	case "client_credentials":
 		resp, err = s.grantClientCredentials(ctx, t, client, p)
+	case device.GrantType:
+		resp, err = s.device.grant(ctx, t, client, p)
 	case "":
 		err = Errorf(CodeInvalidRequest, "grant_type is missing")
 	default:

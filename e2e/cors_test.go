@@ -28,6 +28,7 @@ func corsEndpoints(tenant string) []corsEndpoint {
 		{t + "/userinfo", "POST", true},
 		{t + "/token", "POST", false},
 		{t + "/revoke", "POST", false},
+		{t + "/device_authorization", "POST", false},
 	}
 }
 
@@ -110,7 +111,7 @@ func TestCORSPreflights(t *testing.T) {
 	}
 
 	// Navigations and confidential back channels answer no preflight.
-	for _, path := range []string{"/t/" + f.tenant + "/authorize", "/t/" + f.tenant + "/login", "/t/" + f.tenant + "/introspect"} {
+	for _, path := range []string{"/t/" + f.tenant + "/authorize", "/t/" + f.tenant + "/login", "/t/" + f.tenant + "/device", "/t/" + f.tenant + "/introspect"} {
 		r := preflightRequest(t, path, origin, "POST", "content-type")
 		if r.status != http.StatusMethodNotAllowed || r.header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("OPTIONS %s: %d, Access-Control-Allow-Origin %q; want 405 and none", path, r.status, r.header.Get("Access-Control-Allow-Origin"))

@@ -115,8 +115,13 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/login", s.page(fl.Login))
 	m.handle("GET /t/{tenant}/consent", s.page(fl.ConsentForm))
 	m.handle("POST /t/{tenant}/consent", s.page(fl.Consent))
+	m.handle("GET /t/{tenant}/device", s.page(fl.DeviceForm))
+	m.handle("POST /t/{tenant}/device", s.page(fl.Device))
 	m.handleCORS("POST /t/{tenant}/token", s.json(az.Token), corsClient)
 	m.handleCORS("POST /t/{tenant}/revoke", s.json(az.Revoke), corsClient)
+	m.handleCORS("POST /t/{tenant}/device_authorization", s.json(func(w http.ResponseWriter, r *http.Request) error {
+		return az.Device().Authorization(w, r)
+	}), corsClient)
 	m.handle("POST /t/{tenant}/introspect", s.json(az.Introspect))
 	m.handleCORS("POST /t/{tenant}/register", s.json(az.Register), corsAnyOrigin)
 	m.handleCORS("GET /t/{tenant}/userinfo", s.json(az.Userinfo), corsAnyOrigin)

@@ -38,6 +38,12 @@ type TenantSettings struct {
 	// themselves (dynamic registration, metadata documents): theirs when
 	// they state none, and, when set, the most they may state.
 	SelfRegisteredScope string `json:"self_registered_scope,omitempty"`
+	// DeviceCodeTTL is how long a device authorization request (RFC 8628)
+	// waits for the user, in seconds.
+	DeviceCodeTTL int64 `json:"device_code_ttl,omitempty"`
+	// DevicePollInterval is the polling interval a device is told, in
+	// seconds.
+	DevicePollInterval int64 `json:"device_poll_interval,omitempty"`
 	// ScopeDescriptions says, per scope, what it allows, in words the
 	// consent page shows the user ("read": "Read your files").
 	ScopeDescriptions map[string]string `json:"scope_descriptions,omitempty"`
