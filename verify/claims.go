@@ -26,6 +26,17 @@ type Claims struct {
 	Roles     []string  // roles (user tokens)
 	Tenant    string    // tenant
 	AuthTime  time.Time // auth_time (user tokens), zero if absent
+	// Actor is act (RFC 8693 §4.1), set on a token issued by token
+	// exchange: the client acting for the subject. nil if absent.
+	Actor *Actor
+}
+
+// Actor is the act claim (RFC 8693 §4.1): the party that acts for the
+// token's subject, and, in Actor, the one that acted before it when the
+// token was exchanged more than once.
+type Actor struct {
+	Subject string `json:"sub"`
+	Actor   *Actor `json:"act,omitempty"`
 }
 
 // HasScopes reports whether the token was granted every scope given. It
@@ -69,6 +80,7 @@ type rawClaims struct {
 	Roles    []string     `json:"roles"`
 	Tenant   string       `json:"tenant"`
 	AuthTime *numericDate `json:"auth_time"`
+	Act      *Actor       `json:"act"`
 }
 
 // parseClaims decodes a JWT payload, which must be a JSON object
@@ -98,6 +110,7 @@ func (rc *rawClaims) claims() *Claims {
 		Roles:     rc.Roles,
 		Tenant:    rc.Tenant,
 		AuthTime:  rc.AuthTime.time(),
+		Actor:     rc.Act,
 	}
 }
 
