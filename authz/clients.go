@@ -28,6 +28,10 @@ type ClientMetadata struct {
 	// IntrospectionAudiences: the audiences of the access tokens this
 	// client may introspect, as the resource server for them (RFC 7662 §4).
 	IntrospectionAudiences *[]string `json:"introspection_audiences"`
+	// TokenExchangeAudiences: the audiences the client may exchange access
+	// tokens for (RFC 8693, grant_exchange.go); admin policy, empty for
+	// none.
+	TokenExchangeAudiences *[]string `json:"token_exchange_audiences"`
 	// LogoURI, PolicyURI and TOSURI: what the consent page shows of the
 	// client (RFC 7591 §2); "" removes one.
 	LogoURI   *string `json:"logo_uri"`
@@ -52,6 +56,7 @@ const DefaultSelfRegisteredScope = "openid profile email"
 // such a client, so by default it reaches no API.
 func (in *ClientMetadata) SelfAsserted(t storage.Tenant) error {
 	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
+	in.TokenExchangeAudiences = nil
 	limit := cmp.Or(t.Settings.SelfRegisteredScope, DefaultSelfRegisteredScope)
 	switch {
 	case in.Scope == nil:
@@ -85,6 +90,7 @@ type ClientInfo struct {
 	// registration (read-only).
 	DynamicallyRegistered  bool     `json:"dynamically_registered,omitempty"`
 	IntrospectionAudiences []string `json:"introspection_audiences,omitempty"`
+	TokenExchangeAudiences []string `json:"token_exchange_audiences,omitempty"`
 	AccessTokenTTL         int64    `json:"access_token_ttl,omitempty"`
 	LogoURI                string   `json:"logo_uri,omitempty"`
 	PolicyURI              string   `json:"policy_uri,omitempty"`
@@ -100,7 +106,7 @@ func NewClientInfo(c storage.Client, secret string) ClientInfo {
 		ClientName: c.Name, RedirectURIs: NonNil(c.RedirectURIs), GrantTypes: NonNil(c.GrantTypes),
 		ResponseTypes: NonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, IntrospectionAudiences: c.IntrospectionAudiences, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: TimeJSON(c.UpdatedAt),
-		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
+		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, TokenExchangeAudiences: c.TokenExchangeAudiences,
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -121,6 +127,7 @@ func NonNil(s []string) []string {
 const (
 	maxRedirectURIs           = 20
 	maxIntrospectionAudiences = 20
+	maxTokenExchangeAudiences = 20
 )
 
 // ApplyTo validates the given fields, writes them into c, and checks that
@@ -147,9 +154,9 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 	if v := in.GrantTypes; v != nil {
 		for _, g := range *v {
 			switch g {
-			case "authorization_code", "refresh_token", "client_credentials", device.GrantType:
+			case "authorization_code", "refresh_token", "client_credentials", device.GrantType, GrantTokenExchange:
 			default:
-				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials, %s)", g, device.GrantType)
+				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials, %s, %s)", g, device.GrantType, GrantTokenExchange)
 			}
 		}
 		c.GrantTypes = syntax.Dedupe(*v)
@@ -191,6 +198,17 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 		}
 		c.IntrospectionAudiences = syntax.Dedupe(*v)
 	}
+	if v := in.TokenExchangeAudiences; v != nil {
+		if len(*v) > maxTokenExchangeAudiences {
+			return Errorf(CodeInvalidClientMetadata, "at most %d token_exchange_audiences", maxTokenExchangeAudiences)
+		}
+		for _, a := range *v {
+			if err := checkAudience(a); err != nil {
+				return recode(err, CodeInvalidClientMetadata)
+			}
+		}
+		c.TokenExchangeAudiences = syntax.Dedupe(*v)
+	}
 	if v := in.AccessTokenTTL; v != nil {
 		lo, hi := int64(MinAccessTokenTTL/time.Second), int64(MaxAccessTokenTTL/time.Second)
 		if *v != 0 && (*v < lo || *v > hi) {
@@ -229,6 +247,8 @@ func checkClientConsistency(c *storage.Client) error {
 		return Errorf(CodeInvalidClientMetadata, `grant type "refresh_token" needs "authorization_code" or the device code grant`)
 	case slices.Contains(c.GrantTypes, "client_credentials") && c.TokenEndpointAuthMethod == "none":
 		return Errorf(CodeInvalidClientMetadata, `a public client (token_endpoint_auth_method "none") cannot use client_credentials`)
+	case slices.Contains(c.GrantTypes, GrantTokenExchange) && c.TokenEndpointAuthMethod == "none":
+		return Errorf(CodeInvalidClientMetadata, `a public client (token_endpoint_auth_method "none") cannot use token exchange`)
 	}
 	return nil
 }

@@ -8,7 +8,8 @@
 //	code.go         authorization codes, and redirects to the client (RFC 9207)
 //	token.go        the token endpoint and client authentication (§3.2, §2.4)
 //	grant_*.go      authorization_code, refresh_token, client_credentials,
-//	                the device code (RFC 8628 §3.4, §3.5)
+//	                the device code (RFC 8628 §3.4, §3.5), token exchange
+//	                (RFC 8693 §2, by admin policy)
 //	device.go       the device authorization endpoint (RFC 8628 §3.1, §3.2)
 //	                and what the verification page asks (DeviceFlow)
 //	tokens.go       JWT access tokens (RFC 9068) and ID tokens (OIDC Core §2)

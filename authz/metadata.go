@@ -59,7 +59,7 @@ func (s *Server) metadata(t storage.Tenant) metadata {
 		DeviceAuthorizationEndpoint:               iss + "/device_authorization",
 		ResponseTypesSupported:                    []string{"code"},
 		ResponseModesSupported:                    []string{"query"},
-		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", device.GrantType},
+		GrantTypesSupported:                       []string{"authorization_code", "refresh_token", "client_credentials", device.GrantType, GrantTokenExchange},
 		TokenEndpointAuthMethodsSupported:         slices.Concat(secretMethods, []string{"none"}),
 		RevocationEndpointAuthMethodsSupported:    slices.Concat(secretMethods, []string{"none"}),
 		IntrospectionEndpointAuthMethodsSupported: secretMethods,

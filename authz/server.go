@@ -70,6 +70,7 @@ type Server struct {
 	jwksDocs *storecache.Memo[jwks.Doc]
 	fetched  fetchedDocs // metadata documents (cimd.go)
 	device   *DeviceFlow // RFC 8628 (device.go)
+	exchange *exchanger  // RFC 8693 (grant_exchange.go)
 }
 
 // New checks cfg and builds the server.
@@ -108,7 +109,7 @@ func New(cfg Config) (*Server, error) {
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),
 		jwksDocs: storecache.NewMemo[jwks.Doc](cfg.Cache, "jwks"),
 	}
-	s.device = &DeviceFlow{s: s}
+	s.device, s.exchange = &DeviceFlow{s: s}, &exchanger{s: s}
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,9 @@ type accessClaims struct {
 	Tenant   string       `json:"tenant"`
 	Roles    []string     `json:"roles,omitempty"`
 	AuthTime int64        `json:"auth_time,omitempty"`
+	// Act names the client acting for the subject (RFC 8693 §4.1): set on
+	// tokens issued by token exchange.
+	Act *verify.Actor `json:"act,omitempty"`
 }
 
 // idClaims are the claims of an OIDC ID token (OIDC Core §2).
@@ -59,6 +63,12 @@ type grant struct {
 	Refresh string
 	// IDToken asks for an ID token (openid scope at the code grant).
 	IDToken bool
+	// Token exchange (grant_exchange.go): Subject is sub when User is nil
+	// ("": the client's id), Actor the act claim, and NotAfter, when not
+	// zero, caps exp (the new token outlives not the one it came from).
+	Subject  string
+	Actor    *verify.Actor
+	NotAfter time.Time
 }
 
 // accessTTL is the client's access-token lifetime if it has one, else the
@@ -121,10 +131,13 @@ func (s *Server) issue(ctx context.Context, g grant) (*tokenResponse, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !g.NotAfter.IsZero() && g.NotAfter.Before(now.Add(ttl)) {
+		ttl = g.NotAfter.Sub(now)
+	}
 	c := accessClaims{
 		Issuer: s.Issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
 		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), ID: jti,
-		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID,
+		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: cmp.Or(g.Subject, g.Client.ID), Act: g.Actor,
 	}
 	if g.User != nil {
 		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime

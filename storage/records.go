@@ -80,6 +80,10 @@ type Client struct {
 	// AccessTokenTTL overrides the tenant's access-token lifetime for this
 	// client, in seconds; zero keeps the tenant's.
 	AccessTokenTTL int64
+	// TokenExchangeAudiences are the audiences (resource identifiers or
+	// names) this client may exchange access tokens for (RFC 8693): admin
+	// policy, empty for none.
+	TokenExchangeAudiences []string
 	// LogoURI, PolicyURI and TOSURI are the client's logo and the pages
 	// of its privacy policy and terms of service (RFC 7591 §2), for the
 	// consent page; "" when it has none.

@@ -33,6 +33,7 @@ func testClients(t *testing.T, s storage.Store) {
 					FirstParty:              true,
 					Dynamic:                 true,
 					IntrospectionAudiences:  []string{"https://api.example.com", "urn:x:y"},
+					TokenExchangeAudiences:  []string{"https://downstream.example.com", "billing"},
 					AccessTokenTTL:          300,
 					LogoURI:                 "https://app.example.com/logo.png",
 					PolicyURI:               "https://app.example.com/privacy?x=\"1\"",
