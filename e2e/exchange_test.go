@@ -129,6 +129,16 @@ func TestTokenExchange(t *testing.T) {
 		"client_id": "downstream", "grant_types": []string{exchangeGrant}, "introspection_audiences": []string{downstream},
 		"token_exchange_audiences": []string{"billing"}})
 	mustStatus(t, "downstream client", d, http.StatusCreated)
+	// The downstream API sees who acts, at introspection too (§4.1).
+	var in struct {
+		Active bool      `json:"active"`
+		Sub    string    `json:"sub"`
+		Act    *actClaim `json:"act"`
+	}
+	introspect(t, f, at, "downstream", d.field("client_secret")).decode(t, &in)
+	if !in.Active || in.Sub != f.userID || in.Act == nil || in.Act.Sub != "mcp" {
+		t.Errorf("introspection of the exchanged token by the downstream API: %+v; want active, the user, act mcp", in)
+	}
 	r = exchange(t, f, "downstream", d.field("client_secret"), at, "resource", "<delete>", "audience", "billing")
 	mustStatus(t, "second exchange", r, http.StatusOK)
 	noteSecret(r.field("access_token"))
