@@ -134,6 +134,7 @@ fuzz:
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./authz/ || exit 1; done
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify/
 	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./verify/
+	go test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./device/
 
 ## fuzz-short: the short fuzz pass make test runs: a count, not a duration.
 ## Go 1.26's fuzz coordinator can report "context deadline exceeded" as a

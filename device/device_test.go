@@ -99,3 +99,23 @@ func TestAnswer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalize: reading a typed user code never panics, and what it
+// accepts is a user code that reads back the same when shown.
+func FuzzNormalize(f *testing.F) {
+	for _, seed := range []string{"BCDF-GHJK", "bcdf ghjk", "AEIOU", "", "ＢＣＤＦ", "\xff\xfe", strings.Repeat("-", 40)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		code, ok := Normalize(typed)
+		if !ok {
+			return
+		}
+		if len(code) != UserCodeLen || strings.Trim(code, Alphabet) != "" {
+			t.Fatalf("Normalize(%q) = %q: not %d characters of %s", typed, code, UserCodeLen, Alphabet)
+		}
+		if again, ok := Normalize(Format(code)); !ok || again != code {
+			t.Fatalf("Normalize(Format(%q)) = %q, %v", code, again, ok)
+		}
+	})
+}
