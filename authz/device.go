@@ -88,7 +88,9 @@ func (d *DeviceFlow) Authorization(w http.ResponseWriter, r *http.Request) error
 			break
 		}
 	}
-	if err != nil {
+	if errors.Is(err, storage.ErrNotFound) {
+		return &Error{Code: CodeInvalidClient, Description: "client authentication failed", Err: err} // deleted meanwhile
+	} else if err != nil {
 		return err
 	}
 	uri := s.Issuer(t.ID) + "/device"

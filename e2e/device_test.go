@@ -124,11 +124,17 @@ func TestDeviceFlow(t *testing.T) {
 		t.Errorf("userinfo with the device's token: %d %s", ui.status, ui.body)
 	}
 
+	// The refresh token works like the code grant's: it rotates.
+	refreshed := tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {"tv"}})
+	mustStatus(t, "refresh", refreshed, http.StatusOK)
+	rt := refreshed.field("refresh_token")
+	noteSecret(rt)
+
 	// Redeemed once: the device code again is invalid_grant and revokes
 	// the grant it issued.
 	time.Sleep(1100 * time.Millisecond) // on time, so the poll is not slowed down instead
 	mustOAuthError(t, "the device code again", devicePoll(t, f, "tv", da.DeviceCode), 400, "invalid_grant")
-	mustOAuthError(t, "refresh after the replay", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}, "client_id": {"tv"}}), 400, "invalid_grant")
+	mustOAuthError(t, "refresh after the replay", tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"tv"}}), 400, "invalid_grant")
 	// And the code is no longer good on the verification page.
 	if p := newBrowser(t, "", "").follow(da.VerificationURIComplete); !strings.Contains(p.body, "not valid or has expired") {
 		t.Errorf("verification page with a used code: %d %.400s", p.status, p.body)
