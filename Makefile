@@ -64,7 +64,7 @@ build-resource-worker:
 
 ## vet: gofmt, go vet and staticcheck (native and js/wasm), and go.mod
 ## tidy; staticcheck is pinned in go.mod's tool directive
-JS_PKGS := ./authz/... ./authflow/... ./admin/... ./server/... ./cron/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
+JS_PKGS := ./authz/... ./authflow/... ./device/... ./admin/... ./server/... ./cron/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go mod tidy -diff
@@ -137,6 +137,7 @@ fuzz:
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./authz/ || exit 1; done
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./verify/
 	go test -run '^$$' -fuzz '^FuzzCanonical$$' -fuzztime $(FUZZTIME) ./verify/
+	go test -run '^$$' -fuzz '^FuzzNormalize$$' -fuzztime $(FUZZTIME) ./device/
 
 ## fuzz-short: the short fuzz pass make test runs: a count, not a duration.
 ## Go 1.26's fuzz coordinator can report "context deadline exceeded" as a

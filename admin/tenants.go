@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/session"
@@ -19,16 +20,20 @@ import (
 // "absent" (keep) from a given value (set), so one type serves create and
 // PATCH.
 type settingsJSON struct {
-	AccessTokenTTL   *int64    `json:"access_token_ttl"`
-	RefreshTokenTTL  *int64    `json:"refresh_token_ttl"`
-	SessionTTL       *int64    `json:"session_ttl"`
-	Registration     *string   `json:"registration"`
-	AllowedResources *[]string `json:"allowed_resources"`
-	DefaultAudience  *string   `json:"default_audience"`
-	RotationPeriod   *int64    `json:"rotation_period"`
-	SigningAlg       *string   `json:"signing_alg"`
-	CIMD             *bool     `json:"client_id_metadata_documents"`
-	SelfRegistered   *string   `json:"self_registered_scope"`
+	AccessTokenTTL     *int64    `json:"access_token_ttl"`
+	RefreshTokenTTL    *int64    `json:"refresh_token_ttl"`
+	SessionTTL         *int64    `json:"session_ttl"`
+	Registration       *string   `json:"registration"`
+	AllowedResources   *[]string `json:"allowed_resources"`
+	DefaultAudience    *string   `json:"default_audience"`
+	RotationPeriod     *int64    `json:"rotation_period"`
+	SigningAlg         *string   `json:"signing_alg"`
+	CIMD               *bool     `json:"client_id_metadata_documents"`
+	SelfRegistered     *string   `json:"self_registered_scope"`
+	DeviceCodeTTL      *int64    `json:"device_code_ttl"`
+	DevicePollInterval *int64    `json:"device_poll_interval"`
+	// ScopeDescriptions replaces the whole map when given.
+	ScopeDescriptions *map[string]string `json:"scope_descriptions"`
 }
 
 type tenantJSON struct {
@@ -75,6 +80,10 @@ const (
 	maxResources      = 100
 	minSessionTTL     = int64(session.MinTTL / time.Second)
 	maxSessionTTL     = int64(session.MaxTTL / time.Second)
+	// maxScopeDescriptions bounds settings.scope_descriptions; a
+	// description is at most maxScopeDescription characters.
+	maxScopeDescriptions = 100
+	maxScopeDescription  = 200
 )
 
 // apply validates the given fields and writes them into set.
@@ -120,6 +129,12 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 	if err := setOneOf("signing_alg", in.SigningAlg, `"ES256", "EdDSA" or "RS256"`, &set.SigningAlg, "ES256", "EdDSA", "RS256"); err != nil {
 		return err
 	}
+	if err := setSeconds("device_code_ttl", in.DeviceCodeTTL, int64(device.MinTTL/time.Second), int64(device.MaxTTL/time.Second), &set.DeviceCodeTTL); err != nil {
+		return err
+	}
+	if err := setSeconds("device_poll_interval", in.DevicePollInterval, int64(device.MinInterval/time.Second), int64(device.MaxInterval/time.Second), &set.DevicePollInterval); err != nil {
+		return err
+	}
 	if v := in.CIMD; v != nil {
 		set.ClientIDMetadataDocuments = *v
 	}
@@ -129,6 +144,34 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 			return authz.Errorf(authz.CodeInvalidRequest, "settings.self_registered_scope: %s", err)
 		}
 		set.SelfRegisteredScope = scope
+	}
+	return setScopeDescriptions(in.ScopeDescriptions, set)
+}
+
+// setScopeDescriptions stores settings.scope_descriptions when given: at
+// most maxScopeDescriptions scopes (RFC 6749 §3.3 tokens), each with a
+// description of readable text; an empty map removes them all.
+func setScopeDescriptions(v *map[string]string, set *storage.TenantSettings) error {
+	if v == nil {
+		return nil
+	}
+	if len(*v) > maxScopeDescriptions {
+		return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions has more than %d entries", maxScopeDescriptions)
+	}
+	for scope, text := range *v {
+		if !syntax.ValidScopeToken(scope) {
+			return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions: %q is not a scope (RFC 6749 §3.3)", scope)
+		}
+		if text == "" {
+			return authz.Errorf(authz.CodeInvalidRequest, "settings.scope_descriptions: the description of %q is empty", scope)
+		}
+		if err := syntax.CheckText("settings.scope_descriptions."+scope, text, maxScopeDescription); err != nil {
+			return authz.Errorf(authz.CodeInvalidRequest, "%s", err)
+		}
+	}
+	set.ScopeDescriptions = nil
+	if len(*v) > 0 {
+		set.ScopeDescriptions = *v
 	}
 	return nil
 }

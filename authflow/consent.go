@@ -17,6 +17,9 @@ func (f *Flow) ConsentForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if fl.ar.UserCode != "" {
+		return errExpired() // a device's request is approved on the device page
+	}
 	if err := f.signedIn(fl); err != nil {
 		return err
 	}
@@ -24,8 +27,9 @@ func (f *Flow) ConsentForm(w http.ResponseWriter, r *http.Request) error {
 		return f.toPage(fl, "login") // (a deleted user signs in again)
 	}
 	page := pages.Consent{Title: "Allow access", TenantName: fl.t.Name, ClientName: clientLabel(fl.client), Username: fl.user.Username,
-		Scopes: strings.Fields(fl.ar.Scope), Resources: fl.ar.Resources, Action: authz.IssuerPath(fl.t.ID) + "/consent", RequestID: fl.id, CSRF: fl.ar.CSRF,
-		UserID: fl.user.ID, RedirectHost: uriHost(fl.ar.RedirectURI), Unverified: authz.SelfRegistered(fl.client)}
+		Scopes: scopeLines(fl.t, fl.ar.Scope), Resources: fl.ar.Resources, Action: authz.IssuerPath(fl.t.ID) + "/consent", RequestID: fl.id, CSRF: fl.ar.CSRF,
+		UserID: fl.user.ID, RedirectHost: uriHost(fl.ar.RedirectURI), Unverified: authz.SelfRegistered(fl.client),
+		LogoURI: fl.client.LogoURI, PolicyURI: fl.client.PolicyURI, TOSURI: fl.client.TOSURI}
 	if authz.IsURLClientID(fl.client.ID) {
 		page.ClientHost = uriHost(fl.client.ID)
 	}
@@ -40,6 +44,9 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	fl, p, err := f.form(w, r)
 	if err != nil {
 		return err
+	}
+	if fl.ar.UserCode != "" {
+		return errExpired()
 	}
 	t := fl.t
 	if err := f.signedIn(fl); err != nil { // the user too: the code carries its claims
@@ -79,4 +86,27 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.cfg.Audit.Record(ctx, t.ID, "consent.granted", fl.sess.UserID, fl.client.ID, map[string]any{"scope": fl.ar.Scope, "resources": fl.ar.Resources})
 	return f.issueCode(fl)
+}
+
+// oidcScopeText says what the OpenID Connect scopes allow, for the scopes
+// the tenant does not describe itself.
+var oidcScopeText = map[string]string{
+	"openid":  "Know who you are",
+	"profile": "See your username",
+	"email":   "See your email address",
+}
+
+// scopeLines are the scopes of scope as the consent page lists them: each
+// with the tenant's description (settings.scope_descriptions), else the
+// text of an OpenID Connect scope, else none (the page shows the name).
+func scopeLines(t storage.Tenant, scope string) []pages.Scope {
+	var out []pages.Scope
+	for _, sc := range strings.Fields(scope) {
+		d, ok := t.Settings.ScopeDescriptions[sc]
+		if !ok {
+			d = oidcScopeText[sc]
+		}
+		out = append(out, pages.Scope{Name: sc, Description: d})
+	}
+	return out
 }

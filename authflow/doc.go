@@ -14,6 +14,8 @@
 //	/login      check the password (lockout, rate limits) -> session -> next step
 //	/consent    the user's decision -> consent remembered -> code, or access_denied
 //	/logout     a hint naming this session? -> end it, or ask first -> back to the client
+//	/device     a device's user code (RFC 8628 §3.3) -> signed in? -> the
+//	            approval page -> the decision, recorded for the device's poll
 //
 // One value, flow, carries a request through these steps: the request and
 // its answer, the tenant and client, the pending authorization request and
@@ -42,4 +44,9 @@
 //   - A logout redirects only to a post_logout_redirect_uri the client
 //     registered, and to a self-registered client's only with an ID token
 //     issued to it; errors are the error page.
+//   - A device's request goes through the same sign-in page and the
+//     same pending value (with its user code) as an authorization request,
+//     so every way of signing in serves both; it always ends on the
+//     device approval page (RFC 8628 §5.4), never on /consent or at a
+//     redirect URI. Its decision is made in SQL by authz.
 package authflow

@@ -203,6 +203,9 @@ func (f *Flow) proceed(fl *flow) error {
 		}
 		return f.toPage(fl, "login")
 	}
+	if fl.ar.UserCode != "" {
+		return f.toPage(fl, "device") // RFC 8628 §5.4: every device request is approved by hand
+	}
 	if f.needsConsent(fl) {
 		if fl.ar.Prompt == "none" {
 			return f.authorizeError(fl, authz.Errorf(authz.CodeConsentRequired, "the user has not approved this client"))

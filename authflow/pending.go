@@ -26,8 +26,12 @@ type pending struct {
 	// not.
 	LoginAfter    int64  `json:"la,omitempty"`
 	SessionBefore string `json:"sb,omitempty"`
-	CSRF          string `json:"csrf"`
-	Browser       string `json:"b"` // hex SHA-256 of the browser-binding cookie
+	// UserCode, for a device's request (RFC 8628), is its user code
+	// (normalised): the request goes to the device approval page, never
+	// to the consent page or a redirect URI.
+	UserCode string `json:"uc,omitempty"`
+	CSRF     string `json:"csrf"`
+	Browser  string `json:"b"` // hex SHA-256 of the browser-binding cookie
 	// Expires: Unix time after which the request is refused.
 	Expires int64 `json:"exp"`
 }

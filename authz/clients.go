@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
@@ -30,6 +31,15 @@ type ClientMetadata struct {
 	// PostLogoutRedirectURIs: where the logout endpoint may send the
 	// browser back to (OIDC RP-Initiated Logout 1.0 §3.1).
 	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris"`
+	// TokenExchangeAudiences: the audiences the client may exchange access
+	// tokens for (RFC 8693, grant_exchange.go); admin policy, empty for
+	// none.
+	TokenExchangeAudiences *[]string `json:"token_exchange_audiences"`
+	// LogoURI, PolicyURI and TOSURI: what the consent page shows of the
+	// client (RFC 7591 §2); "" removes one.
+	LogoURI   *string `json:"logo_uri"`
+	PolicyURI *string `json:"policy_uri"`
+	TOSURI    *string `json:"tos_uri"`
 }
 
 // DefaultSelfRegisteredScope is the scope of clients that register
@@ -49,6 +59,7 @@ const DefaultSelfRegisteredScope = "openid profile email"
 // such a client, so by default it reaches no API.
 func (in *ClientMetadata) SelfAsserted(t storage.Tenant) error {
 	in.ClientID, in.FirstParty, in.AccessTokenTTL, in.IntrospectionAudiences = nil, nil, nil, nil
+	in.TokenExchangeAudiences = nil
 	limit := cmp.Or(t.Settings.SelfRegisteredScope, DefaultSelfRegisteredScope)
 	switch {
 	case in.Scope == nil:
@@ -83,7 +94,11 @@ type ClientInfo struct {
 	DynamicallyRegistered  bool     `json:"dynamically_registered,omitempty"`
 	IntrospectionAudiences []string `json:"introspection_audiences,omitempty"`
 	PostLogoutRedirectURIs []string `json:"post_logout_redirect_uris,omitempty"`
+	TokenExchangeAudiences []string `json:"token_exchange_audiences,omitempty"`
 	AccessTokenTTL         int64    `json:"access_token_ttl,omitempty"`
+	LogoURI                string   `json:"logo_uri,omitempty"`
+	PolicyURI              string   `json:"policy_uri,omitempty"`
+	TOSURI                 string   `json:"tos_uri,omitempty"`
 	UpdatedAt              *string  `json:"updated_at,omitempty"`
 }
 
@@ -96,6 +111,7 @@ func NewClientInfo(c storage.Client, secret string) ClientInfo {
 		ResponseTypes: NonNil(c.ResponseTypes), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		Scope: c.Scope, FirstParty: c.FirstParty, DynamicallyRegistered: c.Dynamic, IntrospectionAudiences: c.IntrospectionAudiences, AccessTokenTTL: c.AccessTokenTTL, UpdatedAt: TimeJSON(c.UpdatedAt),
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
+		LogoURI:                c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, TokenExchangeAudiences: c.TokenExchangeAudiences,
 	}
 	if c.SecretHash != nil {
 		never := int64(0) // RFC 7591 §3.2.1: 0 means the secret does not expire.
@@ -116,6 +132,7 @@ func NonNil(s []string) []string {
 const (
 	maxRedirectURIs           = 20
 	maxIntrospectionAudiences = 20
+	maxTokenExchangeAudiences = 20
 )
 
 // ApplyTo validates the given fields, writes them into c, and checks that
@@ -154,9 +171,9 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 	if v := in.GrantTypes; v != nil {
 		for _, g := range *v {
 			switch g {
-			case "authorization_code", "refresh_token", "client_credentials":
+			case "authorization_code", "refresh_token", "client_credentials", device.GrantType, GrantTokenExchange:
 			default:
-				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials)", g)
+				return Errorf(CodeInvalidClientMetadata, "grant type %q is not supported (authorization_code, refresh_token, client_credentials, %s, %s)", g, device.GrantType, GrantTokenExchange)
 			}
 		}
 		c.GrantTypes = syntax.Dedupe(*v)
@@ -198,12 +215,38 @@ func (in *ClientMetadata) ApplyTo(c *storage.Client) error {
 		}
 		c.IntrospectionAudiences = syntax.Dedupe(*v)
 	}
+	if v := in.TokenExchangeAudiences; v != nil {
+		if len(*v) > maxTokenExchangeAudiences {
+			return Errorf(CodeInvalidClientMetadata, "at most %d token_exchange_audiences", maxTokenExchangeAudiences)
+		}
+		for _, a := range *v {
+			if err := checkAudience(a); err != nil {
+				return recode(err, CodeInvalidClientMetadata)
+			}
+		}
+		c.TokenExchangeAudiences = syntax.Dedupe(*v)
+	}
 	if v := in.AccessTokenTTL; v != nil {
 		lo, hi := int64(MinAccessTokenTTL/time.Second), int64(MaxAccessTokenTTL/time.Second)
 		if *v != 0 && (*v < lo || *v > hi) {
 			return Errorf(CodeInvalidClientMetadata, "access_token_ttl must be 0 (the tenant's) or between %d and %d seconds", lo, hi)
 		}
 		c.AccessTokenTTL = *v
+	}
+	for _, u := range []struct {
+		name string
+		in   *string
+		dst  *string
+	}{{"logo_uri", in.LogoURI, &c.LogoURI}, {"policy_uri", in.PolicyURI, &c.PolicyURI}, {"tos_uri", in.TOSURI, &c.TOSURI}} {
+		if u.in == nil {
+			continue
+		}
+		if *u.in != "" {
+			if err := syntax.CheckWebURL(u.name, *u.in); err != nil {
+				return recode(err, CodeInvalidClientMetadata)
+			}
+		}
+		*u.dst = *u.in
 	}
 	return checkClientConsistency(c)
 }
@@ -217,10 +260,12 @@ func checkClientConsistency(c *storage.Client) error {
 		return Errorf(CodeInvalidClientMetadata, `grant type "authorization_code" and response type "code" go together (RFC 7591 §2.1)`)
 	case code && len(c.RedirectURIs) == 0:
 		return Errorf(CodeInvalidRedirectURI, "redirect_uris is required for the authorization_code grant")
-	case slices.Contains(c.GrantTypes, "refresh_token") && !code:
-		return Errorf(CodeInvalidClientMetadata, `grant type "refresh_token" needs "authorization_code"`)
+	case slices.Contains(c.GrantTypes, "refresh_token") && !code && !slices.Contains(c.GrantTypes, device.GrantType):
+		return Errorf(CodeInvalidClientMetadata, `grant type "refresh_token" needs "authorization_code" or the device code grant`)
 	case slices.Contains(c.GrantTypes, "client_credentials") && c.TokenEndpointAuthMethod == "none":
 		return Errorf(CodeInvalidClientMetadata, `a public client (token_endpoint_auth_method "none") cannot use client_credentials`)
+	case slices.Contains(c.GrantTypes, GrantTokenExchange) && c.TokenEndpointAuthMethod == "none":
+		return Errorf(CodeInvalidClientMetadata, `a public client (token_endpoint_auth_method "none") cannot use token exchange`)
 	}
 	return nil
 }

@@ -3,8 +3,6 @@ package authz
 import (
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -28,25 +26,6 @@ func (s *Server) allowOrigin(w http.ResponseWriter, r *http.Request, client stor
 			w.Header().Set("Access-Control-Allow-Origin", origin)
 			return
 		}
-	}
-}
-
-// Preflight answers CORS preflight requests of an endpoint that takes
-// methods (one or more, "POST" or "GET, POST") with the request headers
-// headers. Which origin may read the actual answer is decided by the
-// endpoint; the preflight only allows the methods and headers.
-func Preflight(methods, headers string) http.HandlerFunc {
-	allowed := strings.Split(methods, ", ")
-	return func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Add("Vary", "Origin")
-		if origin := r.Header.Get("Origin"); origin != "" && slices.Contains(allowed, r.Header.Get("Access-Control-Request-Method")) {
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Methods", methods)
-			h.Set("Access-Control-Allow-Headers", headers)
-			h.Set("Access-Control-Max-Age", "600")
-		}
-		w.WriteHeader(http.StatusNoContent)
 	}
 }
 

@@ -7,7 +7,11 @@
 //	authorize.go    the validation of authorization requests (OAuth 2.1 §4.1.1)
 //	code.go         authorization codes, and redirects to the client (RFC 9207)
 //	token.go        the token endpoint and client authentication (§3.2, §2.4)
-//	grant_*.go      authorization_code, refresh_token, client_credentials
+//	grant_*.go      authorization_code, refresh_token, client_credentials,
+//	                the device code (RFC 8628 §3.4, §3.5), token exchange
+//	                (RFC 8693 §2, by admin policy)
+//	device.go       the device authorization endpoint (RFC 8628 §3.1, §3.2)
+//	                and what the verification page asks (DeviceFlow)
 //	tokens.go       JWT access tokens (RFC 9068) and ID tokens (OIDC Core §2)
 //	revoke.go       RFC 7009; introspect.go RFC 7662; userinfo.go OIDC Core §5.3
 //	register.go     RFC 7591 dynamic registration; clients.go client metadata
@@ -26,8 +30,9 @@
 //     server_error (AsError). No handler answers 500 for bad input.
 //   - Bad, expired, replayed and another client's codes and refresh tokens
 //     get one answer, invalid_grant, so the error leaks nothing.
-//   - A code's single use and a refresh token's rotation are each decided
-//     by one SQL statement or batch (storage.Codes, storage.RefreshTokens);
+//   - A code's single use, a refresh token's rotation and a device code's
+//     redemption are each decided by one SQL statement or batch
+//     (storage.Codes, storage.RefreshTokens, storage.DeviceAuthorizations);
 //     KV holds the code's bindings but decides nothing that must happen
 //     once. The token.issued audit event is written in the same batch.
 //   - Tokens are minted before the write that spends a code or a refresh

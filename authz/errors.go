@@ -46,6 +46,9 @@ const (
 	CodeUnsupportedMediaType  ErrorCode = "unsupported_media_type"
 	CodeServerError           ErrorCode = "server_error"
 	CodeTemporarilyUnavail    ErrorCode = "temporarily_unavailable"
+	CodeAuthorizationPending  ErrorCode = "authorization_pending" // RFC 8628 §3.5
+	CodeSlowDown              ErrorCode = "slow_down"             // RFC 8628 §3.5
+	CodeExpiredToken          ErrorCode = "expired_token"         // RFC 8628 §3.5
 )
 
 // Error is the one error type handlers return. Code and Description are
@@ -60,6 +63,9 @@ type Error struct {
 	Allow string
 	// RetryAfter, when set, is sent as Retry-After (429 answers).
 	RetryAfter time.Duration
+	// TokenEndpoint: the error is a token endpoint's (RFC 6749 §5.2),
+	// answered 400 whatever its code but invalid_client (HTTPStatus).
+	TokenEndpoint bool
 	// Formatted: Description was formatted from values, which may be the
 	// request's own text. The HTML error page shows such a description
 	// only as its code's fixed message, so that nobody can make this
@@ -124,6 +130,19 @@ func Status(code ErrorCode) int {
 	}
 }
 
+// HTTPStatus is the status e is answered with: Status of its code, except
+// that a token endpoint's error is 400 unless it is invalid_client, 401,
+// or a limit's 429 or the server's 5xx (RFC 6749 §5.2: 400 unless
+// specified otherwise; RFC 8628 §3.5 answers access_denied so, which is
+// 403 elsewhere).
+func (e *Error) HTTPStatus() int {
+	st := Status(e.Code)
+	if e.TokenEndpoint && st != http.StatusUnauthorized && st != http.StatusTooManyRequests && st < 500 {
+		return http.StatusBadRequest
+	}
+	return st
+}
+
 // StorageError turns a storage sentinel into the client-facing error that
 // belongs to it; what is the server's fault stays server_error.
 func StorageError(err error, what string) error {
@@ -152,7 +171,8 @@ func AsError(log *slog.Logger, r *http.Request, err error) *Error {
 	return e
 }
 
-// WriteError renders err as a JSON error body (RFC 6749 §5.2).
+// WriteError renders err as a JSON error body (RFC 6749 §5.2), with
+// Cache-Control: no-store and Pragma: no-cache.
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := AsError(s.log, r, err)
 	h := w.Header()
@@ -171,11 +191,15 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", RetryAfterHeader(e.RetryAfter))
 	}
+	// RFC 6749 §5.2: an error answer carries the cache headers of a token
+	// answer (§5.1): Cache-Control: no-store (WriteJSON) and Pragma:
+	// no-cache, for HTTP/1.0 caches.
+	h.Set("Pragma", "no-cache")
 	body := struct {
 		Error       ErrorCode `json:"error"`
 		Description string    `json:"error_description,omitempty"`
 	}{e.Code, e.Description}
-	WriteJSON(w, Status(e.Code), body)
+	WriteJSON(w, e.HTTPStatus(), body)
 }
 
 // RetryAfterHeader is the Retry-After value of d, in whole seconds rounded

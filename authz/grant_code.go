@@ -55,9 +55,13 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, bad
 	case now.Unix() > rec.ExpiresAt:
 		return nil, bad
-	// OAuth 2.1 §4.1.3: redirect_uri must match when the request had one.
-	case (rec.RedirectGiven || p.Has("redirect_uri")) && redirect != rec.RedirectURI:
-		return nil, bad
+	// RFC 6749 §4.1.3: redirect_uri is REQUIRED when the authorization
+	// request had one, and must be identical. Said plainly: only the
+	// code's own client, before the code is spent, learns it.
+	case rec.RedirectGiven && !p.Has("redirect_uri"):
+		return nil, Errorf(CodeInvalidRequest, "redirect_uri is missing: the authorization request had one, and the token request must repeat it")
+	case p.Has("redirect_uri") && redirect != rec.RedirectURI:
+		return nil, Errorf(CodeInvalidGrant, "redirect_uri does not match the one of the authorization request")
 	// RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge.
 	case !syntax.ValidCodeVerifier(verifier) || !pkceS256Matches(verifier, rec.Challenge):
 		return nil, bad

@@ -24,6 +24,9 @@ type introspection struct {
 	Iss       string `json:"iss,omitempty"`
 	Jti       string `json:"jti,omitempty"`
 	Tenant    string `json:"tenant,omitempty"`
+	// Act is the act claim of an exchanged token (RFC 8693 §4.1: it may be
+	// in an introspection answer).
+	Act *verify.Actor `json:"act,omitempty"`
 }
 
 // Introspect handles RFC 7662 introspection for confidential clients
@@ -76,7 +79,7 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 				break
 			}
 			out = introspection{Active: true, Scope: strings.Join(c.Scopes, " "), ClientID: c.ClientID, TokenType: "Bearer",
-				Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Sub: c.Subject, Aud: audienceJSON(c.Audience), Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant}
+				Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Sub: c.Subject, Aud: audienceJSON(c.Audience), Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant, Act: c.Actor}
 		}
 	}
 	WriteJSON(w, http.StatusOK, out)

@@ -70,6 +70,8 @@ type Server struct {
 	jwksDocs *storecache.Memo[jwks.Doc]
 	fetched  fetchedDocs // metadata documents (cimd.go)
 	refresh  refreshKey  // refresh tokens' MACs (refresh.go)
+	device   *DeviceFlow // RFC 8628 (device.go)
+	exchange *exchanger  // RFC 8693 (grant_exchange.go)
 }
 
 // New checks cfg and builds the server.
@@ -101,13 +103,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{
+	s := &Server{
 		cfg: cfg, log: cfg.Logger, refresh: refreshKey(cfg.RefreshKey),
 		signers:  storecache.NewMemo[*jwks.Signer](cfg.Cache, "signer"),
 		keys:     storecache.NewMemo[verify.Key](cfg.Cache, "public"),
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),
 		jwksDocs: storecache.NewMemo[jwks.Doc](cfg.Cache, "jwks"),
-	}, nil
+	}
+	s.device, s.exchange = &DeviceFlow{s: s}, &exchanger{s: s}
+	return s, nil
 }
 
 // Tenant loads the tenant named in r's path. A malformed or unknown id is

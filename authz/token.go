@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/device"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/ratelimit"
 	"github.com/edgeauth/edgeauth/storage"
@@ -22,6 +23,8 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope"`
 	IDToken      string `json:"id_token,omitempty"`
+	// IssuedTokenType is RFC 8693 §2.2.1's, for token exchange only.
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 
 	subject, jti string // for the audit log
 }
@@ -49,6 +52,10 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 		resp, err = s.grantRefresh(ctx, t, client, p)
 	case "client_credentials":
 		resp, err = s.grantClientCredentials(ctx, t, client, p)
+	case device.GrantType:
+		resp, err = s.device.grant(ctx, t, client, p)
+	case GrantTokenExchange:
+		resp, err = s.exchange.grant(ctx, t, client, p)
 	case "":
 		err = Errorf(CodeInvalidRequest, "grant_type is missing")
 	default:

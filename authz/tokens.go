@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,9 @@ type accessClaims struct {
 	// family of a user's grant), so that introspection can tell when it
 	// was revoked; the name is Grant Management for OAuth 2.0's grant_id.
 	GrantID string `json:"grant_id,omitempty"`
+	// Act names the client acting for the subject (RFC 8693 §4.1): set on
+	// tokens issued by token exchange.
+	Act *verify.Actor `json:"act,omitempty"`
 }
 
 // idClaims are the claims of an OIDC ID token (OIDC Core §2).
@@ -69,7 +73,12 @@ type grant struct {
 	// GrantID names the grant in the access token (grants.go); SessionID
 	// the session in the ID token.
 	GrantID, SessionID string
-	// NotAfter, when set, is the grant's end: no token outlives it.
+	// Token exchange (grant_exchange.go): Subject is sub when User is nil
+	// ("": the client's id), Actor the act claim.
+	Subject string
+	Actor   *verify.Actor
+	// NotAfter, when not zero, caps exp: no token outlives its grant, nor
+	// an exchanged token the one it came from.
 	NotAfter time.Time
 }
 
@@ -170,7 +179,8 @@ func (s *Server) mint(ctx context.Context, m minting, g grant) (*tokenResponse, 
 	c := accessClaims{
 		Issuer: s.Issuer(g.Tenant.ID), Audience: s.audience(g.Tenant, g.Resources, g.Scope),
 		Expiry: m.now.Add(ttl).Unix(), IssuedAt: m.now.Unix(), ID: m.jti,
-		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: g.Client.ID, GrantID: g.GrantID,
+		ClientID: g.Client.ID, Scope: g.Scope, Tenant: g.Tenant.ID, Subject: cmp.Or(g.Subject, g.Client.ID),
+		GrantID: g.GrantID, Act: g.Actor,
 	}
 	if g.User != nil {
 		c.Subject, c.Roles, c.AuthTime = g.User.ID, g.User.Roles, g.AuthTime

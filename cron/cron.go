@@ -65,6 +65,11 @@ func (j *Job) Run(ctx context.Context) error {
 	} else if n > 0 {
 		j.Logger.InfoContext(ctx, "pruned ended sign-in failure streaks", "count", n)
 	}
+	if n, err := j.Store.PruneDeviceAuthorizations(ctx, now); err != nil {
+		errs = append(errs, fmt.Errorf("pruning expired device authorizations: %w", err))
+	} else if n > 0 {
+		j.Logger.InfoContext(ctx, "pruned expired device authorizations", "count", n)
+	}
 	return errors.Join(append(errs, j.rotate(ctx, now))...)
 }
 

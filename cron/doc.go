@@ -6,6 +6,8 @@
 // keys changed, and deletes what nothing else deletes: audit events older
 // than the retention, code redemptions and refresh families that have
 // expired (storage.Store.PruneExpired says why they can go), browser
-// sessions that have expired, and failed sign-in streaks that have ended. A failing tenant does not stop the
+// sessions that have expired, failed
+// sign-in streaks that have ended, and device authorization requests
+// (RFC 8628) past their expiry. A failing tenant does not stop the
 // others.
 package cron

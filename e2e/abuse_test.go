@@ -76,7 +76,7 @@ func wranglerState(persist string) stateSize {
 	return st
 }
 
-// Bounds of TestUnauthenticatedGrowthIsBounded: what 1,200 unauthenticated
+// Bounds of TestUnauthenticatedGrowthIsBounded: what 1,400 unauthenticated
 // requests may add at most.
 const (
 	maxDBGrowth  = 256 << 10 // bytes of database
@@ -85,16 +85,18 @@ const (
 	maxWasmMem   = 32 << 20  // bytes of the largest wasm instance (wrangler)
 )
 
-// TestUnauthenticatedGrowthIsBounded sends, without any credential, 1,300
+// TestUnauthenticatedGrowthIsBounded sends, without any credential, 1,500
 // requests that would grow stored state if they could (security issue):
 // 20 admin requests with a wrong token and a 10 KB path (the failed admin
 // authentications an address may send in a minute: all are answered and
 // audited, and more would only be 429s and spend the limit, which is per
 // address, for the tests that follow), 400 authorization requests with
 // state, nonce and resources at their bounds, 390 token requests with
-// ever-new metadata-document client ids, 390 failed sign-ins with ever-new
-// usernames, 100 logout requests with made-up session cookies and ID
-// token hints and a 1 KB state. Every answer is the expected
+// ever-new metadata-document client ids, 100 device authorization
+// requests of a public client and 100 guessed user codes (RFC 8628), 390
+// failed sign-ins with ever-new usernames, 100 logout requests with
+// made-up session cookies and ID token hints and a 1 KB state. Every
+// answer is the expected
 // 4xx, 303 or (a failed sign-in: the form again) 200, never a 5xx, and the
 // database, KV and memory grow by less than the bounds above.
 func TestUnauthenticatedGrowthIsBounded(t *testing.T) {
@@ -103,6 +105,8 @@ func TestUnauthenticatedGrowthIsBounded(t *testing.T) {
 	}
 	f := newFixture(t)
 	setSettings(t, f.tenant, map[string]any{"client_id_metadata_documents": true})
+	mustStatus(t, "device client", adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "tv", "token_endpoint_auth_method": "none", "grant_types": []string{deviceGrant}, "scope": "read"}), http.StatusCreated)
 	authorize := func(i int) string {
 		q := url.Values{"state": {strings.Repeat("s", 1024)}, "nonce": {strings.Repeat("n", 512)}}
 		for r := range 5 {
@@ -145,6 +149,13 @@ func TestUnauthenticatedGrowthIsBounded(t *testing.T) {
 			return request{method: "GET", path: "/t/" + f.tenant + "/logout?" + q.Encode(), header: map[string]string{
 				"Cookie": "edgeauth-session-" + f.tenant + "=" + strings.Repeat("i", 22) + "." + strconv.Itoa(i) + strings.Repeat("s", 40)}}.do(t).status
 		}, []int{200, 400}},
+		{"device authorizations of a public client", 100, func(int) int {
+			return request{method: "POST", path: "/t/" + f.tenant + "/device_authorization", body: "client_id=tv&scope=read",
+				header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t).status
+		}, []int{200, 429}},
+		{"user code guesses", 100, func(i int) int {
+			return newBrowser(t, "", "").do("GET", f.issuer+"/device?user_code=BCDF"+strconv.Itoa(i), nil).status
+		}, []int{200, 429}},
 		{"failed sign-ins", 390, func(i int) int {
 			fm := url.Values{}
 			for k, v := range form {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -386,5 +387,68 @@ func TestCodeAfterUserDeleted(t *testing.T) {
 	adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/audit?event=token.issued&limit=100", nil).decode(t, &page)
 	if len(page.Events) != 0 {
 		t.Errorf("token.issued events after refused exchanges: %d; want none", len(page.Events))
+	}
+}
+
+// TestConsentPageDescribesScopesAndClient: the consent page says what each
+// scope allows in the tenant's words (settings.scope_descriptions), in the
+// server's words for the OpenID Connect scopes, and by its name otherwise;
+// it shows the client's logo and policy links from its metadata when they
+// are https, and nothing of an http one. The described scopes are in the
+// discovery documents' scopes_supported.
+func TestConsentPageDescribesScopesAndClient(t *testing.T) {
+	f := newFixture(t)
+	setSettings(t, f.tenant, map[string]any{"scope_descriptions": map[string]string{"read": "Read your <files>"}})
+	mustStatus(t, "client metadata", adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.web, map[string]any{
+		"scope": "openid read write", "logo_uri": "https://app.example.com/logo.png", "policy_uri": "https://app.example.com/privacy",
+		"tos_uri": "http://app.example.com/terms"}), http.StatusOK)
+	b := newBrowser(t, f.username, f.password)
+	p := b.follow(first(f.authURL(url.Values{"client_id": {f.web}, "redirect_uri": {webRedirect}, "scope": {"openid read write"}})))
+	p = b.submit(p, url.Values{"username": {f.username}, "password": {f.password}})
+	p = b.follow(target.url + p.header.Get("Location"))
+	if !strings.Contains(p.body, `name="decision"`) {
+		t.Fatalf("no consent page: %d %.400s", p.status, p.body)
+	}
+	for _, want := range []string{
+		`<li>Read your &lt;files&gt; <span class="muted">(read)</span></li>`,
+		`<li>Know who you are <span class="muted">(openid)</span></li>`,
+		`<li>write</li>`,
+		`<img class="logo" alt="" src="https://app.example.com/logo.png">`,
+		`href="https://app.example.com/privacy"`,
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("consent page lacks %s:\n%s", want, p.body)
+		}
+	}
+	if strings.Contains(p.body, "app.example.com/terms") {
+		t.Errorf("consent page links the http tos_uri:\n%s", p.body)
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src https:") || strings.Contains(csp, "script-src") {
+		t.Errorf("Content-Security-Policy %q; want https images and no script", csp)
+	}
+	// The metadata a client sees: the client information, and the
+	// described scope among scopes_supported.
+	got := adminDo(t, "GET", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.web, nil)
+	if got.field("logo_uri") != "https://app.example.com/logo.png" || got.field("tos_uri") != "http://app.example.com/terms" {
+		t.Errorf("client information: %s", got.body)
+	}
+	if sc, _ := metadataOf(t, f.tenant)["scopes_supported"].([]any); !slices.Contains(sc, any("read")) || slices.Contains(sc, any("write")) {
+		t.Errorf("scopes_supported %v; want the described read, not write", sc)
+	}
+
+	// What the admin API refuses.
+	for _, bad := range []map[string]any{
+		{"logo_uri": "javascript:alert(1)"},
+		{"policy_uri": "/privacy"},
+		{"tos_uri": "https://user:pw@app.example.com/"},
+	} {
+		r := adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant+"/clients/"+f.web, bad)
+		mustOAuthError(t, "client "+fmt.Sprint(bad), r, 400, "invalid_client_metadata")
+	}
+	for _, bad := range []map[string]string{
+		{"re ad": "x"}, {"read": ""}, {"read": "a\u202eb"}, {"read": strings.Repeat("x", 201)},
+	} {
+		r := adminDo(t, "PATCH", "/admin/v1/tenants/"+f.tenant, map[string]any{"settings": map[string]any{"scope_descriptions": bad}})
+		mustOAuthError(t, "scope_descriptions "+fmt.Sprint(bad), r, 400, "invalid_request")
 	}
 }

@@ -409,3 +409,63 @@ func TestChromiumLoginConsent(t *testing.T) {
 		}
 	})
 }
+
+// TestChromiumDeviceFlow: the device flow with the verification page in
+// headless Chromium and x/oauth2 polling as the device (RFC 8628): the user
+// opens verification_uri, types the code as they read it (lower case,
+// without the dash), signs in on the login page, sees the client, the
+// scopes and the code on the approval page, and allows; the device's
+// polling then gets its tokens.
+func TestChromiumDeviceFlow(t *testing.T) {
+	browser := startChromium(t)
+	f, cfg := deviceFixture(t)
+	da := deviceAuth(t, f, cfg)
+	type polled struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan polled, 1)
+	ctx, cancel := context.WithTimeout(oauthCtx(), 2*chromiumStep)
+	defer cancel()
+	go func() {
+		tok, err := cfg.DeviceAccessToken(ctx, da)
+		done <- polled{tok, err}
+	}()
+
+	c := newTab(t, browser)
+	resp := c.navigate(da.VerificationURI)
+	c.checkPageSafety("device code", resp)
+	runStep(c, "type the user code", chromedp.SendKeys(chromedp.ID("user_code"), strings.ToLower(strings.ReplaceAll(da.UserCode, "-", ""))))
+	resp = c.click(`button[type=submit]`)
+	if resp.Status != http.StatusOK || !strings.Contains(resp.URL, "/login?") {
+		t.Fatalf("after the code: status %d at %s; want the login page", resp.Status, resp.URL)
+	}
+	resp = c.signIn(f.username, f.password)
+	if h := runStep(c, "approval heading", chromedp.Text(chromedp.CSS("h1"))); h != "Allow Living-room TV?" {
+		t.Fatalf("heading = %q at %s; want the approval page", h, resp.URL)
+	}
+	if code := runStep(c, "the code shown", chromedp.Text(chromedp.CSS("strong.code"))); code != da.UserCode {
+		t.Errorf("the approval page shows the code %q; want %q", code, da.UserCode)
+	}
+	if list := runStep(c, "the scopes", chromedp.Text(chromedp.CSS("ul"))); !strings.Contains(list, "Read your files") {
+		t.Errorf("scopes listed: %q; want the tenant's description of read", list)
+	}
+	c.checkPageSafety("device approval", resp)
+	c.screenshot("device-approval")
+	c.click(`button[name=decision][value=approve]`)
+	if h := runStep(c, "result heading", chromedp.Text(chromedp.CSS("h1"))); h != "Device connected" {
+		t.Errorf("after Allow: heading %q; want Device connected", h)
+	}
+
+	select {
+	case p := <-done:
+		if p.err != nil {
+			t.Fatalf("the device's polling: %v", p.err)
+		}
+		if c := verifyAccessToken(t, f, p.tok.AccessToken); c.Subject != f.userID || c.ClientID != "tv" {
+			t.Errorf("the device's token: sub %q client_id %q; want %q tv", c.Subject, c.ClientID, f.userID)
+		}
+	case <-ctx.Done():
+		t.Fatalf("the device got no token: %v", ctx.Err())
+	}
+}

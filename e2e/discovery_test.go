@@ -74,6 +74,17 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("openid-configuration issuer = %q; want %q", got, issuer)
 	}
 	golden(t, "openid-configuration.json", oidc.body, tenant)
+
+	// Both documents say which scopes the server serves, and say the same
+	// (RFC 8414 §2 scopes_supported, OIDC Discovery §3).
+	var a, b struct {
+		Scopes []string `json:"scopes_supported"`
+	}
+	insert.decode(t, &a)
+	oidc.decode(t, &b)
+	if len(a.Scopes) == 0 || !slices.Equal(a.Scopes, b.Scopes) {
+		t.Errorf("scopes_supported: RFC 8414 %q, OIDC %q; want the same, not empty", a.Scopes, b.Scopes)
+	}
 }
 
 func TestMetadataUnknownTenant(t *testing.T) {

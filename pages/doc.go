@@ -7,8 +7,10 @@
 // exported method of every type in the Worker's wasm. The rule that keeps
 // them safe: every value that is not a constant of this package goes
 // through page.text, which escapes & < > " and ', and is placed either in
-// element text or inside a double-quoted attribute that is not a URL,
-// script or style. The one URL attribute, a form's action, is built by the
-// server from the issuer path and a constant. TestPagesEscapeEveryValue
-// checks every field.
+// element text or inside a double-quoted attribute that is not a script or
+// style. The URL attributes are a form's action, built by the server from
+// the issuer path and a constant, and a client's logo and policy links
+// (img src, a href), written only when the value starts with https://
+// (httpsURL), so no other scheme can reach them. TestPagesEscapeEveryValue
+// checks every field; TestPagesShowOnlyHTTPSURLs the schemes.
 package pages

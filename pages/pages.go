@@ -7,12 +7,13 @@ import (
 )
 
 // pageHeaders are sent with every HTML page. The CSP allows no script at
-// all, only the page's own inline style; form-action is left open because
-// a form's answer redirects to the client's redirect URI, and Chromium
-// applies form-action to that redirect.
+// all, only the page's own inline style and https images (a client's
+// logo); form-action is left open because a form's answer redirects to the
+// client's redirect URI, and Chromium applies form-action to that
+// redirect. With no-referrer, a logo's host learns nothing of the page.
 var pageHeaders = map[string]string{
 	"Content-Type":            "text/html; charset=utf-8",
-	"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+	"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https:; frame-ancestors 'none'; base-uri 'none'",
 	"X-Frame-Options":         "DENY",
 	"X-Content-Type-Options":  "nosniff",
 	"Referrer-Policy":         "no-referrer",
@@ -29,6 +30,9 @@ button.secondary{background:#e4e6eb;color:#1c1e21}
 .error{background:#fdecea;color:#8a1c13;padding:.5rem .75rem;border-radius:.25rem}
 .muted{color:#606770;font-size:.9rem}
 ul{padding-left:1.25rem}
+img.logo{display:block;max-width:4rem;max-height:4rem;margin:0 0 1rem}
+.code{font-family:ui-monospace,monospace;letter-spacing:.1em}
+input.code{text-transform:uppercase}
 `
 
 // page builds one HTML document. raw takes markup constants only; text
@@ -96,11 +100,21 @@ func (d Login) HTML() []byte {
 	return p.bytes()
 }
 
+// Scope is a scope as the consent page lists it: what it allows in words
+// (Description, "" when nobody said) and its name.
+type Scope struct {
+	Name, Description string
+}
+
 // Consent asks the user to allow a client what it asks for.
 type Consent struct {
 	Title, TenantName, ClientName, Username string
-	Scopes, Resources                       []string
-	Action, RequestID, CSRF                 string
+	Scopes                                  []Scope
+	Resources                               []string
+	// LogoURI, PolicyURI and TOSURI come from the client's metadata; the
+	// page shows only https ones (httpsURL).
+	LogoURI, PolicyURI, TOSURI string
+	Action, RequestID, CSRF    string
 	// UserID is the user the page asks, sent back with the decision: a
 	// decision for a page shown to another user is not taken.
 	UserID string
@@ -110,11 +124,17 @@ type Consent struct {
 	// Unverified: the client registered itself (its name is its own
 	// choice).
 	Unverified bool
+	// UserCode, for a device's request (RFC 8628), is the code the device
+	// shows, for the user to compare; such a page has no RedirectHost.
+	UserCode string
 }
 
 // HTML renders the page.
 func (d Consent) HTML() []byte {
 	p := newPage(d.Title)
+	if httpsURL(d.LogoURI) {
+		p.textIn(`<img class="logo" alt="" src="`, d.LogoURI, "\">\n")
+	}
 	p.textIn("<h1>Allow ", d.ClientName, "?</h1>\n")
 	p.textIn("<p>", d.ClientName, " asks for access to your ")
 	p.textIn("", d.TenantName, " account")
@@ -125,7 +145,12 @@ func (d Consent) HTML() []byte {
 	if len(d.Scopes) > 0 {
 		p.raw("<ul>")
 		for _, s := range d.Scopes {
-			p.textIn("<li>", s, "</li>")
+			if s.Description == "" {
+				p.textIn("<li>", s.Name, "</li>")
+				continue
+			}
+			p.textIn("<li>", s.Description, "")
+			p.textIn(` <span class="muted">(`, s.Name, ")</span></li>")
 		}
 		p.raw("</ul>\n")
 	} else {
@@ -141,7 +166,14 @@ func (d Consent) HTML() []byte {
 		}
 		p.raw("</p>\n")
 	}
-	p.textIn(`<p class="muted">Afterwards you go back to `, d.RedirectHost, ".</p>\n")
+	p.links(d.PolicyURI, d.TOSURI)
+	if d.UserCode != "" {
+		// RFC 8628 §5.4: a user sent a code by someone else must see that
+		// this is a device's request, and which.
+		p.textIn(`<p class="error">Allow only if you started this on your own device and it shows the code <strong class="code">`, d.UserCode, "</strong>.</p>\n")
+	} else {
+		p.textIn(`<p class="muted">Afterwards you go back to `, d.RedirectHost, ".</p>\n")
+	}
 	p.form(d.Action, d.RequestID, d.CSRF)
 	p.textIn(`<input type="hidden" name="user" value="`, d.UserID, "\">\n")
 	p.raw(`<button type="submit" name="decision" value="approve">Allow</button>
@@ -191,6 +223,35 @@ func (d SignedOut) HTML() []byte {
 	p.textIn(`<p class="muted">`, d.TenantName, ": you can close this page.</p>\n")
 	return p.bytes()
 }
+
+// links writes the links to a client's privacy policy and terms of
+// service, those that are https.
+func (p *page) links(policy, tos string) {
+	var links [][2]string
+	if httpsURL(policy) {
+		links = append(links, [2]string{policy, "Privacy policy"})
+	}
+	if httpsURL(tos) {
+		links = append(links, [2]string{tos, "Terms of service"})
+	}
+	if len(links) == 0 {
+		return
+	}
+	p.raw(`<p class="muted">`)
+	for i, l := range links {
+		if i > 0 {
+			p.raw(" · ")
+		}
+		p.textIn(`<a rel="noopener noreferrer" target="_blank" href="`, l[0], `">`+l[1]+"</a>")
+	}
+	p.raw("</p>\n")
+}
+
+// httpsURL reports whether u may be a page's link or image source: an
+// https URL. Together with escaping (the value stays inside its quoted
+// attribute) this keeps every other scheme (javascript:, data:) off the
+// page whatever the stored value.
+func httpsURL(u string) bool { return strings.HasPrefix(u, "https://") && len(u) > len("https://") }
 
 // Error tells the user why the request cannot go on; its code is the
 // OAuth error code.

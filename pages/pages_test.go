@@ -20,7 +20,10 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 		},
 		"consent": func(v func(string) string) []byte {
 			return Consent{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Username: v("username"),
-				Scopes: []string{v("scope1"), v("scope2")}, Resources: []string{v("res1"), v("res2")},
+				Scopes:    []Scope{{Name: v("scope1"), Description: v("desc1")}, {Name: v("scope2")}},
+				Resources: []string{v("res1"), v("res2")},
+				// URLs are shown only when https: these are, hostile or not.
+				LogoURI: "https://" + v("logo"), PolicyURI: "https://" + v("policy"), TOSURI: "https://" + v("tos"),
 				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"),
 				RedirectHost: v("redirect"), ClientHost: v("clienthost"), Unverified: true}.HTML()
 		},
@@ -30,6 +33,17 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 		},
 		"signed out": func(v func(string) string) []byte {
 			return SignedOut{Title: v("title"), TenantName: v("tenant"), Message: v("message")}.HTML()
+		},
+		"device consent": func(v func(string) string) []byte {
+			return Consent{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Username: v("username"),
+				Scopes: []Scope{{Name: v("scope1"), Description: v("desc1")}}, Resources: []string{v("res1")},
+				Action: v("action"), RequestID: v("req"), CSRF: v("csrf"), UserID: v("user"), UserCode: v("usercode")}.HTML()
+		},
+		"device code": func(v func(string) string) []byte {
+			return DeviceCode{Title: v("title"), TenantName: v("tenant"), UserCode: v("usercode"), Message: v("message"), Action: v("action")}.HTML()
+		},
+		"notice": func(v func(string) string) []byte {
+			return Notice{Title: v("title"), Heading: v("heading"), Message: v("message"), Error: true}.HTML()
 		},
 		"error": func(v func(string) string) []byte {
 			return Error{Title: v("title"), Message: v("message"), Code: v("code")}.HTML()
@@ -45,11 +59,49 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 		if strings.Contains(bad, evil) {
 			t.Errorf("%s page: a value appears unescaped", name)
 		}
+		// Every hostile value is on the page, escaped: none was dropped
+		// (which would hide it from the checks above).
+		for _, field := range fieldsIn(ok) {
+			if !strings.Contains(bad, html.EscapeString(hostile(field))) {
+				t.Errorf("%s page: the value of %s is missing", name, field)
+			}
+		}
 		if !strings.Contains(bad, html.EscapeString(evil)) {
 			t.Errorf("%s page: the escaped value is missing", name)
 		}
 		if !strings.HasPrefix(ok, "<!doctype html>") || !strings.HasSuffix(ok, "</html>\n") {
 			t.Errorf("%s page is not a whole document", name)
+		}
+	}
+}
+
+// fieldsIn returns the field names of the plain values on a page ("plain-"
+// followed by the name).
+func fieldsIn(page string) []string {
+	var out []string
+	for _, part := range strings.Split(page, "plain-")[1:] {
+		end := strings.IndexFunc(part, func(r rune) bool { return !('a' <= r && r <= 'z' || '0' <= r && r <= '9') })
+		if end < 0 {
+			end = len(part)
+		}
+		out = append(out, part[:end])
+	}
+	return out
+}
+
+// A client's logo and links appear only when they are https: any other
+// scheme (javascript:, data:, http:) never reaches an attribute.
+func TestPagesShowOnlyHTTPSURLs(t *testing.T) {
+	for _, u := range []string{"javascript:alert(1)", "data:image/png;base64,AAAA", "http://app.example/logo.png", "HTTPS://app.example/x", "https://"} {
+		page := string(Consent{LogoURI: u, PolicyURI: u, TOSURI: u}.HTML())
+		if strings.Contains(page, "<img") || strings.Contains(page, "<a ") {
+			t.Errorf("Consent with URLs %q shows an image or a link:\n%s", u, page)
+		}
+	}
+	page := string(Consent{LogoURI: "https://app.example/logo.png", PolicyURI: "https://app.example/privacy", TOSURI: "https://app.example/terms"}.HTML())
+	for _, want := range []string{`src="https://app.example/logo.png"`, `href="https://app.example/privacy"`, `href="https://app.example/terms"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("Consent with https URLs lacks %s:\n%s", want, page)
 		}
 	}
 }

@@ -27,6 +27,13 @@ const (
 	LimitRegister       Rule = "register-ip" // registrations per tenant and client IP
 	LimitAdminFails     Rule = "admin-fail"  // failed admin authentications per client IP
 	LimitAdmin          Rule = "admin"       // admin API requests per client IP (bounds a leaked token)
+	// LimitDeviceAuthorization: device authorization requests (RFC 8628)
+	// per tenant, client and client IP. A public client makes them without
+	// any user, and each stores a row until it expires: this bounds them.
+	LimitDeviceAuthorization Rule = "device-authorization"
+	// LimitUserCode: user codes typed on the device verification page per
+	// tenant and client IP: guesses (RFC 8628 §5.1).
+	LimitUserCode Rule = "user-code"
 )
 
 // Limiter decides whether one more request of rule by key is allowed; when
@@ -53,6 +60,11 @@ var DefaultRates = map[Rule]Rate{
 	LimitRegister:       {20, time.Minute},
 	LimitAdminFails:     {30, time.Minute},
 	LimitAdmin:          {6000, time.Minute},
+	// 20 a minute, each living 10 minutes: at most 200 live requests per
+	// client and address.
+	LimitDeviceAuthorization: {20, time.Minute},
+	// 20^8 user codes: a million guesses find a given one once in 25,000.
+	LimitUserCode: {30, time.Minute},
 }
 
 // memoryLimiterMax bounds the windows a MemoryLimiter keeps: about 26 MB

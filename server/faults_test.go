@@ -22,7 +22,7 @@ import (
 // TestStorageFaults sweeps one storage failure across every storage call
 // of each step of the main flows: tenant, client and user creation, the
 // client_credentials grant, the browser flow (authorize, login, token),
-// refresh and sign-out. Each failing step must answer an error (5xx, never a 2xx that
+// refresh, sign-out and the device flow. Each failing step must answer an error (5xx, never a 2xx that
 // hides it, never a panic); afterwards the same step, retried without
 // faults, must succeed: nothing was left half-written that blocks it.
 func TestStorageFaults(t *testing.T) {
@@ -172,6 +172,63 @@ func TestStorageFaults(t *testing.T) {
 	if r := do("GET", authorizePath, "", ""); !strings.HasPrefix(r.loc, "/t/acme/login?") {
 		t.Errorf("after the logout sweep a logout left the browser signed in: %d %q", r.status, r.loc)
 	}
+
+	// The device flow (RFC 8628): the device authorization, then "type the
+	// code, sign in, approve and poll" as one step (a device code is
+	// redeemed once), then the poll of an approved code retried after a
+	// failed one: nothing may spend the device code before the last step
+	// that can fail.
+	adminJSON("PATCH", "/admin/v1/tenants/acme", `{"settings":{"device_poll_interval":1}}`)
+	adminJSON("POST", "/admin/v1/tenants/acme/clients", `{"client_id":"tv","token_endpoint_auth_method":"none","grant_types":["urn:ietf:params:oauth:grant-type:device_code","refresh_token"],"scope":"read"}`)
+	var deviceCode string
+	deviceAuth := func() result {
+		r := do("POST", "/t/acme/device_authorization", form, "client_id=tv")
+		deviceCode = field(r.body, "device_code")
+		return r
+	}
+	sweep("device authorization", deviceAuth, is(200), nop)
+	poll := func() result {
+		return do("POST", "/t/acme/token", form, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {deviceCode}, "client_id": {"tv"}}.Encode())
+	}
+	approveDevice := func() result {
+		r := deviceAuth()
+		if r.status != 200 {
+			return r
+		}
+		r = do("GET", "/t/acme/device?user_code="+url.QueryEscape(field(r.body, "user_code")), "", "")
+		if r.status == 303 && strings.HasPrefix(r.loc, "/t/acme/login?") {
+			page := do("GET", r.loc, "", "")
+			if page.status != 200 {
+				return page
+			}
+			r = do("POST", "/t/acme/login", form, pageForm(page.body, url.Values{"username": {"alice"}, "password": {"correct horse"}}).Encode())
+		}
+		if r.status != 303 || !strings.HasPrefix(r.loc, "/t/acme/device?req=") {
+			return r
+		}
+		page := do("GET", r.loc, "", "")
+		if page.status != 200 {
+			return page
+		}
+		r = do("POST", "/t/acme/device", form, pageForm(page.body, url.Values{"decision": {"approve"}}).Encode())
+		if r.status != 200 || !strings.Contains(r.body, "Device connected") {
+			return r
+		}
+		return poll()
+	}
+	sweep("device flow", approveDevice, is(200), logout)
+	newApproved := func() {
+		logout()
+		approveDevice()
+		// A fresh approved code: approveDevice polled its own once.
+		r := deviceAuth()
+		userCode := field(r.body, "user_code")
+		r = do("GET", "/t/acme/device?user_code="+url.QueryEscape(userCode), "", "")
+		page := do("GET", r.loc, "", "")
+		do("POST", "/t/acme/device", form, pageForm(page.body, url.Values{"decision": {"approve"}}).Encode())
+	}
+	newApproved()
+	sweep("device poll, same code retried", poll, is(200), newApproved)
 
 	// Revoking the signing key (compromise), failing at every call: the
 	// answer is a 204 or a 5xx, and once the revocation has answered 204,

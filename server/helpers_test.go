@@ -138,10 +138,10 @@ func authorizeWith(client string, extra url.Values) string {
 	return "/t/acme/authorize?" + q.Encode()
 }
 
-var hiddenRE = regexp.MustCompile(`name="(req|csrf)" value="([^"]*)"`)
+var hiddenRE = regexp.MustCompile(`name="(req|csrf|user)" value="([^"]*)"`)
 
-// pageForm is the form of a login or consent page: its hidden req and
-// csrf fields, plus extra.
+// pageForm is the form of a login, consent or device page: its hidden
+// req, csrf and user fields, plus extra.
 func pageForm(page string, extra url.Values) url.Values {
 	f := url.Values{}
 	for k, v := range extra {

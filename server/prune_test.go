@@ -15,8 +15,9 @@ import (
 )
 
 // TestScheduledPrunesExpiredRows: the cron deletes the code redemptions
-// and refresh families that have expired and the sign-in failure streaks
-// that have ended, and keeps the others (which
+// and refresh families that have expired, the sign-in failure streaks
+// that have ended and the device authorizations past their expiry, and
+// keeps the others (which
 // rows may go is the storage suite's PruneExpired case; this checks that
 // the scheduled job runs it, with the server's clock).
 func TestScheduledPrunesExpiredRows(t *testing.T) {
@@ -52,6 +53,10 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 		_, err := store.RecordLoginFailure(ctx, storage.LoginAttempt{TenantID: "acme", Username: user, Source: "192.0.2.1", At: at, Window: 24 * time.Hour})
 		must("login failure of "+user, err)
 	}
+	for code, expires := range map[string]time.Time{"EXPIREDX": now.Add(-time.Second), "LIVEXXXX": now.Add(time.Minute)} {
+		must("device authorization "+code, store.CreateDeviceAuthorization(ctx, storage.DeviceAuthorization{TenantID: "acme",
+			DeviceHash: []byte(code + strings.Repeat("d", 24)), UserCode: code, ClientID: "app", Interval: 5, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}))
+	}
 
 	if err := srv.RunScheduled(ctx); err != nil {
 		t.Fatalf("RunScheduled: %v", err)
@@ -67,6 +72,8 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 		{"live family", second(store.GetRefreshFamily(ctx, "acme", "live")), false},
 		{"ended sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "ended", "192.0.2.1")), true},
 		{"recent sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "recent", "192.0.2.1")), false},
+		{"expired device authorization", second(store.GetDeviceAuthorization(ctx, "acme", "EXPIREDX")), true},
+		{"live device authorization", second(store.GetDeviceAuthorization(ctx, "acme", "LIVEXXXX")), false},
 	} {
 		if gone := errors.Is(tc.err, storage.ErrNotFound); gone != tc.gone || (!gone && tc.err != nil) {
 			t.Errorf("%s after the scheduled job: err %v; want gone=%v", tc.what, tc.err, tc.gone)

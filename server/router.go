@@ -34,15 +34,20 @@ type route struct {
 	pattern string   // as registered, for the request log
 	segs    []string // "{name}" is a wildcard
 	h       http.Handler
+	cors    corsRule // who may read the answers from another origin (cors.go)
 }
 
 // handle registers h for pattern, "METHOD /path/{wildcard}/...".
-func (rt *router) handle(pattern string, h http.Handler) {
+func (rt *router) handle(pattern string, h http.Handler) { rt.handleCORS(pattern, h, corsNone) }
+
+// handleCORS registers h for pattern, its answers readable from other
+// origins by rule (withCORS); corsRoutes adds the path's preflight.
+func (rt *router) handleCORS(pattern string, h http.Handler, rule corsRule) {
 	method, path, ok := strings.Cut(pattern, " ")
 	if !ok || !strings.HasPrefix(path, "/") {
 		panic("server: bad route pattern " + pattern)
 	}
-	rt.routes = append(rt.routes, route{method: method, pattern: pattern, segs: strings.Split(path[1:], "/"), h: h})
+	rt.routes = append(rt.routes, route{method: method, pattern: pattern, segs: strings.Split(path[1:], "/"), h: withCORS(h, rule), cors: rule})
 }
 
 // match returns the route for r, having set r's path values from its

@@ -103,10 +103,10 @@ func (s *Server) routes() {
 	}))
 
 	// Discovery and keys (public).
-	m.handle("GET /.well-known/oauth-authorization-server/t/{tenant}", s.json(az.Metadata))
-	m.handle("GET /t/{tenant}/.well-known/oauth-authorization-server", s.json(az.Metadata))
-	m.handle("GET /t/{tenant}/.well-known/openid-configuration", s.json(az.OpenIDConfiguration))
-	m.handle("GET /t/{tenant}/jwks.json", s.json(az.JWKS))
+	m.handleCORS("GET /.well-known/oauth-authorization-server/t/{tenant}", s.json(az.Metadata), corsAnyOrigin)
+	m.handleCORS("GET /t/{tenant}/.well-known/oauth-authorization-server", s.json(az.Metadata), corsAnyOrigin)
+	m.handleCORS("GET /t/{tenant}/.well-known/openid-configuration", s.json(az.OpenIDConfiguration), corsAnyOrigin)
+	m.handleCORS("GET /t/{tenant}/jwks.json", s.json(az.JWKS), corsAnyOrigin)
 
 	// OAuth 2.1: browser flow (HTML), then the back-channel endpoints (JSON).
 	m.handle("GET /t/{tenant}/authorize", s.page(fl.Authorize))
@@ -117,15 +117,17 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/consent", s.page(fl.Consent))
 	m.handle("GET /t/{tenant}/logout", s.page(fl.Logout))
 	m.handle("POST /t/{tenant}/logout", s.page(fl.Logout))
-	m.handle("POST /t/{tenant}/token", s.json(az.Token))
-	m.handle("OPTIONS /t/{tenant}/token", authz.Preflight("POST", "Content-Type"))
-	m.handle("POST /t/{tenant}/revoke", s.json(az.Revoke))
-	m.handle("OPTIONS /t/{tenant}/revoke", authz.Preflight("POST", "Content-Type"))
+	m.handle("GET /t/{tenant}/device", s.page(fl.DeviceForm))
+	m.handle("POST /t/{tenant}/device", s.page(fl.Device))
+	m.handleCORS("POST /t/{tenant}/token", s.json(az.Token), corsClient)
+	m.handleCORS("POST /t/{tenant}/revoke", s.json(az.Revoke), corsClient)
+	m.handleCORS("POST /t/{tenant}/device_authorization", s.json(func(w http.ResponseWriter, r *http.Request) error {
+		return az.Device().Authorization(w, r)
+	}), corsClient)
 	m.handle("POST /t/{tenant}/introspect", s.json(az.Introspect))
-	m.handle("POST /t/{tenant}/register", s.json(az.Register))
-	m.handle("GET /t/{tenant}/userinfo", s.json(az.Userinfo))
-	m.handle("POST /t/{tenant}/userinfo", s.json(az.Userinfo))
-	m.handle("OPTIONS /t/{tenant}/userinfo", authz.Preflight("GET, POST", "Authorization, Content-Type"))
+	m.handleCORS("POST /t/{tenant}/register", s.json(az.Register), corsAnyOrigin)
+	m.handleCORS("GET /t/{tenant}/userinfo", s.json(az.Userinfo), corsAnyOrigin)
+	m.handleCORS("POST /t/{tenant}/userinfo", s.json(az.Userinfo), corsAnyOrigin)
 
 	// Admin API.
 	for _, r := range []struct {
@@ -165,6 +167,9 @@ func (s *Server) routes() {
 	} {
 		m.handle(r.pattern, s.json(ad.Guard(r.h)))
 	}
+
+	// The preflights of every route with a CORS rule (cors.go).
+	m.corsRoutes()
 }
 
 // ServeHTTP routes r and logs one structured line for it. Unknown paths

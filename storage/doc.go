@@ -1,14 +1,15 @@
 // Package storage defines edgeauth's persistent state: small interfaces per
 // concern (Tenants, Clients, Users, SigningKeys, Codes, RefreshTokens,
-// Consents, Audit, Lockouts, Sessions, and PruneExpired) composed into
-// Store, the record types they exchange, the
+// Consents, Audit, Lockouts, Sessions, DeviceAuthorizations, and
+// PruneExpired) composed into Store, the record types they exchange, the
 // sentinel errors every backend returns, and KV, the eventually consistent
 // key-value store for short-lived data.
 //
 // Invariants every backend keeps:
 //   - Every state change is ONE atomic statement, or ONE D1 batch (which D1
 //     runs as a transaction: RedeemCode, RotateRefreshToken, PruneExpired,
-//     CreateSession, EndSessions, SetUserDisabled, RevokeConsents).
+//     CreateSession, EndSessions, SetUserDisabled, RevokeConsents,
+//     RedeemDeviceAuthorization).
 //     There are no multi-request transactions (Cloudflare D1 offers none);
 //     races are decided by a compare-and-set whose affected-row count or
 //     RETURNING clause tells the winner (UpdateTenant and UpdateClient on

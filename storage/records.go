@@ -41,6 +41,15 @@ type TenantSettings struct {
 	// themselves (dynamic registration, metadata documents): theirs when
 	// they state none, and, when set, the most they may state.
 	SelfRegisteredScope string `json:"self_registered_scope,omitempty"`
+	// DeviceCodeTTL is how long a device authorization request (RFC 8628)
+	// waits for the user, in seconds.
+	DeviceCodeTTL int64 `json:"device_code_ttl,omitempty"`
+	// DevicePollInterval is the polling interval a device is told, in
+	// seconds.
+	DevicePollInterval int64 `json:"device_poll_interval,omitempty"`
+	// ScopeDescriptions says, per scope, what it allows, in words the
+	// consent page shows the user ("read": "Read your files").
+	ScopeDescriptions map[string]string `json:"scope_descriptions,omitempty"`
 	// RegistrationTokenHash is the SHA-256 (hex) of the initial access
 	// token that registration "token" requires. Never shown by the admin API.
 	RegistrationTokenHash string `json:"registration_token_hash,omitempty"`
@@ -77,8 +86,16 @@ type Client struct {
 	// PostLogoutRedirectURIs are where the logout endpoint may send the
 	// browser back to (OIDC RP-Initiated Logout 1.0 §3.1), matched exactly.
 	PostLogoutRedirectURIs []string
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	// TokenExchangeAudiences are the audiences (resource identifiers or
+	// names) this client may exchange access tokens for (RFC 8693): admin
+	// policy, empty for none.
+	TokenExchangeAudiences []string
+	// LogoURI, PolicyURI and TOSURI are the client's logo and the pages
+	// of its privacy policy and terms of service (RFC 7591 §2), for the
+	// consent page; "" when it has none.
+	LogoURI, PolicyURI, TOSURI string
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 // User is a tenant's end user. ID is the stable subject ("sub").
@@ -301,4 +318,85 @@ type AuditQuery struct {
 	BeforeID int64
 	// Limit caps the result; zero means 100.
 	Limit int
+}
+
+// DeviceStatus is where a device authorization stands.
+type DeviceStatus string
+
+// Device authorization states: pending -> approved -> redeemed, or
+// pending -> denied.
+const (
+	DevicePending  DeviceStatus = "pending"
+	DeviceApproved DeviceStatus = "approved"
+	DeviceDenied   DeviceStatus = "denied"
+	DeviceRedeemed DeviceStatus = "redeemed"
+)
+
+// DeviceAuthorization is one RFC 8628 device authorization request: what
+// a device (a CLI, a TV) asked for, the code the user types to approve it,
+// and the state of its polling.
+type DeviceAuthorization struct {
+	TenantID string
+	// DeviceHash is the SHA-256 of the device code, the device's secret.
+	DeviceHash []byte
+	// UserCode is the code the user types, normalised (package device).
+	UserCode  string
+	ClientID  string
+	Scope     string
+	Resources []string
+	Status    DeviceStatus
+	// UserID and AuthTime: who decided, and when they signed in ("" and
+	// zero while pending).
+	UserID   string
+	AuthTime time.Time
+	// Interval is how long, in seconds, the device must wait between two
+	// polls; it grows each time a poll comes too soon.
+	Interval int64
+	// LastPoll is the time of the latest poll (zero before the first).
+	LastPoll time.Time
+	// SlowedDown: the latest poll came too soon (set by a poll).
+	SlowedDown bool
+	// FamilyID is the refresh family the redemption created, if any.
+	FamilyID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// DeviceDecision is a user's decision on a device authorization
+// (DeviceAuthorizations.DecideDeviceAuthorization).
+type DeviceDecision struct {
+	TenantID string
+	UserCode string
+	ClientID string
+	Approve  bool
+	UserID   string
+	AuthTime time.Time
+	At       time.Time
+}
+
+// DevicePoll is one poll of the token endpoint
+// (DeviceAuthorizations.PollDeviceAuthorization).
+type DevicePoll struct {
+	TenantID   string
+	DeviceHash []byte
+	ClientID   string
+	At         time.Time
+	// Leeway: a poll at least Interval - Leeway after the previous one is
+	// on time, so that network jitter is not taken for haste.
+	Leeway time.Duration
+	// SlowDown is what a poll that comes too soon adds to Interval.
+	SlowDown time.Duration
+}
+
+// DeviceRedemption is the redemption of an approved device authorization
+// (DeviceAuthorizations.RedeemDeviceAuthorization).
+type DeviceRedemption struct {
+	TenantID   string
+	DeviceHash []byte
+	ClientID   string
+	At         time.Time
+	// Family, when not nil, is the refresh family created with it.
+	Family *RefreshFamily
+	// Issued, when not nil, is the token.issued event written with it.
+	Issued *AuditEvent
 }

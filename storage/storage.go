@@ -30,6 +30,7 @@ type Store interface {
 	Audit
 	Lockouts
 	Sessions
+	DeviceAuthorizations
 
 	// PruneExpired deletes, for every tenant, the code redemptions and the
 	// refresh families whose ExpiresAt is before before, and reports how
@@ -306,6 +307,53 @@ type Lockouts interface {
 	// at 1 anyway, so the row decides nothing. Without it, every username
 	// ever tried stays a row for ever.
 	PruneLoginFailures(ctx context.Context, before time.Time) (int64, error)
+}
+
+// DeviceAuthorizations stores RFC 8628 device authorization requests,
+// from the device authorization endpoint until they are pruned after
+// their expiry. Each state change is one statement or one batch: the
+// user's decision, a poll, and the redemption.
+type DeviceAuthorizations interface {
+	// CreateDeviceAuthorization inserts d. ErrAlreadyExists if its user
+	// code or device hash is taken in the tenant (expired rows count until
+	// they are pruned); ErrNotFound if the tenant or the client does not
+	// exist. Deleting the client deletes its device authorizations.
+	CreateDeviceAuthorization(ctx context.Context, d DeviceAuthorization) error
+	// GetDeviceAuthorization returns the device authorization of a user
+	// code (normalised), whatever its status and expiry, or ErrNotFound.
+	GetDeviceAuthorization(ctx context.Context, tenantID, userCode string) (DeviceAuthorization, error)
+	// DecideDeviceAuthorization records a user's decision on the device
+	// authorization of d.UserCode and d.ClientID: approved (with the user
+	// and their sign-in time) or denied, provided it is pending and
+	// unexpired at d.At. Of N concurrent deciders exactly one succeeds;
+	// the others, and any decision on one that is no longer pending or has
+	// expired, get ErrConflict. ErrNotFound if there is none, or if the
+	// user does not exist. Deleting the user deletes the authorizations it
+	// decided.
+	DecideDeviceAuthorization(ctx context.Context, d DeviceDecision) error
+	// PollDeviceAuthorization records a poll of the token endpoint for the
+	// device authorization of p.DeviceHash by client p.ClientID, and
+	// returns it as the poll left it. A poll that comes before LastPoll +
+	// Interval - p.Leeway is too soon: SlowedDown is set and Interval grows
+	// by p.SlowDown (RFC 8628 §3.5), for this and every later poll. One
+	// statement: of concurrent polls, each sees the ones before it.
+	// ErrNotFound if there is none of that client.
+	PollDeviceAuthorization(ctx context.Context, p DevicePoll) (DeviceAuthorization, error)
+	// RedeemDeviceAuthorization marks the device authorization of
+	// r.DeviceHash, client r.ClientID, redeemed with the refresh family
+	// r.Family (when not nil) and, in the same atomic step, creates that
+	// family and appends r.Issued (when not nil): all of it or nothing,
+	// and only if it is approved and unexpired at r.At. Of N concurrent
+	// callers exactly one succeeds; the others, and a redemption of one
+	// that is not approved (pending, denied, redeemed) or has expired, get
+	// ErrConflict and store nothing. ErrNotFound if there is none, or the
+	// family's user is gone.
+	RedeemDeviceAuthorization(ctx context.Context, r DeviceRedemption) error
+	// PruneDeviceAuthorizations deletes, for every tenant, the device
+	// authorizations whose ExpiresAt is before before, and reports how
+	// many. The scheduled job calls it with the current time: an expired
+	// one can no longer be approved or redeemed.
+	PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error)
 }
 
 // KV is an eventually consistent key-value store with expiry (Workers KV in

@@ -29,6 +29,17 @@ type Claims struct {
 	// GrantID is grant_id: the grant a user's token was issued for, which
 	// edgeauth's introspection checks is still in force ("" if absent).
 	GrantID string
+	// Actor is act (RFC 8693 §4.1), set on a token issued by token
+	// exchange: the client acting for the subject. nil if absent.
+	Actor *Actor
+}
+
+// Actor is the act claim (RFC 8693 §4.1): the party that acts for the
+// token's subject, and, in Actor, the one that acted before it when the
+// token was exchanged more than once.
+type Actor struct {
+	Subject string `json:"sub"`
+	Actor   *Actor `json:"act,omitempty"`
 }
 
 // HasScopes reports whether the token was granted every scope given. It
@@ -73,6 +84,7 @@ type rawClaims struct {
 	Tenant   string       `json:"tenant"`
 	AuthTime *numericDate `json:"auth_time"`
 	GrantID  string       `json:"grant_id"`
+	Act      *Actor       `json:"act"`
 }
 
 // parseClaims decodes a JWT payload, which must be a JSON object
@@ -103,6 +115,7 @@ func (rc *rawClaims) claims() *Claims {
 		Tenant:    rc.Tenant,
 		AuthTime:  rc.AuthTime.time(),
 		GrantID:   rc.GrantID,
+		Actor:     rc.Act,
 	}
 }
 

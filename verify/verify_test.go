@@ -184,6 +184,9 @@ func TestVerifyClaims(t *testing.T) {
 	now := clk.Now()
 	v := newVerifier(t, ks, clk, verify.Options{})
 	c := with(with(claims(ks, now), "nbf", now.Unix()), "aud", []string{testAudience, "https://b"})
+	// A token exchanged twice (RFC 8693 §4.1): the current actor, and the
+	// one before it nested.
+	c = with(c, "act", map[string]any{"sub": "mcp-server", "act": map[string]any{"sub": "gateway"}})
 	got, err := v.Verify(t.Context(), tok{key: es, claims: c}.mint(t))
 	if err != nil {
 		t.Fatalf("Verify = %v", err)
@@ -194,6 +197,7 @@ func TestVerifyClaims(t *testing.T) {
 		ExpiresAt: sec(now.Add(time.Hour)), IssuedAt: sec(now), NotBefore: sec(now),
 		ID: "jti-1", ClientID: "client-1", Scopes: []string{"orders:read", "profile"},
 		Roles: []string{"admin"}, Tenant: testTenant, AuthTime: sec(now.Add(-time.Minute)),
+		Actor: &verify.Actor{Subject: "mcp-server", Actor: &verify.Actor{Subject: "gateway"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Verify claims (-want +got):\n%s", diff)

@@ -85,8 +85,10 @@ type clientFlags struct {
 	*tenant
 	fs                                      *flag.FlagSet
 	clientID, name, authMethod, scope, json string
+	logoURI, policyURI, tosURI              string
 	redirectURIs, grantTypes, audience      stringList
 	postLogoutURIs                          stringList
+	exchangeAudiences                       stringList
 	public, firstParty                      bool
 	accessTTL                               seconds
 }
@@ -103,12 +105,17 @@ func newClientFlags(fs *flag.FlagSet, create bool) *clientFlags {
 	fs.StringVar(&f.name, "name", "", "client_name, shown on the consent page")
 	fs.Var(&f.redirectURIs, "redirect-uri", "a redirect `URI`: https, http on loopback, or a private-use scheme; no fragment; repeat for more")
 	fs.Var(&f.postLogoutURIs, "post-logout-redirect-uri", "where the logout endpoint may send the browser back to (`URI`), the same rules as --redirect-uri; repeat for more")
-	fs.Var(&f.grantTypes, "grant-type", "a grant `TYPE`: authorization_code (the default), refresh_token, client_credentials; repeat for more")
+	fs.Var(&f.grantTypes, "grant-type", "a grant `TYPE`: authorization_code (the default), refresh_token, client_credentials,\n"+
+		"urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange; repeat for more")
 	fs.StringVar(&f.authMethod, "auth-method", "", "token_endpoint_auth_method: client_secret_basic (the default), client_secret_post or none")
 	fs.StringVar(&f.scope, "scope", "", "the most the client may ask for, space-separated, e.g. \"openid profile read\"")
 	fs.BoolVar(&f.firstParty, "first-party", false, "a first-party client: the consent page is skipped")
 	fs.Var(&f.accessTTL, "access-token-ttl", "this client's access-token lifetime, a `DURATION` (10m) or seconds (default: the tenant's)")
 	fs.Var(&f.audience, "introspection-audience", "an `AUDIENCE` whose access tokens this client may introspect; repeat for more")
+	fs.Var(&f.exchangeAudiences, "token-exchange-audience", "an `AUDIENCE` this client may exchange access tokens for (RFC 8693); repeat for more")
+	fs.StringVar(&f.logoURI, "logo-uri", "", "the client's logo, shown on the consent page when https (\"\" removes it)")
+	fs.StringVar(&f.policyURI, "policy-uri", "", "the client's privacy policy, linked from the consent page when https")
+	fs.StringVar(&f.tosURI, "tos-uri", "", "the client's terms of service, linked from the consent page when https")
 	fs.StringVar(&f.json, "json", "", "read client metadata from this JSON `FILE` (- for standard input); the flags given override its fields")
 	return f
 }
@@ -144,6 +151,10 @@ func (f *clientFlags) body(c *call) (map[string]any, error) {
 		"access-token-ttl":         {"access_token_ttl", f.accessTTL.n},
 		"introspection-audience":   {"introspection_audiences", []string(f.audience)},
 		"post-logout-redirect-uri": {"post_logout_redirect_uris", []string(f.postLogoutURIs)},
+		"token-exchange-audience":  {"token_exchange_audiences", []string(f.exchangeAudiences)},
+		"logo-uri":                 {"logo_uri", f.logoURI},
+		"policy-uri":               {"policy_uri", f.policyURI},
+		"tos-uri":                  {"tos_uri", f.tosURI},
 	} {
 		if set[flagName] {
 			body[field.key] = field.value
@@ -212,7 +223,7 @@ func (f *clientFlags) update(ctx context.Context, c *call) error {
 // clientFields is the order of a client's fields in a table.
 var clientFields = []string{"client_id", "client_name", "token_endpoint_auth_method", "redirect_uris", "grant_types",
 	"response_types", "scope", "first_party", "dynamically_registered", "access_token_ttl", "introspection_audiences",
-	"client_id_issued_at", "updated_at", "client_secret_expires_at", "client_secret"}
+	"token_exchange_audiences", "logo_uri", "policy_uri", "tos_uri", "client_id_issued_at", "updated_at", "client_secret_expires_at", "client_secret"}
 
 func showClient(raw []byte) func(io.Writer) error {
 	return func(w io.Writer) error { return object(w, raw, clientFields) }

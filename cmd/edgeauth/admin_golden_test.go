@@ -55,16 +55,18 @@ func TestGolden(t *testing.T) {
 	ph.addURL(s.url)
 
 	mustCLI(t, env, "", "tenants", "create", "acme", "--name", "Acme", "--access-token-ttl", "10m", "--registration", "token",
-		"--allowed-resource", "https://api.acme.example", "--allowed-resource", "https://mcp.acme.example/mcp")
+		"--allowed-resource", "https://api.acme.example", "--allowed-resource", "https://mcp.acme.example/mcp",
+		"--device-poll-interval", "10s", "--scope-description", "read=Read your files")
 	createWeb := mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "web", "--name", "Acme web",
 		"--redirect-uri", "https://app.acme.example/callback", "--redirect-uri", "https://app.acme.example/cb2",
-		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--scope", "openid profile read")
+		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--scope", "openid profile read",
+		"--logo-uri", "https://app.acme.example/logo.png", "--policy-uri", "https://app.acme.example/privacy")
 	ph.add(tableValue(t, createWeb.stdout, "client_secret"), "<client_secret>")
 	mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "cli", "--public", "--first-party",
 		"--redirect-uri", "http://127.0.0.1:8400/callback", "--redirect-uri", "com.acme.app:/cb")
 	svc := jsonOf[map[string]any](t, mustCLI(t, env, "", "clients", "create", "--tenant", "acme", "--id", "svc", "--name", "Billing service",
 		"--grant-type", "client_credentials", "--scope", "read write", "--access-token-ttl", "5m",
-		"--introspection-audience", "https://api.acme.example", "-o", "json"))
+		"--introspection-audience", "https://api.acme.example", "--token-exchange-audience", "https://ledger.acme.example", "-o", "json"))
 	ph.add(svc["client_secret"].(string), "<svc_secret>")
 	user := jsonOf[map[string]any](t, mustCLI(t, env, "correct horse battery\n", "users", "create", "--tenant", "acme",
 		"--username", "alice", "--email", "alice@acme.example", "--role", "admin", "--role", "billing", "--password-stdin", "-o", "json"))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,7 +55,8 @@ type tenantFlags struct {
 	name, registration, audience, alg, selfReg string
 	jsonFile                                   string
 	accessTTL, refreshTTL, rotation, session   seconds
-	resources                                  stringList
+	deviceTTL, deviceInterval                  seconds
+	resources, scopeDescriptions               stringList
 	cimd                                       bool
 }
 
@@ -71,6 +73,9 @@ func newTenantFlags(fs *flag.FlagSet) *tenantFlags {
 	fs.StringVar(&f.alg, "signing-alg", "", "access-token algorithm: `ES256`, EdDSA or RS256")
 	fs.BoolVar(&f.cimd, "client-id-metadata-documents", false, "accept https URLs as client_id (--client-id-metadata-documents=false turns it off)")
 	fs.StringVar(&f.selfReg, "self-registered-scope", "", "the scope of self-registered clients that state none, and the most they may state")
+	fs.Var(&f.deviceTTL, "device-code-ttl", "how long a device authorization request waits for the user, a `DURATION` (10m) or seconds, 1m to 1h")
+	fs.Var(&f.deviceInterval, "device-poll-interval", "the polling interval a device is told, a `DURATION` (5s) or seconds, 1s to 1m")
+	fs.Var(&f.scopeDescriptions, "scope-description", "`SCOPE=TEXT`: what a scope allows, for the consent page; repeat for more; the list replaces the old one")
 	fs.StringVar(&f.jsonFile, "json", "", "read the request body (id, name, settings) from this JSON `FILE` (- for standard input); the flags given override its fields")
 	return f
 }
@@ -105,10 +110,23 @@ func (f *tenantFlags) body(c *call) (map[string]any, error) {
 		"signing-alg":                  {"signing_alg", f.alg},
 		"client-id-metadata-documents": {"client_id_metadata_documents", f.cimd},
 		"self-registered-scope":        {"self_registered_scope", f.selfReg},
+		"device-code-ttl":              {"device_code_ttl", f.deviceTTL.n},
+		"device-poll-interval":         {"device_poll_interval", f.deviceInterval.n},
 	} {
 		if set[flagName] {
 			settings[setting.key] = setting.value
 		}
+	}
+	if set["scope-description"] {
+		descriptions := map[string]string{}
+		for _, d := range f.scopeDescriptions {
+			scope, text, ok := strings.Cut(d, "=")
+			if !ok || scope == "" {
+				return nil, usagef("--scope-description %q: want SCOPE=TEXT", d)
+			}
+			descriptions[scope] = text
+		}
+		settings["scope_descriptions"] = descriptions
 	}
 	if len(settings) > 0 {
 		body["settings"] = settings

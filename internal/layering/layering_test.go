@@ -25,7 +25,7 @@ var layers = [][]string{
 	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/jsasync"},
 	// The Workers runtime, and what builds on the vocabulary alone.
 	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
-		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit"},
+		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit", "device"},
 	// Backends (D1 through the runtime in the Worker), sessions.
 	{"storage/kv", "storage/sqlstore", "session"},
 	// The protocol.

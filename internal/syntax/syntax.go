@@ -150,6 +150,27 @@ func CheckResource(raw string) error {
 	return nil
 }
 
+// CheckWebURL validates the URL of a web page or an image that a page
+// shows or links to (RFC 7591 §2 logo_uri, policy_uri, tos_uri): an
+// absolute http or https URL with a host, without user information, spaces
+// or control characters, at most MaxURILen bytes.
+func CheckWebURL(field, raw string) error {
+	if len(raw) > MaxURILen {
+		return fmt.Errorf("%s is longer than %d bytes", field, MaxURILen)
+	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return r <= 0x20 || r == 0x7f || r == '\\' }) {
+		return fmt.Errorf("%s contains spaces, control characters or backslashes", field)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%s must be an absolute http or https URL", field)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s must not contain user information", field)
+	}
+	return nil
+}
+
 // IsLoopbackHost reports whether host names the local machine: an IP
 // loopback literal or "localhost".
 func IsLoopbackHost(host string) bool {

@@ -103,3 +103,30 @@ func TestCheckRedirectURI(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWebURL: the URLs a page shows or links to are absolute http or
+// https URLs with a host, and nothing a page could be tricked by.
+func TestCheckWebURL(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"https://app.example/logo.png", true},
+		{"http://127.0.0.1:8080/privacy", true},
+		{"https://app.example/terms?lang=en#top", true},
+		{"javascript:alert(1)", false},
+		{"data:image/png;base64,AAAA", false},
+		{"//app.example/logo.png", false},
+		{"/logo.png", false},
+		{"https:///logo.png", false},
+		{"https://user:pw@app.example/", false},
+		{"https://app.example/a b", false},
+		{"https://app.example/\\evil", false},
+		{"https://app.example/" + strings.Repeat("a", MaxURILen), false},
+		{"ftp://app.example/logo.png", false},
+	} {
+		if err := CheckWebURL("logo_uri", tc.in); (err == nil) != tc.ok {
+			t.Errorf("CheckWebURL(%q) = %v; want ok %v", tc.in, err, tc.ok)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_types,
 	response_types, token_endpoint_auth_method, scope, first_party, access_token_ttl, created_at, updated_at, dynamic, introspection_audiences, version,
-	post_logout_redirect_uris`
+	post_logout_redirect_uris, logo_uri, policy_uri, tos_uri, token_exchange_audiences`
 
 // scanClient reads one row of clientColumns.
 func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
@@ -19,11 +19,13 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 		secret                   []byte
 		redirects, grants, resps string
 		introspects, postLogout  string
+		exchanges                string
 		firstParty, dynamic      int64
 		created, updated         sql.NullInt64
 	)
 	err := row.Scan(&c.TenantID, &c.ID, &c.Name, &secret, &redirects, &grants, &resps,
-		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects, &c.Version, &postLogout)
+		&c.TokenEndpointAuthMethod, &c.Scope, &firstParty, &c.AccessTokenTTL, &created, &updated, &dynamic, &introspects, &c.Version,
+		&postLogout, &c.LogoURI, &c.PolicyURI, &c.TOSURI, &exchanges)
 	if err != nil {
 		return storage.Client{}, wrapErr(op, err)
 	}
@@ -33,7 +35,8 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 	for _, f := range []struct {
 		dst *[]string
 		src string
-	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, resps}, {&c.IntrospectionAudiences, introspects}, {&c.PostLogoutRedirectURIs, postLogout}} {
+	}{{&c.RedirectURIs, redirects}, {&c.GrantTypes, grants}, {&c.ResponseTypes, resps}, {&c.IntrospectionAudiences, introspects},
+		{&c.PostLogoutRedirectURIs, postLogout}, {&c.TokenExchangeAudiences, exchanges}} {
 		if *f.dst, err = fromList(f.src); err != nil {
 			return storage.Client{}, fmt.Errorf("sqlstore: %s: decode list: %w", op, err)
 		}
@@ -44,15 +47,16 @@ func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client,
 // CreateClient implements storage.Clients.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	const op = "create client"
-	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences, c.PostLogoutRedirectURIs)
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences, c.PostLogoutRedirectURIs, c.TokenExchangeAudiences)
 	if err != nil {
 		return err
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
-		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], l[4])
+		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3],
+		l[4], c.LogoURI, c.PolicyURI, c.TOSURI, l[5])
 	if err != nil {
 		return err
 	}
@@ -95,17 +99,19 @@ func (s *Store) ListClients(ctx context.Context, tenantID string) ([]storage.Cli
 // UpdateClient implements storage.Clients.
 func (s *Store) UpdateClient(ctx context.Context, c storage.Client) error {
 	const op = "update client"
-	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences, c.PostLogoutRedirectURIs)
+	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences, c.PostLogoutRedirectURIs, c.TokenExchangeAudiences)
 	if err != nil {
 		return err
 	}
 	n, err := s.exec(ctx, op,
 		`UPDATE clients SET name = ?, secret_hash = ?, redirect_uris = ?, grant_types = ?,
 		 response_types = ?, token_endpoint_auth_method = ?, scope = ?, first_party = ?, access_token_ttl = ?, updated_at = ?, dynamic = ?,
-		 introspection_audiences = ?, post_logout_redirect_uris = ?, version = version + 1
+		 introspection_audiences = ?, post_logout_redirect_uris = ?, logo_uri = ?, policy_uri = ?, tos_uri = ?,
+		 token_exchange_audiences = ?, version = version + 1
 		 WHERE tenant_id = ? AND id = ? AND version = ?`,
 		c.Name, blob(c.SecretHash), l[0], l[1], l[2], c.TokenEndpointAuthMethod, c.Scope,
-		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3], l[4], c.TenantID, c.ID, c.Version)
+		boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.UpdatedAt), boolInt(c.Dynamic), l[3],
+		l[4], c.LogoURI, c.PolicyURI, c.TOSURI, l[5], c.TenantID, c.ID, c.Version)
 	if err != nil {
 		return err
 	}

@@ -61,16 +61,19 @@ func (s *Store) CreateRefreshFamily(ctx context.Context, f storage.RefreshFamily
 	return nil
 }
 
-// createFamily is the INSERT of f. A family given in a session that has
-// ended, or to a user who is disabled, is born revoked: at the session's
-// end, or at its creation. The subqueries read the rows of this statement's
-// moment, so a sign-out or a disabling that committed before it (the code
-// was issued before them, redeemed after) is seen, in the same round trip.
+// createFamily is the INSERT of f, written as INSERT ... SELECT ... WHERE
+// 1 so that a batch can add a condition with " AND ...". A family given in
+// a session that has ended, or to a user who is disabled, is born revoked:
+// at the session's end, or at its creation. The subqueries read the rows
+// of this statement's moment, so a sign-out or a disabling that committed
+// before it (the code was issued before them, redeemed after) is seen, in
+// the same round trip.
 func createFamily(f storage.RefreshFamily) stmt {
 	return stmt{
-		`INSERT INTO refresh_families (` + familyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		`INSERT INTO refresh_families (` + familyColumns + `) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 		   COALESCE(?, (SELECT revoked_at FROM sessions WHERE tenant_id = ? AND id = ?),
-		               (SELECT ? FROM users WHERE tenant_id = ? AND id = ? AND disabled = 1)), ?)`,
+		               (SELECT ? FROM users WHERE tenant_id = ? AND id = ? AND disabled = 1)), ?
+		 WHERE 1`,
 		[]any{f.TenantID, f.ID, f.ClientID, nullString(f.UserID), f.Scope, f.Resource, unix(f.AuthTime),
 			blob(f.TokenHash), f.Generation, unix(f.CreatedAt), unix(f.RotatedAt), unix(f.ExpiresAt),
 			unix(f.RevokedAt), f.TenantID, f.SessionID, unix(f.CreatedAt), f.TenantID, f.UserID,

@@ -296,3 +296,44 @@ func (s *Store) PruneSessions(ctx context.Context, before time.Time) (int64, err
 	s.write("PruneSessions")
 	return s.next.PruneSessions(ctx, before)
 }
+
+// CreateDeviceAuthorization counts one D1 write and calls the wrapped
+// Store.
+func (s *Store) CreateDeviceAuthorization(ctx context.Context, d storage.DeviceAuthorization) error {
+	s.write("CreateDeviceAuthorization")
+	return s.next.CreateDeviceAuthorization(ctx, d)
+}
+
+// GetDeviceAuthorization counts one D1 read and calls the wrapped Store.
+func (s *Store) GetDeviceAuthorization(ctx context.Context, tenantID, userCode string) (storage.DeviceAuthorization, error) {
+	s.read("GetDeviceAuthorization")
+	return s.next.GetDeviceAuthorization(ctx, tenantID, userCode)
+}
+
+// DecideDeviceAuthorization counts one D1 write and calls the wrapped
+// Store.
+func (s *Store) DecideDeviceAuthorization(ctx context.Context, d storage.DeviceDecision) error {
+	s.write("DecideDeviceAuthorization")
+	return s.next.DecideDeviceAuthorization(ctx, d)
+}
+
+// PollDeviceAuthorization counts one D1 write (an UPDATE ... RETURNING)
+// and calls the wrapped Store.
+func (s *Store) PollDeviceAuthorization(ctx context.Context, p storage.DevicePoll) (storage.DeviceAuthorization, error) {
+	s.write("PollDeviceAuthorization")
+	return s.next.PollDeviceAuthorization(ctx, p)
+}
+
+// RedeemDeviceAuthorization counts one D1 write (one batch) and calls the
+// wrapped Store.
+func (s *Store) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceRedemption) error {
+	s.write("RedeemDeviceAuthorization")
+	return s.next.RedeemDeviceAuthorization(ctx, r)
+}
+
+// PruneDeviceAuthorizations counts one D1 write and calls the wrapped
+// Store.
+func (s *Store) PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error) {
+	s.write("PruneDeviceAuthorizations")
+	return s.next.PruneDeviceAuthorizations(ctx, before)
+}

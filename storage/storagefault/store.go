@@ -371,3 +371,51 @@ func (s Store) PruneSessions(ctx context.Context, before time.Time) (int64, erro
 	}
 	return s.Store.PruneSessions(ctx, before)
 }
+
+// CreateDeviceAuthorization fails when armed, else calls through.
+func (s Store) CreateDeviceAuthorization(ctx context.Context, d storage.DeviceAuthorization) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateDeviceAuthorization(ctx, d)
+}
+
+// GetDeviceAuthorization fails when armed, else calls through.
+func (s Store) GetDeviceAuthorization(ctx context.Context, tenantID, userCode string) (storage.DeviceAuthorization, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.DeviceAuthorization{}, err
+	}
+	return s.Store.GetDeviceAuthorization(ctx, tenantID, userCode)
+}
+
+// DecideDeviceAuthorization fails when armed, else calls through.
+func (s Store) DecideDeviceAuthorization(ctx context.Context, d storage.DeviceDecision) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DecideDeviceAuthorization(ctx, d)
+}
+
+// PollDeviceAuthorization fails when armed, else calls through.
+func (s Store) PollDeviceAuthorization(ctx context.Context, p storage.DevicePoll) (storage.DeviceAuthorization, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.DeviceAuthorization{}, err
+	}
+	return s.Store.PollDeviceAuthorization(ctx, p)
+}
+
+// RedeemDeviceAuthorization fails when armed, else calls through.
+func (s Store) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceRedemption) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.RedeemDeviceAuthorization(ctx, r)
+}
+
+// PruneDeviceAuthorizations fails when armed, else calls through.
+func (s Store) PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.PruneDeviceAuthorizations(ctx, before)
+}

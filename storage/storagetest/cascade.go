@@ -26,6 +26,8 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"CreateSession", s.CreateSession(ctx, storage.Session{TenantID: tenant, ID: "s1", SecretHash: randBytes(32), UserID: user,
 				AuthTime: base, CreatedAt: base, ExpiresAt: base.Add(time.Hour)}, 10)},
 			{"AppendAudit", s.AppendAudit(ctx, storage.AuditEvent{TenantID: tenant, Time: base, Event: "client.created"})},
+			{"CreateDeviceAuthorization", s.CreateDeviceAuthorization(ctx, storage.DeviceAuthorization{TenantID: tenant, DeviceHash: hash,
+				UserCode: "CASCADE1", ClientID: client, Interval: 5, ExpiresAt: base.Add(time.Hour)})},
 		}
 		for _, st := range steps {
 			if st.err != nil {
@@ -59,6 +61,7 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetRedemption", func() error { _, err := s.GetRedemption(ctx, tn, hash); return err }()},
 			{"GetConsent", func() error { _, err := s.GetConsent(ctx, tn, user, client); return err }()},
 			{"GetSession", func() error { _, _, err := s.GetSession(ctx, tn, "s1"); return err }()},
+			{"GetDeviceAuthorization", func() error { _, err := s.GetDeviceAuthorization(ctx, tn, "CASCADE1"); return err }()},
 		}
 		for _, r := range reads {
 			checkErr(t, r.name+"("+tn+")", r.err, want)

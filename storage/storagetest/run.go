@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Audit", testAudit},
 		{"Lockouts", testLockouts},
 		{"Sessions", testSessions},
+		{"DeviceAuthorizations", testDevices},
 		{"PruneExpired", testPrune},
 		{"DeleteTenantCascades", testCascade},
 	}

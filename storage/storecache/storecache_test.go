@@ -47,6 +47,8 @@ func TestEveryMethodClassified(t *testing.T) {
 		"AppendAudit", "CountAudit", "ListAudit", "PruneAudit",
 		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
+		"CreateDeviceAuthorization", "GetDeviceAuthorization", "DecideDeviceAuthorization", // never cached
+		"PollDeviceAuthorization", "RedeemDeviceAuthorization", "PruneDeviceAuthorizations",
 	}
 	var all []string
 	st := reflect.TypeFor[storage.Store]()

@@ -1,0 +1,110 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/edgeauth/edgeauth/device"
+	"github.com/edgeauth/edgeauth/internal/secret"
+	"github.com/edgeauth/edgeauth/storage"
+)
+
+// grant answers a device's poll of the token endpoint (RFC 8628 §3.4,
+// §3.5): authorization_pending until the user decides, slow_down to a poll
+// that came too soon (and the interval grows by 5 seconds), access_denied,
+// expired_token, or the tokens, once. Each poll is one statement; the
+// redemption is one batch that only an approved, unexpired request passes,
+// so a device code is redeemed once. A device code presented again after
+// its redemption revokes the grant it issued, as a replayed authorization
+// code does (OAuth 2.1 §4.1.3): a legitimate device stops polling once it
+// has its tokens, and its concurrent polls are slowed down, never redeemed.
+func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
+	s := d.s
+	if !slices.Contains(client.GrantTypes, device.GrantType) {
+		return nil, Errorf(CodeUnauthorizedClient, "the client may not use the device authorization grant")
+	}
+	code := p.Get("device_code")
+	if code == "" {
+		return nil, Errorf(CodeInvalidRequest, "device_code is missing")
+	}
+	bad := Errorf(CodeInvalidGrant, "the device code is invalid")
+	now := s.Now()
+	rec, err := s.cfg.Store.PollDeviceAuthorization(ctx, storage.DevicePoll{
+		TenantID: t.ID, DeviceHash: secret.Hash(code), ClientID: client.ID, At: now, Leeway: device.Leeway, SlowDown: device.SlowDown,
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, bad // unknown, another client's, or pruned after its expiry
+	} else if err != nil {
+		return nil, err
+	}
+	switch device.Answer(rec, now) {
+	case device.Pending:
+		return nil, Errorf(CodeAuthorizationPending, "the user has not decided yet")
+	case device.TooSoon:
+		return nil, Errorf(CodeSlowDown, "polling too often: wait the interval between requests, now %d seconds", rec.Interval)
+	case device.Denied:
+		return nil, &Error{Code: CodeAccessDenied, Description: "the user denied the request", TokenEndpoint: true}
+	case device.Expired:
+		return nil, Errorf(CodeExpiredToken, "the device code has expired; start again")
+	case device.Replayed:
+		if rec.FamilyID != "" {
+			s.revokeFamily(ctx, t.ID, rec.FamilyID, "device code reuse")
+		}
+		return nil, Errorf(CodeInvalidGrant, "the device code was already used")
+	}
+	return d.redeem(ctx, t, client, rec)
+}
+
+// redeem issues the tokens of an approved device authorization and spends
+// it. Tokens are minted first; the redemption, the refresh family and the
+// token.issued event are one atomic write, and a losing redemption stores
+// none of them.
+func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storage.Client, rec storage.DeviceAuthorization) (*tokenResponse, error) {
+	s := d.s
+	bad := Errorf(CodeInvalidGrant, "the device code is invalid")
+	user, err := s.cfg.Store.GetUser(ctx, t.ID, rec.UserID)
+	if errors.Is(err, storage.ErrNotFound) || err == nil && user.Disabled {
+		return nil, bad
+	} else if err != nil {
+		return nil, err
+	}
+	// Every redemption is a grant with an id that its tokens carry, as for
+	// a code (grants.go): a refresh family, without a refresh token when
+	// the client gets none. It is not bound to the browser session the
+	// user approved in: signing out there does not sign the device out.
+	fid, err := s.NewSecret(16)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	fam := &storage.RefreshFamily{
+		TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
+		Resource: joinResources(rec.Resources), AuthTime: rec.AuthTime,
+		CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.accessTTL(t, client)),
+	}
+	var refresh string
+	if slices.Contains(client.GrantTypes, "refresh_token") {
+		refresh = s.refresh.token(t.ID, fid, 0)
+		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
+	}
+	resp, err := s.issue(ctx, grant{
+		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: rec.Resources,
+		AuthTime: rec.AuthTime.Unix(), Refresh: refresh, IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
+		GrantID: fid, NotAfter: fam.ExpiresAt,
+	})
+	if err != nil {
+		return nil, err
+	}
+	issued := s.issuedEvent(t, client, device.GrantType, resp)
+	err = s.cfg.Store.RedeemDeviceAuthorization(ctx, storage.DeviceRedemption{
+		TenantID: t.ID, DeviceHash: rec.DeviceHash, ClientID: client.ID, At: now, Family: fam, Issued: &issued,
+	})
+	if errors.Is(err, storage.ErrConflict) || errors.Is(err, storage.ErrNotFound) {
+		return nil, bad // redeemed, expired or its user deleted meanwhile
+	} else if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
