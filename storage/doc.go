@@ -1,6 +1,6 @@
 // Package storage defines edgeauth's persistent state: small interfaces per
 // concern (Tenants, Clients, Users, SigningKeys, Codes, RefreshTokens,
-// Consents, Audit, Lockouts, and PruneExpired) composed into Store, the record types they exchange, the
+// Consents, Audit, Lockouts, Connections, Identities, and PruneExpired) composed into Store, the record types they exchange, the
 // sentinel errors every backend returns, and KV, the eventually consistent
 // key-value store for short-lived data.
 //
@@ -15,7 +15,8 @@
 //     second.
 //   - Secrets never reach storage in the clear: client secrets, codes and
 //     refresh tokens are stored as SHA-256 hashes, passwords as slow hashes,
-//     private keys sealed by the caller.
+//     private keys, upstream client secrets and upstream tokens sealed by
+//     the caller.
 //   - Errors are identified with errors.Is against ErrNotFound,
 //     ErrAlreadyExists and ErrConflict.
 //

@@ -67,7 +67,7 @@ func (s *Store) GetLoginState(ctx context.Context, tenantID, username, source st
 		allCount, allLast sql.NullInt64
 	)
 	err := s.db.QueryRowContext(ctx,
-		`SELECT u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at,
+		`SELECT `+joinedUserColumns+`,
 		        f.count, f.last_at, g.count, g.last_at
 		 FROM (SELECT ? AS tenant_id, ? AS username) k
 		 LEFT JOIN users u ON u.tenant_id = k.tenant_id AND u.username = k.username

@@ -79,7 +79,7 @@ func (s *Store) GetRefreshGrant(ctx context.Context, tenantID, id string) (stora
 	err := s.db.QueryRowContext(ctx,
 		`SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
 		        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at,
-		        u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at
+		        `+joinedUserColumns+`
 		 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
 		 WHERE f.tenant_id = ? AND f.id = ?`, tenantID, id).
 		Scan(append([]any{&f.TenantID, &f.ID, &f.ClientID, &user, &f.Scope, &f.Resource, &auth, &hash,

@@ -8,18 +8,24 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at`
+const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at, email_verified, name`
+
+// joinedUserColumns are userColumns of the alias u, for joins that scan
+// them with optionalUser.
+const joinedUserColumns = `u.tenant_id, u.id, u.username, u.email, u.password_hash, u.roles, u.created_at, u.updated_at, u.email_verified, u.name`
 
 func scanUser(op string, row *sql.Row) (storage.User, error) {
 	var (
 		u                storage.User
 		roles            string
 		created, updated sql.NullInt64
+		verified         int64
 	)
-	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated)
+	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated, &verified, &u.Name)
 	if err != nil {
 		return storage.User{}, wrapErr(op, err)
 	}
+	u.EmailVerified = verified != 0
 	if u.Roles, err = fromList(roles); err != nil {
 		return storage.User{}, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
 	}
@@ -31,12 +37,13 @@ func scanUser(op string, row *sql.Row) (storage.User, error) {
 // there is no user.
 type optionalUser struct {
 	tenant, id, name, email, hash, roles sql.NullString
-	created, updated                     sql.NullInt64
+	created, updated, verified           sql.NullInt64
+	fullName                             sql.NullString
 }
 
-// dest is the Scan destinations, in userColumns order.
+// dest is the Scan destinations, in joinedUserColumns order.
 func (o *optionalUser) dest() []any {
-	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated}
+	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated, &o.verified, &o.fullName}
 }
 
 // user is the scanned user, or nil when the join found none.
@@ -45,7 +52,8 @@ func (o *optionalUser) user(op string) (*storage.User, error) {
 		return nil, nil
 	}
 	u := &storage.User{TenantID: o.tenant.String, ID: o.id.String, Username: o.name.String, Email: o.email.String,
-		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated)}
+		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated),
+		EmailVerified: o.verified.Int64 != 0, Name: o.fullName.String}
 	var err error
 	if u.Roles, err = fromList(o.roles.String); err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
@@ -62,8 +70,8 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 		return err
 	}
 	n, err := s.exec(ctx, op,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, l[0], unix(u.CreatedAt), unix(u.UpdatedAt))
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		userArgs(u, l[0])...)
 	if err != nil {
 		return err
 	}
@@ -71,6 +79,11 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 		return alreadyExists(op)
 	}
 	return nil
+}
+
+// userArgs are u's values in userColumns order, its roles encoded.
+func userArgs(u storage.User, roles string) []any {
+	return []any{u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, roles, unix(u.CreatedAt), unix(u.UpdatedAt), boolInt(u.EmailVerified), u.Name}
 }
 
 // GetUser implements storage.Users.

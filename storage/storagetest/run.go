@@ -22,6 +22,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Consents", testConsents},
 		{"Audit", testAudit},
 		{"Lockouts", testLockouts},
+		{"Connections", testConnections},
+		{"Identities", testIdentities},
 		{"PruneExpired", testPrune},
 		{"DeleteTenantCascades", testCascade},
 	}

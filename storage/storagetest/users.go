@@ -21,11 +21,11 @@ func testUsers(t *testing.T, s storage.Store) {
 		}{
 			{
 				name: "all fields",
-				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
-					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com", EmailVerified: true,
+					Name: "Ålice \"A\" Example", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
 					CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)},
-				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
-					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com", EmailVerified: true,
+					Name: "Ålice \"A\" Example", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
 					CreatedAt: norm(zoned(0)), UpdatedAt: norm(zoned(time.Second))},
 			},
 			{

@@ -44,6 +44,10 @@ func TestEveryMethodClassified(t *testing.T) {
 		"AppendAudit", "CountAudit", "ListAudit", "PruneAudit",
 		"PruneExpired", // deletes redemptions and refresh families, neither of which is cached
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
+		// Connections are read at every upstream sign-in, past any cache: a
+		// deleted connection stops working at once.
+		"CreateConnection", "GetConnection", "ListConnections", "UpdateConnection", "DeleteConnection",
+		"GetIdentity", "CreateIdentity", "UpdateIdentity", "ListIdentities", "DeleteIdentity", "PruneIdentityTokens",
 	}
 	var all []string
 	st := reflect.TypeFor[storage.Store]()
