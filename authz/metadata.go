@@ -101,7 +101,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 			md.SubjectTypesSupported = []string{"public"}
 			md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
 			md.ScopesSupported = []string{"openid", "profile", "email"}
-			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "email"}
+			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "preferred_username", "name", "email", "email_verified"}
 			md.PromptValuesSupported = []string{"none", "login", "consent"}
 			md.RequestURIParameterSupported = new(bool)
 		}
