@@ -1,8 +1,9 @@
 // Package admin is edgeauth's admin API, /admin/v1: tenants and their
 // settings, clients (RFC 7591 client metadata; a secret is returned once
 // and stored as its SHA-256), users (password hashes, package password),
-// signing keys (list, rotate now, revoke at once), registration tokens and
-// the audit log.
+// signing keys (list, rotate now, revoke at once), registration tokens,
+// upstream connections (their client secrets sealed, never answered) and
+// the users' linked upstream accounts, and the audit log.
 //
 // Invariants:
 //   - Every request carries the admin token as a bearer token (RFC 6750

@@ -27,6 +27,8 @@ type settingsJSON struct {
 	SigningAlg       *string   `json:"signing_alg"`
 	CIMD             *bool     `json:"client_id_metadata_documents"`
 	SelfRegistered   *string   `json:"self_registered_scope"`
+	PasswordLogin    *string   `json:"password_login"`
+	LinkIdentities   *string   `json:"link_identities"`
 }
 
 type tenantJSON struct {
@@ -123,7 +125,10 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 		}
 		set.SelfRegisteredScope = scope
 	}
-	return nil
+	if err := setOneOf("password_login", in.PasswordLogin, `"on" or "off"`, &set.PasswordLogin, "on", "off"); err != nil {
+		return err
+	}
+	return setOneOf("link_identities", in.LinkIdentities, `"off" or "verified_email"`, &set.LinkIdentities, "off", "verified_email")
 }
 
 // setSeconds stores the setting name in dst when it is given (v not nil)

@@ -12,23 +12,52 @@ import (
 )
 
 type userJSON struct {
-	Username *string   `json:"username"`
-	Password *string   `json:"password"`
-	Email    *string   `json:"email"`
-	Roles    *[]string `json:"roles"`
+	Username      *string   `json:"username"`
+	Password      *string   `json:"password"`
+	Email         *string   `json:"email"`
+	EmailVerified *bool     `json:"email_verified"`
+	Name          *string   `json:"name"`
+	Roles         *[]string `json:"roles"`
 }
 
 // userResponse never carries the password hash.
 type userResponse struct {
-	ID        string   `json:"id"`
-	Username  string   `json:"username"`
-	Email     string   `json:"email,omitempty"`
-	Roles     []string `json:"roles"`
-	CreatedAt *string  `json:"created_at"`
+	ID            string   `json:"id"`
+	Username      string   `json:"username"`
+	Email         string   `json:"email,omitempty"`
+	EmailVerified bool     `json:"email_verified"`
+	Name          string   `json:"name,omitempty"`
+	Roles         []string `json:"roles"`
+	// HasPassword: the user can sign in with a password (users made by an
+	// upstream sign-in have none).
+	HasPassword bool    `json:"has_password"`
+	CreatedAt   *string `json:"created_at"`
+	// Identities are the upstream accounts linked to the user (GET only).
+	Identities *[]identityResponse `json:"identities,omitempty"`
 }
 
 func newUserResponse(u storage.User) userResponse {
-	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, Roles: authz.NonNil(u.Roles), CreatedAt: authz.TimeJSON(u.CreatedAt)}
+	return userResponse{ID: u.ID, Username: u.Username, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name,
+		Roles: authz.NonNil(u.Roles), HasPassword: u.PasswordHash != "", CreatedAt: authz.TimeJSON(u.CreatedAt)}
+}
+
+// identityResponse is an upstream account linked to a user: never its
+// tokens, only whether some are kept and until when.
+type identityResponse struct {
+	Connection     string  `json:"connection"`
+	Subject        string  `json:"subject"`
+	Email          string  `json:"email,omitempty"`
+	EmailVerified  bool    `json:"email_verified"`
+	Name           string  `json:"name,omitempty"`
+	TokensExpireAt *string `json:"tokens_expire_at,omitempty"`
+	CreatedAt      *string `json:"created_at"`
+	LastLoginAt    *string `json:"last_login_at"`
+}
+
+func newIdentityResponse(id storage.Identity) identityResponse {
+	return identityResponse{Connection: id.ConnectionID, Subject: id.Subject, Email: id.Email, EmailVerified: id.EmailVerified,
+		Name: id.Name, TokensExpireAt: authz.TimeJSON(id.TokensExpireAt), CreatedAt: authz.TimeJSON(id.CreatedAt),
+		LastLoginAt: authz.TimeJSON(id.LastLoginAt)}
 }
 
 // maxRoles bounds a user's roles.
@@ -64,6 +93,18 @@ func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 		u.Email = *in.Email
 	}
+	if in.EmailVerified != nil {
+		if *in.EmailVerified && u.Email == "" {
+			return authz.Errorf(authz.CodeInvalidRequest, "email_verified needs an email")
+		}
+		u.EmailVerified = *in.EmailVerified
+	}
+	if in.Name != nil {
+		if err := syntax.CheckText("name", *in.Name, 200); err != nil {
+			return authz.Errorf(authz.CodeInvalidRequest, "%s", err)
+		}
+		u.Name = *in.Name
+	}
 	if in.Roles != nil {
 		if len(*in.Roles) > maxRoles {
 			return authz.Errorf(authz.CodeInvalidRequest, "at most %d roles", maxRoles)
@@ -91,7 +132,8 @@ func (a *API) CreateUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// GetUser answers a user, never its password hash.
+// GetUser answers a user and its linked upstream accounts, never its
+// password hash nor upstream tokens.
 func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
 	t, err := a.tenant(r)
 	if err != nil {
@@ -101,7 +143,34 @@ func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return authz.StorageError(err, "user")
 	}
-	authz.WriteJSON(w, http.StatusOK, newUserResponse(u))
+	ids, err := a.cfg.Store.ListIdentities(r.Context(), t.ID, u.ID)
+	if err != nil {
+		return err
+	}
+	out := newUserResponse(u)
+	list := make([]identityResponse, 0, len(ids))
+	for _, id := range ids {
+		list = append(list, newIdentityResponse(id))
+	}
+	out.Identities = &list
+	authz.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// UnlinkIdentity unlinks the user's account of a connection: signing in
+// through the connection no longer signs in as the user (a later sign-in
+// of that account makes a new user, when the connection may).
+func (a *API) UnlinkIdentity(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	user, conn := r.PathValue("user"), r.PathValue("connection")
+	if err := a.cfg.Store.DeleteIdentity(r.Context(), t.ID, user, conn); err != nil {
+		return authz.StorageError(err, "identity")
+	}
+	a.cfg.Audit.Record(r.Context(), t.ID, "identity.unlinked", "admin", user, map[string]any{"connection": conn})
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -11,6 +11,10 @@
 //	/authorize  parse (authz) -> signed in? consented? -> code (authz), or
 //	            store the pending request and go to /login or /consent
 //	/login      check the password (lockout, rate limits) -> session -> next step
+//	/upstream   a connection's button -> its provider (package connections)
+//	/callback/{connection}
+//	            the provider's answer -> user found, linked or made -> session
+//	            -> next step, exactly as after a password
 //	/consent    the user's decision -> consent remembered -> code, or access_denied
 //
 // One value, flow, carries a request through these steps: the request and
@@ -32,6 +36,12 @@
 //   - A failed sign-in is counted in the database before the password is
 //     checked (lockout.go): the lockout holds at every location and under
 //     concurrent guesses.
+//   - An upstream sign-in's state (the pending request, state, nonce, PKCE
+//     verifier) travels in a sealed, HttpOnly cookie bound to the tenant,
+//     never in storage; the provider's answer is taken only with the state
+//     this browser sent (RFC 6749 §10.12) and only once (the cookie is
+//     cleared at the callback). A provider's failure is an error page with
+//     a way back to the sign-in page, never a 5xx (upstream.go).
 //   - Sessions (package session) and pending requests live in KV and decide
 //     nothing that must happen once; the code's single use is decided in
 //     SQL by authz.

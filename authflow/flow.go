@@ -9,13 +9,14 @@ import (
 
 	"github.com/edgeauth/edgeauth/audit"
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/password"
 	"github.com/edgeauth/edgeauth/session"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// Config is what the browser flow needs. Authz, Store, Sessions and
-// Audit are required.
+// Config is what the browser flow needs. Authz, Store, Sessions, Audit
+// and Connections are required.
 type Config struct {
 	// Authz validates authorization requests and issues codes.
 	Authz *authz.Server
@@ -25,6 +26,8 @@ type Config struct {
 	Sessions  *session.Store
 	Passwords password.Hasher
 	Audit     *audit.Log
+	// Connections signs users in through the tenants' upstream providers.
+	Connections *connections.Broker
 	// PendingKey seals pending requests: 32 bytes, the key-encryption
 	// key's subkey for PendingKeyPurpose.
 	PendingKey []byte
@@ -45,8 +48,8 @@ type Flow struct {
 
 // New builds the flow from cfg.
 func New(cfg Config) (*Flow, error) {
-	if cfg.Authz == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Audit == nil {
-		return nil, errors.New("authflow: Config.Authz, Store, Sessions and Audit are required")
+	if cfg.Authz == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Audit == nil || cfg.Connections == nil {
+		return nil, errors.New("authflow: Config.Authz, Store, Sessions, Audit and Connections are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

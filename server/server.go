@@ -12,6 +12,7 @@ import (
 	"github.com/edgeauth/edgeauth/audit"
 	"github.com/edgeauth/edgeauth/authflow"
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/cron"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/jwks"
@@ -65,8 +66,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Connections are read past the record cache: a deleted one stops
+	// working at once.
+	broker, err := connections.New(connections.Config{
+		Store: fresh, Transport: cfg.UpstreamTransport, SecretKey: cfg.Sealer.Subkey(connections.SecretKeyPurpose),
+		InsecureLoopback: cfg.InsecureLoopbackUpstreams, Timeout: cfg.UpstreamTimeout, Now: cfg.Now, Rand: cfg.Rand, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	flow, err := authflow.New(authflow.Config{
-		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log,
+		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log, Connections: broker,
 		PendingKey:    cfg.Sealer.Subkey(authflow.PendingKeyPurpose),
 		Sessions:      &session.Store{KV: cfg.KV, Now: cfg.Now, Rand: cfg.Rand},
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -76,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	api, err := admin.New(admin.Config{
 		Authz: az, Store: fresh, Keys: keys, Sealer: cfg.Sealer, Passwords: passwords, Audit: auditLog,
-		Token: cfg.AdminToken, Rand: cfg.Rand, Logger: log,
+		Connections: broker, Token: cfg.AdminToken, Rand: cfg.Rand, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -115,6 +125,8 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/login", s.page(fl.Login))
 	m.handle("GET /t/{tenant}/consent", s.page(fl.ConsentForm))
 	m.handle("POST /t/{tenant}/consent", s.page(fl.Consent))
+	m.handle("POST /t/{tenant}/upstream", s.page(fl.StartUpstream))
+	m.handle("GET /t/{tenant}/callback/{connection}", s.page(fl.UpstreamCallback))
 	m.handle("POST /t/{tenant}/token", s.json(az.Token))
 	m.handle("OPTIONS /t/{tenant}/token", authz.Preflight("POST", "Content-Type"))
 	m.handle("POST /t/{tenant}/revoke", s.json(az.Revoke))
@@ -144,6 +156,12 @@ func (s *Server) routes() {
 		{"POST /admin/v1/tenants/{tenant}/users", ad.CreateUser},
 		{"GET /admin/v1/tenants/{tenant}/users/{user}", ad.GetUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}", ad.DeleteUser},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/identities/{connection}", ad.UnlinkIdentity},
+		{"POST /admin/v1/tenants/{tenant}/connections", ad.CreateConnection},
+		{"GET /admin/v1/tenants/{tenant}/connections", ad.ListConnections},
+		{"GET /admin/v1/tenants/{tenant}/connections/{connection}", ad.GetConnection},
+		{"PATCH /admin/v1/tenants/{tenant}/connections/{connection}", ad.PatchConnection},
+		{"DELETE /admin/v1/tenants/{tenant}/connections/{connection}", ad.DeleteConnection},
 		{"GET /admin/v1/tenants/{tenant}/keys", ad.ListKeys},
 		{"GET /admin/v1/tenants/{tenant}/audit", ad.ListAudit},
 		{"GET /admin/v1/audit", ad.ListAudit},

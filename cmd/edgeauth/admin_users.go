@@ -114,7 +114,7 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 
 func showUser(raw []byte) func(io.Writer) error {
 	return func(w io.Writer) error {
-		return object(w, raw, []string{"id", "username", "email", "roles", "created_at"})
+		return object(w, raw, []string{"id", "username", "name", "email", "email_verified", "has_password", "roles", "identities", "created_at"})
 	}
 }
 
