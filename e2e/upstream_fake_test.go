@@ -43,6 +43,8 @@ type fakeProvider struct {
 	email    string
 	verified bool
 	subject  string
+	// quit ends a slow answer when the test ends.
+	quit chan struct{}
 }
 
 const (
@@ -72,6 +74,8 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 	mux.HandleFunc("POST /token", p.token)
 	p.srv = httptest.NewServer(mux)
 	t.Cleanup(p.srv.Close)
+	p.quit = make(chan struct{})
+	t.Cleanup(func() { close(p.quit) }) // runs first: slow answers end, then the server closes
 	p.issuer = p.srv.URL
 	return p
 }
@@ -113,6 +117,8 @@ func (p *fakeProvider) token(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(slow):
 		case <-r.Context().Done():
+			return
+		case <-p.quit:
 			return
 		}
 	}

@@ -153,6 +153,13 @@ func (d *downstream) exchange(t *testing.T, back *url.URL, verifier string) idCl
 		t.Fatalf("Exchange: %v", err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
+	return verifyIDToken(t, d, raw)
+}
+
+// verifyIDToken verifies raw, an ID token of d for its app, against d's
+// JWKS and returns its claims.
+func verifyIDToken(t *testing.T, d *downstream, raw string) idClaims {
+	t.Helper()
 	noteSecret(raw)
 	idt, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
@@ -164,8 +171,8 @@ func (d *downstream) exchange(t *testing.T, back *url.URL, verifier string) idCl
 	if keys := set.Key(idt.Headers[0].KeyID); len(keys) != 1 || idt.Claims(keys[0].Key, &c) != nil {
 		t.Fatalf("the id_token does not verify against %s's keys", d.tenant)
 	}
-	if c.Issuer != d.issuer || c.Nonce != "app-nonce" {
-		t.Errorf("id_token iss %q nonce %q; want %q, app-nonce", c.Issuer, c.Nonce, d.issuer)
+	if c.Issuer != d.issuer || c.Nonce != "app-nonce" || len(c.Audience) != 1 || c.Audience[0] != "app" {
+		t.Errorf("id_token iss %q nonce %q aud %v; want %q, app-nonce, [app]", c.Issuer, c.Nonce, c.Audience, d.issuer)
 	}
 	return c
 }
@@ -353,14 +360,22 @@ func TestUpstreamErrorAndTimeout(t *testing.T) {
 	f.mu.Unlock()
 	mustBackPage(t, "provider's server_error", upstreamFails(t, d), http.StatusForbidden, "could not sign you in")
 
+	// A token endpoint that answers after 20 s: the callback gives up at
+	// the upstream timeout (10 s, 3 s natively) and says so.
 	f.mu.Lock()
-	f.authError, f.slow = "", 15*time.Second
+	f.authError, f.slow = "", 20*time.Second
 	f.mu.Unlock()
+	b = newBrowser(t, "", "")
+	p, _ = d.loginPage(t, b)
+	cb := b.do("GET", choose(t, b, p, "corp").header.Get("Location"), nil).header.Get("Location")
 	start := time.Now()
-	mustBackPage(t, "slow provider", upstreamFails(t, d), http.StatusBadRequest, "did not answer in time")
-	if took := time.Since(start); took > 14*time.Second {
-		t.Errorf("the slow provider held the sign-in %v; want the upstream timeout", took)
+	mustBackPage(t, "slow provider", b.do("GET", cb, nil), http.StatusBadRequest, "did not answer in time")
+	if took := time.Since(start); took > 17*time.Second {
+		t.Errorf("the slow provider held the callback %v; want the upstream timeout", took)
 	}
+	f.mu.Lock()
+	f.slow = 0
+	f.mu.Unlock()
 
 	// A provider that is down (its discovery document cannot be fetched).
 	gone := newFakeProvider(t)
