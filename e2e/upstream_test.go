@@ -403,7 +403,8 @@ func (b *browser) submitUpstream(t *testing.T, p page, connection string) page {
 
 // TestUpstreamStateMismatch: a callback whose state is not the one this
 // browser's sign-in sent (login CSRF: an attacker's code and state) is
-// refused; so is a callback in a browser that started no sign-in.
+// refused; so is a callback in a browser that started no sign-in, and the
+// same callback a second time.
 func TestUpstreamStateMismatch(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, nil)
@@ -431,6 +432,18 @@ func TestUpstreamStateMismatch(t *testing.T) {
 	}
 	if ev := adminDo(t, "GET", "/admin/v1/tenants/"+d.tenant+"/audit?event=user.created", nil); strings.Contains(string(ev.body), "user.created") {
 		t.Errorf("a refused callback made a user: %s", ev.body)
+	}
+
+	// The victim's own callback works once: its cookie is gone afterwards,
+	// so a replay of the provider's answer in the same browser is refused.
+	honest := newBrowser(t, "", "")
+	hp, _ := d.loginPage(t, honest)
+	own := honest.do("GET", choose(t, honest, hp, "corp").header.Get("Location"), nil).header.Get("Location")
+	if r := honest.do("GET", own, nil); r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), appRedirect) {
+		t.Fatalf("the honest callback: %d %s", r.status, r.header.Get("Location"))
+	}
+	if r := honest.do("GET", own, nil); r.status != http.StatusBadRequest || !strings.Contains(r.body, "expired or was started in another browser") {
+		t.Errorf("the same callback again: %d %s; want it refused", r.status, r.body)
 	}
 }
 
