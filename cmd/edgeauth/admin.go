@@ -63,9 +63,9 @@ func osSys() *sys {
 	return &sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
 }
 
-// adminTree is `edgeauth admin`. Sessions, grants, consents and
-// connections join it as nouns (and `users disable`/`enable` as verbs)
-// when the admin API has them.
+// adminTree is `edgeauth admin`. Sessions, grants and consents join it
+// as nouns (and `users disable`/`enable` as verbs) when the admin API has
+// them.
 func adminTree() *command {
 	return &command{
 		name:    "admin",
@@ -75,7 +75,7 @@ func adminTree() *command {
 			"edgeauth admin tenants create acme --name Acme\n" +
 			"edgeauth admin clients list --tenant acme",
 		sub: []*command{loginCommand(), tenantsCommand(), clientsCommand(), usersCommand(),
-			keysCommand(), auditCommand(), registrationTokensCommand()},
+			connectionsCommand(), keysCommand(), auditCommand(), registrationTokensCommand()},
 	}
 }
 

@@ -52,6 +52,7 @@ func tenantsCommand() *command {
 type tenantFlags struct {
 	fs                                         *flag.FlagSet
 	name, registration, audience, alg, selfReg string
+	passwordLogin, linkIdentities              string
 	jsonFile                                   string
 	accessTTL, refreshTTL, rotation            seconds
 	resources                                  stringList
@@ -70,6 +71,8 @@ func newTenantFlags(fs *flag.FlagSet) *tenantFlags {
 	fs.StringVar(&f.alg, "signing-alg", "", "access-token algorithm: `ES256`, EdDSA or RS256")
 	fs.BoolVar(&f.cimd, "client-id-metadata-documents", false, "accept https URLs as client_id (--client-id-metadata-documents=false turns it off)")
 	fs.StringVar(&f.selfReg, "self-registered-scope", "", "the scope of self-registered clients that state none, and the most they may state")
+	fs.StringVar(&f.passwordLogin, "password-login", "", "the password form on the sign-in page: `on` (the default) or off (upstream connections only)")
+	fs.StringVar(&f.linkIdentities, "link-identities", "", "how a first upstream sign-in may attach to an existing user: `off` (the default) or verified_email")
 	fs.StringVar(&f.jsonFile, "json", "", "read the request body (id, name, settings) from this JSON `FILE` (- for standard input); the flags given override its fields")
 	return f
 }
@@ -103,6 +106,8 @@ func (f *tenantFlags) body(c *call) (map[string]any, error) {
 		"signing-alg":                  {"signing_alg", f.alg},
 		"client-id-metadata-documents": {"client_id_metadata_documents", f.cimd},
 		"self-registered-scope":        {"self_registered_scope", f.selfReg},
+		"password-login":               {"password_login", f.passwordLogin},
+		"link-identities":              {"link_identities", f.linkIdentities},
 	} {
 		if set[flagName] {
 			settings[setting.key] = setting.value

@@ -12,7 +12,7 @@ import (
 // usersCommand: `users disable` and `users enable` join it, and a user's
 // sessions, grants and consents get nouns of their own
 // (`edgeauth admin sessions list --tenant T --user U`), when the admin API
-// has them.
+// has them. A user's upstream accounts are shown by get and unlinked here.
 func usersCommand() *command {
 	return &command{
 		name:    "users",
@@ -23,14 +23,14 @@ func usersCommand() *command {
 		sub: []*command{{
 			name:    "create",
 			summary: "create a user; its id is the stable subject (sub) of its tokens",
-			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E] [--role R]...",
+			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E [--email-verified]] [--name N] [--role R]...",
 			example: "edgeauth admin users create --tenant acme --username alice --email alice@acme.example \\\n" +
 				"    --role admin --password-stdin < alice.pw",
 			need:  []string{"tenant", "username"},
 			flags: func(fs *flag.FlagSet) runFunc { return newUserFlags(fs).create },
 		}, {
 			name:    "get",
-			summary: "show a user (never its password hash)",
+			summary: "show a user and its linked upstream accounts (never its password hash)",
 			usage:   "--tenant T USER_ID",
 			example: "edgeauth admin users get --tenant acme 3f1c9a0e5b7d4c2a",
 			args:    1,
@@ -44,17 +44,46 @@ func usersCommand() *command {
 			args:    1,
 			need:    []string{"tenant"},
 			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).deleteUser },
+		}, {
+			name: "unlink",
+			summary: "unlink a user's account of an upstream connection: signing in through it no longer " +
+				"signs in as this user",
+			usage:   "--tenant T --connection C USER_ID",
+			example: "edgeauth admin users unlink --tenant acme --connection github 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant", "connection"},
+			flags:   func(fs *flag.FlagSet) runFunc { return newUnlinkFlags(fs).unlink },
 		}},
 	}
+}
+
+// unlinkFlags are users unlink's.
+type unlinkFlags struct {
+	*tenant
+	connection string
+}
+
+func newUnlinkFlags(fs *flag.FlagSet) *unlinkFlags {
+	f := &unlinkFlags{tenant: tenantFlag(fs)}
+	fs.StringVar(&f.connection, "connection", "", "the `CONNECTION` whose account to unlink (required)")
+	return f
+}
+
+func (f *unlinkFlags) unlink(ctx context.Context, c *call) error {
+	path := apiPath("tenants", f.tenant.id, "users", c.args[0], "identities", f.connection)
+	if _, err := c.api.do(ctx, apiRequest{method: "DELETE", path: path}); err != nil {
+		return err
+	}
+	return c.done("Unlinked user %q of tenant %q from its %q account.", c.args[0], f.tenant.id, f.connection)
 }
 
 // userFlags: the password is read from a file or standard input, never
 // taken as a flag's value, which the shell history and ps would show.
 type userFlags struct {
 	*tenant
-	username, email, passwordFile string
-	passwordStdin                 bool
-	roles                         stringList
+	username, email, name, passwordFile string
+	passwordStdin, emailVerified        bool
+	roles                               stringList
 }
 
 func newUserFlags(fs *flag.FlagSet) *userFlags {
@@ -63,6 +92,8 @@ func newUserFlags(fs *flag.FlagSet) *userFlags {
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from the first line of this `FILE`")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.StringVar(&f.email, "email", "", "the user's email address")
+	fs.BoolVar(&f.emailVerified, "email-verified", false, "the address is known to be the user's: ID tokens say so, and upstream sign-ins may link by it")
+	fs.StringVar(&f.name, "name", "", "the user's full name (the name claim)")
 	fs.Var(&f.roles, "role", "a `ROLE` the access tokens carry; repeat for more")
 	return f
 }
@@ -70,25 +101,31 @@ func newUserFlags(fs *flag.FlagSet) *userFlags {
 // password reads the password: the first line of the file or of standard
 // input, without its line ending. Spaces are part of it.
 func (f *userFlags) password(c *call) (string, error) {
+	return readSecret(c, "password", f.passwordFile, f.passwordStdin)
+}
+
+// readSecret reads a secret given as --NAME-file PATH or --NAME-stdin
+// (never as a flag's value): the first line, without its line ending.
+func readSecret(c *call, name, file string, stdin bool) (string, error) {
 	var b []byte
 	var err error
 	switch {
-	case f.passwordFile != "" && f.passwordStdin:
-		return "", usagef("--password-file and --password-stdin: give one")
-	case f.passwordFile != "":
-		if b, err = os.ReadFile(f.passwordFile); err != nil {
-			return "", usagef("--password-file: %v", err)
+	case file != "" && stdin:
+		return "", usagef("--%s-file and --%s-stdin: give one", name, name)
+	case file != "":
+		if b, err = os.ReadFile(file); err != nil {
+			return "", usagef("--%s-file: %v", name, err)
 		}
-	case f.passwordStdin:
+	case stdin:
 		if b, err = io.ReadAll(io.LimitReader(c.sys.stdin, 64<<10)); err != nil {
-			return "", usagef("--password-stdin: %v", err)
+			return "", usagef("--%s-stdin: %v", name, err)
 		}
 	default:
-		return "", usagef("give the password with --password-file or --password-stdin")
+		return "", usagef("give the %s with --%s-file or --%s-stdin", name, name, name)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	if line = strings.TrimSuffix(line, "\r"); line == "" {
-		return "", usagef("the password is empty")
+		return "", usagef("the %s is empty", name)
 	}
 	return line, nil
 }
@@ -101,6 +138,12 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 	body := map[string]any{"username": f.username, "password": pw}
 	if f.email != "" {
 		body["email"] = f.email
+	}
+	if f.emailVerified {
+		body["email_verified"] = true
+	}
+	if f.name != "" {
+		body["name"] = f.name
 	}
 	if len(f.roles) > 0 {
 		body["roles"] = []string(f.roles)
