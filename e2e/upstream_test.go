@@ -449,18 +449,30 @@ func TestUpstreamStateMismatch(t *testing.T) {
 
 // TestUpstreamLinking: with the tenant's rule verified_email, a first
 // sign-in whose upstream address is verified and equals a user's verified
-// address is that user; an unverified upstream address never links: the
-// sign-in makes a new user, or, when the connection may not, fails.
+// address is that user; an unverified address, upstream or the user's
+// own (until an admin marks it verified), never links: the sign-in makes
+// a new user, or, when the connection may not, fails.
 func TestUpstreamLinking(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, map[string]any{"link_identities": "verified_email"})
 	r := adminDo(t, "POST", "/admin/v1/tenants/"+d.tenant+"/users", map[string]any{"username": "carol", "password": "carol's downstream password",
-		"email": "carol@corp.example", "email_verified": true})
+		"email": "carol@corp.example"})
 	mustStatus(t, "create carol", r, http.StatusCreated)
+	noteSecret("carol's downstream password")
 	carol := r.field("id")
 	d.connect(t, "corp", "oidc", f.issuer, map[string]any{"create_users": false})
 
-	// Unverified: no link, and the connection makes no users.
+	// carol's own address is not verified: nothing links to her.
+	mustBackPage(t, "a user's unverified address", upstreamFails(t, d), http.StatusForbidden, "There is no account here")
+	// An admin says it is hers.
+	p := adminDo(t, "PATCH", "/admin/v1/tenants/"+d.tenant+"/users/"+carol, map[string]any{"email_verified": true, "name": "Carol Down"})
+	mustStatus(t, "verify carol's address", p, http.StatusOK)
+	if !strings.Contains(string(p.body), `"email_verified":true`) || !strings.Contains(string(p.body), `"name":"Carol Down"`) {
+		t.Errorf("PATCH user = %s", p.body)
+	}
+
+	// An unverified upstream address: no link, and the connection makes
+	// no users.
 	f.mu.Lock()
 	f.verified = false
 	f.mu.Unlock()
@@ -469,8 +481,8 @@ func TestUpstreamLinking(t *testing.T) {
 	// Unverified, with a connection that makes users: a new user, not carol.
 	mustStatus(t, "allow users", adminDo(t, "PATCH", "/admin/v1/tenants/"+d.tenant+"/connections/corp", map[string]any{"create_users": true}), http.StatusOK)
 	b := newBrowser(t, "", "")
-	p, v := d.loginPage(t, b)
-	if c := d.exchange(t, travel(t, b, choose(t, b, p, "corp").header.Get("Location")), v); c.Subject == carol || c.EmailVerified == nil || *c.EmailVerified {
+	pg, v := d.loginPage(t, b)
+	if c := d.exchange(t, travel(t, b, choose(t, b, pg, "corp").header.Get("Location")), v); c.Subject == carol || c.EmailVerified == nil || *c.EmailVerified {
 		t.Errorf("an unverified upstream address signed in as %q (carol is %q), email_verified %v; want a new, unverified user", c.Subject, carol, c.EmailVerified)
 	}
 
@@ -479,8 +491,8 @@ func TestUpstreamLinking(t *testing.T) {
 	f.verified, f.subject = true, "corp-carol-2"
 	f.mu.Unlock()
 	b = newBrowser(t, "", "")
-	p, v = d.loginPage(t, b)
-	if c := d.exchange(t, travel(t, b, choose(t, b, p, "corp").header.Get("Location")), v); c.Subject != carol {
+	pg, v = d.loginPage(t, b)
+	if c := d.exchange(t, travel(t, b, choose(t, b, pg, "corp").header.Get("Location")), v); c.Subject != carol {
 		t.Errorf("a verified address signed in as %q; want carol %q", c.Subject, carol)
 	}
 	// carol can still sign in with her password, and has the identity.

@@ -155,6 +155,7 @@ func (s *Server) routes() {
 		{"POST /admin/v1/tenants/{tenant}/clients/{client}/secret", ad.RotateClientSecret},
 		{"POST /admin/v1/tenants/{tenant}/users", ad.CreateUser},
 		{"GET /admin/v1/tenants/{tenant}/users/{user}", ad.GetUser},
+		{"PATCH /admin/v1/tenants/{tenant}/users/{user}", ad.PatchUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}", ad.DeleteUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/identities/{connection}", ad.UnlinkIdentity},
 		{"POST /admin/v1/tenants/{tenant}/connections", ad.CreateConnection},

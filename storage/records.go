@@ -102,6 +102,16 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
+// UserPatch is a change of a user's profile (Users.PatchUser): nil fields
+// keep their value.
+type UserPatch struct {
+	Email         *string
+	EmailVerified *bool
+	Name          *string
+	Roles         *[]string
+	At            time.Time
+}
+
 // KeyState is a signing key's place in its lifecycle:
 // next -> current -> retired, then deleted.
 type KeyState string

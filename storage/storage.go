@@ -109,6 +109,13 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
+	// PatchUser changes the fields of user id that p sets, and UpdatedAt
+	// to p.At, in one statement, and returns the user as it is then: two
+	// patches of different fields at once both take effect. A new Email
+	// (one that differs) without EmailVerified makes the address
+	// unverified; an empty address is never verified. ErrNotFound if the
+	// user does not exist.
+	PatchUser(ctx context.Context, tenantID, id string, p UserPatch) (User, error)
 	// DeleteUser deletes a user. ErrNotFound if it does not exist.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 }

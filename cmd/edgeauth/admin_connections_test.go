@@ -78,6 +78,19 @@ func TestConnectionsCLI(t *testing.T) {
 		})
 	}
 
+	user := jsonOf[map[string]any](t, mustCLI(t, env, "long enough password\n", "users", "create", "--tenant", "acme", "--username", "al",
+		"--email", "al@acme.example", "--password-stdin", "-o", "json"))
+	if user["email_verified"] != false {
+		t.Errorf("users create without --email-verified: %v", user)
+	}
+	updated := mustCLI(t, env, "", "users", "update", "--tenant", "acme", user["id"].(string), "--email-verified", "--name", "Al Acme").stdout
+	if !strings.Contains(updated, "email_verified  true") || !strings.Contains(updated, "Al Acme") {
+		t.Errorf("users update:\n%s", updated)
+	}
+	if r := runCLI(t, env, "", "users", "update", "--tenant", "acme", user["id"].(string)); r.code != 2 || !strings.Contains(r.stderr, "nothing to change") {
+		t.Errorf("users update without flags: %v", r)
+	}
+
 	mustCLI(t, env, "", "connections", "delete", "--tenant", "acme", "corp")
 	if r := runCLI(t, env, "", "connections", "get", "--tenant", "acme", "corp"); r.code != 1 {
 		t.Errorf("connections get after delete: %v", r)

@@ -37,6 +37,15 @@ func usersCommand() *command {
 			need:    []string{"tenant"},
 			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).getUser },
 		}, {
+			name: "update",
+			summary: "change a user's address, its verification, name or roles; what is not given keeps its value " +
+				"(a new address is unverified unless --email-verified says otherwise)",
+			usage:   "--tenant T USER_ID [--email E] [--email-verified[=false]] [--name N] [--role R]...",
+			example: "edgeauth admin users update --tenant acme 3f1c9a0e5b7d4c2a --email-verified",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return newUserUpdateFlags(fs).update },
+		}, {
 			name:    "delete",
 			summary: "delete a user and its refresh grants",
 			usage:   "--tenant T USER_ID",
@@ -55,6 +64,48 @@ func usersCommand() *command {
 			flags:   func(fs *flag.FlagSet) runFunc { return newUnlinkFlags(fs).unlink },
 		}},
 	}
+}
+
+// userUpdateFlags are users update's.
+type userUpdateFlags struct {
+	*tenant
+	fs            *flag.FlagSet
+	email, name   string
+	emailVerified bool
+	roles         stringList
+}
+
+func newUserUpdateFlags(fs *flag.FlagSet) *userUpdateFlags {
+	f := &userUpdateFlags{tenant: tenantFlag(fs), fs: fs}
+	fs.StringVar(&f.email, "email", "", "the user's email address (\"\" removes it)")
+	fs.BoolVar(&f.emailVerified, "email-verified", false, "the address is known to be the user's (--email-verified=false: it is not)")
+	fs.StringVar(&f.name, "name", "", "the user's full name")
+	fs.Var(&f.roles, "role", "a `ROLE`; repeat for more; the list replaces the old one")
+	return f
+}
+
+func (f *userUpdateFlags) update(ctx context.Context, c *call) error {
+	body := map[string]any{}
+	set := setFlags(f.fs)
+	for flagName, field := range map[string]struct {
+		key   string
+		value any
+	}{
+		"email": {"email", f.email}, "email-verified": {"email_verified", f.emailVerified},
+		"name": {"name", f.name}, "role": {"roles", []string(f.roles)},
+	} {
+		if set[flagName] {
+			body[field.key] = field.value
+		}
+	}
+	if len(body) == 0 {
+		return usagef("nothing to change: give --email, --email-verified, --name or --role")
+	}
+	raw, err := c.api.call(ctx, apiRequest{method: "PATCH", path: apiPath("tenants", f.tenant.id, "users", c.args[0]), body: body}, nil)
+	if err != nil {
+		return err
+	}
+	return c.show(raw, showUser(raw))
 }
 
 // unlinkFlags are users unlink's.

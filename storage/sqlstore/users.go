@@ -93,6 +93,45 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User,
 	return scanUser("get user", row)
 }
 
+// PatchUser implements storage.Users: one UPDATE ... RETURNING, each
+// column either kept or replaced.
+func (s *Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	const op = "patch user"
+	var roles any
+	if p.Roles != nil {
+		l, err := lists(op, *p.Roles)
+		if err != nil {
+			return storage.User{}, err
+		}
+		roles = l[0]
+	}
+	var email, verified, name any
+	if p.Email != nil {
+		email = *p.Email
+	}
+	if p.EmailVerified != nil {
+		verified = boolInt(*p.EmailVerified)
+	}
+	if p.Name != nil {
+		name = *p.Name
+	}
+	row := s.db.QueryRowContext(ctx,
+		`UPDATE users SET
+		   email_verified = CASE
+		     WHEN COALESCE(?, email) = '' THEN 0
+		     WHEN ? IS NOT NULL THEN ?
+		     WHEN ? IS NOT NULL AND ? <> email THEN 0
+		     ELSE email_verified END,
+		   email = COALESCE(?, email),
+		   name = COALESCE(?, name),
+		   roles = COALESCE(?, roles),
+		   updated_at = ?
+		 WHERE tenant_id = ? AND id = ?
+		 RETURNING `+userColumns,
+		email, verified, verified, email, email, email, name, roles, unix(p.At), tenantID, id)
+	return scanUser(op, row)
+}
+
 // DeleteUser implements storage.Users. The user's consents and refresh
 // families go in the same statement (ON DELETE CASCADE).
 func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {

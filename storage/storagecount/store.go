@@ -302,3 +302,9 @@ func (s *Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int6
 	s.write("PruneIdentityTokens")
 	return s.next.PruneIdentityTokens(ctx, before)
 }
+
+// PatchUser counts one D1 write and calls the wrapped Store.
+func (s *Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	s.write("PatchUser")
+	return s.next.PatchUser(ctx, tenantID, id, p)
+}

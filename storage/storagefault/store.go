@@ -379,3 +379,11 @@ func (s Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int64
 	}
 	return s.Store.PruneIdentityTokens(ctx, before)
 }
+
+// PatchUser fails when armed, else calls through.
+func (s Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.User{}, err
+	}
+	return s.Store.PatchUser(ctx, tenantID, id, p)
+}
