@@ -598,3 +598,43 @@ func TestPasswordLoginOff(t *testing.T) {
 		t.Errorf("a password posted anyway: %d %s", r.status, r.body)
 	}
 }
+
+// TestUpstreamLargeRequest: an authorization request at the bounds of
+// what is accepted (state of 1,024 bytes, nonce of 512, five resources)
+// rides the upstream cookie in several chunks, each below the 4,096 bytes
+// browsers keep of a cookie, and comes back whole: the app gets its code
+// and its state.
+func TestUpstreamLargeRequest(t *testing.T) {
+	g := newFakeGitHub(t)
+	d := newDownstream(t, nil)
+	d.connect(t, "github", "github", g.srv.URL, nil)
+	state := strings.Repeat("s", 1024)
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("nonce", strings.Repeat("n", 512))}
+	q := url.Values{}
+	for i := range 5 {
+		q.Add("resource", "https://api"+strings.Repeat("x", i)+".example/"+strings.Repeat("r", 450))
+	}
+	authURL := d.cfg.AuthCodeURL(state, opts...) + "&" + q.Encode()
+	b := newBrowser(t, "", "")
+	p := b.follow(authURL)
+	if p.status != http.StatusOK || !strings.Contains(p.body, "Continue with GitHub") {
+		t.Fatalf("no sign-in page for the large request: %d %.300s", p.status, p.body)
+	}
+	start := choose(t, b, p, "github")
+	var chunks int
+	for _, c := range start.header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "edgeauth-upstream-"+d.tenant+"-") {
+			chunks++
+			if name, _, _ := strings.Cut(c, ";"); len(name) > 4096 {
+				t.Errorf("a chunk of the upstream cookie is %d bytes; browsers keep 4,096", len(name))
+			}
+		}
+	}
+	if chunks < 2 {
+		t.Errorf("the upstream cookie of a large request came in %d chunks; want several", chunks)
+	}
+	back := travel(t, b, start.header.Get("Location"))
+	if code, errCode := callback(t, back, state, d.issuer); code == "" {
+		t.Errorf("no code for the large request: %q", errCode)
+	}
+}
