@@ -64,7 +64,7 @@ build-resource-worker:
 
 ## vet: gofmt, go vet and staticcheck (native and js/wasm), and go.mod
 ## tidy; staticcheck is pinned in go.mod's tool directive
-JS_PKGS := ./authz/... ./authflow/... ./device/... ./admin/... ./server/... ./cron/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
+JS_PKGS := ./authz/... ./authflow/... ./device/... ./connections/... ./admin/... ./server/... ./cron/... ./jwks/... ./verify/... ./storage/... ./migrations/... ./cmd/worker/... ./cfworker/... ./cfworker/testdata/pool/app ./examples/resource-worker/...
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null)" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go mod tidy -diff

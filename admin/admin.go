@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgeauth/edgeauth/audit"
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/password"
 	"github.com/edgeauth/edgeauth/ratelimit"
@@ -31,6 +32,8 @@ type Config struct {
 	Sealer    *jwks.Sealer
 	Passwords password.Hasher
 	Audit     *audit.Log
+	// Connections checks connections and seals their client secrets.
+	Connections *connections.Broker
 	// Token is the admin API's bearer token (ADMIN_TOKEN): at least
 	// MinTokenLen characters.
 	Token string
@@ -48,8 +51,8 @@ type API struct {
 
 // New checks cfg and builds the API.
 func New(cfg Config) (*API, error) {
-	if cfg.Authz == nil || cfg.Store == nil || cfg.Keys == nil || cfg.Sealer == nil || cfg.Audit == nil || cfg.Rand == nil {
-		return nil, errors.New("admin: Config.Authz, Store, Keys, Sealer, Audit and Rand are required")
+	if cfg.Authz == nil || cfg.Store == nil || cfg.Keys == nil || cfg.Sealer == nil || cfg.Audit == nil || cfg.Rand == nil || cfg.Connections == nil {
+		return nil, errors.New("admin: Config.Authz, Store, Keys, Sealer, Audit, Rand and Connections are required")
 	}
 	if len(cfg.Token) < MinTokenLen {
 		return nil, errors.New("admin: the admin token must be at least 32 characters (set ADMIN_TOKEN)")

@@ -3,7 +3,9 @@
 // and stored as its SHA-256), users (password hashes, package password),
 // what a user has handed out (Access: its sessions, grants and consents,
 // listed and revoked; the user disabled and enabled), signing keys (list,
-// rotate now, revoke at once), registration tokens and the audit log.
+// rotate now, revoke at once), registration tokens, upstream connections
+// (their client secrets sealed, never answered) and the users' linked
+// upstream accounts, and the audit log.
 //
 // Invariants:
 //   - Every request carries the admin token as a bearer token (RFC 6750

@@ -34,6 +34,8 @@ type settingsJSON struct {
 	DevicePollInterval *int64    `json:"device_poll_interval"`
 	// ScopeDescriptions replaces the whole map when given.
 	ScopeDescriptions *map[string]string `json:"scope_descriptions"`
+	PasswordLogin     *string            `json:"password_login"`
+	LinkIdentities    *string            `json:"link_identities"`
 }
 
 type tenantJSON struct {
@@ -144,6 +146,12 @@ func (in *settingsJSON) apply(set *storage.TenantSettings) error {
 			return authz.Errorf(authz.CodeInvalidRequest, "settings.self_registered_scope: %s", err)
 		}
 		set.SelfRegisteredScope = scope
+	}
+	if err := setOneOf("password_login", in.PasswordLogin, `"on" or "off"`, &set.PasswordLogin, "on", "off"); err != nil {
+		return err
+	}
+	if err := setOneOf("link_identities", in.LinkIdentities, `"off" or "verified_email"`, &set.LinkIdentities, "off", "verified_email"); err != nil {
+		return err
 	}
 	return setScopeDescriptions(in.ScopeDescriptions, set)
 }

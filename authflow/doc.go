@@ -12,6 +12,10 @@
 //	/authorize  parse (authz) -> signed in? consented? -> code (authz), or
 //	            store the pending request and go to /login or /consent
 //	/login      check the password (lockout, rate limits) -> session -> next step
+//	/upstream   a connection's button -> its provider (package connections)
+//	/callback/{connection}
+//	            the provider's answer -> user found, linked or made -> session
+//	            -> next step, exactly as after a password
 //	/consent    the user's decision -> consent remembered -> code, or access_denied
 //	/logout     a hint naming this session? -> end it, or ask first -> back to the client
 //	/device     a device's user code (RFC 8628 §3.3) -> signed in? -> the
@@ -49,4 +53,10 @@
 //     so every way of signing in serves both; it always ends on the
 //     device approval page (RFC 8628 §5.4), never on /consent or at a
 //     redirect URI. Its decision is made in SQL by authz.
+//   - An upstream sign-in's state (the pending request, state, nonce, PKCE
+//     verifier) travels in a sealed, HttpOnly cookie bound to the tenant,
+//     never in storage; the provider's answer is taken only with the state
+//     this browser sent (RFC 6749 §10.12) and only once (the cookie is
+//     cleared at the callback). A provider's failure is an error page with
+//     a way back to the sign-in page, never a 5xx (upstream.go).
 package authflow

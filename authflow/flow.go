@@ -9,13 +9,14 @@ import (
 
 	"github.com/edgeauth/edgeauth/audit"
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/password"
 	"github.com/edgeauth/edgeauth/session"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-// Config is what the browser flow needs. Authz, Store, Sessions and
-// Audit are required.
+// Config is what the browser flow needs. Authz, Store, Sessions, Audit
+// and Connections are required.
 type Config struct {
 	// Authz validates authorization requests and issues codes.
 	Authz *authz.Server
@@ -26,6 +27,8 @@ type Config struct {
 	Sessions  *session.Store
 	Passwords password.Hasher
 	Audit     *audit.Log
+	// Connections signs users in through the tenants' upstream providers.
+	Connections *connections.Broker
 	// PendingKey seals pending requests: 32 bytes, the key-encryption
 	// key's subkey for PendingKeyPurpose.
 	PendingKey []byte
@@ -38,30 +41,25 @@ type Config struct {
 // Flow serves the browser's side of the authorization code flow: the
 // authorization endpoint, the login and consent pages. Build it with New.
 type Flow struct {
-	cfg       Config
-	az        *authz.Server
-	box       box // pending authorization requests
-	logoutBox box // logout requests awaiting confirmation (logout.go)
-	log       *slog.Logger
+	cfg Config
+	az  *authz.Server
+	box box // pending authorization requests
+	log *slog.Logger
 }
 
 // New builds the flow from cfg.
 func New(cfg Config) (*Flow, error) {
-	if cfg.Authz == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Audit == nil {
-		return nil, errors.New("authflow: Config.Authz, Store, Sessions and Audit are required")
+	if cfg.Authz == nil || cfg.Store == nil || cfg.Sessions == nil || cfg.Audit == nil || cfg.Connections == nil {
+		return nil, errors.New("authflow: Config.Authz, Store, Sessions, Audit and Connections are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	b, err := newBox(cfg.PendingKey, sealLabel)
+	b, err := newBox(cfg.PendingKey)
 	if err != nil {
 		return nil, err
 	}
-	lb, err := newBox(cfg.PendingKey, logoutLabel)
-	if err != nil {
-		return nil, err
-	}
-	return &Flow{cfg: cfg, az: cfg.Authz, box: b, logoutBox: lb, log: cfg.Logger}, nil
+	return &Flow{cfg: cfg, az: cfg.Authz, box: b, log: cfg.Logger}, nil
 }
 
 // flow is one browser request's way through the flow: the request and its

@@ -26,12 +26,18 @@ func (f *Flow) LoginForm(w http.ResponseWriter, r *http.Request) error {
 	return f.showLogin(fl, http.StatusOK, "", "")
 }
 
-// showLogin renders the sign-in form with the username typed so far and a
-// message (both may be empty).
+// showLogin renders the sign-in page with the username typed so far and a
+// message (both may be empty): the password form, unless the tenant turned
+// it off, and a button per upstream connection.
 func (f *Flow) showLogin(fl *flow, code int, username, msg string) error {
+	ups, noPassword, err := f.loginChoices(fl.ctx(), fl.t)
+	if err != nil {
+		return err
+	}
 	pages.Write(fl.w, code, pages.Login{
 		Title: "Sign in", TenantName: fl.t.Name, ClientName: clientLabel(fl.client), Message: msg, Username: username,
 		Action: authz.IssuerPath(fl.t.ID) + "/login", RequestID: fl.id, CSRF: fl.ar.CSRF,
+		Upstreams: ups, UpstreamAction: authz.IssuerPath(fl.t.ID) + "/upstream", NoPassword: noPassword,
 	}.HTML())
 	return nil
 }
@@ -45,6 +51,9 @@ func (f *Flow) Login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	t := fl.t
+	if t.Settings.PasswordLogin == "off" {
+		return f.showLogin(fl, http.StatusBadRequest, "", "Signing in with a password is turned off here.")
+	}
 	username, pw := strings.TrimSpace(p.Get("username")), p.Get("password")
 	if err := f.az.Limit(ctx, ratelimit.LimitLoginIP, t.ID+"|"+f.az.ClientIP(r)); err != nil {
 		return err

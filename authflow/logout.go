@@ -201,7 +201,7 @@ func (f *Flow) askLogout(w http.ResponseWriter, r *http.Request, t storage.Tenan
 		return err
 	}
 	lr.Expires = f.az.Now().Add(pendingTTL).Unix()
-	req, err := f.logoutBox.seal(t.ID, lr)
+	req, err := f.box.sealAs(logoutLabel, t.ID, lr)
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (f *Flow) askLogout(w http.ResponseWriter, r *http.Request, t storage.Tenan
 func (f *Flow) confirmLogout(w http.ResponseWriter, r *http.Request, t storage.Tenant, p authz.Params) error {
 	var lr logoutRequest
 	bid := f.cookie(r, browserCookie)
-	if f.logoutBox.open(t.ID, p.Get("req"), &lr) != nil || f.az.Now().Unix() >= lr.Expires || bid == "" ||
+	if f.box.openAs(logoutLabel, t.ID, p.Get("req"), &lr) != nil || f.az.Now().Unix() >= lr.Expires || bid == "" ||
 		subtle.ConstantTimeCompare([]byte(browserHash(bid)), []byte(lr.Browser)) != 1 ||
 		subtle.ConstantTimeCompare([]byte(p.Get("csrf")), []byte(lr.CSRF)) != 1 {
 		return authz.Errorf(authz.CodeInvalidRequest, "this sign-out request has expired or is not valid; sign out again from the application")

@@ -52,11 +52,17 @@ func errExpired() error {
 // resume opens the pending request sealed in id for the page request r,
 // after checking that this browser started it, into a flow.
 func (f *Flow) resume(w http.ResponseWriter, r *http.Request, t storage.Tenant, id string) (*flow, error) {
-	ctx := r.Context()
 	var ar pending
 	if err := f.box.open(t.ID, id, &ar); err != nil {
 		return nil, errExpired()
 	}
+	return f.resumePending(w, r, t, &ar, id)
+}
+
+// resumePending is resume of a pending request already opened, ar, whose
+// id is id.
+func (f *Flow) resumePending(w http.ResponseWriter, r *http.Request, t storage.Tenant, ar *pending, id string) (*flow, error) {
+	ctx := r.Context()
 	bid := f.cookie(r, browserCookie)
 	if f.az.Now().Unix() >= ar.Expires || ar.Tenant != t.ID || bid == "" ||
 		subtle.ConstantTimeCompare([]byte(browserHash(bid)), []byte(ar.Browser)) != 1 {
@@ -68,7 +74,7 @@ func (f *Flow) resume(w http.ResponseWriter, r *http.Request, t storage.Tenant, 
 	} else if err != nil {
 		return nil, err
 	}
-	return &flow{w: w, r: r, t: t, client: client, ar: &ar, id: id}, nil
+	return &flow{w: w, r: r, t: t, client: client, ar: ar, id: id}, nil
 }
 
 // page resumes the flow of a page shown with GET: the tenant and the

@@ -26,8 +26,10 @@ const (
 	sealLabel   = "edgeauth/authflow/pending\x00"
 	logoutLabel = "edgeauth/authflow/logout\x00"
 	// maxSealed bounds what is accepted as a sealed request: the largest
-	// request the parameter limits allow (authz) with room to spare.
-	maxSealed = 12 << 10
+	// request the parameter limits allow (authz) with room to spare; an
+	// upstream sign-in's state holds one more connection id and attempt.
+	maxSealed         = 12 << 10
+	maxSealedUpstream = maxSealed + 1<<10
 )
 
 // PendingKeyPurpose is the jwks.Sealer.Subkey purpose of Config.PendingKey.
@@ -35,14 +37,13 @@ const PendingKeyPurpose = "authflow/pending"
 
 var errBroken = errors.New("authflow: a sealed request does not open")
 
-// box seals and opens pending requests (or, with another label, logout
-// requests).
+// box seals and opens pending requests, and with other labels logout
+// requests and upstream sign-in states.
 type box struct {
-	aead  cipher.AEAD
-	label string
+	aead cipher.AEAD
 }
 
-func newBox(key []byte, label string) (box, error) {
+func newBox(key []byte) (box, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return box{}, fmt.Errorf("authflow: the pending-request key: %w", err)
@@ -51,11 +52,24 @@ func newBox(key []byte, label string) (box, error) {
 	if err != nil {
 		return box{}, err
 	}
-	return box{aead: aead, label: label}, nil
+	return box{aead: aead}, nil
 }
 
+// upstreamLabel is the associated data's label of an upstream sign-in's
+// state (upstream.go), so that it never opens as a pending request nor
+// the other way round.
+const upstreamLabel = "edgeauth/authflow/upstream\x00"
+
 // seal encrypts v's JSON for tenant.
-func (b box) seal(tenant string, v any) (string, error) {
+func (b box) seal(tenant string, v any) (string, error) { return b.sealAs(sealLabel, tenant, v) }
+
+// open decrypts what seal made for tenant into v; anything else (another
+// tenant's, altered, truncated, too long, another key's) is errBroken.
+func (b box) open(tenant, s string, v any) error { return b.openAs(sealLabel, tenant, s, v) }
+
+// sealAs encrypts v's JSON for tenant, with label starting the
+// associated data.
+func (b box) sealAs(label, tenant string, v any) (string, error) {
 	plain, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("authflow: encoding a pending request: %w", err)
@@ -64,14 +78,17 @@ func (b box) seal(tenant string, v any) (string, error) {
 	out := make([]byte, 1+ns, 1+ns+len(plain)+b.aead.Overhead())
 	out[0] = sealVersion
 	rand.Read(out[1 : 1+ns]) // never fails since Go 1.24
-	out = b.aead.Seal(out, out[1:1+ns], plain, []byte(b.label+tenant))
+	out = b.aead.Seal(out, out[1:1+ns], plain, []byte(label+tenant))
 	return base64.RawURLEncoding.EncodeToString(out), nil
 }
 
-// open decrypts what seal made for tenant into v; anything else (another
-// tenant's, altered, truncated, too long, another key's) is errBroken.
-func (b box) open(tenant, s string, v any) error {
-	if len(s) > maxSealed {
+// openAs decrypts what sealAs made with label for tenant into v.
+func (b box) openAs(label, tenant, s string, v any) error {
+	limit := maxSealed
+	if label == upstreamLabel {
+		limit = maxSealedUpstream
+	}
+	if len(s) > limit {
 		return errBroken
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
@@ -79,7 +96,7 @@ func (b box) open(tenant, s string, v any) error {
 	if err != nil || len(raw) < 1+ns+b.aead.Overhead() || raw[0] != sealVersion {
 		return errBroken
 	}
-	plain, err := b.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(b.label+tenant))
+	plain, err := b.aead.Open(nil, raw[1:1+ns], raw[1+ns:], []byte(label+tenant))
 	if err != nil || json.Unmarshal(plain, v) != nil {
 		return errBroken
 	}

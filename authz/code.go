@@ -37,9 +37,11 @@ type codeRecord struct {
 
 // codeUser is the user's claims a code carries.
 type codeUser struct {
-	Username string   `json:"n,omitempty"`
-	Email    string   `json:"e,omitempty"`
-	Roles    []string `json:"r,omitempty"`
+	Username      string   `json:"n,omitempty"`
+	Name          string   `json:"nm,omitempty"`
+	Email         string   `json:"e,omitempty"`
+	EmailVerified bool     `json:"ev,omitempty"`
+	Roles         []string `json:"r,omitempty"`
 }
 
 // IssueCode creates the authorization code of ar for user, who signed in
@@ -53,7 +55,7 @@ func (s *Server) IssueCode(ctx context.Context, ar *AuthRequest, user storage.Us
 	rec := codeRecord{
 		Tenant: ar.Tenant, ClientID: ar.ClientID, RedirectURI: ar.RedirectURI, RedirectGiven: ar.RedirectGiven,
 		Challenge: ar.Challenge, Scope: ar.Scope, Resources: ar.Resources, Nonce: ar.Nonce,
-		UserID: user.ID, User: &codeUser{Username: user.Username, Email: user.Email, Roles: user.Roles},
+		UserID: user.ID, User: &codeUser{Username: user.Username, Name: user.Name, Email: user.Email, EmailVerified: user.EmailVerified, Roles: user.Roles},
 		AuthTime: authTime, SessionID: sid, ExpiresAt: s.Now().Add(codeTTL).Unix(),
 	}
 	if err := kvrecord.Put(ctx, s.cfg.KV, "code", code, rec, codeTTL); err != nil {

@@ -72,7 +72,7 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 	}
 	user := storage.User{TenantID: t.ID, ID: rec.UserID}
 	if c := rec.User; c != nil {
-		user.Username, user.Email, user.Roles = c.Username, c.Email, c.Roles
+		user.Username, user.Name, user.Email, user.EmailVerified, user.Roles = c.Username, c.Name, c.Email, c.EmailVerified, c.Roles
 	} else if user, err = s.cfg.Store.GetUser(ctx, t.ID, rec.UserID); errors.Is(err, storage.ErrNotFound) || err == nil && user.Disabled {
 		return nil, bad // a code of the version before, whose user is gone or disabled
 	} else if err != nil {

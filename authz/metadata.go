@@ -111,7 +111,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request, oidc boo
 			md.UserinfoEndpoint = md.Issuer + "/userinfo"
 			md.SubjectTypesSupported = []string{"public"}
 			md.IDTokenSigningAlgValuesSupported = []string{"RS256"}
-			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "preferred_username", "email"}
+			md.ClaimsSupported = []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "preferred_username", "name", "email", "email_verified"}
 			md.PromptValuesSupported = []string{"none", "login", "consent"}
 			md.RequestURIParameterSupported = new(bool)
 		}

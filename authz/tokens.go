@@ -54,7 +54,9 @@ type idClaims struct {
 	// Front-Channel Logout 1.0 §3): an RP's logout request names it.
 	SessionID         string `json:"sid,omitempty"`
 	PreferredUsername string `json:"preferred_username,omitempty"`
+	Name              string `json:"name,omitempty"`
 	Email             string `json:"email,omitempty"`
+	EmailVerified     *bool  `json:"email_verified,omitempty"`
 }
 
 // grant is what one token response is issued for.
@@ -206,17 +208,40 @@ func (s *Server) idToken(ctx context.Context, keys []storage.SigningKey, g grant
 		Issuer: s.Issuer(g.Tenant.ID), Subject: g.User.ID, Audience: g.Client.ID,
 		Expiry: now.Add(ttl).Unix(), IssuedAt: now.Unix(), AuthTime: g.AuthTime, Nonce: g.Nonce, SessionID: g.SessionID,
 	}
-	if slices.Contains(scopes, "profile") {
-		c.PreferredUsername = g.User.Username
-	}
-	if slices.Contains(scopes, "email") {
-		c.Email = g.User.Email
-	}
+	profile := userClaims(*g.User, scopes)
+	c.PreferredUsername, c.Name = profile.PreferredUsername, profile.Name
+	c.Email, c.EmailVerified = profile.Email, profile.EmailVerified
 	sig, err := s.signer(ctx, keys, g.Tenant.ID, storage.UseIDToken)
 	if err != nil {
 		return "", err
 	}
 	return sig.Sign(c, "JWT")
+}
+
+// profileClaims are the claims of a user's profile that the ID token and
+// userinfo carry (OIDC Core §5.1, §5.4): preferred_username and name with
+// the profile scope, email and email_verified with the email scope.
+type profileClaims struct {
+	PreferredUsername string `json:"preferred_username,omitempty"`
+	Name              string `json:"name,omitempty"`
+	Email             string `json:"email,omitempty"`
+	EmailVerified     *bool  `json:"email_verified,omitempty"`
+}
+
+// userClaims are u's profile claims for a token of scopes. email_verified
+// comes with an address only: it says whether that address is known to
+// be the user's (an admin said so, or the upstream provider the user
+// signed in with did).
+func userClaims(u storage.User, scopes []string) profileClaims {
+	var c profileClaims
+	if slices.Contains(scopes, "profile") {
+		c.PreferredUsername, c.Name = u.Username, u.Name
+	}
+	if slices.Contains(scopes, "email") && u.Email != "" {
+		verified := u.EmailVerified
+		c.Email, c.EmailVerified = u.Email, &verified
+	}
+	return c
 }
 
 // verifier checks tenant t's own access tokens with package verify, the

@@ -59,13 +59,9 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	out := map[string]any{"sub": u.ID}
-	if slices.Contains(scopes, "profile") {
-		out["preferred_username"] = u.Username
-	}
-	if slices.Contains(scopes, "email") && u.Email != "" {
-		out["email"] = u.Email
-	}
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, struct {
+		Subject string `json:"sub"`
+		profileClaims
+	}{u.ID, userClaims(u, scopes)})
 	return nil
 }

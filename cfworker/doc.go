@@ -18,6 +18,11 @@
 //     SHA-2, ECDSA and RSA compiled to wasm are ten times slower or worse.
 //     Natively authz uses Go's crypto; the two agree (tested: the same
 //     PBKDF2 bytes, signatures Go verifies).
+//   - FetchTransport is an http.RoundTripper over the runtime's fetch that
+//     stops when its request's context ends (an AbortController), reads
+//     bodies whole within a bound, and follows no redirect: the upstream
+//     sign-in's HTTP (package connections, golang.org/x/oauth2) goes
+//     through it.
 //   - RateLimiter is ratelimit.Limiter over the Workers Rate Limiting
 //     bindings, and Generation the record caches' generation, shared by
 //     the instances of an isolate.
@@ -118,7 +123,7 @@
 //
 // # Tests
 //
-// bridge_test.go and webcrypto_test.go run under Node (GOOS=js GOARCH=wasm
+// bridge_test.go, fetch_test.go and webcrypto_test.go run under Node (GOOS=js GOARCH=wasm
 // with Go's go_js_wasm_exec on PATH; make unit). pool_test.go runs the pool
 // under wrangler dev against the test Worker in testdata/pool, and
 // edgeauth_test.go against edgeauth's own Worker built with

@@ -70,6 +70,12 @@ func (j *Job) Run(ctx context.Context) error {
 	} else if n > 0 {
 		j.Logger.InfoContext(ctx, "pruned expired device authorizations", "count", n)
 	}
+	// Upstream tokens a connection asked to keep go when they expire.
+	if n, err := j.Store.PruneIdentityTokens(ctx, now); err != nil {
+		errs = append(errs, fmt.Errorf("pruning expired upstream tokens: %w", err))
+	} else if n > 0 {
+		j.Logger.InfoContext(ctx, "pruned expired upstream tokens", "count", n)
+	}
 	return errors.Join(append(errs, j.rotate(ctx, now))...)
 }
 

@@ -95,6 +95,20 @@ func TestBadInputEveryEndpoint(t *testing.T) {
 		{"consent no req", "GET", T + "/consent", "", "", nil, 400, ""},
 		{"consent POST bad decision", "POST", T + "/consent", form, "req=x&csrf=y&decision=maybe", nil, 400, ""},
 		{"consent POST text", "POST", T + "/consent", "text/plain", "decision=approve", nil, 400, ""},
+		// upstream sign-in: the button and the provider's answer
+		{"upstream GET", "GET", T + "/upstream", "", "", nil, 405, "method_not_allowed"},
+		{"upstream POST json", "POST", T + "/upstream", "application/json", `{"connection":"corp"}`, nil, 400, ""},
+		{"upstream POST empty", "POST", T + "/upstream", form, "", nil, 400, ""},
+		{"upstream POST forged", "POST", T + "/upstream", form, "req=x&csrf=y&connection=corp", nil, 400, ""},
+		{"upstream POST huge", "POST", T + "/upstream", form, huge, nil, 413, ""},
+		{"upstream unknown tenant", "POST", "/t/nope/upstream", form, "req=x", nil, 404, ""},
+		{"callback without a sign-in", "GET", T + "/callback/corp?code=abc&state=def", "", "", nil, 400, ""},
+		{"callback with an error and no sign-in", "GET", T + "/callback/corp?error=access_denied&state=x", "", "", nil, 400, ""},
+		{"callback repeated state", "GET", T + "/callback/corp?state=a&state=b", "", "", nil, 400, ""},
+		{"callback invalid utf-8", "GET", T + "/callback/corp?code=%ff", "", "", nil, 400, ""},
+		{"callback forged cookie", "GET", T + "/callback/corp?code=a&state=b", "", "", map[string]string{"Cookie": "edgeauth-upstream-" + f.tenant + "-0=" + strings.Repeat("A", 4000)}, 400, ""},
+		{"callback POST", "POST", T + "/callback/corp", form, "code=a", nil, 405, "method_not_allowed"},
+		{"callback unknown tenant", "GET", "/t/nope/callback/corp?code=a", "", "", nil, 404, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

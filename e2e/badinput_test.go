@@ -24,6 +24,18 @@ type adminBadCase struct {
 func adminBadInputTable(tenant string) []adminBadCase {
 	clients := "/admin/v1/tenants/" + tenant + "/clients"
 	users := "/admin/v1/tenants/" + tenant + "/users"
+	conns := "/admin/v1/tenants/" + tenant + "/connections"
+	conn := func(extra map[string]any) map[string]any {
+		c := map[string]any{"id": "bad", "kind": "oidc", "issuer": "https://idp.example.com", "client_id": "x"}
+		for k, v := range extra {
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = v
+			}
+		}
+		return c
+	}
 	redirect := func(uri string) map[string]any {
 		return map[string]any{"client_id": "bad", "redirect_uris": []string{uri}}
 	}
@@ -94,6 +106,26 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"disable a missing user", "POST", users + "/nobody/disable", nil, "", 404, "not_found", ""},
 		{"grants of a missing user", "DELETE", users + "/nobody/grants", nil, "", 404, "not_found", ""},
 		{"keys of missing tenant", "GET", "/admin/v1/tenants/missing-tenant/keys", nil, "", 404, "not_found", ""},
+		{"user email_verified without email", "POST", users, map[string]any{"username": "bob", "password": "long enough pw", "email_verified": true}, "", 400, "invalid_request", ""},
+		{"user patch password", "PATCH", users + "/nobody", map[string]any{"password": "long enough pw"}, "", 400, "invalid_request", ""},
+		{"user patch of nobody", "PATCH", users + "/nobody", map[string]any{"name": "x"}, "", 404, "not_found", ""},
+		{"unlink of nobody", "DELETE", users + "/nobody/identities/corp", nil, "", 404, "not_found", ""},
+		{"connection without kind", "POST", conns, conn(map[string]any{"kind": nil}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection of an unknown kind", "POST", conns, conn(map[string]any{"kind": "saml"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection with a bad id", "POST", conns, conn(map[string]any{"id": "Bad_Id"}), "", 400, "invalid_request", ""},
+		{"connection without client id", "POST", conns, conn(map[string]any{"client_id": nil}), "", 400, "invalid_request", conns + "/bad"},
+		{"oidc connection without issuer", "POST", conns, conn(map[string]any{"issuer": nil}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection to an http issuer", "POST", conns, conn(map[string]any{"issuer": "http://idp.example.com"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection to a private issuer", "POST", conns, conn(map[string]any{"issuer": "https://169.254.169.254"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection to a numeric loopback", "POST", conns, conn(map[string]any{"issuer": "https://0x7f000001"}), "", 400, "invalid_request", conns + "/bad"},
+		{"google connection with an issuer", "POST", conns, conn(map[string]any{"kind": "google"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection with a bad scope", "POST", conns, conn(map[string]any{"scopes": []string{"a b"}}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection secret with a newline", "POST", conns, conn(map[string]any{"client_secret": "a\nb"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection with an unknown field", "POST", conns, conn(map[string]any{"saml_metadata": "x"}), "", 400, "invalid_request", conns + "/bad"},
+		{"connection of a missing tenant", "POST", "/admin/v1/tenants/missing-tenant/connections", conn(nil), "", 404, "not_found", ""},
+		{"missing connection", "GET", conns + "/nobody", nil, "", 404, "not_found", ""},
+		{"patch of a missing connection", "PATCH", conns + "/nobody", map[string]any{"name": "x"}, "", 404, "not_found", ""},
+		{"delete of a missing connection", "DELETE", conns + "/nobody", nil, "", 404, "not_found", ""},
 	}
 }
 

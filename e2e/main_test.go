@@ -107,6 +107,10 @@ func startNative(kek string) (func() string, error) {
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: target.url, AdminToken: target.adminToken, Sealer: sealer,
 		Store: store, KV: memKV, Now: now, MetadataTransport: safehttp.NewTransport(true, 5*time.Second),
+		// Upstream providers on 127.0.0.1: another tenant of this server,
+		// and the providers the tests write. A short timeout keeps the
+		// slow-provider test short.
+		UpstreamTransport: safehttp.NewTransport(true, 10*time.Second), InsecureLoopbackUpstreams: true, UpstreamTimeout: 3 * time.Second,
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +157,10 @@ func startWrangler(kek string) (func() string, error) {
 		Dir: root, Config: "wrangler.toml", PersistTo: persist, Port: port, ReadyPath: "/healthz",
 		// Vars given on the command line win over wrangler.toml and .dev.vars.
 		// LOG_LEVEL debug: every request's line, for the secret scan.
-		Vars: map[string]string{"BASE_URL": base, "ADMIN_TOKEN": target.adminToken, "KEY_ENCRYPTION_KEY": kek, "LOG_LEVEL": "debug"},
+		// INSECURE_LOOPBACK_UPSTREAMS: the upstream providers of the tests
+		// are on 127.0.0.1.
+		Vars: map[string]string{"BASE_URL": base, "ADMIN_TOKEN": target.adminToken, "KEY_ENCRYPTION_KEY": kek, "LOG_LEVEL": "debug",
+			"INSECURE_LOOPBACK_UPSTREAMS": "true"},
 	})
 	if err != nil {
 		return nil, err

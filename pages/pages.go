@@ -75,11 +75,24 @@ func (p *page) bytes() []byte {
 	return []byte(p.b.String())
 }
 
-// Login is the sign-in form of a pending authorization request.
+// Login is the sign-in page of a pending request: the password form,
+// and a button per upstream provider. Every page that signs users in
+// renders it, so that each offers the same ways in.
 type Login struct {
 	Title, TenantName, ClientName, Message, Username string
 	Action, RequestID, CSRF                          string
+	// Upstreams are the upstream providers offered: buttons of one form
+	// that posts RequestID, CSRF and connection (the button's ID) to
+	// UpstreamAction. None are shown without UpstreamAction.
+	Upstreams      []Upstream
+	UpstreamAction string
+	// NoPassword leaves the password form out: the tenant signs users in
+	// through its upstream providers only.
+	NoPassword bool
 }
+
+// Upstream is one upstream provider's button: "Continue with Name".
+type Upstream struct{ ID, Name string }
 
 // HTML renders the page.
 func (d Login) HTML() []byte {
@@ -89,14 +102,31 @@ func (d Login) HTML() []byte {
 	if d.Message != "" {
 		p.textIn(`<p class="error" role="alert">`, d.Message, "</p>\n")
 	}
-	p.form(d.Action, d.RequestID, d.CSRF)
-	p.textIn(`<label for="username">Username</label>
+	upstreams := d.UpstreamAction != "" && len(d.Upstreams) > 0
+	if !d.NoPassword {
+		p.form(d.Action, d.RequestID, d.CSRF)
+		p.textIn(`<label for="username">Username</label>
 <input type="text" id="username" name="username" value="`, d.Username, `" autocomplete="username" autocapitalize="none" required autofocus>
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
 `)
+		if upstreams {
+			p.raw("<p class=\"muted\">or</p>\n")
+		}
+	}
+	if upstreams {
+		p.form(d.UpstreamAction, d.RequestID, d.CSRF)
+		for _, u := range d.Upstreams {
+			p.textIn(`<button type="submit" name="connection" value="`, u.ID, `" class="secondary">`)
+			p.textIn("Continue with ", u.Name, "</button>\n")
+		}
+		p.raw("</form>\n")
+	}
+	if d.NoPassword && !upstreams {
+		p.raw("<p class=\"error\">No way to sign in is available here. Ask an administrator.</p>\n")
+	}
 	return p.bytes()
 }
 
@@ -258,6 +288,10 @@ func httpsURL(u string) bool { return strings.HasPrefix(u, "https://") && len(u)
 type Error struct {
 	Title, Message string
 	Code           string
+	// BackAction and BackRequestID, when set, offer a way back to the
+	// sign-in page of the pending request: a form that GETs BackAction
+	// with req=BackRequestID.
+	BackAction, BackRequestID string
 }
 
 // HTML renders the page.
@@ -265,6 +299,13 @@ func (d Error) HTML() []byte {
 	p := newPage(d.Title)
 	p.textIn("<h1>", d.Title, "</h1>\n")
 	p.textIn(`<p class="error" role="alert">`, d.Message, "</p>\n")
+	if d.BackAction != "" {
+		p.textIn(`<p class="muted">Error code: `, d.Code, ".</p>\n")
+		p.textIn(`<form method="get" action="`, d.BackAction, "\">\n")
+		p.textIn(`<input type="hidden" name="req" value="`, d.BackRequestID, "\">\n")
+		p.raw("<button type=\"submit\">Back to sign-in</button>\n</form>\n")
+		return p.bytes()
+	}
 	p.textIn(`<p class="muted">Error code: `, d.Code, ". Go back to the application and start again.</p>\n")
 	return p.bytes()
 }

@@ -16,7 +16,14 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 	pages := map[string]func(v func(string) string) []byte{
 		"login": func(v func(string) string) []byte {
 			return Login{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Message: v("message"),
-				Username: v("username"), Action: v("action"), RequestID: v("req"), CSRF: v("csrf")}.HTML()
+				Username: v("username"), Action: v("action"), RequestID: v("req"), CSRF: v("csrf"),
+				Upstreams:      []Upstream{{ID: v("up1"), Name: v("upname1")}, {ID: v("up2"), Name: v("upname2")}},
+				UpstreamAction: v("upaction")}.HTML()
+		},
+		"login without passwords": func(v func(string) string) []byte {
+			return Login{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Message: v("message"),
+				RequestID: v("req"), CSRF: v("csrf"), NoPassword: true,
+				Upstreams: []Upstream{{ID: v("up1"), Name: v("upname1")}}, UpstreamAction: v("upaction")}.HTML()
 		},
 		"consent": func(v func(string) string) []byte {
 			return Consent{Title: v("title"), TenantName: v("tenant"), ClientName: v("client"), Username: v("username"),
@@ -47,6 +54,9 @@ func TestPagesEscapeEveryValue(t *testing.T) {
 		},
 		"error": func(v func(string) string) []byte {
 			return Error{Title: v("title"), Message: v("message"), Code: v("code")}.HTML()
+		},
+		"error with a way back": func(v func(string) string) []byte {
+			return Error{Title: v("title"), Message: v("message"), Code: v("code"), BackAction: v("back"), BackRequestID: v("req")}.HTML()
 		},
 	}
 	for name, render := range pages {

@@ -50,6 +50,22 @@ type Config struct {
 	// Natively use internal/safehttp's transport, which refuses
 	// non-public addresses; in the Worker, the runtime's fetch.
 	MetadataTransport http.RoundTripper
+	// UpstreamTransport carries the requests of sign-ins through upstream
+	// identity providers (package connections, golang.org/x/oauth2);
+	// nil turns upstream sign-in off (connections can still be managed).
+	// Redirects are never followed. Natively use internal/safehttp's
+	// transport, which refuses non-public addresses; in the Worker
+	// cfworker.FetchTransport, which stops at the sign-in's deadline.
+	UpstreamTransport http.RoundTripper
+	// InsecureLoopbackUpstreams lets connections name upstream providers
+	// on loopback hosts, over http or https: for development and tests on
+	// one machine (an edgeauth tenant on 127.0.0.1 as the provider of
+	// another), never for a server others use. The transport must allow
+	// loopback too.
+	InsecureLoopbackUpstreams bool
+	// UpstreamTimeout bounds the upstream calls of one sign-in; zero means
+	// connections.DefaultTimeout (10 s).
+	UpstreamTimeout time.Duration
 	// DeriveKey is PBKDF2-HMAC-SHA512 for password hashes; nil means
 	// crypto/pbkdf2. The Worker passes WebCrypto's, which workerd runs
 	// natively (cfworker).

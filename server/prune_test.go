@@ -16,8 +16,8 @@ import (
 
 // TestScheduledPrunesExpiredRows: the cron deletes the code redemptions
 // and refresh families that have expired, the sign-in failure streaks
-// that have ended and the device authorizations past their expiry, and
-// keeps the others (which
+// that have ended, the device authorizations past their expiry and the
+// upstream tokens that have expired, and keeps the others (which
 // rows may go is the storage suite's PruneExpired case; this checks that
 // the scheduled job runs it, with the server's clock).
 func TestScheduledPrunesExpiredRows(t *testing.T) {
@@ -58,6 +58,14 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 			DeviceHash: []byte(code + strings.Repeat("d", 24)), UserCode: code, ClientID: "app", Interval: 5, CreatedAt: now.Add(-time.Hour), ExpiresAt: expires}))
 	}
 
+	must("connection", store.CreateConnection(ctx, storage.Connection{TenantID: "acme", ID: "corp", Kind: storage.KindGitHub, ClientID: "x"}))
+	for subject, expires := range map[string]time.Time{"stale": now.Add(-time.Second), "fresh": now.Add(time.Hour)} {
+		_, err := store.CreateIdentity(ctx, storage.NewIdentity{
+			Identity: storage.Identity{TenantID: "acme", ConnectionID: "corp", Subject: subject, UserID: subject, TokensSealed: []byte{1}, TokensExpireAt: expires},
+			User:     &storage.User{TenantID: "acme", ID: subject, Username: subject}})
+		must("identity "+subject, err)
+	}
+
 	if err := srv.RunScheduled(ctx); err != nil {
 		t.Fatalf("RunScheduled: %v", err)
 	}
@@ -74,6 +82,8 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 		{"recent sign-in failure streak", streak(store.GetLoginState(ctx, "acme", "recent", "192.0.2.1")), false},
 		{"expired device authorization", second(store.GetDeviceAuthorization(ctx, "acme", "EXPIREDX")), true},
 		{"live device authorization", second(store.GetDeviceAuthorization(ctx, "acme", "LIVEXXXX")), false},
+		{"expired upstream tokens", tokens(store.GetIdentity(ctx, "acme", "corp", "stale")), true},
+		{"live upstream tokens", tokens(store.GetIdentity(ctx, "acme", "corp", "fresh")), false},
 	} {
 		if gone := errors.Is(tc.err, storage.ErrNotFound); gone != tc.gone || (!gone && tc.err != nil) {
 			t.Errorf("%s after the scheduled job: err %v; want gone=%v", tc.what, tc.err, tc.gone)
@@ -82,6 +92,14 @@ func TestScheduledPrunesExpiredRows(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// tokens is ErrNotFound when an identity keeps no upstream tokens.
+func tokens(id storage.Identity, _ storage.User, err error) error {
+	if err == nil && id.TokensSealed == nil {
+		return storage.ErrNotFound
+	}
+	return err
+}
 
 // streak is ErrNotFound when a login state has no failure streak.
 func streak(st storage.LoginState, err error) error {

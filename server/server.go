@@ -12,6 +12,7 @@ import (
 	"github.com/edgeauth/edgeauth/audit"
 	"github.com/edgeauth/edgeauth/authflow"
 	"github.com/edgeauth/edgeauth/authz"
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/cron"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/jwks"
@@ -65,8 +66,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Connections are read past the record cache: a deleted one stops
+	// working at once.
+	broker, err := connections.New(connections.Config{
+		Store: fresh, Transport: cfg.UpstreamTransport, SecretKey: cfg.Sealer.Subkey(connections.SecretKeyPurpose),
+		InsecureLoopback: cfg.InsecureLoopbackUpstreams, Timeout: cfg.UpstreamTimeout, Now: cfg.Now, Rand: cfg.Rand, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	flow, err := authflow.New(authflow.Config{
-		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log,
+		Authz: az, Store: cached, Audit: auditLog, Passwords: passwords, Logger: log, Connections: broker,
 		PendingKey:    cfg.Sealer.Subkey(authflow.PendingKeyPurpose),
 		Sessions:      &session.Store{DB: fresh, Now: cfg.Now, Rand: cfg.Rand},
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
@@ -76,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	api, err := admin.New(admin.Config{
 		Authz: az, Store: fresh, Keys: keys, Sealer: cfg.Sealer, Passwords: passwords, Audit: auditLog,
-		Token: cfg.AdminToken, Rand: cfg.Rand, Logger: log,
+		Connections: broker, Token: cfg.AdminToken, Rand: cfg.Rand, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -119,6 +129,8 @@ func (s *Server) routes() {
 	m.handle("POST /t/{tenant}/logout", s.page(fl.Logout))
 	m.handle("GET /t/{tenant}/device", s.page(fl.DeviceForm))
 	m.handle("POST /t/{tenant}/device", s.page(fl.Device))
+	m.handle("POST /t/{tenant}/upstream", s.page(fl.StartUpstream))
+	m.handle("GET /t/{tenant}/callback/{connection}", s.page(fl.UpstreamCallback))
 	m.handleCORS("POST /t/{tenant}/token", s.json(az.Token), corsClient)
 	m.handleCORS("POST /t/{tenant}/revoke", s.json(az.Revoke), corsClient)
 	m.handleCORS("POST /t/{tenant}/device_authorization", s.json(func(w http.ResponseWriter, r *http.Request) error {
@@ -147,6 +159,7 @@ func (s *Server) routes() {
 		{"POST /admin/v1/tenants/{tenant}/clients/{client}/secret", ad.RotateClientSecret},
 		{"POST /admin/v1/tenants/{tenant}/users", ad.CreateUser},
 		{"GET /admin/v1/tenants/{tenant}/users/{user}", ad.GetUser},
+		{"PATCH /admin/v1/tenants/{tenant}/users/{user}", ad.PatchUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}", ad.DeleteUser},
 		{"POST /admin/v1/tenants/{tenant}/users/{user}/disable", ac.DisableUser},
 		{"POST /admin/v1/tenants/{tenant}/users/{user}/enable", ac.EnableUser},
@@ -159,6 +172,12 @@ func (s *Server) routes() {
 		{"GET /admin/v1/tenants/{tenant}/users/{user}/consents", ac.ListConsents},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/consents", ac.RevokeConsents},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/consents/{client}", ac.RevokeConsent},
+		{"DELETE /admin/v1/tenants/{tenant}/users/{user}/identities/{connection}", ad.UnlinkIdentity},
+		{"POST /admin/v1/tenants/{tenant}/connections", ad.CreateConnection},
+		{"GET /admin/v1/tenants/{tenant}/connections", ad.ListConnections},
+		{"GET /admin/v1/tenants/{tenant}/connections/{connection}", ad.GetConnection},
+		{"PATCH /admin/v1/tenants/{tenant}/connections/{connection}", ad.PatchConnection},
+		{"DELETE /admin/v1/tenants/{tenant}/connections/{connection}", ad.DeleteConnection},
 		{"GET /admin/v1/tenants/{tenant}/keys", ad.ListKeys},
 		{"GET /admin/v1/tenants/{tenant}/audit", ad.ListAudit},
 		{"GET /admin/v1/audit", ad.ListAudit},

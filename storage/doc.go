@@ -1,9 +1,9 @@
 // Package storage defines edgeauth's persistent state: small interfaces per
 // concern (Tenants, Clients, Users, SigningKeys, Codes, RefreshTokens,
-// Consents, Audit, Lockouts, Sessions, DeviceAuthorizations, and
-// PruneExpired) composed into Store, the record types they exchange, the
-// sentinel errors every backend returns, and KV, the eventually consistent
-// key-value store for short-lived data.
+// Consents, Audit, Lockouts, Sessions, DeviceAuthorizations, Connections,
+// Identities, and PruneExpired) composed into Store, the record types they
+// exchange, the sentinel errors every backend returns, and KV, the
+// eventually consistent key-value store for short-lived data.
 //
 // Invariants every backend keeps:
 //   - Every state change is ONE atomic statement, or ONE D1 batch (which D1
@@ -17,8 +17,9 @@
 //   - Times are stored as Unix seconds and come back in UTC, truncated to the
 //     second.
 //   - Secrets never reach storage in the clear: client secrets, codes,
-//     refresh tokens and session secrets are stored as SHA-256 hashes, passwords as slow hashes,
-//     private keys sealed by the caller.
+//     refresh tokens and session secrets are stored as SHA-256 hashes,
+//     passwords as slow hashes, private keys, upstream client secrets and
+//     upstream tokens sealed by the caller.
 //   - Errors are identified with errors.Is against ErrNotFound,
 //     ErrAlreadyExists and ErrConflict.
 //

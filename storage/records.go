@@ -53,6 +53,14 @@ type TenantSettings struct {
 	// RegistrationTokenHash is the SHA-256 (hex) of the initial access
 	// token that registration "token" requires. Never shown by the admin API.
 	RegistrationTokenHash string `json:"registration_token_hash,omitempty"`
+	// PasswordLogin is "off" when the tenant's users sign in only through
+	// upstream connections; "" or "on" shows the password form.
+	PasswordLogin string `json:"password_login,omitempty"`
+	// LinkIdentities is the rule by which a first sign-in through an
+	// upstream connection may attach to an existing user: "" or "off"
+	// never, "verified_email" to the one user whose e-mail address is
+	// verified and equal to the upstream's verified address.
+	LinkIdentities string `json:"link_identities,omitempty"`
 }
 
 // Client is a registered OAuth client.
@@ -104,13 +112,29 @@ type User struct {
 	ID       string
 	Username string
 	Email    string
-	// PasswordHash is a self-describing slow hash (PHC string format).
+	// EmailVerified: Email is known to belong to the user (an admin said
+	// so, or the upstream provider the user signed in with did).
+	EmailVerified bool
+	// Name is the user's full name, for the OIDC name claim.
+	Name string
+	// PasswordHash is a self-describing slow hash (PHC string format);
+	// empty for a user who signs in only through an upstream connection.
 	PasswordHash string
 	Roles        []string
 	// Disabled users cannot sign in (Users.SetUserDisabled).
 	Disabled  bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// UserPatch is a change of a user's profile (Users.PatchUser): nil fields
+// keep their value.
+type UserPatch struct {
+	Email         *string
+	EmailVerified *bool
+	Name          *string
+	Roles         *[]string
+	At            time.Time
 }
 
 // KeyState is a signing key's place in its lifecycle:
@@ -399,4 +423,76 @@ type DeviceRedemption struct {
 	Family *RefreshFamily
 	// Issued, when not nil, is the token.issued event written with it.
 	Issued *AuditEvent
+}
+
+// Connection kinds.
+const (
+	KindOIDC   = "oidc"   // any OpenID Connect provider, found through its discovery document
+	KindGoogle = "google" // Google: OpenID Connect at https://accounts.google.com
+	KindGitHub = "github" // GitHub (or GitHub Enterprise Server): OAuth 2.0 and its REST API
+)
+
+// Connection is an upstream identity provider a tenant's users may sign
+// in with, keyed by (TenantID, ID).
+type Connection struct {
+	TenantID string
+	// ID names the connection in URLs (/t/{tenant}/callback/{id}).
+	ID string
+	// Kind is KindOIDC, KindGoogle or KindGitHub.
+	Kind string
+	// Name is what the login page's button says.
+	Name string
+	// Issuer is the OIDC issuer of a KindOIDC connection, or the base URL
+	// of a GitHub Enterprise Server ("" for github.com); empty for Google.
+	Issuer   string
+	ClientID string
+	// ClientSecretSealed is the client secret at the upstream, sealed by
+	// the caller (package connections); nil for none.
+	ClientSecretSealed []byte
+	// Scopes are asked of the upstream.
+	Scopes []string
+	// CreateUsers lets a first sign-in create a user (just in time).
+	CreateUsers bool
+	// StoreTokens keeps the upstream's tokens, sealed, until they expire.
+	StoreTokens bool
+	// Version counts the updates: UpdateConnection is a compare-and-set on it.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Identity links an upstream account, (ConnectionID, Subject), to a user:
+// signing in through the connection as Subject signs in as UserID.
+type Identity struct {
+	TenantID     string
+	ConnectionID string
+	// Subject is the upstream's stable id of the account: the ID token's
+	// sub, GitHub's numeric user id.
+	Subject string
+	UserID  string
+	// The upstream profile as of the last sign-in.
+	Email         string
+	EmailVerified bool
+	Name          string
+	// TokensSealed are the upstream's tokens, sealed by the caller, kept
+	// until TokensExpireAt when the connection stores tokens; nil otherwise.
+	TokensSealed   []byte
+	TokensExpireAt time.Time
+	CreatedAt      time.Time
+	LastLoginAt    time.Time
+}
+
+// NewIdentity is a first sign-in through a connection
+// (Identities.CreateIdentity): the identity, and either a new user for it
+// (User) or the verified e-mail address that names an existing user to
+// link it to (LinkEmail).
+type NewIdentity struct {
+	Identity Identity
+	// User, when not nil, is created with the identity (just in time);
+	// Identity.UserID must be User.ID.
+	User *User
+	// LinkEmail, when User is nil, names the user to link to: the one user
+	// of the tenant whose e-mail address equals it (ASCII case ignored)
+	// and is verified.
+	LinkEmail string
 }

@@ -31,6 +31,8 @@ type Store interface {
 	Lockouts
 	Sessions
 	DeviceAuthorizations
+	Connections
+	Identities
 
 	// PruneExpired deletes, for every tenant, the code redemptions and the
 	// refresh families whose ExpiresAt is before before, and reports how
@@ -110,8 +112,16 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
+	// PatchUser changes the fields of user id that p sets, and UpdatedAt
+	// to p.At, in one statement, and returns the user as it is then: two
+	// patches of different fields at once both take effect. A new Email
+	// (one that differs) without EmailVerified makes the address
+	// unverified; an empty address is never verified. ErrNotFound if the
+	// user does not exist.
+	PatchUser(ctx context.Context, tenantID, id string, p UserPatch) (User, error)
 	// DeleteUser deletes a user and, in the same statement, its sessions,
-	// consents and refresh families. ErrNotFound if it does not exist.
+	// consents, refresh families and identities. ErrNotFound if it does
+	// not exist.
 	DeleteUser(ctx context.Context, tenantID, id string) error
 	// SetUserDisabled sets the user's Disabled flag and its UpdatedAt to
 	// at. Disabling also, in the same atomic step, ends the user's live
@@ -354,6 +364,67 @@ type DeviceAuthorizations interface {
 	// many. The scheduled job calls it with the current time: an expired
 	// one can no longer be approved or redeemed.
 	PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Connections stores a tenant's upstream identity providers, keyed by
+// (TenantID, ID).
+type Connections interface {
+	// CreateConnection inserts c. ErrNotFound if the tenant does not
+	// exist, ErrAlreadyExists if the id is taken in that tenant.
+	CreateConnection(ctx context.Context, c Connection) error
+	// GetConnection returns one connection or ErrNotFound.
+	GetConnection(ctx context.Context, tenantID, id string) (Connection, error)
+	// ListConnections returns the tenant's connections ordered by ID.
+	ListConnections(ctx context.Context, tenantID string) ([]Connection, error)
+	// UpdateConnection replaces every mutable field of c (all but
+	// TenantID, ID, Kind, CreatedAt and Version) if the connection's
+	// Version is still c.Version, and counts it up (a compare-and-set, as
+	// UpdateTenant). ErrConflict if it changed since c was read;
+	// ErrNotFound if it does not exist.
+	UpdateConnection(ctx context.Context, c Connection) error
+	// DeleteConnection deletes a connection and, in the same statement,
+	// its identities (the users stay). ErrNotFound if it does not exist.
+	DeleteConnection(ctx context.Context, tenantID, id string) error
+}
+
+// Identities links upstream accounts to users. An upstream account
+// (connection, subject) belongs to at most one user, and a user has at
+// most one identity per connection.
+type Identities interface {
+	// GetIdentity returns the identity of subject at connection, and its
+	// user, read in one query; ErrNotFound if there is none.
+	GetIdentity(ctx context.Context, tenantID, connectionID, subject string) (Identity, User, error)
+	// CreateIdentity stores a first sign-in, in one atomic step, and
+	// returns the id of the identity's user. With n.User it creates that
+	// user and the identity together (both or neither). Otherwise it links
+	// the identity to the one user of the tenant whose e-mail is
+	// n.LinkEmail (ASCII case ignored) and verified, deciding which user in
+	// the same statement: ErrNotFound when no such user exists or more
+	// than one does. ErrAlreadyExists when the subject already has an
+	// identity at the connection (of N concurrent first sign-ins of one
+	// subject exactly one succeeds), when the user already has an identity
+	// of the connection, or when n.User's id or username is taken.
+	// ErrNotFound if the tenant or the connection does not exist.
+	CreateIdentity(ctx context.Context, n NewIdentity) (userID string, err error)
+	// UpdateIdentity stores a later sign-in of id (the identity of
+	// id.Subject at id.ConnectionID): its Email, EmailVerified, Name,
+	// TokensSealed, TokensExpireAt and LastLoginAt, and, in the same
+	// atomic step, copies the upstream profile to the user: Email and
+	// EmailVerified when id.Email is not empty, Name when id.Name is not
+	// empty (UpdatedAt becomes id.LastLoginAt). ErrNotFound if the
+	// identity is gone or no longer id.UserID's; the user is then left
+	// alone.
+	UpdateIdentity(ctx context.Context, id Identity) error
+	// ListIdentities returns the user's identities ordered by
+	// ConnectionID (none for an unknown user).
+	ListIdentities(ctx context.Context, tenantID, userID string) ([]Identity, error)
+	// DeleteIdentity unlinks the user's identity of connection.
+	// ErrNotFound if there is none.
+	DeleteIdentity(ctx context.Context, tenantID, userID, connectionID string) error
+	// PruneIdentityTokens clears, for every tenant, the stored upstream
+	// tokens that expire before before, and reports how many it cleared.
+	// The scheduled job calls it with the current time.
+	PruneIdentityTokens(ctx context.Context, before time.Time) (int64, error)
 }
 
 // KV is an eventually consistent key-value store with expiry (Workers KV in

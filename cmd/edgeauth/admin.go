@@ -65,8 +65,7 @@ func osSys() *sys {
 	return &sys{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, now: time.Now}
 }
 
-// adminTree is `edgeauth admin`. Connections join it as a noun when the
-// admin API has them.
+// adminTree is `edgeauth admin`.
 func adminTree() *command {
 	return &command{
 		name:    "admin",
@@ -77,7 +76,7 @@ func adminTree() *command {
 			"edgeauth admin clients list --tenant acme",
 		sub: []*command{loginCommand(), tenantsCommand(), clientsCommand(), usersCommand(),
 			sessionsCommand(), grantsCommand(), consentsCommand(),
-			keysCommand(), auditCommand(), registrationTokensCommand()},
+			connectionsCommand(), keysCommand(), auditCommand(), registrationTokensCommand()},
 	}
 }
 

@@ -72,6 +72,9 @@ func TestGolden(t *testing.T) {
 		"--username", "alice", "--email", "alice@acme.example", "--role", "admin", "--role", "billing", "--password-stdin", "-o", "json"))
 	userID := user["id"].(string)
 	ph.add(userID, "<user_id>")
+	mustCLI(t, env, "an upstream secret\n", "connections", "create", "--tenant", "acme", "corp", "--kind", "oidc", "--name", "Corp SSO",
+		"--issuer", "https://idp.acme.example", "--client-id", "edgeauth-acme", "--client-secret-stdin", "--create-users")
+	mustCLI(t, env, "", "connections", "create", "--tenant", "acme", "github", "--kind", "github", "--client-id", "Iv1.acme")
 	token := mustCLI(t, env, "", "registration-tokens", "create", "--tenant", "acme")
 	ph.add(tableValue(t, token.stdout, "initial_access_token"), "<initial_access_token>")
 	// A sign-in through a client that asks for consent: a session, a
@@ -124,6 +127,8 @@ func TestGolden(t *testing.T) {
 		{"consents_list", mustCLI(t, env, "", "consents", "list", "--tenant", "acme", "--user", userID)},
 		{"consents_revoke_all", mustCLI(t, env, "", "consents", "revoke", "--tenant", "acme", "--user", userID, "--all")},
 		{"users_disable", mustCLI(t, env, "", "users", "disable", "--tenant", "acme", userID)},
+		{"connections_list", mustCLI(t, env, "", "connections", "list", "--tenant", "acme")},
+		{"connections_get", mustCLI(t, env, "", "connections", "get", "--tenant", "acme", "corp")},
 		{"audit_list", mustCLI(t, env, "", "audit", "list", "--tenant", "acme")},
 		{"audit_list_page", mustCLI(t, env, "", "audit", "list", "--limit", "2", "--event", "client.created")},
 	} {

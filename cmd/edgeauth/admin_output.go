@@ -88,12 +88,39 @@ var fieldFormats = map[string]func(json.RawMessage) []string{
 		}
 		return unixTime(raw)
 	},
+	"identities": identityLines,
 	"settings": func(raw json.RawMessage) []string {
 		if lines := valueLines(raw); len(lines) > 0 {
 			return lines
 		}
 		return []string{"(defaults)"}
 	},
+}
+
+// identityLines are a user's linked upstream accounts, one a line:
+// "connection subject email (verified)".
+func identityLines(raw json.RawMessage) []string {
+	var ids []struct {
+		Connection    string `json:"connection"`
+		Subject       string `json:"subject"`
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"email_verified"`
+	}
+	if json.Unmarshal(raw, &ids) != nil {
+		return valueLines(raw)
+	}
+	var lines []string
+	for _, id := range ids {
+		l := id.Connection + " " + id.Subject
+		if id.Email != "" {
+			l += " " + id.Email
+			if id.EmailVerified {
+				l += " (verified)"
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
 }
 
 func unixTime(raw json.RawMessage) []string {

@@ -158,7 +158,7 @@ func TestAdminSignInEndToEnd(t *testing.T) {
 
 	signIn(t, s.url, "acme", "cli", "alice", "correct horse battery")
 	r = must("", "users", "disable", "--tenant", "acme", uid)
-	if !strings.Contains(r.stdout, "disabled    true") || !strings.Contains(r.stderr, "sessions and grants are revoked") {
+	if !regexp.MustCompile(`(?m)^disabled +true$`).MatchString(r.stdout) || !strings.Contains(r.stderr, "sessions and grants are revoked") {
 		t.Errorf("users disable: %v", r)
 	}
 	if r := must("", "sessions", "list", "--tenant", "acme", "--user", uid, "-o", "json"); !strings.Contains(r.stdout, `"sessions":[]`) {

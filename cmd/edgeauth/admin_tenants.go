@@ -53,6 +53,7 @@ func tenantsCommand() *command {
 type tenantFlags struct {
 	fs                                         *flag.FlagSet
 	name, registration, audience, alg, selfReg string
+	passwordLogin, linkIdentities              string
 	jsonFile                                   string
 	accessTTL, refreshTTL, rotation, session   seconds
 	deviceTTL, deviceInterval                  seconds
@@ -76,6 +77,8 @@ func newTenantFlags(fs *flag.FlagSet) *tenantFlags {
 	fs.Var(&f.deviceTTL, "device-code-ttl", "how long a device authorization request waits for the user, a `DURATION` (10m) or seconds, 1m to 1h")
 	fs.Var(&f.deviceInterval, "device-poll-interval", "the polling interval a device is told, a `DURATION` (5s) or seconds, 1s to 1m")
 	fs.Var(&f.scopeDescriptions, "scope-description", "`SCOPE=TEXT`: what a scope allows, for the consent page; repeat for more; the list replaces the old one")
+	fs.StringVar(&f.passwordLogin, "password-login", "", "the password form on the sign-in page: `on` (the default) or off (upstream connections only)")
+	fs.StringVar(&f.linkIdentities, "link-identities", "", "how a first upstream sign-in may attach to an existing user: `off` (the default) or verified_email")
 	fs.StringVar(&f.jsonFile, "json", "", "read the request body (id, name, settings) from this JSON `FILE` (- for standard input); the flags given override its fields")
 	return f
 }
@@ -112,6 +115,8 @@ func (f *tenantFlags) body(c *call) (map[string]any, error) {
 		"self-registered-scope":        {"self_registered_scope", f.selfReg},
 		"device-code-ttl":              {"device_code_ttl", f.deviceTTL.n},
 		"device-poll-interval":         {"device_poll_interval", f.deviceInterval.n},
+		"password-login":               {"password_login", f.passwordLogin},
+		"link-identities":              {"link_identities", f.linkIdentities},
 	} {
 		if set[flagName] {
 			settings[setting.key] = setting.value

@@ -10,7 +10,8 @@ import (
 )
 
 // usersCommand: a user's sessions, grants and consents have nouns of
-// their own (admin_access.go).
+// their own (admin_access.go). A user's upstream accounts are shown by
+// get and unlinked here.
 func usersCommand() *command {
 	return &command{
 		name:    "users",
@@ -21,14 +22,14 @@ func usersCommand() *command {
 		sub: []*command{{
 			name:    "create",
 			summary: "create a user; its id is the stable subject (sub) of its tokens",
-			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E] [--role R]...",
+			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E [--email-verified]] [--name N] [--role R]...",
 			example: "edgeauth admin users create --tenant acme --username alice --email alice@acme.example \\\n" +
 				"    --role admin --password-stdin < alice.pw",
 			need:  []string{"tenant", "username"},
 			flags: func(fs *flag.FlagSet) runFunc { return newUserFlags(fs).create },
 		}, {
 			name:    "get",
-			summary: "show a user (never its password hash)",
+			summary: "show a user and its linked upstream accounts (never its password hash)",
 			usage:   "--tenant T USER_ID",
 			example: "edgeauth admin users get --tenant acme 3f1c9a0e5b7d4c2a",
 			args:    1,
@@ -52,6 +53,15 @@ func usersCommand() *command {
 			need:    []string{"tenant"},
 			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).setDisabled(false) },
 		}, {
+			name: "update",
+			summary: "change a user's address, its verification, name or roles; what is not given keeps its value " +
+				"(a new address is unverified unless --email-verified says otherwise)",
+			usage:   "--tenant T USER_ID [--email E] [--email-verified[=false]] [--name N] [--role R]...",
+			example: "edgeauth admin users update --tenant acme 3f1c9a0e5b7d4c2a --email-verified",
+			args:    1,
+			need:    []string{"tenant"},
+			flags:   func(fs *flag.FlagSet) runFunc { return newUserUpdateFlags(fs).update },
+		}, {
 			name:    "delete",
 			summary: "delete a user and its refresh grants",
 			usage:   "--tenant T USER_ID",
@@ -59,17 +69,88 @@ func usersCommand() *command {
 			args:    1,
 			need:    []string{"tenant"},
 			flags:   func(fs *flag.FlagSet) runFunc { return tenantFlag(fs).deleteUser },
+		}, {
+			name: "unlink",
+			summary: "unlink a user's account of an upstream connection: signing in through it no longer " +
+				"signs in as this user",
+			usage:   "--tenant T --connection C USER_ID",
+			example: "edgeauth admin users unlink --tenant acme --connection github 3f1c9a0e5b7d4c2a",
+			args:    1,
+			need:    []string{"tenant", "connection"},
+			flags:   func(fs *flag.FlagSet) runFunc { return newUnlinkFlags(fs).unlink },
 		}},
 	}
+}
+
+// userUpdateFlags are users update's.
+type userUpdateFlags struct {
+	*tenant
+	fs            *flag.FlagSet
+	email, name   string
+	emailVerified bool
+	roles         stringList
+}
+
+func newUserUpdateFlags(fs *flag.FlagSet) *userUpdateFlags {
+	f := &userUpdateFlags{tenant: tenantFlag(fs), fs: fs}
+	fs.StringVar(&f.email, "email", "", "the user's email address (\"\" removes it)")
+	fs.BoolVar(&f.emailVerified, "email-verified", false, "the address is known to be the user's (--email-verified=false: it is not)")
+	fs.StringVar(&f.name, "name", "", "the user's full name")
+	fs.Var(&f.roles, "role", "a `ROLE`; repeat for more; the list replaces the old one")
+	return f
+}
+
+func (f *userUpdateFlags) update(ctx context.Context, c *call) error {
+	body := map[string]any{}
+	set := setFlags(f.fs)
+	for flagName, field := range map[string]struct {
+		key   string
+		value any
+	}{
+		"email": {"email", f.email}, "email-verified": {"email_verified", f.emailVerified},
+		"name": {"name", f.name}, "role": {"roles", []string(f.roles)},
+	} {
+		if set[flagName] {
+			body[field.key] = field.value
+		}
+	}
+	if len(body) == 0 {
+		return usagef("nothing to change: give --email, --email-verified, --name or --role")
+	}
+	raw, err := c.api.call(ctx, apiRequest{method: "PATCH", path: apiPath("tenants", f.tenant.id, "users", c.args[0]), body: body}, nil)
+	if err != nil {
+		return err
+	}
+	return c.show(raw, showUser(raw))
+}
+
+// unlinkFlags are users unlink's.
+type unlinkFlags struct {
+	*tenant
+	connection string
+}
+
+func newUnlinkFlags(fs *flag.FlagSet) *unlinkFlags {
+	f := &unlinkFlags{tenant: tenantFlag(fs)}
+	fs.StringVar(&f.connection, "connection", "", "the `CONNECTION` whose account to unlink (required)")
+	return f
+}
+
+func (f *unlinkFlags) unlink(ctx context.Context, c *call) error {
+	path := apiPath("tenants", f.tenant.id, "users", c.args[0], "identities", f.connection)
+	if _, err := c.api.do(ctx, apiRequest{method: "DELETE", path: path}); err != nil {
+		return err
+	}
+	return c.done("Unlinked user %q of tenant %q from its %q account.", c.args[0], f.tenant.id, f.connection)
 }
 
 // userFlags: the password is read from a file or standard input, never
 // taken as a flag's value, which the shell history and ps would show.
 type userFlags struct {
 	*tenant
-	username, email, passwordFile string
-	passwordStdin                 bool
-	roles                         stringList
+	username, email, name, passwordFile string
+	passwordStdin, emailVerified        bool
+	roles                               stringList
 }
 
 func newUserFlags(fs *flag.FlagSet) *userFlags {
@@ -78,6 +159,8 @@ func newUserFlags(fs *flag.FlagSet) *userFlags {
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from the first line of this `FILE`")
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
 	fs.StringVar(&f.email, "email", "", "the user's email address")
+	fs.BoolVar(&f.emailVerified, "email-verified", false, "the address is known to be the user's: ID tokens say so, and upstream sign-ins may link by it")
+	fs.StringVar(&f.name, "name", "", "the user's full name (the name claim)")
 	fs.Var(&f.roles, "role", "a `ROLE` the access tokens carry; repeat for more")
 	return f
 }
@@ -85,25 +168,31 @@ func newUserFlags(fs *flag.FlagSet) *userFlags {
 // password reads the password: the first line of the file or of standard
 // input, without its line ending. Spaces are part of it.
 func (f *userFlags) password(c *call) (string, error) {
+	return readSecret(c, "password", f.passwordFile, f.passwordStdin)
+}
+
+// readSecret reads a secret given as --NAME-file PATH or --NAME-stdin
+// (never as a flag's value): the first line, without its line ending.
+func readSecret(c *call, name, file string, stdin bool) (string, error) {
 	var b []byte
 	var err error
 	switch {
-	case f.passwordFile != "" && f.passwordStdin:
-		return "", usagef("--password-file and --password-stdin: give one")
-	case f.passwordFile != "":
-		if b, err = os.ReadFile(f.passwordFile); err != nil {
-			return "", usagef("--password-file: %v", err)
+	case file != "" && stdin:
+		return "", usagef("--%s-file and --%s-stdin: give one", name, name)
+	case file != "":
+		if b, err = os.ReadFile(file); err != nil {
+			return "", usagef("--%s-file: %v", name, err)
 		}
-	case f.passwordStdin:
+	case stdin:
 		if b, err = io.ReadAll(io.LimitReader(c.sys.stdin, 64<<10)); err != nil {
-			return "", usagef("--password-stdin: %v", err)
+			return "", usagef("--%s-stdin: %v", name, err)
 		}
 	default:
-		return "", usagef("give the password with --password-file or --password-stdin")
+		return "", usagef("give the %s with --%s-file or --%s-stdin", name, name, name)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	if line = strings.TrimSuffix(line, "\r"); line == "" {
-		return "", usagef("the password is empty")
+		return "", usagef("the %s is empty", name)
 	}
 	return line, nil
 }
@@ -117,6 +206,12 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 	if f.email != "" {
 		body["email"] = f.email
 	}
+	if f.emailVerified {
+		body["email_verified"] = true
+	}
+	if f.name != "" {
+		body["name"] = f.name
+	}
 	if len(f.roles) > 0 {
 		body["roles"] = []string(f.roles)
 	}
@@ -129,7 +224,7 @@ func (f *userFlags) create(ctx context.Context, c *call) error {
 
 func showUser(raw []byte) func(io.Writer) error {
 	return func(w io.Writer) error {
-		return object(w, raw, []string{"id", "username", "email", "roles", "disabled", "created_at", "updated_at"})
+		return object(w, raw, []string{"id", "username", "name", "email", "email_verified", "has_password", "roles", "disabled", "identities", "created_at", "updated_at"})
 	}
 }
 

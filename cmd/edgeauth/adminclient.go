@@ -197,7 +197,7 @@ func alreadyExists(err error, what string) error {
 // pathNouns maps the collections of admin API paths to the nouns of the
 // API's "<noun> not found" descriptions.
 var pathNouns = map[string]string{"tenants": "tenant", "clients": "client", "users": "user", "keys": "key",
-	"sessions": "session", "grants": "grant", "consents": "consent"}
+	"sessions": "session", "grants": "grant", "consents": "consent", "connections": "connection", "identities": "identity"}
 
 // notFoundMessage names what was not found: the API says "client not
 // found"; the path says which client of which tenant.

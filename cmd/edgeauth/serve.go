@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgeauth/edgeauth/connections"
 	"github.com/edgeauth/edgeauth/internal/safehttp"
 	"github.com/edgeauth/edgeauth/jwks"
 	"github.com/edgeauth/edgeauth/server"
@@ -24,7 +25,8 @@ import (
 
 // Timeouts of the native HTTP server. The write timeout must exceed the
 // longest a handler normally takes: a Client ID Metadata Document fetch is
-// bounded at metadataFetchTimeout.
+// bounded at metadataFetchTimeout, an upstream sign-in's calls at
+// connections.DefaultTimeout.
 const (
 	readHeaderTimeout    = 10 * time.Second
 	readTimeout          = 30 * time.Second
@@ -41,6 +43,9 @@ var shutdownGrace = 5 * time.Second
 type serveOptions struct {
 	addr, dbPath, baseURL string
 	every                 time.Duration
+	// insecureLoopbackUpstreams: connections may name providers on
+	// loopback hosts (development).
+	insecureLoopbackUpstreams bool
 }
 
 // parseServeFlags parses and checks serve's command line.
@@ -51,6 +56,8 @@ func parseServeFlags(args []string) (serveOptions, error) {
 	fs.StringVar(&o.dbPath, "db", "edgeauth.db", "SQLite database file (a new one is created with mode 0600)")
 	fs.StringVar(&o.baseURL, "base-url", "", "public base URL (default http://<addr>); the issuer of tenant T is BASE/t/T")
 	fs.DurationVar(&o.every, "cron", 15*time.Minute, "how often to run the scheduled job (key rotation), like the Worker's cron trigger; must be positive")
+	fs.BoolVar(&o.insecureLoopbackUpstreams, "insecure-loopback-upstreams", false,
+		"let connections name upstream identity providers on loopback hosts, over http (development and tests on one machine only)")
 	fs.Parse(args)
 	switch {
 	case fs.NArg() > 0:
@@ -73,7 +80,7 @@ func serve(ctx context.Context, args []string) error {
 
 	// The configuration is checked before the database is opened, so that
 	// a mistake creates no file and migrates nothing.
-	cfg, err := serverConfig(o.baseURL, log)
+	cfg, err := serverConfig(o, log)
 	if err != nil {
 		return err
 	}
@@ -156,10 +163,11 @@ func run(ctx context.Context, ln net.Listener, hs *http.Server, job func(context
 }
 
 // serverConfig is the native server's configuration from ADMIN_TOKEN and
-// KEY_ENCRYPTION_KEY in the environment and baseURL, checked
+// KEY_ENCRYPTION_KEY in the environment and the flags o, checked
 // (server.Config.Check) before any database exists: the caller sets
 // Config.Store once the database is open.
-func serverConfig(baseURL string, log *slog.Logger) (server.Config, error) {
+func serverConfig(o serveOptions, log *slog.Logger) (server.Config, error) {
+	baseURL := o.baseURL
 	sealer, err := jwks.SealerFromKEK(os.Getenv("KEY_ENCRYPTION_KEY"))
 	if err != nil {
 		return server.Config{}, fmt.Errorf("KEY_ENCRYPTION_KEY: %w", err)
@@ -172,7 +180,11 @@ func serverConfig(baseURL string, log *slog.Logger) (server.Config, error) {
 		// Client ID Metadata Documents: public addresses only, except when
 		// the server itself runs on loopback (development).
 		MetadataTransport: safehttp.NewTransport(strings.HasPrefix(baseURL, "http://"), metadataFetchTimeout),
-		Logger:            log,
+		// Upstream identity providers: public addresses only, unless the
+		// development flag allows loopback ones.
+		UpstreamTransport:         safehttp.NewTransport(o.insecureLoopbackUpstreams, connections.DefaultTimeout),
+		InsecureLoopbackUpstreams: o.insecureLoopbackUpstreams,
+		Logger:                    log,
 	}
 	check := cfg
 	check.Store = unopenedStore{}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/edgeauth/edgeauth/connections"
 )
 
 var discard = slog.New(slog.DiscardHandler)
@@ -189,8 +191,9 @@ func TestHTTPServerTimeouts(t *testing.T) {
 	}
 	// A handler fetching a Client ID Metadata Document, or finishing
 	// during a shutdown, must not hit the write timeout first.
-	if hs.WriteTimeout <= metadataFetchTimeout || hs.WriteTimeout <= shutdownGrace {
-		t.Errorf("WriteTimeout %v must exceed the metadata fetch timeout %v and the shutdown grace %v", hs.WriteTimeout, metadataFetchTimeout, shutdownGrace)
+	if hs.WriteTimeout <= metadataFetchTimeout || hs.WriteTimeout <= shutdownGrace || hs.WriteTimeout <= connections.DefaultTimeout {
+		t.Errorf("WriteTimeout %v must exceed the metadata fetch timeout %v, the upstream sign-in's %v and the shutdown grace %v",
+			hs.WriteTimeout, metadataFetchTimeout, connections.DefaultTimeout, shutdownGrace)
 	}
 }
 
@@ -199,8 +202,11 @@ func TestParseServeFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.addr != "127.0.0.1:8787" || o.dbPath != "edgeauth.db" || o.baseURL != "http://127.0.0.1:8787" || o.every != 15*time.Minute {
+	if o.addr != "127.0.0.1:8787" || o.dbPath != "edgeauth.db" || o.baseURL != "http://127.0.0.1:8787" || o.every != 15*time.Minute || o.insecureLoopbackUpstreams {
 		t.Errorf("defaults = %+v", o)
+	}
+	if o, err := parseServeFlags([]string{"-insecure-loopback-upstreams"}); err != nil || !o.insecureLoopbackUpstreams {
+		t.Errorf("parseServeFlags(-insecure-loopback-upstreams) = %+v, %v", o, err)
 	}
 	o, err = parseServeFlags([]string{"-addr", "127.0.0.1:9000", "-cron", "1s"})
 	if err != nil || o.baseURL != "http://127.0.0.1:9000" || o.every != time.Second {

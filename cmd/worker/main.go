@@ -108,6 +108,12 @@ func build(log *slog.Logger) (*server.Server, error) {
 		// redirects are not followed. Cloudflare's fetch cannot reach
 		// private networks.
 		MetadataTransport: fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeManual).Transport,
+		// Upstream identity providers through the runtime's fetch, which
+		// cfworker aborts at the sign-in's deadline; Cloudflare's fetch
+		// reaches no private network. INSECURE_LOOPBACK_UPSTREAMS=true lets
+		// connections name loopback providers: for wrangler dev only.
+		UpstreamTransport:         cfworker.FetchTransport{},
+		InsecureLoopbackUpstreams: cloudflare.Getenv("INSECURE_LOOPBACK_UPSTREAMS") == "true",
 		// Keyed by the address Cloudflare puts in CF-Connecting-IP.
 		Limiter:        limiter,
 		ClientIPHeader: "CF-Connecting-IP",

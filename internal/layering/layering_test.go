@@ -26,8 +26,9 @@ var layers = [][]string{
 	// The Workers runtime, and what builds on the vocabulary alone.
 	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
 		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit", "device"},
-	// Backends (D1 through the runtime in the Worker), sessions.
-	{"storage/kv", "storage/sqlstore", "session"},
+	// Backends (D1 through the runtime in the Worker), sessions, upstream
+	// sign-in.
+	{"storage/kv", "storage/sqlstore", "session", "connections"},
 	// The protocol.
 	{"authz"},
 	// What the server composes.
@@ -44,10 +45,11 @@ var thirdParty = map[string][]string{
 	"jwks":                {"github.com/go-jose/go-jose/v4"},
 	"verify":              {"github.com/go-jose/go-jose/v4"},
 	"authz":               {"github.com/go-jose/go-jose/v4"},
-	"authflow":            {"github.com/go-jose/go-jose/v4"},
-	"admin":               {"github.com/go-jose/go-jose/v4"},
+	"connections":         {"github.com/go-jose/go-jose/v4", "golang.org/x/oauth2"},
+	"authflow":            {"github.com/go-jose/go-jose/v4", "golang.org/x/oauth2"},
+	"admin":               {"github.com/go-jose/go-jose/v4", "golang.org/x/oauth2"},
 	"cron":                {"github.com/go-jose/go-jose/v4"},
-	"server":              {"github.com/go-jose/go-jose/v4"},
+	"server":              {"github.com/go-jose/go-jose/v4", "golang.org/x/oauth2"},
 	"cfworker":            {}, // usable by any Go Worker: not even syumai/workers
 	"storage/kv":          {"github.com/syumai/workers"},
 	"storage/storagetest": {"github.com/google/go-cmp"},

@@ -33,7 +33,7 @@ type batchFunc func(ctx context.Context, stmts []stmt) ([]result, error)
 // round trip (D1's batch, which runs as a transaction; see NewD1);
 // elsewhere a database/sql transaction. It returns how many rows each
 // statement changed.
-func (s *Store) batch(ctx context.Context, op string, stmts ...stmt) ([]int64, error) {
+func (s *conn) batch(ctx context.Context, op string, stmts ...stmt) ([]int64, error) {
 	res, err := s.batchResults(ctx, op, stmts...)
 	if err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (s *Store) batch(ctx context.Context, op string, stmts ...stmt) ([]int64, e
 
 // batchResults is batch, with the rows of its read statements: a batch
 // that writes and reads back what it wrote in the same round trip.
-func (s *Store) batchResults(ctx context.Context, op string, stmts ...stmt) ([]result, error) {
+func (s *conn) batchResults(ctx context.Context, op string, stmts ...stmt) ([]result, error) {
 	run := s.runBatch
 	if run == nil {
 		run = s.txBatch
@@ -63,7 +63,7 @@ func (s *Store) batchResults(ctx context.Context, op string, stmts ...stmt) ([]r
 }
 
 // txBatch is batchFunc over a database/sql transaction.
-func (s *Store) txBatch(ctx context.Context, stmts []stmt) ([]result, error) {
+func (s *conn) txBatch(ctx context.Context, stmts []stmt) ([]result, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -10,6 +10,9 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
+// devices is the part of the Store that holds device authorizations.
+type devices struct{ *conn }
+
 const deviceColumns = `tenant_id, device_hash, user_code, client_id, scope, resources, status, user_id, auth_time,
 	poll_interval, last_poll, slowed, family_id, created_at, expires_at`
 
@@ -40,7 +43,7 @@ func scanDevice(op string, row interface{ Scan(...any) error }) (storage.DeviceA
 // CreateDeviceAuthorization implements storage.DeviceAuthorizations. The
 // primary key and the unique user code decide a collision (ON CONFLICT
 // DO NOTHING: no row); a missing tenant or client fails its foreign key.
-func (s *Store) CreateDeviceAuthorization(ctx context.Context, d storage.DeviceAuthorization) error {
+func (s devices) CreateDeviceAuthorization(ctx context.Context, d storage.DeviceAuthorization) error {
 	const op = "create device authorization"
 	l, err := lists(op, d.Resources)
 	if err != nil {
@@ -65,7 +68,7 @@ func (s *Store) CreateDeviceAuthorization(ctx context.Context, d storage.DeviceA
 }
 
 // GetDeviceAuthorization implements storage.DeviceAuthorizations.
-func (s *Store) GetDeviceAuthorization(ctx context.Context, tenantID, userCode string) (storage.DeviceAuthorization, error) {
+func (s devices) GetDeviceAuthorization(ctx context.Context, tenantID, userCode string) (storage.DeviceAuthorization, error) {
 	row := s.db.QueryRowContext(ctx,
 		`SELECT `+deviceColumns+` FROM device_authorizations WHERE tenant_id = ? AND user_code = ?`, tenantID, userCode)
 	return scanDevice("get device authorization", row)
@@ -73,7 +76,7 @@ func (s *Store) GetDeviceAuthorization(ctx context.Context, tenantID, userCode s
 
 // DecideDeviceAuthorization implements storage.DeviceAuthorizations: one
 // UPDATE whose WHERE clause (pending, unexpired) is the whole decision.
-func (s *Store) DecideDeviceAuthorization(ctx context.Context, d storage.DeviceDecision) error {
+func (s devices) DecideDeviceAuthorization(ctx context.Context, d storage.DeviceDecision) error {
 	const op = "decide device authorization"
 	status := storage.DeviceDenied
 	if d.Approve {
@@ -97,7 +100,7 @@ func (s *Store) DecideDeviceAuthorization(ctx context.Context, d storage.DeviceD
 // UPDATE ... RETURNING. Every expression of its SET reads the row as it
 // was, so "too soon" is decided against the previous poll and the interval
 // it left.
-func (s *Store) PollDeviceAuthorization(ctx context.Context, p storage.DevicePoll) (storage.DeviceAuthorization, error) {
+func (s devices) PollDeviceAuthorization(ctx context.Context, p storage.DevicePoll) (storage.DeviceAuthorization, error) {
 	const op = "poll device authorization"
 	const tooSoon = `(last_poll IS NOT NULL AND ?1 < last_poll + poll_interval - ?2)`
 	row := s.db.QueryRowContext(ctx,
@@ -115,7 +118,7 @@ func (s *Store) PollDeviceAuthorization(ctx context.Context, p storage.DevicePol
 // one batch. The UPDATE's WHERE clause (approved, unexpired) decides; the
 // family and the event are inserted only if the row now holds this call's
 // redemption id: this redemption is the one that happened.
-func (s *Store) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceRedemption) error {
+func (s devices) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceRedemption) error {
 	const op = "redeem device authorization"
 	redemption := rand.Text()
 	fid := ""
@@ -153,6 +156,6 @@ func (s *Store) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceR
 }
 
 // PruneDeviceAuthorizations implements storage.DeviceAuthorizations.
-func (s *Store) PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error) {
+func (s devices) PruneDeviceAuthorizations(ctx context.Context, before time.Time) (int64, error) {
 	return s.exec(ctx, "prune device authorizations", `DELETE FROM device_authorizations WHERE expires_at < ?`, before.Unix())
 }

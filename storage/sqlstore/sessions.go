@@ -9,6 +9,9 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
+// sessions is the part of the Store that holds browser sessions.
+type sessions struct{ *conn }
+
 const sessionColumns = `s.tenant_id, s.id, s.secret_hash, s.user_id, s.auth_time, s.created_at, s.expires_at, s.revoked_at`
 
 // sessionRow holds the Scan destinations of sessionColumns.
@@ -34,7 +37,7 @@ func (r *sessionRow) session() storage.Session {
 // key, and either undoes the batch), then the DELETE of the user's
 // sessions past the keep-1 newest others (sessions_user). The new session
 // is never among those deleted, even when others share its second.
-func (s *Store) CreateSession(ctx context.Context, se storage.Session, keep int) error {
+func (s sessions) CreateSession(ctx context.Context, se storage.Session, keep int) error {
 	const op = "create session"
 	if keep < 1 {
 		return fmt.Errorf("sqlstore: %s: keep must be at least 1", op)
@@ -56,7 +59,7 @@ func (s *Store) CreateSession(ctx context.Context, se storage.Session, keep int)
 
 // GetSession implements storage.Sessions: the session JOINed with its user
 // in one SELECT (the foreign key keeps the user there).
-func (s *Store) GetSession(ctx context.Context, tenantID, id string) (storage.Session, storage.User, error) {
+func (s sessions) GetSession(ctx context.Context, tenantID, id string) (storage.Session, storage.User, error) {
 	const op = "get session"
 	var (
 		r sessionRow
@@ -80,7 +83,7 @@ func (s *Store) GetSession(ctx context.Context, tenantID, id string) (storage.Se
 }
 
 // ListSessions implements storage.Sessions (sessions_user).
-func (s *Store) ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.Session, error) {
+func (s sessions) ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.Session, error) {
 	const op = "list sessions"
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT `+sessionColumns+` FROM sessions s
@@ -108,7 +111,7 @@ func (s *Store) ListSessions(ctx context.Context, tenantID, userID string, now t
 // given in the selected sessions first (their subquery reads the sessions
 // still live), then the sessions. Each UPDATE's WHERE clause skips rows
 // already revoked, so of concurrent callers one counts each row.
-func (s *Store) EndSessions(ctx context.Context, q storage.SessionQuery, at time.Time) (int64, int64, error) {
+func (s sessions) EndSessions(ctx context.Context, q storage.SessionQuery, at time.Time) (int64, int64, error) {
 	const op = "end sessions"
 	if q.TenantID == "" || q.UserID == "" && q.ID == "" {
 		return 0, 0, fmt.Errorf("sqlstore: %s: a session query needs a tenant and a user or an id", op)
@@ -140,6 +143,6 @@ func (s *Store) EndSessions(ctx context.Context, q storage.SessionQuery, at time
 }
 
 // PruneSessions implements storage.Sessions (sessions_expires).
-func (s *Store) PruneSessions(ctx context.Context, before time.Time) (int64, error) {
+func (s sessions) PruneSessions(ctx context.Context, before time.Time) (int64, error) {
 	return s.exec(ctx, "prune sessions", `DELETE FROM sessions WHERE expires_at < ?`, before.Unix())
 }

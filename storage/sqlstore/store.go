@@ -13,8 +13,20 @@ import (
 )
 
 // Store is a storage.Store over a *sql.DB holding the schema of package
-// migrations. It is safe for concurrent use.
+// migrations. It is safe for concurrent use. The concerns that came later
+// than the core records live on types of their own, embedded: sessions
+// (sessions.go), device authorizations (devices.go), upstream connections
+// and identities (connections.go).
 type Store struct {
+	*conn
+	sessions
+	devices
+	upstream
+}
+
+// conn is the database every part of the Store shares, with the helpers
+// that run statements and batches on it.
+type conn struct {
 	db       *sql.DB
 	runBatch batchFunc // nil: a database/sql transaction
 }
@@ -25,11 +37,12 @@ var _ storage.Store = (*Store)(nil)
 // caller keeps ownership of db. Its batches are database/sql transactions,
 // which D1's driver does not offer: in the Worker use NewD1.
 func New(db *sql.DB) *Store {
-	return &Store{db: db}
+	c := &conn{db: db}
+	return &Store{conn: c, sessions: sessions{c}, devices: devices{c}, upstream: upstream{c}}
 }
 
 // exec runs one statement and returns how many rows it changed.
-func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+func (s *conn) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
 	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, wrapErr(op, err)
@@ -42,7 +55,7 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) (int64,
 }
 
 // exists reports whether query (a SELECT 1 ...) returns a row.
-func (s *Store) exists(ctx context.Context, op, query string, args ...any) (bool, error) {
+func (s *conn) exists(ctx context.Context, op, query string, args ...any) (bool, error) {
 	var one int64
 	err := s.db.QueryRowContext(ctx, query, args...).Scan(&one)
 	switch {
@@ -56,7 +69,7 @@ func (s *Store) exists(ctx context.Context, op, query string, args ...any) (bool
 
 // lostUpdate explains a compare-and-set that changed no row: ErrConflict
 // if the row the query exists finds is there, else ErrNotFound.
-func (s *Store) lostUpdate(ctx context.Context, op, exists string, args ...any) error {
+func (s *conn) lostUpdate(ctx context.Context, op, exists string, args ...any) error {
 	ok, err := s.exists(ctx, op, exists, args...)
 	switch {
 	case err != nil:

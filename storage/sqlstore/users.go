@@ -9,31 +9,37 @@ import (
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at, disabled`
+const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at, disabled,
+	email_verified, name`
 
-// userColumnsOf is userColumns of the table aliased a.
+// userColumnsOf is userColumns of the table aliased a, for joins that scan
+// them with optionalUser.
 func userColumnsOf(a string) string {
 	return a + ".tenant_id, " + a + ".id, " + a + ".username, " + a + ".email, " + a + ".password_hash, " +
-		a + ".roles, " + a + ".created_at, " + a + ".updated_at, " + a + ".disabled"
+		a + ".roles, " + a + ".created_at, " + a + ".updated_at, " + a + ".disabled, " + a + ".email_verified, " + a + ".name"
 }
+
+// joinedUserColumns is userColumnsOf("u").
+var joinedUserColumns = userColumnsOf("u")
 
 // userColumnsAs is userColumns of the table aliased u, each named u_...:
 // for a batch's read, whose D1 rows are objects keyed by column name.
 const userColumnsAs = `u.tenant_id AS u_tenant_id, u.id AS u_id, u.username AS u_username, u.email AS u_email,
 	u.password_hash AS u_password_hash, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at,
-	u.disabled AS u_disabled`
+	u.disabled AS u_disabled, u.email_verified AS u_email_verified, u.name AS u_name`
 
 func scanUser(op string, row *sql.Row) (storage.User, error) {
 	var (
-		u                storage.User
-		roles            string
-		created, updated sql.NullInt64
-		disabled         int64
+		u                  storage.User
+		roles              string
+		created, updated   sql.NullInt64
+		disabled, verified int64
 	)
-	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated, &disabled)
+	err := row.Scan(&u.TenantID, &u.ID, &u.Username, &u.Email, &u.PasswordHash, &roles, &created, &updated, &disabled, &verified, &u.Name)
 	if err != nil {
 		return storage.User{}, wrapErr(op, err)
 	}
+	u.EmailVerified = verified != 0
 	if u.Roles, err = fromList(roles); err != nil {
 		return storage.User{}, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
 	}
@@ -46,12 +52,13 @@ func scanUser(op string, row *sql.Row) (storage.User, error) {
 // there is no user.
 type optionalUser struct {
 	tenant, id, name, email, hash, roles sql.NullString
-	created, updated, disabled           sql.NullInt64
+	created, updated, disabled, verified sql.NullInt64
+	fullName                             sql.NullString
 }
 
-// dest is the Scan destinations, in userColumns order.
+// dest is the Scan destinations, in joinedUserColumns order.
 func (o *optionalUser) dest() []any {
-	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated, &o.disabled}
+	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated, &o.disabled, &o.verified, &o.fullName}
 }
 
 // user is the scanned user, or nil when the join found none.
@@ -60,7 +67,8 @@ func (o *optionalUser) user(op string) (*storage.User, error) {
 		return nil, nil
 	}
 	u := &storage.User{TenantID: o.tenant.String, ID: o.id.String, Username: o.name.String, Email: o.email.String,
-		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated), Disabled: o.disabled.Int64 != 0}
+		PasswordHash: o.hash.String, CreatedAt: fromUnix(o.created), UpdatedAt: fromUnix(o.updated), Disabled: o.disabled.Int64 != 0,
+		EmailVerified: o.verified.Int64 != 0, Name: o.fullName.String}
 	var err error
 	if u.Roles, err = fromList(o.roles.String); err != nil {
 		return nil, fmt.Errorf("sqlstore: %s: decode roles: %w", op, err)
@@ -77,8 +85,8 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 		return err
 	}
 	n, err := s.exec(ctx, op,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, l[0], unix(u.CreatedAt), unix(u.UpdatedAt), boolInt(u.Disabled))
+		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		userArgs(u, l[0])...)
 	if err != nil {
 		return err
 	}
@@ -88,11 +96,56 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 	return nil
 }
 
+// userArgs are u's values in userColumns order, its roles encoded.
+func userArgs(u storage.User, roles string) []any {
+	return []any{u.TenantID, u.ID, u.Username, u.Email, u.PasswordHash, roles, unix(u.CreatedAt), unix(u.UpdatedAt),
+		boolInt(u.Disabled), boolInt(u.EmailVerified), u.Name}
+}
+
 // GetUser implements storage.Users.
 func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User, error) {
 	row := s.db.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	return scanUser("get user", row)
+}
+
+// PatchUser implements storage.Users: one UPDATE ... RETURNING, each
+// column either kept or replaced.
+func (s *Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	const op = "patch user"
+	var roles any
+	if p.Roles != nil {
+		l, err := lists(op, *p.Roles)
+		if err != nil {
+			return storage.User{}, err
+		}
+		roles = l[0]
+	}
+	var email, verified, name any
+	if p.Email != nil {
+		email = *p.Email
+	}
+	if p.EmailVerified != nil {
+		verified = boolInt(*p.EmailVerified)
+	}
+	if p.Name != nil {
+		name = *p.Name
+	}
+	row := s.db.QueryRowContext(ctx,
+		`UPDATE users SET
+		   email_verified = CASE
+		     WHEN COALESCE(?, email) = '' THEN 0
+		     WHEN ? IS NOT NULL THEN ?
+		     WHEN ? IS NOT NULL AND ? <> email THEN 0
+		     ELSE email_verified END,
+		   email = COALESCE(?, email),
+		   name = COALESCE(?, name),
+		   roles = COALESCE(?, roles),
+		   updated_at = ?
+		 WHERE tenant_id = ? AND id = ?
+		 RETURNING `+userColumns,
+		email, verified, verified, email, email, email, name, roles, unix(p.At), tenantID, id)
+	return scanUser(op, row)
 }
 
 // DeleteUser implements storage.Users. The user's consents and refresh

@@ -337,3 +337,75 @@ func (s *Store) PruneDeviceAuthorizations(ctx context.Context, before time.Time)
 	s.write("PruneDeviceAuthorizations")
 	return s.next.PruneDeviceAuthorizations(ctx, before)
 }
+
+// CreateConnection counts one D1 write and calls the wrapped Store.
+func (s *Store) CreateConnection(ctx context.Context, c storage.Connection) error {
+	s.write("CreateConnection")
+	return s.next.CreateConnection(ctx, c)
+}
+
+// GetConnection counts one D1 read and calls the wrapped Store.
+func (s *Store) GetConnection(ctx context.Context, tenantID, id string) (storage.Connection, error) {
+	s.read("GetConnection")
+	return s.next.GetConnection(ctx, tenantID, id)
+}
+
+// ListConnections counts one D1 read and calls the wrapped Store.
+func (s *Store) ListConnections(ctx context.Context, tenantID string) ([]storage.Connection, error) {
+	s.read("ListConnections")
+	return s.next.ListConnections(ctx, tenantID)
+}
+
+// UpdateConnection counts one D1 write and calls the wrapped Store.
+func (s *Store) UpdateConnection(ctx context.Context, c storage.Connection) error {
+	s.write("UpdateConnection")
+	return s.next.UpdateConnection(ctx, c)
+}
+
+// DeleteConnection counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteConnection(ctx context.Context, tenantID, id string) error {
+	s.write("DeleteConnection")
+	return s.next.DeleteConnection(ctx, tenantID, id)
+}
+
+// GetIdentity counts one D1 read and calls the wrapped Store.
+func (s *Store) GetIdentity(ctx context.Context, tenantID, connectionID, subject string) (storage.Identity, storage.User, error) {
+	s.read("GetIdentity")
+	return s.next.GetIdentity(ctx, tenantID, connectionID, subject)
+}
+
+// CreateIdentity counts one D1 write (one statement, or one batch with a new user) and calls the wrapped Store.
+func (s *Store) CreateIdentity(ctx context.Context, n storage.NewIdentity) (string, error) {
+	s.write("CreateIdentity")
+	return s.next.CreateIdentity(ctx, n)
+}
+
+// UpdateIdentity counts one D1 write (one batch) and calls the wrapped Store.
+func (s *Store) UpdateIdentity(ctx context.Context, id storage.Identity) error {
+	s.write("UpdateIdentity")
+	return s.next.UpdateIdentity(ctx, id)
+}
+
+// ListIdentities counts one D1 read and calls the wrapped Store.
+func (s *Store) ListIdentities(ctx context.Context, tenantID, userID string) ([]storage.Identity, error) {
+	s.read("ListIdentities")
+	return s.next.ListIdentities(ctx, tenantID, userID)
+}
+
+// DeleteIdentity counts one D1 write and calls the wrapped Store.
+func (s *Store) DeleteIdentity(ctx context.Context, tenantID, userID, connectionID string) error {
+	s.write("DeleteIdentity")
+	return s.next.DeleteIdentity(ctx, tenantID, userID, connectionID)
+}
+
+// PruneIdentityTokens counts one D1 write and calls the wrapped Store.
+func (s *Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int64, error) {
+	s.write("PruneIdentityTokens")
+	return s.next.PruneIdentityTokens(ctx, before)
+}
+
+// PatchUser counts one D1 write and calls the wrapped Store.
+func (s *Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	s.write("PatchUser")
+	return s.next.PatchUser(ctx, tenantID, id, p)
+}

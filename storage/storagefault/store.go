@@ -419,3 +419,99 @@ func (s Store) PruneDeviceAuthorizations(ctx context.Context, before time.Time) 
 	}
 	return s.Store.PruneDeviceAuthorizations(ctx, before)
 }
+
+// CreateConnection fails when armed, else calls through.
+func (s Store) CreateConnection(ctx context.Context, c storage.Connection) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.CreateConnection(ctx, c)
+}
+
+// GetConnection fails when armed, else calls through.
+func (s Store) GetConnection(ctx context.Context, tenantID, id string) (storage.Connection, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Connection{}, err
+	}
+	return s.Store.GetConnection(ctx, tenantID, id)
+}
+
+// ListConnections fails when armed, else calls through.
+func (s Store) ListConnections(ctx context.Context, tenantID string) ([]storage.Connection, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListConnections(ctx, tenantID)
+}
+
+// UpdateConnection fails when armed, else calls through.
+func (s Store) UpdateConnection(ctx context.Context, c storage.Connection) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.UpdateConnection(ctx, c)
+}
+
+// DeleteConnection fails when armed, else calls through.
+func (s Store) DeleteConnection(ctx context.Context, tenantID, id string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteConnection(ctx, tenantID, id)
+}
+
+// GetIdentity fails when armed, else calls through.
+func (s Store) GetIdentity(ctx context.Context, tenantID, connectionID, subject string) (storage.Identity, storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.Identity{}, storage.User{}, err
+	}
+	return s.Store.GetIdentity(ctx, tenantID, connectionID, subject)
+}
+
+// CreateIdentity fails when armed, else calls through.
+func (s Store) CreateIdentity(ctx context.Context, n storage.NewIdentity) (string, error) {
+	if err := s.In.hit(); err != nil {
+		return "", err
+	}
+	return s.Store.CreateIdentity(ctx, n)
+}
+
+// UpdateIdentity fails when armed, else calls through.
+func (s Store) UpdateIdentity(ctx context.Context, id storage.Identity) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.UpdateIdentity(ctx, id)
+}
+
+// ListIdentities fails when armed, else calls through.
+func (s Store) ListIdentities(ctx context.Context, tenantID, userID string) ([]storage.Identity, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListIdentities(ctx, tenantID, userID)
+}
+
+// DeleteIdentity fails when armed, else calls through.
+func (s Store) DeleteIdentity(ctx context.Context, tenantID, userID, connectionID string) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.DeleteIdentity(ctx, tenantID, userID, connectionID)
+}
+
+// PruneIdentityTokens fails when armed, else calls through.
+func (s Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int64, error) {
+	if err := s.In.hit(); err != nil {
+		return 0, err
+	}
+	return s.Store.PruneIdentityTokens(ctx, before)
+}
+
+// PatchUser fails when armed, else calls through.
+func (s Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return storage.User{}, err
+	}
+	return s.Store.PatchUser(ctx, tenantID, id, p)
+}

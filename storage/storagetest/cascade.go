@@ -28,6 +28,13 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"AppendAudit", s.AppendAudit(ctx, storage.AuditEvent{TenantID: tenant, Time: base, Event: "client.created"})},
 			{"CreateDeviceAuthorization", s.CreateDeviceAuthorization(ctx, storage.DeviceAuthorization{TenantID: tenant, DeviceHash: hash,
 				UserCode: "CASCADE1", ClientID: client, Interval: 5, ExpiresAt: base.Add(time.Hour)})},
+			{"CreateConnection", s.CreateConnection(ctx, storage.Connection{TenantID: tenant, ID: "c1", Kind: storage.KindGitHub, ClientID: "x"})},
+			{"CreateIdentity", func() error {
+				_, err := s.CreateIdentity(ctx, storage.NewIdentity{
+					Identity: storage.Identity{TenantID: tenant, ConnectionID: "c1", Subject: "s1", UserID: "jit-" + user},
+					User:     &storage.User{TenantID: tenant, ID: "jit-" + user, Username: "jit-" + user}})
+				return err
+			}()},
 		}
 		for _, st := range steps {
 			if st.err != nil {
@@ -62,6 +69,8 @@ func testCascade(t *testing.T, s storage.Store) {
 			{"GetConsent", func() error { _, err := s.GetConsent(ctx, tn, user, client); return err }()},
 			{"GetSession", func() error { _, _, err := s.GetSession(ctx, tn, "s1"); return err }()},
 			{"GetDeviceAuthorization", func() error { _, err := s.GetDeviceAuthorization(ctx, tn, "CASCADE1"); return err }()},
+			{"GetConnection", func() error { _, err := s.GetConnection(ctx, tn, "c1"); return err }()},
+			{"GetIdentity", func() error { _, _, err := s.GetIdentity(ctx, tn, "c1", "s1"); return err }()},
 		}
 		for _, r := range reads {
 			checkErr(t, r.name+"("+tn+")", r.err, want)
@@ -71,12 +80,14 @@ func testCascade(t *testing.T, s storage.Store) {
 			n    int
 			err  error
 		}{
-			{"ListClients", 0, nil}, {"ListKeys", 0, nil},
+			{"ListClients", 0, nil}, {"ListKeys", 0, nil}, {"ListConnections", 0, nil},
 		}
 		clients, err := s.ListClients(ctx, tn)
 		lists[0].n, lists[0].err = len(clients), err
 		keys, err := s.ListKeys(ctx, tn)
 		lists[1].n, lists[1].err = len(keys), err
+		conns, err := s.ListConnections(ctx, tn)
+		lists[2].n, lists[2].err = len(conns), err
 		if events, err := s.ListAudit(ctx, storage.AuditQuery{TenantID: tn}); err != nil || len(events) != 1 {
 			t.Errorf("ListAudit(%q) = %d events, %v; want its 1 (events outlive their tenant), nil", tn, len(events), err)
 		}

@@ -24,6 +24,8 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"Lockouts", testLockouts},
 		{"Sessions", testSessions},
 		{"DeviceAuthorizations", testDevices},
+		{"Connections", testConnections},
+		{"Identities", testIdentities},
 		{"PruneExpired", testPrune},
 		{"DeleteTenantCascades", testCascade},
 	}

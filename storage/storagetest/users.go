@@ -22,11 +22,11 @@ func testUsers(t *testing.T, s storage.Store) {
 		}{
 			{
 				name: "all fields",
-				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
-					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+				in: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com", EmailVerified: true,
+					Name: "Ålice \"A\" Example", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
 					Disabled: true, CreatedAt: zoned(0), UpdatedAt: zoned(time.Second)},
-				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com",
-					PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
+				want: storage.User{TenantID: tenant, ID: "u1", Username: "Ålice@example", Email: "alice@example.com", EmailVerified: true,
+					Name: "Ålice \"A\" Example", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Roles: []string{"admin", "ops, \"quoted\""},
 					Disabled: true, CreatedAt: norm(zoned(0)), UpdatedAt: norm(zoned(time.Second))},
 			},
 			{
@@ -89,6 +89,52 @@ func testUsers(t *testing.T, s storage.Store) {
 		if _, err := s.GetUser(ctx, tenant, "u2"); err == nil {
 			t.Errorf("GetUser(%q) found a user created with a taken username", "u2")
 		}
+	})
+
+	t.Run("Patch", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		if err := s.CreateUser(ctx, storage.User{TenantID: tenant, ID: "u", Username: "u", Email: "a@example.com", EmailVerified: true,
+			Name: "A", Roles: []string{"r1"}, PasswordHash: "h", CreatedAt: base, UpdatedAt: base}); err != nil {
+			t.Fatal(err)
+		}
+		str := func(v string) *string { return &v }
+		yes, no := true, false
+		steps := []struct {
+			name string
+			p    storage.UserPatch
+			want func(u *storage.User)
+		}{
+			{"nothing but the time", storage.UserPatch{At: zoned(time.Minute)}, func(u *storage.User) {}},
+			{"the name", storage.UserPatch{Name: str("Ann"), At: zoned(time.Minute)}, func(u *storage.User) { u.Name = "Ann" }},
+			{"the same address keeps its verification", storage.UserPatch{Email: str("a@example.com"), At: zoned(time.Minute)}, func(u *storage.User) {}},
+			{"a new address is unverified", storage.UserPatch{Email: str("b@example.com"), At: zoned(time.Minute)},
+				func(u *storage.User) { u.Email, u.EmailVerified = "b@example.com", false }},
+			{"verified", storage.UserPatch{EmailVerified: &yes, At: zoned(time.Minute)}, func(u *storage.User) { u.EmailVerified = true }},
+			{"roles, emptied", storage.UserPatch{Roles: &[]string{}, At: zoned(time.Minute)}, func(u *storage.User) { u.Roles = nil }},
+			{"a new address said verified", storage.UserPatch{Email: str("c@example.com"), EmailVerified: &yes, At: zoned(time.Minute)},
+				func(u *storage.User) { u.Email, u.EmailVerified = "c@example.com", true }},
+			{"no address is never verified", storage.UserPatch{Email: str(""), EmailVerified: &yes, At: zoned(time.Minute)},
+				func(u *storage.User) { u.Email, u.EmailVerified = "", false }},
+			{"unverified", storage.UserPatch{Email: str("d@example.com"), EmailVerified: &no, At: zoned(time.Minute)},
+				func(u *storage.User) { u.Email = "d@example.com" }},
+		}
+		want := storage.User{TenantID: tenant, ID: "u", Username: "u", Email: "a@example.com", EmailVerified: true, Name: "A",
+			Roles: []string{"r1"}, PasswordHash: "h", CreatedAt: base, UpdatedAt: norm(zoned(time.Minute))}
+		for _, st := range steps {
+			st.want(&want)
+			got, err := s.PatchUser(ctx, tenant, "u", st.p)
+			if err != nil {
+				t.Fatalf("PatchUser(%s) = %v", st.name, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("PatchUser(%s) mismatch (-want +got):\n%s", st.name, diff)
+			}
+			if stored, _ := s.GetUser(ctx, tenant, "u"); !cmp.Equal(want, stored) {
+				t.Errorf("GetUser after PatchUser(%s) = %+v; want %+v", st.name, stored, want)
+			}
+		}
+		_, err := s.PatchUser(ctx, tenant, "nope", storage.UserPatch{Name: str("x")})
+		checkErr(t, call("PatchUser", tenant, "nope"), err, storage.ErrNotFound)
 	})
 
 	t.Run("Delete", func(t *testing.T) {

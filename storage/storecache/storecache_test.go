@@ -37,7 +37,7 @@ func TestEveryMethodClassified(t *testing.T) {
 	changes := []string{"UpdateTenant", "DeleteTenant", "UpdateClient", "DeleteClient", "CreateKey", "SetKeyState", "DeleteKey"}
 	unrelated := []string{
 		"CreateTenant", "ListTenants", "CreateClient", "ListClients", // no negative caching: a new record is seen at once
-		"CreateUser", "GetUser", "DeleteUser", "SetUserDisabled",
+		"CreateUser", "GetUser", "PatchUser", "DeleteUser", "SetUserDisabled",
 		"RedeemCode", "GetRedemption",
 		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
 		"ListGrants", "RevokeGrants",
@@ -49,6 +49,10 @@ func TestEveryMethodClassified(t *testing.T) {
 		"GetLoginState", "RecordLoginFailure", "ResetLoginFailures", "PruneLoginFailures",
 		"CreateDeviceAuthorization", "GetDeviceAuthorization", "DecideDeviceAuthorization", // never cached
 		"PollDeviceAuthorization", "RedeemDeviceAuthorization", "PruneDeviceAuthorizations",
+		// Connections are read at every upstream sign-in, past any cache: a
+		// deleted connection stops working at once.
+		"CreateConnection", "GetConnection", "ListConnections", "UpdateConnection", "DeleteConnection",
+		"GetIdentity", "CreateIdentity", "UpdateIdentity", "ListIdentities", "DeleteIdentity", "PruneIdentityTokens",
 	}
 	var all []string
 	st := reflect.TypeFor[storage.Store]()
