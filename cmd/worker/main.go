@@ -16,10 +16,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"syscall/js"
 
 	"github.com/syumai/workers/cloudflare"
-	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/edgeauth/edgeauth/cfworker"
 	"github.com/edgeauth/edgeauth/jwks"
@@ -103,11 +101,12 @@ func build(log *slog.Logger) (*server.Server, error) {
 		// Token signatures through WebCrypto too: natively in workerd,
 		// where Go's ECDSA in wasm takes 2-3 ms and RSA 8 ms per token.
 		SignBackend: cfworker.SignBackend,
-		// Client ID Metadata Documents through the runtime's fetch (syumai's
-		// default binding panics with "Illegal invocation" in v0.32.0);
-		// redirects are not followed. Cloudflare's fetch cannot reach
+		// Client ID Metadata Documents through the runtime's fetch, aborted
+		// at the fetch's deadline (authz bounds it to 5 s), redirects not
+		// followed; syumai's fetch transport would run on past it, and
+		// leaks a callback per call. Cloudflare's fetch cannot reach
 		// private networks.
-		MetadataTransport: fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis"))).HTTPClient(fetch.RedirectModeManual).Transport,
+		MetadataTransport: cfworker.FetchTransport{MaxBody: 64 << 10},
 		// Upstream identity providers through the runtime's fetch, which
 		// cfworker aborts at the sign-in's deadline; Cloudflare's fetch
 		// reaches no private network. INSECURE_LOOPBACK_UPSTREAMS=true lets
