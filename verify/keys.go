@@ -377,6 +377,48 @@ func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
 	return false
 }
 
+// usableKeys remembers the ECDSA keys fits has accepted, by their identity:
+// whether a point is on its curve takes longer to check than the token's
+// other checks, and a key source hands out the same key again and again.
+var usableKeys = fitCache{m: map[fitKey]bool{}}
+
+// maxFitCache bounds usableKeys; past it the cache starts over.
+const maxFitCache = 64
+
+type fitKey struct {
+	pub *ecdsa.PublicKey
+	alg jose.SignatureAlgorithm
+}
+
+type fitCache struct {
+	mu sync.Mutex
+	m  map[fitKey]bool
+}
+
+// fits is fits(alg, key), remembered for *ecdsa.PublicKey keys (other
+// keys' checks are cheap).
+func (c *fitCache) fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
+	ec, ok := key.(*ecdsa.PublicKey)
+	if !ok || ec == nil {
+		return fits(alg, key)
+	}
+	id := fitKey{ec, alg}
+	c.mu.Lock()
+	got, seen := c.m[id]
+	c.mu.Unlock()
+	if seen {
+		return got
+	}
+	got = fits(alg, key)
+	c.mu.Lock()
+	if len(c.m) >= maxFitCache {
+		clear(c.m)
+	}
+	c.m[id] = got
+	c.mu.Unlock()
+	return got
+}
+
 // freshness returns how long a response stays fresh by its headers
 // (RFC 9111 §4.2.1, §4.2.3): Cache-Control max-age less Age. It returns 0
 // (the caller's floor then applies) without max-age, with no-cache or

@@ -582,7 +582,7 @@ func (v *Verifier) key(ctx context.Context, kid string) (Key, error) {
 		return Key{}, fmt.Errorf("%w: key source: %w", ErrUnavailable, err)
 	}
 	alg := jose.SignatureAlgorithm(k.Algorithm)
-	if !slices.Contains(v.algs, alg) || !fits(alg, k.Public) {
+	if !slices.Contains(v.algs, alg) || !usableKeys.fits(alg, k.Public) {
 		return Key{}, fmt.Errorf("%w: kid %q: the key source's %q key is not usable", ErrUnknownKey, kid, k.Algorithm)
 	}
 	return k, nil

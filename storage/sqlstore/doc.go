@@ -1,6 +1,7 @@
 // Package sqlstore implements storage.Store over database/sql, so that one
-// body of SQL serves both runtimes: Cloudflare D1 in the Worker (NewD1:
-// syumai/workers' D1 driver, and D1's batch API for batches), and SQLite
+// body of SQL serves both runtimes: Cloudflare D1 in the Worker (NewD1: a
+// database/sql driver of its own over the binding, and D1's batch API for
+// batches, whose reads come back in the same round trip), and SQLite
 // (modernc.org/sqlite, see OpenSQLite) natively. The schema is the one in
 // package migrations.
 //
