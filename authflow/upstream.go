@@ -186,7 +186,8 @@ func (f *Flow) signedInUpstream(fl *flow, c storage.Connection, acc connections.
 // another way.
 func (f *Flow) upstreamRefused(fl *flow, c storage.Connection, code string) error {
 	f.countFailure(fl.ctx(), fl.t.ID, "upstream.failed", f.az.ClientIP(fl.r))
-	if code == "access_denied" {
+	if code == "access_denied" && fl.ar.UserCode == "" {
+		// A device's request has no redirect URI: its user gets the page.
 		return f.authorizeError(fl, authz.Errorf(authz.CodeAccessDenied, "the user did not sign in at %s", c.Name))
 	}
 	return f.backToLogin(fl, authz.CodeAccessDenied, c.Name+" could not sign you in. Try again, or sign in another way.")

@@ -160,6 +160,17 @@ func (d *downstreamTenant) exchange(t *testing.T, back *url.URL, verifier string
 // JWKS and returns its claims.
 func verifyIDToken(t *testing.T, d *downstreamTenant, raw string) idClaims {
 	t.Helper()
+	c := verifyIDTokenOf(t, d, raw, "app")
+	if c.Nonce != "app-nonce" {
+		t.Errorf("id_token nonce %q; want app-nonce", c.Nonce)
+	}
+	return c
+}
+
+// verifyIDTokenOf verifies raw, an ID token of d for client, against d's
+// JWKS and returns its claims.
+func verifyIDTokenOf(t *testing.T, d *downstreamTenant, raw, client string) idClaims {
+	t.Helper()
 	noteSecret(raw)
 	idt, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
@@ -171,8 +182,8 @@ func verifyIDToken(t *testing.T, d *downstreamTenant, raw string) idClaims {
 	if keys := set.Key(idt.Headers[0].KeyID); len(keys) != 1 || idt.Claims(keys[0].Key, &c) != nil {
 		t.Fatalf("the id_token does not verify against %s's keys", d.tenant)
 	}
-	if c.Issuer != d.issuer || c.Nonce != "app-nonce" || len(c.Audience) != 1 || c.Audience[0] != "app" {
-		t.Errorf("id_token iss %q nonce %q aud %v; want %q, app-nonce, [app]", c.Issuer, c.Nonce, c.Audience, d.issuer)
+	if c.Issuer != d.issuer || len(c.Audience) != 1 || c.Audience[0] != client {
+		t.Errorf("id_token iss %q aud %v; want %q, [%s]", c.Issuer, c.Audience, d.issuer, client)
 	}
 	return c
 }
@@ -354,6 +365,19 @@ func TestUpstreamErrorAndTimeout(t *testing.T) {
 	if errCode != "access_denied" {
 		t.Errorf("provider's access_denied: the app got error %q; want access_denied", errCode)
 	}
+	// A device's request has no redirect URI: the user gets the page back
+	// to the sign-in.
+	mustStatus(t, "create device client", adminDo(t, "POST", "/admin/v1/tenants/"+d.tenant+"/clients", map[string]any{
+		"client_id": "tv", "token_endpoint_auth_method": "none", "grant_types": []string{deviceGrant}, "scope": "openid"}), http.StatusCreated)
+	da := request{method: "POST", path: "/t/" + d.tenant + "/device_authorization", body: "client_id=tv&scope=openid",
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+	mustStatus(t, "device authorization", da, http.StatusOK)
+	b = newBrowser(t, "", "")
+	p = b.follow(da.field("verification_uri_complete"))
+	if back := travel(t, b, choose(t, b, p, "corp").header.Get("Location")); back != nil {
+		t.Errorf("the provider's access_denied of a device request went to %s", back)
+	}
+	mustBackPage(t, "provider's access_denied, device", b.last, http.StatusForbidden, "could not sign you in")
 
 	f.mu.Lock()
 	f.authError = "server_error"
@@ -636,5 +660,49 @@ func TestUpstreamLargeRequest(t *testing.T) {
 	back := travel(t, b, start.header.Get("Location"))
 	if code, errCode := callback(t, back, state, d.issuer); code == "" {
 		t.Errorf("no code for the large request: %q", errCode)
+	}
+}
+
+// TestDeviceFlowUpstreamSignIn: the device flow's verification page signs
+// in through an upstream connection too (RFC 8628 §3.3: "password or
+// upstream connection"): the provider's answer comes back to the device
+// approval page, not to a redirect URI, and the device's poll then gets
+// tokens for the user the provider named.
+func TestDeviceFlowUpstreamSignIn(t *testing.T) {
+	d := newDownstream(t, map[string]any{"device_poll_interval": 1})
+	issuer, clientID, secret, _ := upstreamEdgeauth(t, d, "corp")
+	mustStatus(t, "create connection", adminDo(t, "POST", "/admin/v1/tenants/"+d.tenant+"/connections", map[string]any{
+		"id": "corp", "kind": "oidc", "name": "Corp SSO", "issuer": issuer, "client_id": clientID, "client_secret": secret, "create_users": true}), http.StatusCreated)
+	mustStatus(t, "create device client", adminDo(t, "POST", "/admin/v1/tenants/"+d.tenant+"/clients", map[string]any{
+		"client_id": "tv", "token_endpoint_auth_method": "none", "grant_types": []string{deviceGrant}, "scope": "openid profile"}), http.StatusCreated)
+	cfg := &oauth2.Config{ClientID: "tv", Scopes: []string{"openid", "profile"},
+		Endpoint: oauth2.Endpoint{DeviceAuthURL: d.issuer + "/device_authorization", TokenURL: d.issuer + "/token", AuthStyle: oauth2.AuthStyleInParams}}
+	da, err := cfg.DeviceAuth(oauthCtx())
+	if err != nil {
+		t.Fatalf("DeviceAuth: %v", err)
+	}
+	noteSecret(da.DeviceCode)
+
+	b := newBrowser(t, "carol", "carol's long password")
+	p := b.follow(da.VerificationURIComplete)
+	if !strings.Contains(p.body, "Continue with Corp SSO") {
+		t.Fatalf("the device's sign-in page has no Corp SSO button: %d %.400s", p.status, p.body)
+	}
+	if back := travel(t, b, choose(t, b, p, "corp").header.Get("Location")); back != nil {
+		t.Fatalf("the upstream sign-in of a device request went to the app: %s", back)
+	}
+	approval := b.last
+	if !strings.Contains(approval.body, `name="decision"`) || !strings.Contains(approval.body, da.UserCode) {
+		t.Fatalf("after the upstream sign-in: %d %.400s; want the device approval page", approval.status, approval.body)
+	}
+	if r := b.submit(approval, url.Values{"decision": {"approve"}}); r.status != http.StatusOK {
+		t.Fatalf("approving: %d %.300s", r.status, r.body)
+	}
+	tok := request{method: "POST", path: "/t/" + d.tenant + "/token", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body: url.Values{"grant_type": {deviceGrant}, "device_code": {da.DeviceCode}, "client_id": {"tv"}}.Encode()}.do(t)
+	mustStatus(t, "the device's poll", tok, http.StatusOK)
+	c := verifyIDTokenOf(t, d, tok.field("id_token"), "tv")
+	if !strings.HasPrefix(c.PreferredUsername, "corp:") || c.Name != "Carol Upstream" {
+		t.Errorf("device id_token %+v; want carol's upstream account", c)
 	}
 }
