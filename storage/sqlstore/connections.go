@@ -160,7 +160,7 @@ func (s upstream) GetIdentity(ctx context.Context, tenantID, connectionID, subje
 	dest, finish := identityDest(&id)
 	err := s.db.QueryRowContext(ctx,
 		`SELECT i.tenant_id, i.connection_id, i.subject, i.user_id, i.email, i.email_verified, i.name,
-		        i.tokens_sealed, i.tokens_expire_at, i.created_at, i.last_login_at, `+joinedUserColumns+`
+		        i.tokens_sealed, i.tokens_expire_at, i.created_at, i.last_login_at, `+userColumnsOf("u")+`
 		 FROM identities i JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
 		 WHERE i.tenant_id = ? AND i.connection_id = ? AND i.subject = ?`, tenantID, connectionID, subject).
 		Scan(append(dest, u.dest()...)...)
@@ -198,7 +198,7 @@ func (s upstream) CreateIdentity(ctx context.Context, n storage.NewIdentity) (st
 		}
 		// Plain INSERTs: a conflict fails the batch, so neither row stays.
 		_, err = s.batch(ctx, op,
-			stmt{`INSERT INTO users (` + userColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(*n.User, l[0])},
+			stmt{`INSERT INTO users (` + userColumns + `) VALUES ` + userValues, userArgs(*n.User, l[0])},
 			stmt{`INSERT INTO identities (` + identityColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, identityArgs(id)})
 		if err != nil {
 			return "", err

@@ -88,10 +88,9 @@ func (s *Store) GetRefreshFamily(ctx context.Context, tenantID, id string) (stor
 	return scanFamily("get refresh family", row)
 }
 
-// grantQuery reads a family and, LEFT JOINed, its user (the user's
-// columns renamed: D1 returns a batch's rows as objects keyed by name).
-const grantQuery = `SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
-	        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at, f.session_id, ` + userColumnsAs + `
+// grantQuery reads a family and, LEFT JOINed, its user.
+var grantQuery = `SELECT f.tenant_id, f.id, f.client_id, f.user_id, f.scope, f.resource, f.auth_time, f.token_hash,
+	        f.generation, f.created_at, f.rotated_at, f.expires_at, f.revoked_at, f.session_id, ` + userColumnsOf("u") + `
 	 FROM refresh_families f LEFT JOIN users u ON u.tenant_id = f.tenant_id AND u.id = f.user_id
 	 WHERE f.tenant_id = ? AND f.id = ?`
 

@@ -4,29 +4,34 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
 
-const userColumns = `tenant_id, id, username, email, password_hash, roles, created_at, updated_at, disabled,
-	email_verified, name`
+// userColumnList are the columns of users, in the order every read scans
+// them and userArgs gives them.
+var userColumnList = []string{"tenant_id", "id", "username", "email", "password_hash", "roles",
+	"created_at", "updated_at", "disabled", "email_verified", "name"}
+
+var (
+	userColumns = strings.Join(userColumnList, ", ")
+	// userValues is the VALUES list of one user's row.
+	userValues = "(" + strings.Repeat("?, ", len(userColumnList)-1) + "?)"
+)
 
 // userColumnsOf is userColumns of the table aliased a, for joins that scan
-// them with optionalUser.
+// them with optionalUser, each named a_<column>: a D1 batch returns its
+// reads' rows as objects keyed by column name, so a joined user's columns
+// need names of their own.
 func userColumnsOf(a string) string {
-	return a + ".tenant_id, " + a + ".id, " + a + ".username, " + a + ".email, " + a + ".password_hash, " +
-		a + ".roles, " + a + ".created_at, " + a + ".updated_at, " + a + ".disabled, " + a + ".email_verified, " + a + ".name"
+	cols := make([]string, len(userColumnList))
+	for i, c := range userColumnList {
+		cols[i] = a + "." + c + " AS " + a + "_" + c
+	}
+	return strings.Join(cols, ", ")
 }
-
-// joinedUserColumns is userColumnsOf("u").
-var joinedUserColumns = userColumnsOf("u")
-
-// userColumnsAs is userColumns of the table aliased u, each named u_...:
-// for a batch's read, whose D1 rows are objects keyed by column name.
-const userColumnsAs = `u.tenant_id AS u_tenant_id, u.id AS u_id, u.username AS u_username, u.email AS u_email,
-	u.password_hash AS u_password_hash, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at,
-	u.disabled AS u_disabled, u.email_verified AS u_email_verified, u.name AS u_name`
 
 func scanUser(op string, row *sql.Row) (storage.User, error) {
 	var (
@@ -56,7 +61,7 @@ type optionalUser struct {
 	fullName                             sql.NullString
 }
 
-// dest is the Scan destinations, in joinedUserColumns order.
+// dest is the Scan destinations, in userColumnList order.
 func (o *optionalUser) dest() []any {
 	return []any{&o.tenant, &o.id, &o.name, &o.email, &o.hash, &o.roles, &o.created, &o.updated, &o.disabled, &o.verified, &o.fullName}
 }
@@ -85,7 +90,7 @@ func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
 		return err
 	}
 	n, err := s.exec(ctx, op,
-		`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		`INSERT INTO users (`+userColumns+`) VALUES `+userValues+` ON CONFLICT DO NOTHING`,
 		userArgs(u, l[0])...)
 	if err != nil {
 		return err
