@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,6 +11,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/edgeauth/edgeauth/internal/keyfit"
 )
 
 // leeway is the clock skew allowed on exp, iat and nbf, as package verify
@@ -164,7 +162,7 @@ func (b *Broker) verifySignature(ctx context.Context, jws *jose.JSONWebSignature
 // alg or for no algorithm in particular (RFC 8725 §3.1).
 func findKey(set keySet, kid string, alg jose.SignatureAlgorithm) *jwk {
 	for i, k := range set {
-		if (kid == "" || k.kid == kid) && (k.alg == "" || k.alg == string(alg)) && fits(alg, k.key) {
+		if (kid == "" || k.kid == kid) && (k.alg == "" || k.alg == string(alg)) && keyfit.Fits(string(alg), k.key) {
 			return &set[i]
 		}
 	}
@@ -194,28 +192,4 @@ func (b *Broker) fetchKeys(ctx context.Context, jwksURI string) (keySet, error) 
 		set = append(set, jwk{kid: k.KeyID, alg: k.Algorithm, key: pub.Key})
 	}
 	return set, nil
-}
-
-// fits reports whether key is of the type and size alg needs: RSA of at
-// least 2048 bits for RS* and PS*, the curve of ES*, Ed25519 for EdDSA.
-func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
-	switch k := key.(type) {
-	case *rsa.PublicKey:
-		switch alg {
-		case jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512:
-			return k.N.BitLen() >= 2048
-		}
-	case *ecdsa.PublicKey:
-		switch alg {
-		case jose.ES256:
-			return k.Curve == elliptic.P256()
-		case jose.ES384:
-			return k.Curve == elliptic.P384()
-		case jose.ES512:
-			return k.Curve == elliptic.P521()
-		}
-	case ed25519.PublicKey:
-		return alg == jose.EdDSA
-	}
-	return false
 }

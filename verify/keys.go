@@ -4,9 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,13 +16,14 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/edgeauth/edgeauth/internal/keyfit"
 )
 
 // Response size limits: a JWKS of a few keys is a few kilobytes.
 const (
 	maxMetadataSize = 64 << 10
 	maxJWKSSize     = 256 << 10
-	minRSABits      = 2048
 )
 
 // RemoteKeys is the KeySource of an issuer's published keys: its JWKS,
@@ -345,36 +343,10 @@ func (rk *RemoteKeys) parseJWKS(body []byte) (map[string]Key, error) {
 	return keys, nil
 }
 
-// fits reports whether key is of the type and size alg needs, and whole
-// enough to verify with (a KeySource other than RemoteKeys may hand out
-// anything).
+// fits reports whether key suits alg (keyfit.Fits); a KeySource other
+// than RemoteKeys may hand out anything.
 func fits(alg jose.SignatureAlgorithm, key crypto.PublicKey) bool {
-	switch k := key.(type) {
-	case *ecdsa.PublicKey:
-		//lint:ignore SA1019 a KeySource may hand out a key without coordinates, and Bytes panics on one
-		if k == nil || k.Curve == nil || k.X == nil || k.Y == nil {
-			return false
-		}
-		if _, err := k.Bytes(); err != nil { // not a point of its curve
-			return false
-		}
-		switch alg {
-		case jose.ES256:
-			return k.Curve == elliptic.P256()
-		case jose.ES384:
-			return k.Curve == elliptic.P384()
-		case jose.ES512:
-			return k.Curve == elliptic.P521()
-		}
-	case ed25519.PublicKey:
-		return alg == jose.EdDSA && len(k) == ed25519.PublicKeySize
-	case *rsa.PublicKey:
-		switch alg {
-		case jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512:
-			return k != nil && k.N != nil && k.N.BitLen() >= minRSABits
-		}
-	}
-	return false
+	return keyfit.Fits(string(alg), key)
 }
 
 // usableKeys remembers the ECDSA keys fits has accepted, by their identity:
