@@ -106,28 +106,22 @@ func (s *Store) ListAudit(ctx context.Context, q storage.AuditQuery) ([]storage.
 	query += " ORDER BY id DESC LIMIT ?"
 	args = append(args, int64(limit))
 
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrapErr(op, err)
+	return queryAll(ctx, s.conn, op, scanAuditEvent, query, args...)
+}
+
+// scanAuditEvent reads one row of id, tenant_id, time, event, actor,
+// subject, detail, source, count.
+func scanAuditEvent(op string, row rowScanner) (storage.AuditEvent, error) {
+	var (
+		e              storage.AuditEvent
+		tenant, source sql.NullString
+		at             sql.NullInt64
+	)
+	if err := row.Scan(&e.ID, &tenant, &at, &e.Event, &e.Actor, &e.Subject, &e.Detail, &source, &e.Count); err != nil {
+		return storage.AuditEvent{}, wrapErr(op, err)
 	}
-	defer rows.Close()
-	var out []storage.AuditEvent
-	for rows.Next() {
-		var (
-			e              storage.AuditEvent
-			tenant, source sql.NullString
-			at             sql.NullInt64
-		)
-		if err := rows.Scan(&e.ID, &tenant, &at, &e.Event, &e.Actor, &e.Subject, &e.Detail, &source, &e.Count); err != nil {
-			return nil, wrapErr(op, err)
-		}
-		e.TenantID, e.Time, e.Source = tenant.String, fromUnix(at), source.String
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
+	e.TenantID, e.Time, e.Source = tenant.String, fromUnix(at), source.String
+	return e, nil
 }
 
 // PruneAudit implements storage.Audit: it deletes events of every tenant

@@ -13,7 +13,7 @@ const clientColumns = `tenant_id, id, name, secret_hash, redirect_uris, grant_ty
 	post_logout_redirect_uris, logo_uri, policy_uri, tos_uri, token_exchange_audiences`
 
 // scanClient reads one row of clientColumns.
-func scanClient(op string, row interface{ Scan(...any) error }) (storage.Client, error) {
+func scanClient(op string, row rowScanner) (storage.Client, error) {
 	var (
 		c                        storage.Client
 		secret                   []byte
@@ -75,25 +75,8 @@ func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Cli
 
 // ListClients implements storage.Clients.
 func (s *Store) ListClients(ctx context.Context, tenantID string) ([]storage.Client, error) {
-	const op = "list clients"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list clients", scanClient,
 		`SELECT `+clientColumns+` FROM clients WHERE tenant_id = ? ORDER BY id`, tenantID)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.Client
-	for rows.Next() {
-		c, err := scanClient(op, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
 }
 
 // UpdateClient implements storage.Clients.

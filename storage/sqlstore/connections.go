@@ -17,7 +17,7 @@ const connectionColumns = `tenant_id, id, kind, name, issuer, client_id, client_
 	create_users, store_tokens, version, created_at, updated_at`
 
 // scanConnection reads one row of connectionColumns.
-func scanConnection(op string, row interface{ Scan(...any) error }) (storage.Connection, error) {
+func scanConnection(op string, row rowScanner) (storage.Connection, error) {
 	var (
 		c                storage.Connection
 		secret           []byte
@@ -71,25 +71,8 @@ func (s upstream) GetConnection(ctx context.Context, tenantID, id string) (stora
 
 // ListConnections implements storage.Connections.
 func (s upstream) ListConnections(ctx context.Context, tenantID string) ([]storage.Connection, error) {
-	const op = "list connections"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list connections", scanConnection,
 		`SELECT `+connectionColumns+` FROM connections WHERE tenant_id = ? ORDER BY id`, tenantID)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.Connection
-	for rows.Next() {
-		c, err := scanConnection(op, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
 }
 
 // UpdateConnection implements storage.Connections: a compare-and-set on
@@ -255,27 +238,15 @@ func (s upstream) UpdateIdentity(ctx context.Context, id storage.Identity) error
 
 // ListIdentities implements storage.Identities.
 func (s upstream) ListIdentities(ctx context.Context, tenantID, userID string) ([]storage.Identity, error) {
-	const op = "list identities"
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT `+identityColumns+` FROM identities WHERE tenant_id = ? AND user_id = ? ORDER BY connection_id`, tenantID, userID)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.Identity
-	for rows.Next() {
+	return queryAll(ctx, s.conn, "list identities", func(op string, row rowScanner) (storage.Identity, error) {
 		var id storage.Identity
 		dest, finish := identityDest(&id)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, wrapErr(op, err)
+		if err := row.Scan(dest...); err != nil {
+			return storage.Identity{}, wrapErr(op, err)
 		}
 		finish()
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
+		return id, nil
+	}, `SELECT `+identityColumns+` FROM identities WHERE tenant_id = ? AND user_id = ? ORDER BY connection_id`, tenantID, userID)
 }
 
 // DeleteIdentity implements storage.Identities.

@@ -48,34 +48,28 @@ func (s *Store) PutConsent(ctx context.Context, c storage.Consent) error {
 
 // ListConsents implements storage.Consents.
 func (s *Store) ListConsents(ctx context.Context, tenantID, userID string) ([]storage.Consent, error) {
-	const op = "list consents"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list consents", scanConsent,
 		`SELECT tenant_id, user_id, client_id, scope, resources, granted_at FROM consents
 		 WHERE tenant_id = ? AND user_id = ? ORDER BY client_id`, tenantID, userID)
+}
+
+// scanConsent reads one row of tenant_id, user_id, client_id, scope,
+// resources, granted_at.
+func scanConsent(op string, row rowScanner) (storage.Consent, error) {
+	var (
+		c         storage.Consent
+		resources string
+		granted   sql.NullInt64
+	)
+	err := row.Scan(&c.TenantID, &c.UserID, &c.ClientID, &c.Scope, &resources, &granted)
 	if err != nil {
-		return nil, wrapErr(op, err)
+		return storage.Consent{}, wrapErr(op, err)
 	}
-	defer rows.Close()
-	var out []storage.Consent
-	for rows.Next() {
-		var (
-			c         storage.Consent
-			resources string
-			granted   sql.NullInt64
-		)
-		if err := rows.Scan(&c.TenantID, &c.UserID, &c.ClientID, &c.Scope, &resources, &granted); err != nil {
-			return nil, wrapErr(op, err)
-		}
-		if c.Resources, err = fromList(resources); err != nil {
-			return nil, fmt.Errorf("sqlstore: %s: %w", op, err)
-		}
-		c.GrantedAt = fromUnix(granted)
-		out = append(out, c)
+	if c.Resources, err = fromList(resources); err != nil {
+		return storage.Consent{}, fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
+	c.GrantedAt = fromUnix(granted)
+	return c, nil
 }
 
 // RevokeConsents implements storage.Consents in one batch: the families

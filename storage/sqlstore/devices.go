@@ -17,7 +17,7 @@ const deviceColumns = `tenant_id, device_hash, user_code, client_id, scope, reso
 	poll_interval, last_poll, slowed, family_id, created_at, expires_at`
 
 // scanDevice reads one row of deviceColumns.
-func scanDevice(op string, row interface{ Scan(...any) error }) (storage.DeviceAuthorization, error) {
+func scanDevice(op string, row rowScanner) (storage.DeviceAuthorization, error) {
 	var (
 		d                            storage.DeviceAuthorization
 		hash                         []byte

@@ -31,34 +31,26 @@ func (s *Store) CreateKey(ctx context.Context, k storage.SigningKey) error {
 
 // ListKeys implements storage.SigningKeys.
 func (s *Store) ListKeys(ctx context.Context, tenantID string) ([]storage.SigningKey, error) {
-	const op = "list keys"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list keys", scanKey,
 		`SELECT `+keyColumns+` FROM signing_keys WHERE tenant_id = ? ORDER BY created_at, kid`, tenantID)
-	if err != nil {
-		return nil, wrapErr(op, err)
+}
+
+// scanKey reads one row of keyColumns.
+func scanKey(op string, row rowScanner) (storage.SigningKey, error) {
+	var (
+		k                           storage.SigningKey
+		use, state                  string
+		pub, priv                   []byte
+		created, activated, retired sql.NullInt64
+	)
+	if err := row.Scan(&k.TenantID, &k.KID, &k.Alg, &use, &state, &pub, &priv,
+		&created, &activated, &retired); err != nil {
+		return storage.SigningKey{}, wrapErr(op, err)
 	}
-	defer rows.Close()
-	var out []storage.SigningKey
-	for rows.Next() {
-		var (
-			k                           storage.SigningKey
-			use, state                  string
-			pub, priv                   []byte
-			created, activated, retired sql.NullInt64
-		)
-		if err := rows.Scan(&k.TenantID, &k.KID, &k.Alg, &use, &state, &pub, &priv,
-			&created, &activated, &retired); err != nil {
-			return nil, wrapErr(op, err)
-		}
-		k.Use, k.State = storage.KeyUse(use), storage.KeyState(state)
-		k.PublicJWK, k.PrivateSealed = fromBlob(pub), fromBlob(priv)
-		k.CreatedAt, k.ActivatedAt, k.RetiredAt = fromUnix(created), fromUnix(activated), fromUnix(retired)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
+	k.Use, k.State = storage.KeyUse(use), storage.KeyState(state)
+	k.PublicJWK, k.PrivateSealed = fromBlob(pub), fromBlob(priv)
+	k.CreatedAt, k.ActivatedAt, k.RetiredAt = fromUnix(created), fromUnix(activated), fromUnix(retired)
+	return k, nil
 }
 
 // SetKeyState implements storage.SigningKeys. The UPDATE's WHERE state = ?

@@ -37,7 +37,7 @@ func (r *familyRow) family() storage.RefreshFamily {
 	return f
 }
 
-func scanFamily(op string, row *sql.Row) (storage.RefreshFamily, error) {
+func scanFamily(op string, row rowScanner) (storage.RefreshFamily, error) {
 	var r familyRow
 	if err := row.Scan(r.dest()...); err != nil {
 		return storage.RefreshFamily{}, wrapErr(op, err)
@@ -220,27 +220,10 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, tenantID, id string, no
 
 // ListGrants implements storage.RefreshTokens (refresh_families_user).
 func (s *Store) ListGrants(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.RefreshFamily, error) {
-	const op = "list grants"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list grants", scanFamily,
 		`SELECT `+familyColumns+` FROM refresh_families
 		 WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
 		 ORDER BY created_at DESC, id`, tenantID, userID, now.Unix())
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.RefreshFamily
-	for rows.Next() {
-		var r familyRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, wrapErr(op, err)
-		}
-		out = append(out, r.family())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
 }
 
 // RevokeGrants implements storage.RefreshTokens in one UPDATE.

@@ -84,27 +84,15 @@ func (s sessions) GetSession(ctx context.Context, tenantID, id string) (storage.
 
 // ListSessions implements storage.Sessions (sessions_user).
 func (s sessions) ListSessions(ctx context.Context, tenantID, userID string, now time.Time) ([]storage.Session, error) {
-	const op = "list sessions"
-	rows, err := s.db.QueryContext(ctx,
-		`SELECT `+sessionColumns+` FROM sessions s
+	return queryAll(ctx, s.conn, "list sessions", func(op string, row rowScanner) (storage.Session, error) {
+		var r sessionRow
+		if err := row.Scan(r.dest()...); err != nil {
+			return storage.Session{}, wrapErr(op, err)
+		}
+		return r.session(), nil
+	}, `SELECT `+sessionColumns+` FROM sessions s
 		 WHERE s.tenant_id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
 		 ORDER BY s.created_at DESC, s.id`, tenantID, userID, now.Unix())
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.Session
-	for rows.Next() {
-		var r sessionRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, wrapErr(op, err)
-		}
-		out = append(out, r.session())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
 }
 
 // EndSessions implements storage.Sessions in one batch: the families

@@ -67,6 +67,32 @@ func (s *conn) exists(ctx context.Context, op, query string, args ...any) (bool,
 	return true, nil
 }
 
+// rowScanner is what a scan function reads one row from: a *sql.Row or
+// *sql.Rows.
+type rowScanner interface{ Scan(...any) error }
+
+// queryAll runs query and reads every row it returns with scan, which
+// wraps its own errors with op.
+func queryAll[T any](ctx context.Context, c *conn, op string, scan func(string, rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(op, rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
 // lostUpdate explains a compare-and-set that changed no row: ErrConflict
 // if the row the query exists finds is there, else ErrNotFound.
 func (s *conn) lostUpdate(ctx context.Context, op, exists string, args ...any) error {

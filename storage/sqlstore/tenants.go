@@ -38,30 +38,13 @@ func (s *Store) GetTenant(ctx context.Context, id string) (storage.Tenant, error
 
 // ListTenants implements storage.Tenants.
 func (s *Store) ListTenants(ctx context.Context, after string, limit int) ([]storage.Tenant, error) {
-	const op = "list tenants"
-	rows, err := s.db.QueryContext(ctx,
+	return queryAll(ctx, s.conn, "list tenants", scanTenant,
 		`SELECT id, name, settings, created_at, updated_at, version FROM tenants WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer rows.Close()
-	var out []storage.Tenant
-	for rows.Next() {
-		t, err := scanTenant(op, rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return out, nil
 }
 
 // scanTenant reads one row of id, name, settings, created_at, updated_at,
 // version.
-func scanTenant(op string, row interface{ Scan(...any) error }) (storage.Tenant, error) {
+func scanTenant(op string, row rowScanner) (storage.Tenant, error) {
 	var (
 		t                storage.Tenant
 		settings         string
