@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgeauth/edgeauth/internal/netcheck"
@@ -41,48 +40,13 @@ const (
 	cimdKeepMax     = 1000            // documents and failures kept
 )
 
-// fetchedDocs keeps recently fetched metadata documents, and failures, in
-// memory: the login and consent pages of one sign-in read the client again,
-// and a failing URL is not fetched again on every request. At most
-// cimdKeepMax entries: when full, the ended go, then everything.
-type fetchedDocs struct {
-	mu sync.Mutex
-	m  map[string]fetchedDoc
-}
-
+// fetchedDoc is a metadata document's client, or the failure to fetch
+// it, as Server.fetched keeps it: the login and consent pages of one
+// sign-in read the client again, and a failing URL is not fetched again on
+// every request.
 type fetchedDoc struct {
-	c     storage.Client
-	err   error
-	until time.Time
-}
-
-func (f *fetchedDocs) get(key string, now time.Time) (storage.Client, error, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, ok := f.m[key]
-	if !ok || !now.Before(d.until) {
-		return storage.Client{}, nil, false
-	}
-	return d.c, d.err, true
-}
-
-func (f *fetchedDocs) put(key string, d fetchedDoc, now time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.m == nil {
-		f.m = map[string]fetchedDoc{}
-	}
-	if len(f.m) >= cimdKeepMax {
-		for k, old := range f.m {
-			if !now.Before(old.until) {
-				delete(f.m, k)
-			}
-		}
-		if len(f.m) >= cimdKeepMax {
-			clear(f.m)
-		}
-	}
-	f.m[key] = d
+	c   storage.Client
+	err error
 }
 
 // IsURLClientID tells a metadata-document client_id from a registered one:
@@ -152,8 +116,8 @@ func (s *Server) StoreClient(ctx context.Context, c storage.Client) error {
 // memory of recent fetches or fetched now (rate-limited).
 func (s *Server) documentClient(ctx context.Context, t storage.Tenant, id string) (storage.Client, error) {
 	key := t.ID + "\x00" + id
-	if c, err, ok := s.fetched.get(key, s.Now()); ok {
-		return c, err
+	if d, ok := s.fetched.Get(key, s.Now()); ok {
+		return d.c, d.err
 	}
 	source := t.ID
 	if info, ok := ctx.Value(requestInfoKey{}).(*RequestInfo); ok && info.Source != "" {
@@ -168,7 +132,7 @@ func (s *Server) documentClient(ctx context.Context, t storage.Tenant, id string
 		keep = cimdKeepFailure
 	}
 	now := s.Now()
-	s.fetched.put(key, fetchedDoc{c: c, err: err, until: now.Add(keep)}, now)
+	s.fetched.Put(key, fetchedDoc{c: c, err: err}, now.Add(keep), now)
 	return c, err
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/edgeauth/edgeauth/audit"
+	"github.com/edgeauth/edgeauth/internal/expiring"
 	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/jwks"
@@ -68,10 +69,10 @@ type Server struct {
 	keys     *storecache.Memo[verify.Key]
 	docs     *storecache.Memo[[]byte]
 	jwksDocs *storecache.Memo[jwks.Doc]
-	fetched  fetchedDocs // metadata documents (cimd.go)
-	refresh  refreshKey  // refresh tokens' MACs (refresh.go)
-	device   *DeviceFlow // RFC 8628 (device.go)
-	exchange *exchanger  // RFC 8693 (grant_exchange.go)
+	fetched  *expiring.Map[string, fetchedDoc] // metadata documents (cimd.go)
+	refresh  refreshKey                        // refresh tokens' MACs (refresh.go)
+	device   *DeviceFlow                       // RFC 8628 (device.go)
+	exchange *exchanger                        // RFC 8693 (grant_exchange.go)
 }
 
 // New checks cfg and builds the server.
@@ -109,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 		keys:     storecache.NewMemo[verify.Key](cfg.Cache, "public"),
 		docs:     storecache.NewMemo[[]byte](cfg.Cache, "discovery"),
 		jwksDocs: storecache.NewMemo[jwks.Doc](cfg.Cache, "jwks"),
+		fetched:  expiring.New[string, fetchedDoc](cimdKeepMax),
 	}
 	s.device, s.exchange = &DeviceFlow{s: s}, &exchanger{s: s}
 	return s, nil

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/expiring"
 	"github.com/edgeauth/edgeauth/internal/netcheck"
 	"github.com/edgeauth/edgeauth/internal/syntax"
 	"github.com/edgeauth/edgeauth/storage"
@@ -90,8 +91,8 @@ type Broker struct {
 	cfg    Config
 	box    box
 	client *http.Client // nil: disabled
-	docs   cache[*discovery]
-	keys   cache[keySet]
+	docs   *expiring.Map[string, *discovery]
+	keys   *expiring.Map[string, fetchedKeys]
 	log    *slog.Logger
 }
 
@@ -116,7 +117,8 @@ func New(cfg Config) (*Broker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	br := &Broker{cfg: cfg, box: b, log: cfg.Logger}
+	br := &Broker{cfg: cfg, box: b, log: cfg.Logger,
+		docs: expiring.New[string, *discovery](cacheMax), keys: expiring.New[string, fetchedKeys](cacheMax)}
 	if cfg.Transport != nil {
 		br.client = &http.Client{
 			Transport: guarded{next: cfg.Transport, check: br.checkURL},

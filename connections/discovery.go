@@ -73,13 +73,13 @@ func (b *Broker) endpoints(ctx context.Context, c storage.Connection) (endpoints
 // §4), or takes it from memory, and checks it.
 func (b *Broker) discover(ctx context.Context, issuer string) (endpoints, error) {
 	now := b.cfg.Now()
-	d, _, ok := b.docs.get(issuer, now)
+	d, ok := b.docs.Get(issuer, now)
 	if !ok {
 		var err error
 		if d, err = b.fetchDiscovery(ctx, issuer); err != nil {
 			return endpoints{}, err
 		}
-		b.docs.put(issuer, d, now)
+		b.docs.Put(issuer, d, now.Add(cacheTTL), now)
 	}
 	e := endpoints{
 		issuer: d.Issuer, authURL: d.AuthorizationEndpoint, tokenURL: d.TokenEndpoint,

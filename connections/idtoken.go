@@ -134,19 +134,19 @@ func checkClaims(c *idClaims, want idTokenCheck, now time.Time) error {
 func (b *Broker) verifySignature(ctx context.Context, jws *jose.JSONWebSignature, jwksURI string, h jose.Header) ([]byte, error) {
 	alg := jose.SignatureAlgorithm(h.Algorithm)
 	now := b.cfg.Now()
-	set, at, ok := b.keys.get(jwksURI, now)
-	if !ok || (findKey(set, h.KeyID, alg) == nil && now.Sub(at) >= keysCooldown) {
+	kept, ok := b.keys.Get(jwksURI, now)
+	if !ok || (findKey(kept.set, h.KeyID, alg) == nil && now.Sub(kept.at) >= keysCooldown) {
 		fresh, err := b.fetchKeys(ctx, jwksURI)
 		if err != nil {
 			if !ok {
 				return nil, err
 			}
 		} else {
-			set = fresh
-			b.keys.put(jwksURI, set, now)
+			kept = fetchedKeys{set: fresh, at: now}
+			b.keys.Put(jwksURI, kept, now.Add(cacheTTL), now)
 		}
 	}
-	k := findKey(set, h.KeyID, alg)
+	k := findKey(kept.set, h.KeyID, alg)
 	if k == nil {
 		return nil, fmt.Errorf("%w: no key %q for %s in the issuer's key set", ErrIDToken, h.KeyID, alg)
 	}

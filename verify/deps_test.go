@@ -12,9 +12,9 @@ import (
 // TestDependencies keeps verify light enough to import from any Go service
 // or Worker: the standard library and go-jose only, natively and on
 // js/wasm. In particular nothing else of edgeauth (no storage, no authz)
-// but internal/keyfit (the standard library alone), which connections
-// shares, and on js/wasm internal/jsasync (syscall/js alone), through which
-// it calls WebCrypto; no syumai/workers and no SQLite driver (modernc.org);
+// but internal/keyfit and internal/expiring (the standard library alone),
+// which it shares with the server, and on js/wasm internal/jsasync
+// (syscall/js alone), through which it calls WebCrypto; no syumai/workers and no SQLite driver (modernc.org);
 // and natively no syscall/js.
 func TestDependencies(t *testing.T) {
 	if runtime.GOOS == "js" || runtime.GOOS == "wasip1" {
@@ -38,7 +38,7 @@ func TestDependencies(t *testing.T) {
 			}
 			for _, p := range strings.Fields(string(out)) {
 				switch {
-				case p == self, p == "github.com/edgeauth/edgeauth/internal/keyfit":
+				case p == self, p == "github.com/edgeauth/edgeauth/internal/keyfit", p == "github.com/edgeauth/edgeauth/internal/expiring":
 				case p == "github.com/edgeauth/edgeauth/internal/jsasync" && target.goos == "js":
 				case strings.HasPrefix(p, "github.com/edgeauth/"),
 					strings.HasPrefix(p, "github.com/syumai/"),

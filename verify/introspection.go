@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/edgeauth/edgeauth/internal/expiring"
 )
 
 // Bounds of Introspection's cache.
@@ -66,13 +67,7 @@ type Introspection struct {
 	ttl              time.Duration
 	now              func() time.Time
 
-	mu      sync.Mutex
-	answers map[[sha256.Size]byte]introspected
-}
-
-type introspected struct {
-	active bool
-	until  time.Time
+	answers *expiring.Map[[sha256.Size]byte, bool] // active or not, by the token's hash
 }
 
 // NewIntrospection checks opts and returns the check. It does no I/O.
@@ -88,7 +83,7 @@ func NewIntrospection(opts IntrospectionOptions) (*Introspection, error) {
 		return nil, errors.New("verify: IntrospectionOptions.ClientID and ClientSecret are required (RFC 7662 §2.1)")
 	}
 	i := &Introspection{endpoint: opts.Endpoint, clientID: opts.ClientID, secret: opts.ClientSecret,
-		client: opts.HTTPClient, now: opts.Now, answers: map[[sha256.Size]byte]introspected{}}
+		client: opts.HTTPClient, now: opts.Now, answers: expiring.New[[sha256.Size]byte, bool](maxIntrospected)}
 	if i.client == nil {
 		i.client = &http.Client{Timeout: FetchTimeout}
 	}
@@ -107,45 +102,22 @@ func NewIntrospection(opts IntrospectionOptions) (*Introspection, error) {
 func (i *Introspection) check(ctx context.Context, token string, c *Claims) error {
 	key := sha256.Sum256([]byte(token))
 	now := i.now()
-	i.mu.Lock()
-	a, ok := i.answers[key]
-	i.mu.Unlock()
-	if !ok || !now.Before(a.until) {
-		active, err := i.ask(ctx, token)
-		if err != nil {
+	active, ok := i.answers.Get(key, now)
+	if !ok {
+		var err error
+		if active, err = i.ask(ctx, token); err != nil {
 			return fmt.Errorf("%w: introspection: %w", ErrUnavailable, err)
 		}
-		a = introspected{active: active, until: now.Add(i.ttl)}
-		if c.ExpiresAt.Before(a.until) {
-			a.until = c.ExpiresAt
+		until := now.Add(i.ttl)
+		if c.ExpiresAt.Before(until) {
+			until = c.ExpiresAt
 		}
-		i.keep(key, a, now)
+		i.answers.Put(key, active, until, now)
 	}
-	if !a.active {
+	if !active {
 		return fmt.Errorf("%w: the issuer says the token is not active", ErrRevoked)
 	}
 	return nil
-}
-
-// keep stores an answer; when the cache is full it drops the expired
-// answers first, and everything if none has expired.
-func (i *Introspection) keep(key [sha256.Size]byte, a introspected, now time.Time) {
-	if i.ttl <= 0 || !now.Before(a.until) {
-		return
-	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if len(i.answers) >= maxIntrospected {
-		for k, v := range i.answers {
-			if !now.Before(v.until) {
-				delete(i.answers, k)
-			}
-		}
-		if len(i.answers) >= maxIntrospected {
-			clear(i.answers)
-		}
-	}
-	i.answers[key] = a
 }
 
 // ask sends one introspection request (RFC 7662 §2.1) and reads "active"

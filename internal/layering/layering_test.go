@@ -22,7 +22,7 @@ const mod = "github.com/edgeauth/edgeauth"
 // modules thirdParty allows it.
 var layers = [][]string{
 	// Vocabulary and leaf helpers: the standard library only.
-	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/jsasync", "internal/keyfit"},
+	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/jsasync", "internal/keyfit", "internal/expiring"},
 	// The Workers runtime, and what builds on the vocabulary alone.
 	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
 		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit", "device"},
