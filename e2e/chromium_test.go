@@ -128,9 +128,21 @@ func runStep[T any](c *chromium, what string, a chromedp.Action[T]) T {
 	defer cancel()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
-		c.t.Fatalf("%s: %v", what, err)
+		c.t.Fatalf("%s: %v (the tab is at %s)", what, err, c.location())
 	}
 	return v
+}
+
+// location is the tab's address, for a failure message; it waits at most
+// a few seconds, since it asks a tab that may have stopped answering.
+func (c *chromium) location() string {
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	u, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return "an address it did not tell: " + err.Error()
+	}
+	return u
 }
 
 // navigate loads u and returns the response of the document.
@@ -147,7 +159,7 @@ func (c *chromium) click(sel string) *network.Response {
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
-		c.t.Fatalf("click %s: %v", sel, err)
+		c.t.Fatalf("click %s: %v (the tab is at %s)", sel, err, c.location())
 	}
 	return resp
 }

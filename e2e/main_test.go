@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,6 +43,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	logs := stop()
+	if code != 0 {
+		printLastRequests(logs, 40)
+	}
 	if code == 0 {
 		if leaked := leakedSecrets(logs); len(leaked) > 0 {
 			fmt.Fprintf(os.Stderr, "e2e: the server's log output contains %d secrets seen in this run (passwords, client secrets, codes or tokens), e.g. one of %d characters\n", len(leaked), len(leaked[0]))
@@ -51,6 +55,20 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// printLastRequests prints the server's last n request lines (method,
+// route or path, status, duration; no query strings, headers or bodies),
+// so that a failed run shows what the server was answering when it failed.
+func printLastRequests(logs string, n int) {
+	var lines []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "[wrangler:info]") || strings.Contains(l, `"msg":"request"`) {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	lines = lines[max(0, len(lines)-n):]
+	fmt.Fprintf(os.Stderr, "e2e: the server's last %d requests:\n%s\n", len(lines), strings.Join(lines, "\n"))
 }
 
 func randomSecret() string {
