@@ -14,7 +14,9 @@
 //  2. A queued call owns a pending timer: workerd cancels as hung a
 //     request that only awaits a promise another request will resolve. The
 //     timer fires at least every WAITER_TICK_MS until the call's queue
-//     timeout (503); each time it marks the call alive and reclaims what
+//     timeout (503), and stays pending after another request has handed
+//     the call an instance, until the call resumes; each time it fires, it
+//     marks the call alive and reclaims what
 //     cancelled requests left behind (Pool.reap), since a cancelled request
 //     loses its timers: its queued call, no longer marked, leaves the
 //     queue, and an instance handed to it returns to the pool, without
@@ -325,6 +327,12 @@ class Pool {
       let timer;
       const handed = new Promise((resolve) => {
         waiter.resolve = resolve;
+        // Handed an instance by another request but not resumed yet: the
+        // resume may come after this request's timer, so keep one pending
+        // until it does and clears it (rule 2).
+        const keepPending = () => {
+          if (Date.now() < deadline + HANDOFF_TIMEOUT_MS) timer = setTimeout(keepPending, WAITER_TICK_MS);
+        };
         const wait = () => {
           const remaining = deadline - Date.now();
           if (remaining <= 0) {
@@ -333,7 +341,10 @@ class Pool {
             return;
           }
           timer = setTimeout(() => {
-            if (waiter.handed !== null) return;
+            if (waiter.handed !== null) {
+              keepPending();
+              return;
+            }
             waiter.seen = Date.now();
             this.requeue(waiter);
             this.reap(); // may hand this waiter an instance
