@@ -91,9 +91,11 @@
 //     instances start on demand up to POOL_MAX_INSTANCES (each holds 6-22
 //     MiB of wasm memory that never shrinks); further calls queue.
 //  2. A queued call owns a pending timer: workerd cancels as hung a request
-//     that only awaits a promise another request will resolve. The timer
-//     also lets the pool notice cancelled requests: their queued calls
-//     leave the queue, and an instance handed to one returns to the pool.
+//     that only awaits a promise another request will resolve. It stays
+//     pending after another request hands the call an instance, until the
+//     call resumes. The timer also lets the pool notice cancelled
+//     requests: their queued calls leave the queue, and an instance handed
+//     to one returns to the pool.
 //  3. context.env and context.ctx are set before every call, so syumai's
 //     packages and cloudflare.Getenv, which read them lazily, always see
 //     the bindings and the ExecutionContext of the call being served.
