@@ -14,6 +14,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/edgeauth/edgeauth/internal/oidctest"
 	"github.com/edgeauth/edgeauth/storage"
 )
 
@@ -21,7 +22,7 @@ const redirect = "https://auth.example/t/t/callback/c"
 
 // oidcRound runs AuthURL, the upstream's authorization (the fake's) and
 // Finish, with the response's iss as the issuer sends it.
-func oidcRound(t *testing.T, b *Broker, f *fakeOIDC, c storage.Connection) (Profile, error) {
+func oidcRound(t *testing.T, b *Broker, f *oidctest.Provider, c storage.Connection) (Profile, error) {
 	t.Helper()
 	a, err := b.NewAttempt()
 	if err != nil {
@@ -35,7 +36,7 @@ func oidcRound(t *testing.T, b *Broker, f *fakeOIDC, c storage.Connection) (Prof
 		q.Get("code_challenge") != s256(a.Verifier) || q.Get("response_type") != "code" || !strings.Contains(q.Get("scope"), "openid") {
 		t.Fatalf("AuthURL = %s; want state, nonce, S256 challenge, redirect_uri, response_type=code and openid", u)
 	}
-	return b.Finish(t.Context(), c, redirect, a, Response{Code: f.authorize(u)})
+	return b.Finish(t.Context(), c, redirect, a, Response{Code: f.Approve(u)})
 }
 
 func mustQuery(t *testing.T, raw string) url.Values {
@@ -56,7 +57,7 @@ func s256(v string) string { return oauth2.S256ChallengeFromVerifier(v) }
 func TestOIDC(t *testing.T) {
 	f := newFakeOIDC(t)
 	b, st, _ := newTestBroker(t, 0)
-	c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
 	p, err := oidcRound(t, b, f, c)
 	if err != nil {
 		t.Fatalf("Finish = %v; want nil", err)
@@ -72,36 +73,35 @@ func TestOIDC(t *testing.T) {
 func TestIDTokenChecks(t *testing.T) {
 	f := newFakeOIDC(t)
 	b, st, _ := newTestBroker(t, 0)
-	c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
-	edit := func(change func(m map[string]any)) func(string) map[string]any {
-		return func(nonce string) map[string]any { m := f.standard(nonce); change(m); return m }
-	}
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
 	hour := time.Hour
 	tests := []struct {
-		name   string
-		claims func(string) map[string]any
-		sign   func(map[string]any) string
-		token  func(nonce string) any // the id_token member, when not a signed token
+		name  string
+		spoil func(map[string]any)
+		sign  func(map[string]any) string
+		token func(nonce string) any // the id_token member, when not a signed token
 	}{
-		{name: "nonce mismatch", claims: edit(func(m map[string]any) { m["nonce"] = "not-the-nonce" })},
-		{name: "no nonce", claims: edit(func(m map[string]any) { delete(m, "nonce") })},
-		{name: "wrong audience", claims: edit(func(m map[string]any) { m["aud"] = "another-client" })},
-		{name: "audiences without azp", claims: edit(func(m map[string]any) { m["aud"] = []string{fakeClientID, "other"} })},
-		{name: "azp of another client", claims: edit(func(m map[string]any) { m["azp"] = "other" })},
-		{name: "wrong issuer", claims: edit(func(m map[string]any) { m["iss"] = "https://evil.example" })},
-		{name: "expired", claims: edit(func(m map[string]any) { m["exp"] = time.Now().Add(-2 * time.Minute).Unix() })},
-		{name: "no exp", claims: edit(func(m map[string]any) { delete(m, "exp") })},
-		{name: "iat in the future", claims: edit(func(m map[string]any) { m["iat"] = time.Now().Add(hour).Unix() })},
-		{name: "no iat", claims: edit(func(m map[string]any) { delete(m, "iat") })},
-		{name: "not yet valid", claims: edit(func(m map[string]any) { m["nbf"] = time.Now().Add(hour).Unix() })},
+		{name: "nonce mismatch", spoil: func(m map[string]any) { m["nonce"] = "not-the-nonce" }},
+		{name: "no nonce", spoil: func(m map[string]any) { delete(m, "nonce") }},
+		{name: "wrong audience", spoil: func(m map[string]any) { m["aud"] = "another-client" }},
+		{name: "audiences without azp", spoil: func(m map[string]any) { m["aud"] = []string{fakeClientID, "other"} }},
+		{name: "azp of another client", spoil: func(m map[string]any) { m["azp"] = "other" }},
+		{name: "wrong issuer", spoil: func(m map[string]any) { m["iss"] = "https://evil.example" }},
+		{name: "expired", spoil: func(m map[string]any) { m["exp"] = time.Now().Add(-2 * time.Minute).Unix() }},
+		{name: "no exp", spoil: func(m map[string]any) { delete(m, "exp") }},
+		{name: "iat in the future", spoil: func(m map[string]any) { m["iat"] = time.Now().Add(hour).Unix() }},
+		{name: "no iat", spoil: func(m map[string]any) { delete(m, "iat") }},
+		{name: "not yet valid", spoil: func(m map[string]any) { m["nbf"] = time.Now().Add(hour).Unix() }},
 		{name: "unsigned (alg none)", sign: func(m map[string]any) string { return unsigned(t, m) }},
-		{name: "HMAC with the client secret", sign: func(m map[string]any) string { return signWith(t, jose.HS256, []byte(fakeSecret+fakeSecret), f.kid, m) }},
-		{name: "signed by an unpublished key", sign: func(m map[string]any) string { return signWith(t, jose.ES256, otherKey(t), f.kid, m) }},
-		{name: "an unknown kid", sign: func(m map[string]any) string { return signWith(t, jose.RS256, f.key, "k9", m) }},
+		{name: "HMAC with the client secret", sign: func(m map[string]any) string {
+			return oidctest.SignJWT(t, jose.HS256, []byte(fakeSecret+fakeSecret), f.KID, m)
+		}},
+		{name: "signed by an unpublished key", sign: func(m map[string]any) string { return oidctest.SignJWT(t, jose.ES256, otherKey(t), f.KID, m) }},
+		{name: "an unknown kid", sign: func(m map[string]any) string { return oidctest.SignJWT(t, jose.RS256, f.Key, "k9", m) }},
 		{name: "a tampered payload", sign: func(m map[string]any) string {
-			good := signWith(t, jose.RS256, f.key, f.kid, m)
+			good := oidctest.SignJWT(t, jose.RS256, f.Key, f.KID, m)
 			m["sub"] = "someone-else"
-			bad := signWith(t, jose.RS256, f.key, f.kid, m)
+			bad := oidctest.SignJWT(t, jose.RS256, f.Key, f.KID, m)
 			parts, badParts := strings.Split(good, "."), strings.Split(bad, ".")
 			return parts[0] + "." + badParts[1] + "." + parts[2]
 		}},
@@ -110,19 +110,19 @@ func TestIDTokenChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.mu.Lock()
-			f.claims, f.sign, f.token = tt.claims, tt.sign, nil
-			if tt.token != nil {
-				f.token = func(w http.ResponseWriter, r *http.Request) {
-					r.ParseForm()
-					body := map[string]any{"access_token": "at", "token_type": "Bearer"}
-					if v := tt.token(""); v != nil {
-						body["id_token"] = v
+			f.Update(func(f *oidctest.Provider) {
+				f.Spoil, f.Sign, f.Token = tt.spoil, tt.sign, nil
+				if tt.token != nil {
+					f.Token = func(w http.ResponseWriter, r *http.Request) {
+						r.ParseForm()
+						body := map[string]any{"access_token": "at", "token_type": "Bearer"}
+						if v := tt.token(""); v != nil {
+							body["id_token"] = v
+						}
+						oidctest.WriteJSON(w, http.StatusOK, body)
 					}
-					writeJSON(w, body)
 				}
-			}
-			f.mu.Unlock()
+			})
 			p, err := oidcRound(t, b, f, c)
 			if !errors.Is(err, ErrIDToken) {
 				t.Errorf("Finish with %s = %+v, %v; want ErrIDToken", tt.name, p, err)
@@ -133,7 +133,7 @@ func TestIDTokenChecks(t *testing.T) {
 
 // unsigned is claims as a JWT with alg "none".
 func unsigned(t *testing.T, claims map[string]any) string {
-	good := signWith(t, jose.ES256, otherKey(t), "k1", claims)
+	good := oidctest.SignJWT(t, jose.ES256, otherKey(t), "k1", claims)
 	parts := strings.Split(good, ".")
 	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."
 }
@@ -143,26 +143,26 @@ func unsigned(t *testing.T, claims map[string]any) string {
 // code is spent.
 func TestIssParameter(t *testing.T) {
 	f := newFakeOIDC(t)
-	f.discovery = func(d map[string]any) { d["authorization_response_iss_parameter_supported"] = true }
+	f.Discovery = func(d map[string]any) { d["authorization_response_iss_parameter_supported"] = true }
 	b, st, _ := newTestBroker(t, 0)
-	c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
 	for _, iss := range []string{"", "https://evil.example"} {
 		a, _ := b.NewAttempt()
 		u, err := b.AuthURL(t.Context(), c, Start{RedirectURI: redirect, Attempt: a})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = b.Finish(t.Context(), c, redirect, a, Response{Code: f.authorize(u), Issuer: iss})
+		_, err = b.Finish(t.Context(), c, redirect, a, Response{Code: f.Approve(u), Issuer: iss})
 		if !errors.Is(err, ErrIDToken) {
 			t.Errorf("Finish with iss %q = %v; want ErrIDToken", iss, err)
 		}
 	}
-	if f.tokenRequests != 0 {
-		t.Errorf("the token endpoint was called %d times; want 0", f.tokenRequests)
+	if n := f.TokenRequests(); n != 0 {
+		t.Errorf("the token endpoint was called %d times; want 0", n)
 	}
 	a, _ := b.NewAttempt()
 	u, _ := b.AuthURL(t.Context(), c, Start{RedirectURI: redirect, Attempt: a})
-	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: f.authorize(u), Issuer: f.issuer}); err != nil {
+	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: f.Approve(u), Issuer: f.Issuer}); err != nil {
 		t.Errorf("Finish with the right iss = %v; want nil", err)
 	}
 }
@@ -173,7 +173,7 @@ func TestIssParameter(t *testing.T) {
 func TestUpstreamFailures(t *testing.T) {
 	f := newFakeOIDC(t)
 	b, st, _ := newTestBroker(t, 500*time.Millisecond)
-	c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
 	tests := []struct {
 		name  string
 		token http.HandlerFunc
@@ -181,19 +181,19 @@ func TestUpstreamFailures(t *testing.T) {
 		slow  bool
 	}{
 		{"invalid_grant", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(400)
-			writeJSON(w, map[string]string{"error": "invalid_grant"})
+			oidctest.WriteJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		}, ErrRefused, false},
 		{"a 500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500); w.Write([]byte("oops")) }, ErrUnavailable, false},
 		{"a 503 with an OAuth error", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(503)
-			writeJSON(w, map[string]string{"error": "temporarily_unavailable"})
+			oidctest.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
 		}, ErrUnavailable, false},
 		{"garbage", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte("<html>not json"))
 		}, ErrUnavailable, false},
-		{"no access token", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, map[string]string{"token_type": "Bearer"}) }, ErrUnavailable, false},
+		{"no access token", func(w http.ResponseWriter, r *http.Request) {
+			oidctest.WriteJSON(w, http.StatusOK, map[string]string{"token_type": "Bearer"})
+		}, ErrUnavailable, false},
 		{"a redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "http://127.0.0.1:1/token", http.StatusTemporaryRedirect)
 		}, ErrUnavailable, false},
@@ -206,9 +206,7 @@ func TestUpstreamFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.mu.Lock()
-			f.token = tt.token
-			f.mu.Unlock()
+			f.Update(func(f *oidctest.Provider) { f.Token = tt.token })
 			start := time.Now()
 			_, err := oidcRound(t, b, f, c)
 			if !errors.Is(err, tt.want) {
@@ -237,9 +235,9 @@ func TestDiscoveryChecks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeOIDC(t)
-			f.discovery = tt.edit
+			f.Discovery = tt.edit
 			b, st, _ := newTestBroker(t, 0)
-			c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
+			c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
 			a, _ := b.NewAttempt()
 			if _, err := b.AuthURL(t.Context(), c, Start{RedirectURI: redirect, Attempt: a}); !errors.Is(err, ErrUnavailable) {
 				t.Errorf("AuthURL = %v; want ErrUnavailable", err)
@@ -249,8 +247,8 @@ func TestDiscoveryChecks(t *testing.T) {
 	t.Run("down", func(t *testing.T) {
 		f := newFakeOIDC(t)
 		b, st, _ := newTestBroker(t, 0)
-		c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
-		f.srv.Close()
+		c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
+		f.Close()
 		a, _ := b.NewAttempt()
 		if _, err := b.AuthURL(t.Context(), c, Start{RedirectURI: redirect, Attempt: a}); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("AuthURL with the issuer down = %v; want ErrUnavailable", err)
@@ -262,20 +260,18 @@ func TestDiscoveryChecks(t *testing.T) {
 // userinfo, whose sub must be the ID token's (OIDC Core §5.3.2).
 func TestUserinfo(t *testing.T) {
 	f := newFakeOIDC(t)
-	f.claims = func(nonce string) map[string]any {
-		m := f.standard(nonce)
+	f.Spoil = func(m map[string]any) {
 		delete(m, "email")
 		delete(m, "email_verified")
-		return m
 	}
 	b, st, _ := newTestBroker(t, 0)
-	c := connection(t, b, st, storage.KindOIDC, f.issuer, true)
-	f.userinfo = map[string]any{"sub": "upstream-sub-1", "email": "alice@userinfo.example", "email_verified": "true"}
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
+	f.Userinfo = map[string]any{"sub": "upstream-sub-1", "email": "alice@userinfo.example", "email_verified": "true"}
 	p, err := oidcRound(t, b, f, c)
 	if err != nil || p.Email != "alice@userinfo.example" || !p.EmailVerified {
 		t.Errorf("Finish = %+v, %v; want userinfo's verified address", p, err)
 	}
-	f.userinfo = map[string]any{"sub": "someone-else", "email": "mallory@example.com", "email_verified": true}
+	f.Userinfo = map[string]any{"sub": "someone-else", "email": "mallory@example.com", "email_verified": true}
 	if p, err := oidcRound(t, b, f, c); !errors.Is(err, ErrIDToken) {
 		t.Errorf("Finish with userinfo of another subject = %+v, %v; want ErrIDToken", p, err)
 	}
@@ -287,29 +283,29 @@ func TestUserinfo(t *testing.T) {
 func TestGitHub(t *testing.T) {
 	g := newFakeGitHub(t)
 	b, st, _ := newTestBroker(t, 0)
-	c := connection(t, b, st, storage.KindGitHub, g.srv.URL, true)
+	c := connection(t, b, st, storage.KindGitHub, g.URL, true)
 	a, _ := b.NewAttempt()
 	u, err := b.AuthURL(t.Context(), c, Start{RedirectURI: redirect, Attempt: a})
-	if q := mustQuery(t, u); err != nil || !strings.HasPrefix(u, g.srv.URL+"/login/oauth/authorize?") || q.Get("code_challenge") == "" || q.Has("nonce") {
+	if q := mustQuery(t, u); err != nil || !strings.HasPrefix(u, g.URL+"/login/oauth/authorize?") || q.Get("code_challenge") == "" || q.Has("nonce") {
 		t.Fatalf("AuthURL = %s, %v; want GitHub's authorize URL with PKCE and no nonce", u, err)
 	}
-	p, err := b.Finish(t.Context(), c, redirect, a, Response{Code: "gh-code"})
+	p, err := b.Finish(t.Context(), c, redirect, a, Response{Code: g.Approve(u)})
 	if err != nil || p.Subject != "4242" || p.Email != "octo@example.com" || !p.EmailVerified || p.Name != "Octo Cat" {
 		t.Errorf("Finish = %+v, %v; want subject 4242, octo@example.com verified", p, err)
 	}
 	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: "wrong"}); !errors.Is(err, ErrRefused) {
 		t.Errorf("Finish with a bad code = %v; want ErrRefused", err)
 	}
-	g.emails = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) }
-	if p, err := b.Finish(t.Context(), c, redirect, a, Response{Code: "gh-code"}); err != nil || p.Email != "" {
+	g.EmailsHandler = func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNotFound) }
+	if p, err := b.Finish(t.Context(), c, redirect, a, Response{Code: g.Approve(u)}); err != nil || p.Email != "" {
 		t.Errorf("Finish without the e-mail scope = %+v, %v; want no address", p, err)
 	}
-	g.emails = func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("not json")) }
-	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: "gh-code"}); !errors.Is(err, ErrUnavailable) {
+	g.EmailsHandler = func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("not json")) }
+	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: g.Approve(u)}); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Finish with garbage e-mails = %v; want ErrUnavailable", err)
 	}
-	g.user = map[string]any{"login": "no-id"}
-	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: "gh-code"}); !errors.Is(err, ErrProfile) {
+	g.User = map[string]any{"login": "no-id"}
+	if _, err := b.Finish(t.Context(), c, redirect, a, Response{Code: g.Approve(u)}); !errors.Is(err, ErrProfile) {
 		t.Errorf("Finish with a user without id = %v; want ErrProfile", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edgeauth/edgeauth/internal/oidctest"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
@@ -270,14 +271,14 @@ func TestUpstreamEdgeauthTenant(t *testing.T) {
 func TestUpstreamGitHub(t *testing.T) {
 	g := newFakeGitHub(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "github", "github", g.srv.URL, nil)
+	d.connect(t, "github", "github", g.URL, nil)
 	b := newBrowser(t, "", "")
 	p, verifier := d.loginPage(t, b)
 	if !strings.Contains(p.body, "Continue with GitHub") {
 		t.Errorf("no GitHub button: %s", p.body)
 	}
 	start := choose(t, b, p, "github")
-	if loc := start.header.Get("Location"); !strings.HasPrefix(loc, g.srv.URL+"/login/oauth/authorize?") || strings.Contains(loc, "nonce=") {
+	if loc := start.header.Get("Location"); !strings.HasPrefix(loc, g.URL+"/login/oauth/authorize?") || strings.Contains(loc, "nonce=") {
 		t.Fatalf("GitHub button sent the browser to %q", loc)
 	}
 	c := d.exchange(t, travel(t, b, start.header.Get("Location")), verifier)
@@ -317,7 +318,7 @@ func mustBackPage(t *testing.T, what string, p page, status int, want string) {
 func TestUpstreamIDTokenRefused(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "corp", "oidc", f.issuer, nil)
+	d.connect(t, "corp", "oidc", f.Issuer, nil)
 	tests := []struct {
 		name  string
 		spoil func(m map[string]any)
@@ -327,19 +328,17 @@ func TestUpstreamIDTokenRefused(t *testing.T) {
 		{"wrong audience", func(m map[string]any) { m["aud"] = "another-client" }, nil},
 		{"expired", func(m map[string]any) { m["exp"] = time.Now().Add(-5 * time.Minute).Unix() }, nil},
 		{"unsigned", nil, func(m map[string]any) string {
-			signed := signJWT(t, jose.RS256, f.key, "fk1", m)
+			signed := oidctest.SignJWT(t, jose.RS256, f.Key, f.KID, m)
 			return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + strings.Split(signed, ".")[1] + "."
 		}},
 		{"signed by another key", nil, func(m map[string]any) string {
 			other := newFakeProvider(t)
-			return signJWT(t, jose.RS256, other.key, "fk1", m)
+			return oidctest.SignJWT(t, jose.RS256, other.Key, f.KID, m)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.mu.Lock()
-			f.spoil, f.sign = tt.spoil, tt.sign
-			f.mu.Unlock()
+			f.Update(func(f *oidctest.Provider) { f.Spoil, f.Sign = tt.spoil, tt.sign })
 			mustBackPage(t, tt.name, upstreamFails(t, d), http.StatusForbidden, "could not be verified")
 		})
 	}
@@ -354,11 +353,9 @@ func TestUpstreamIDTokenRefused(t *testing.T) {
 func TestUpstreamErrorAndTimeout(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "corp", "oidc", f.issuer, nil)
+	d.connect(t, "corp", "oidc", f.Issuer, nil)
 
-	f.mu.Lock()
-	f.authError = "access_denied"
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.AuthError = "access_denied" })
 	b := newBrowser(t, "", "")
 	p, _ := d.loginPage(t, b)
 	_, errCode := callback(t, travel(t, b, choose(t, b, p, "corp").header.Get("Location")), "app-state", d.issuer)
@@ -379,16 +376,12 @@ func TestUpstreamErrorAndTimeout(t *testing.T) {
 	}
 	mustBackPage(t, "provider's access_denied, device", b.last, http.StatusForbidden, "could not sign you in")
 
-	f.mu.Lock()
-	f.authError = "server_error"
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.AuthError = "server_error" })
 	mustBackPage(t, "provider's server_error", upstreamFails(t, d), http.StatusForbidden, "could not sign you in")
 
 	// A token endpoint that answers after 20 s: the callback gives up at
 	// the upstream timeout (10 s, 3 s natively) and says so.
-	f.mu.Lock()
-	f.authError, f.slow = "", 20*time.Second
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.AuthError, f.Slow = "", 20*time.Second })
 	b = newBrowser(t, "", "")
 	p, _ = d.loginPage(t, b)
 	cb := b.do("GET", choose(t, b, p, "corp").header.Get("Location"), nil).header.Get("Location")
@@ -397,14 +390,12 @@ func TestUpstreamErrorAndTimeout(t *testing.T) {
 	if took := time.Since(start); took > 17*time.Second {
 		t.Errorf("the slow provider held the callback %v; want the upstream timeout", took)
 	}
-	f.mu.Lock()
-	f.slow = 0
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.Slow = 0 })
 
 	// A provider that is down (its discovery document cannot be fetched).
 	gone := newFakeProvider(t)
-	d.connect(t, "gone", "oidc", gone.issuer, nil)
-	gone.srv.Close()
+	d.connect(t, "gone", "oidc", gone.Issuer, nil)
+	gone.Close()
 	b = newBrowser(t, "", "")
 	p, _ = d.loginPage(t, b)
 	mustBackPage(t, "provider down", b.submitUpstream(t, p, "gone"), http.StatusBadRequest, "cannot be reached")
@@ -432,7 +423,7 @@ func (b *browser) submitUpstream(t *testing.T, p page, connection string) page {
 func TestUpstreamStateMismatch(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "corp", "oidc", f.issuer, nil)
+	d.connect(t, "corp", "oidc", f.Issuer, nil)
 
 	// The attacker's own sign-in, stopped at the callback.
 	attacker := newBrowser(t, "", "")
@@ -484,7 +475,7 @@ func TestUpstreamLinking(t *testing.T) {
 	mustStatus(t, "create carol", r, http.StatusCreated)
 	noteSecret("carol's downstream password")
 	carol := r.field("id")
-	d.connect(t, "corp", "oidc", f.issuer, map[string]any{"create_users": false})
+	d.connect(t, "corp", "oidc", f.Issuer, map[string]any{"create_users": false})
 
 	// carol's own address is not verified: nothing links to her.
 	mustBackPage(t, "a user's unverified address", upstreamFails(t, d), http.StatusForbidden, "There is no account here")
@@ -497,9 +488,7 @@ func TestUpstreamLinking(t *testing.T) {
 
 	// An unverified upstream address: no link, and the connection makes
 	// no users.
-	f.mu.Lock()
-	f.verified = false
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.EmailVerified = false })
 	mustBackPage(t, "unverified address", upstreamFails(t, d), http.StatusForbidden, "There is no account here")
 
 	// Unverified, with a connection that makes users: a new user, not carol.
@@ -511,9 +500,7 @@ func TestUpstreamLinking(t *testing.T) {
 	}
 
 	// Verified, from another upstream account: linked to carol.
-	f.mu.Lock()
-	f.verified, f.subject = true, "corp-carol-2"
-	f.mu.Unlock()
+	f.Update(func(f *oidctest.Provider) { f.EmailVerified, f.Subject = true, "corp-carol-2" })
 	b = newBrowser(t, "", "")
 	pg, v = d.loginPage(t, b)
 	if c := d.exchange(t, travel(t, b, choose(t, b, pg, "corp").header.Get("Location")), v); c.Subject != carol {
@@ -534,7 +521,7 @@ func TestUpstreamLinking(t *testing.T) {
 func TestUpstreamDeletedConnection(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "corp", "oidc", f.issuer, nil)
+	d.connect(t, "corp", "oidc", f.Issuer, nil)
 	b := newBrowser(t, "", "")
 	p, _ := d.loginPage(t, b)
 	cb := b.do("GET", choose(t, b, p, "corp").header.Get("Location"), nil).header.Get("Location")
@@ -568,9 +555,9 @@ func withUpstreamForm(p page, tenant string) page {
 func TestUpstreamTenantsNeverMix(t *testing.T) {
 	f := newFakeProvider(t)
 	a, b := newDownstream(t, nil), newDownstream(t, nil)
-	a.connect(t, "corp", "oidc", f.issuer, nil)
-	b.connect(t, "corp", "oidc", f.issuer, nil)
-	b.connect(t, "only-b", "oidc", f.issuer, nil)
+	a.connect(t, "corp", "oidc", f.Issuer, nil)
+	b.connect(t, "corp", "oidc", f.Issuer, nil)
+	b.connect(t, "only-b", "oidc", f.Issuer, nil)
 
 	subjects := map[string]bool{}
 	for _, d := range []*downstreamTenant{a, b} {
@@ -604,7 +591,7 @@ func TestUpstreamTenantsNeverMix(t *testing.T) {
 func TestPasswordLoginOff(t *testing.T) {
 	f := newFakeProvider(t)
 	d := newDownstream(t, map[string]any{"password_login": "off"})
-	d.connect(t, "corp", "oidc", f.issuer, nil)
+	d.connect(t, "corp", "oidc", f.Issuer, nil)
 	mustStatus(t, "create user", adminDo(t, "POST", "/admin/v1/tenants/"+d.tenant+"/users", map[string]any{"username": "dave", "password": "dave's long password"}), http.StatusCreated)
 	noteSecret("dave's long password")
 	b := newBrowser(t, "", "")
@@ -631,7 +618,7 @@ func TestPasswordLoginOff(t *testing.T) {
 func TestUpstreamLargeRequest(t *testing.T) {
 	g := newFakeGitHub(t)
 	d := newDownstream(t, nil)
-	d.connect(t, "github", "github", g.srv.URL, nil)
+	d.connect(t, "github", "github", g.URL, nil)
 	state := strings.Repeat("s", 1024)
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(oauth2.GenerateVerifier()), oauth2.SetAuthURLParam("nonce", strings.Repeat("n", 512))}
 	q := url.Values{}

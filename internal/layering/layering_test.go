@@ -24,7 +24,7 @@ var layers = [][]string{
 	// Vocabulary and leaf helpers: the standard library only.
 	{"storage", "migrations", "ratelimit", "password", "pages", "internal/secret", "internal/syntax", "internal/netcheck", "internal/jsasync", "internal/keyfit", "internal/expiring"},
 	// The Workers runtime, and what builds on the vocabulary alone.
-	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount",
+	{"cfworker", "storage/storecache", "storage/storagetest", "storage/storagefault", "storage/storagecount", "internal/oidctest",
 		"internal/kvrecord", "internal/safehttp", "jwks", "verify", "audit", "device"},
 	// Backends (D1 through the runtime in the Worker), sessions, upstream
 	// sign-in.
@@ -53,6 +53,7 @@ var thirdParty = map[string][]string{
 	"cfworker":            {}, // usable by any Go Worker: not even syumai/workers
 	"storage/kv":          {"github.com/syumai/workers"},
 	"storage/storagetest": {"github.com/google/go-cmp"},
+	"internal/oidctest":   {"github.com/go-jose/go-jose/v4"},
 	"storage/sqlstore":    {"github.com/syumai/workers", "modernc.org/", "github.com/dustin/go-humanize", "github.com/google/uuid", "github.com/mattn/go-isatty", "github.com/ncruces/go-strftime", "github.com/remyoudompheng/bigfft", "golang.org/x/sys"},
 }
 
