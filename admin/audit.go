@@ -38,7 +38,7 @@ func (a *API) ListAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := storage.AuditQuery{Event: p.Get("event"), Limit: 100}
+	q := storage.AuditQuery{Event: p.Get("event")}
 	if r.PathValue("tenant") != "" {
 		t, err := a.tenant(r)
 		if err != nil {
@@ -58,10 +58,8 @@ func (a *API) ListAudit(w http.ResponseWriter, r *http.Request) error {
 			return authz.Errorf(authz.CodeInvalidRequest, "before must be a positive event id")
 		}
 	}
-	if v := p.Get("limit"); v != "" {
-		if q.Limit, err = strconv.Atoi(v); err != nil || q.Limit < 1 || q.Limit > 1000 {
-			return authz.Errorf(authz.CodeInvalidRequest, "limit must be between 1 and 1000")
-		}
+	if q.Limit, err = pageLimit(p); err != nil {
+		return err
 	}
 	events, err := a.cfg.Store.ListAudit(r.Context(), q)
 	if err != nil {
@@ -86,4 +84,17 @@ func (a *API) ListAudit(w http.ResponseWriter, r *http.Request) error {
 	}
 	authz.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// pageLimit reads a list's limit parameter: 1 to 1000, 100 when absent.
+func pageLimit(p authz.Params) (int, error) {
+	v := p.Get("limit")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, authz.Errorf(authz.CodeInvalidRequest, "limit must be between 1 and 1000")
+	}
+	return n, nil
 }

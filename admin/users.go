@@ -217,6 +217,51 @@ func (a *API) GetUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ListUsers pages through a tenant's users in the byte order of their
+// usernames: GET /admin/v1/tenants/{T}/users. Query: prefix (usernames
+// that start with it), after (a username: the page after it), limit
+// (1-1000, default 100). The answer's next_after, when present, fetches
+// the next page. A listed user has no identities; GetUser shows them.
+func (a *API) ListUsers(w http.ResponseWriter, r *http.Request) error {
+	t, err := a.tenant(r)
+	if err != nil {
+		return err
+	}
+	p, err := authz.QueryParams(r)
+	if err != nil {
+		return err
+	}
+	q := storage.UserQuery{Prefix: p.Get("prefix"), After: p.Get("after")}
+	for name, v := range map[string]string{"prefix": q.Prefix, "after": q.After} {
+		if !utf8.ValidString(v) || len(v) > maxUsernameQuery {
+			return authz.Errorf(authz.CodeInvalidRequest, "%s must be UTF-8 of at most %d bytes", name, maxUsernameQuery)
+		}
+	}
+	if q.Limit, err = pageLimit(p); err != nil {
+		return err
+	}
+	users, err := a.cfg.Store.ListUsers(r.Context(), t.ID, q)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Users     []userResponse `json:"users"`
+		NextAfter string         `json:"next_after,omitempty"`
+	}{Users: make([]userResponse, len(users))}
+	for i, u := range users {
+		out.Users[i] = newUserResponse(u)
+	}
+	if len(users) == q.Limit {
+		out.NextAfter = users[len(users)-1].Username
+	}
+	authz.WriteJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// maxUsernameQuery bounds the usernames a list is asked about: an
+// upstream account's username is its connection's id and subject.
+const maxUsernameQuery = 512
+
 // UnlinkIdentity unlinks the user's account of a connection: signing in
 // through the connection no longer signs in as the user (a later sign-in
 // of that account makes a new user, when the connection may).

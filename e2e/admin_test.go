@@ -164,6 +164,49 @@ func TestUserLifecycle(t *testing.T) {
 		t.Errorf("the answer shows the password or its hash: %s", r.body)
 	}
 	mustStatus(t, "duplicate username", adminDo(t, "POST", base, map[string]any{"username": "alice", "password": password}), http.StatusConflict)
+
+	// Listing: in username order, by prefix, a page at a time.
+	for _, name := range []string{"bob", "alicia"} {
+		mustStatus(t, "create "+name, adminDo(t, "POST", base, map[string]any{"username": name, "password": password}), http.StatusCreated)
+	}
+	type page struct {
+		Users []struct {
+			ID, Username string
+			HasPassword  bool `json:"has_password"`
+		}
+		NextAfter string `json:"next_after"`
+	}
+	for _, c := range []struct {
+		query     string
+		want      []string
+		nextAfter string
+	}{
+		{"", []string{"alice", "alicia", "bob"}, ""},
+		{"?prefix=ali", []string{"alice", "alicia"}, ""},
+		{"?prefix=ali&limit=1", []string{"alice"}, "alice"},
+		{"?prefix=ali&limit=1&after=alice", []string{"alicia"}, "alicia"},
+		{"?prefix=ali&limit=1&after=alicia", nil, ""},
+		{"?prefix=alice", []string{"alice"}, ""},
+		{"?prefix=carol", nil, ""},
+	} {
+		r := adminDo(t, "GET", base+c.query, nil)
+		mustStatus(t, "list "+c.query, r, http.StatusOK)
+		if strings.Contains(string(r.body), "pbkdf2") || strings.Contains(string(r.body), "password_hash") {
+			t.Errorf("list %s shows password hashes: %s", c.query, r.body)
+		}
+		var p page
+		r.decode(t, &p)
+		var got []string
+		for _, u := range p.Users {
+			got = append(got, u.Username)
+			if u.ID == "" || !u.HasPassword {
+				t.Errorf("list %s: user %+v; want an id and has_password", c.query, u)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") || p.NextAfter != c.nextAfter {
+			t.Errorf("list %s = %v, next_after %q; want %v, %q", c.query, got, p.NextAfter, c.want, c.nextAfter)
+		}
+	}
 	mustStatus(t, "get", adminDo(t, "GET", base+"/"+u.ID, nil), http.StatusOK)
 	mustStatus(t, "delete", adminDo(t, "DELETE", base+"/"+u.ID, nil), http.StatusNoContent)
 	mustStatus(t, "get deleted", adminDo(t, "GET", base+"/"+u.ID, nil), http.StatusNotFound)

@@ -158,6 +158,7 @@ func (s *Server) routes() {
 		{"DELETE /admin/v1/tenants/{tenant}/clients/{client}", ad.DeleteClient},
 		{"POST /admin/v1/tenants/{tenant}/clients/{client}/secret", ad.RotateClientSecret},
 		{"POST /admin/v1/tenants/{tenant}/users", ad.CreateUser},
+		{"GET /admin/v1/tenants/{tenant}/users", ad.ListUsers},
 		{"GET /admin/v1/tenants/{tenant}/users/{user}", ad.GetUser},
 		{"PATCH /admin/v1/tenants/{tenant}/users/{user}", ad.PatchUser},
 		{"DELETE /admin/v1/tenants/{tenant}/users/{user}", ad.DeleteUser},

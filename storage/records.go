@@ -332,6 +332,16 @@ type LoginState struct {
 	AllFailures *LoginFailures // from every source; nil: no streak
 }
 
+// UserQuery selects a page of a tenant's users. Zero fields do not filter.
+type UserQuery struct {
+	// Prefix keeps the users whose Username starts with it.
+	Prefix string
+	// After pages forwards: only usernames that sort after it.
+	After string
+	// Limit caps the result; zero means 100.
+	Limit int
+}
+
 // AuditQuery selects audit events. Zero fields do not filter.
 type AuditQuery struct {
 	TenantID string

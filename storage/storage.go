@@ -112,6 +112,11 @@ type Users interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user by id, or ErrNotFound.
 	GetUser(ctx context.Context, tenantID, id string) (User, error)
+	// ListUsers returns a page of the tenant's users ordered by Username
+	// (byte order): those whose Username starts with q.Prefix and sorts
+	// after q.After, at most q.Limit of them. The tenant's absence is an
+	// empty page, not an error.
+	ListUsers(ctx context.Context, tenantID string, q UserQuery) ([]User, error)
 	// PatchUser changes the fields of user id that p sets, and UpdatedAt
 	// to p.At, in one statement, and returns the user as it is then: two
 	// patches of different fields at once both take effect. A new Email

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/edgeauth/edgeauth/storage"
 )
@@ -33,7 +35,7 @@ func userColumnsOf(a string) string {
 	return strings.Join(cols, ", ")
 }
 
-func scanUser(op string, row *sql.Row) (storage.User, error) {
+func scanUser(op string, row rowScanner) (storage.User, error) {
 	var (
 		u                  storage.User
 		roles              string
@@ -112,6 +114,45 @@ func (s *Store) GetUser(ctx context.Context, tenantID, id string) (storage.User,
 	row := s.db.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, id)
 	return scanUser("get user", row)
+}
+
+// ListUsers implements storage.Users. A prefix is the range [prefix,
+// prefixEnd(prefix)), so the (tenant_id, username) index finds the page
+// without reading the users outside it.
+func (s *Store) ListUsers(ctx context.Context, tenantID string, q storage.UserQuery) ([]storage.User, error) {
+	where, args := []string{"tenant_id = ?", "username > ?"}, []any{tenantID, q.After}
+	if q.Prefix != "" {
+		where, args = append(where, "username >= ?"), append(args, q.Prefix)
+		if end, ok := prefixEnd(q.Prefix); ok {
+			where, args = append(where, "username < ?"), append(args, end)
+		} else {
+			where, args = append(where, "substr(username, 1, length(?)) = ?"), append(args, q.Prefix, q.Prefix)
+		}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return queryAll(ctx, s.conn, "list users", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND ")+` ORDER BY username LIMIT ?`,
+		append(args, limit)...)
+}
+
+// prefixEnd is the least string above every string that starts with p:
+// p with its last rune counted up. UTF-8's byte order is its code points'
+// order, so this holds for SQLite's byte-wise comparison too. ok is false
+// when p ends in U+10FFFF or in a byte that is not UTF-8.
+func prefixEnd(p string) (end string, ok bool) {
+	r, size := utf8.DecodeLastRuneInString(p)
+	switch {
+	case r == utf8.RuneError && size <= 1, r == unicode.MaxRune:
+		return "", false
+	case r == 0xD7FF: // the code points after it are surrogates, not characters
+		r = 0xE000
+	default:
+		r++
+	}
+	return p[:len(p)-size] + string(r), true
 }
 
 // PatchUser implements storage.Users: one UPDATE ... RETURNING, each

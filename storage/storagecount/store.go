@@ -404,6 +404,12 @@ func (s *Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int6
 	return s.next.PruneIdentityTokens(ctx, before)
 }
 
+// ListUsers counts one D1 read and calls the wrapped Store.
+func (s *Store) ListUsers(ctx context.Context, tenantID string, q storage.UserQuery) ([]storage.User, error) {
+	s.read("ListUsers")
+	return s.next.ListUsers(ctx, tenantID, q)
+}
+
 // PatchUser counts one D1 write and calls the wrapped Store.
 func (s *Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
 	s.write("PatchUser")

@@ -508,6 +508,14 @@ func (s Store) PruneIdentityTokens(ctx context.Context, before time.Time) (int64
 	return s.Store.PruneIdentityTokens(ctx, before)
 }
 
+// ListUsers fails when armed, else calls through.
+func (s Store) ListUsers(ctx context.Context, tenantID string, q storage.UserQuery) ([]storage.User, error) {
+	if err := s.In.hit(); err != nil {
+		return nil, err
+	}
+	return s.Store.ListUsers(ctx, tenantID, q)
+}
+
 // PatchUser fails when armed, else calls through.
 func (s Store) PatchUser(ctx context.Context, tenantID, id string, p storage.UserPatch) (storage.User, error) {
 	if err := s.In.hit(); err != nil {

@@ -91,6 +91,62 @@ func testUsers(t *testing.T, s storage.Store) {
 		}
 	})
 
+	t.Run("List", func(t *testing.T) {
+		tenant, other := newTenant(t, s), newTenant(t, s)
+		// Created out of order; listed in the byte order of the usernames.
+		names := []string{"bob", "alj", "alice", "Ålice", "al", "alicia", "a\uD7FFx", "a\uE000", "z\U0010FFFFq", "z\U0010FFFF"}
+		for i, n := range names {
+			if err := s.CreateUser(ctx, storage.User{TenantID: tenant, ID: fmt.Sprintf("u%d", i), Username: n}); err != nil {
+				t.Fatalf("CreateUser(%q) = %v", n, err)
+			}
+		}
+		if err := s.CreateUser(ctx, storage.User{TenantID: other, ID: "o", Username: "alice"}); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			q    storage.UserQuery
+			want []string
+		}{
+			{storage.UserQuery{}, []string{"al", "alice", "alicia", "alj", "a\uD7FFx", "a\uE000", "bob", "z\U0010FFFF", "z\U0010FFFFq", "Ålice"}},
+			{storage.UserQuery{Limit: 3}, []string{"al", "alice", "alicia"}},
+			{storage.UserQuery{After: "alicia", Limit: 2}, []string{"alj", "a\uD7FFx"}},
+			{storage.UserQuery{After: "Ålice"}, nil},
+			{storage.UserQuery{Prefix: "ali"}, []string{"alice", "alicia"}},
+			{storage.UserQuery{Prefix: "al"}, []string{"al", "alice", "alicia", "alj"}},
+			{storage.UserQuery{Prefix: "al", After: "alice"}, []string{"alicia", "alj"}},
+			{storage.UserQuery{Prefix: "alice"}, []string{"alice"}},
+			{storage.UserQuery{Prefix: "Å"}, []string{"Ålice"}},
+			{storage.UserQuery{Prefix: "a\uD7FF"}, []string{"a\uD7FFx"}},
+			{storage.UserQuery{Prefix: "z\U0010FFFF"}, []string{"z\U0010FFFF", "z\U0010FFFFq"}},
+			{storage.UserQuery{Prefix: "carol"}, nil},
+		}
+		for _, tt := range tests {
+			users, err := s.ListUsers(ctx, tenant, tt.q)
+			if err != nil {
+				t.Fatalf("ListUsers(%+v) = %v", tt.q, err)
+			}
+			var got []string
+			for _, u := range users {
+				if u.TenantID != tenant {
+					t.Errorf("ListUsers(%+v) returned a user of tenant %q", tt.q, u.TenantID)
+				}
+				got = append(got, u.Username)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ListUsers(%+v) mismatch (-want +got):\n%s", tt.q, diff)
+			}
+		}
+		if users, err := s.ListUsers(ctx, "st-missing-"+suffix(), storage.UserQuery{}); err != nil || len(users) != 0 {
+			t.Errorf("ListUsers(missing tenant) = %v, %v; want an empty page", users, err)
+		}
+		// A listed user is the whole user, as GetUser reads it.
+		users, err := s.ListUsers(ctx, other, storage.UserQuery{})
+		want, gerr := s.GetUser(ctx, other, "o")
+		if err != nil || gerr != nil || len(users) != 1 || !cmp.Equal(users[0], want) {
+			t.Errorf("ListUsers(other) = %+v, %v; want [%+v] (GetUser: %v)", users, err, want, gerr)
+		}
+	})
+
 	t.Run("Patch", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		if err := s.CreateUser(ctx, storage.User{TenantID: tenant, ID: "u", Username: "u", Email: "a@example.com", EmailVerified: true,

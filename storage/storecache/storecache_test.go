@@ -37,7 +37,7 @@ func TestEveryMethodClassified(t *testing.T) {
 	changes := []string{"UpdateTenant", "DeleteTenant", "UpdateClient", "DeleteClient", "CreateKey", "SetKeyState", "DeleteKey"}
 	unrelated := []string{
 		"CreateTenant", "ListTenants", "CreateClient", "ListClients", // no negative caching: a new record is seen at once
-		"CreateUser", "GetUser", "PatchUser", "DeleteUser", "SetUserDisabled",
+		"CreateUser", "GetUser", "ListUsers", "PatchUser", "DeleteUser", "SetUserDisabled",
 		"RedeemCode", "GetRedemption",
 		"CreateRefreshFamily", "GetRefreshFamily", "GetRefreshGrant", "RotateRefreshToken", "RevokeRefreshFamily",
 		"ListGrants", "RevokeGrants",
