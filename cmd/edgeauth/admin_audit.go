@@ -68,11 +68,6 @@ type auditEvent struct {
 	raw     json.RawMessage // as the API sent it
 }
 
-type auditPage struct {
-	Events     []auditEvent
-	NextBefore int64
-}
-
 // query checks the flags and makes the query of the first page.
 func (f *auditFlags) query(now time.Time) (url.Values, error) {
 	q := url.Values{}
@@ -149,59 +144,42 @@ func (f *auditFlags) list(ctx context.Context, c *call) error {
 	if f.follow {
 		return f.followLog(ctx, c, q)
 	}
-	raw, page, err := f.page(ctx, c, q)
-	if err != nil {
-		return err
-	}
-	if !f.all {
-		if err := c.show(raw, func(w io.Writer) error { return eventTable(w, page.Events, true, nil) }); err != nil {
-			return err
-		}
-		if page.NextBefore != 0 && !c.json {
-			c.note("More events: add --before %d for the next page, or --all.", page.NextBefore)
-		}
-		return nil
-	}
-	events := page.Events
-	for page.NextBefore != 0 {
-		q.Set("before", strconv.FormatInt(page.NextBefore, 10))
-		if _, page, err = f.page(ctx, c, q); err != nil {
-			return err
-		}
-		events = append(events, page.Events...)
-	}
-	if c.json {
-		raws := make([]json.RawMessage, len(events))
-		for i, e := range events {
-			raws[i] = e.raw
-		}
-		b, err := json.Marshal(map[string]any{"events": raws})
-		if err != nil {
-			return err
-		}
-		return writeJSON(c.sys.stdout, b)
-	}
-	return eventTable(c.sys.stdout, events, true, nil)
+	return listing[auditEvent]{
+		fetch: func(ctx context.Context, next string) (page[auditEvent], error) {
+			if next != "" {
+				q.Set("before", next)
+			}
+			return f.page(ctx, c, q)
+		},
+		key:   "events",
+		table: func(w io.Writer, events []auditEvent) error { return eventTable(w, events, true, nil) },
+		more: func(next string) string {
+			return fmt.Sprintf("More events: add --before %s for the next page, or --all.", next)
+		},
+	}.show(ctx, c, f.all)
 }
 
-// page fetches one page of events.
-func (f *auditFlags) page(ctx context.Context, c *call, q url.Values) ([]byte, auditPage, error) {
+// page fetches one page of events; its next is the next_before.
+func (f *auditFlags) page(ctx context.Context, c *call, q url.Values) (page[auditEvent], error) {
 	var p struct {
 		Events     []json.RawMessage `json:"events"`
 		NextBefore int64             `json:"next_before"`
 	}
 	raw, err := c.api.call(ctx, apiRequest{method: "GET", path: f.path(), query: q}, &p)
 	if err != nil {
-		return nil, auditPage{}, err
+		return page[auditEvent]{}, err
 	}
-	page := auditPage{NextBefore: p.NextBefore, Events: make([]auditEvent, len(p.Events))}
+	out := page[auditEvent]{raw: raw, raws: p.Events, items: make([]auditEvent, len(p.Events))}
+	if p.NextBefore != 0 {
+		out.next = strconv.FormatInt(p.NextBefore, 10)
+	}
 	for i, r := range p.Events {
-		if err := json.Unmarshal(r, &page.Events[i]); err != nil {
-			return nil, auditPage{}, fmt.Errorf("audit event %d of the answer: %w", i, err)
+		if err := json.Unmarshal(r, &out.items[i]); err != nil {
+			return page[auditEvent]{}, fmt.Errorf("audit event %d of the answer: %w", i, err)
 		}
-		page.Events[i].raw = r
+		out.items[i].raw = r
 	}
-	return raw, page, nil
+	return out, nil
 }
 
 // followWidths keep --follow's columns in place from one poll to the
@@ -239,15 +217,15 @@ func (f *auditFlags) followLog(ctx context.Context, c *call, q url.Values) error
 	if f.limit == 0 {
 		q.Set("limit", "10")
 	}
-	_, page, err := f.page(ctx, c, q)
+	first, err := f.page(ctx, c, q)
 	if err != nil {
 		return err
 	}
 	var last int64
-	if len(page.Events) > 0 {
-		last = page.Events[0].ID
+	if len(first.items) > 0 {
+		last = first.items[0].ID
 	}
-	if err := f.print(c, page.Events, true); err != nil {
+	if err := f.print(c, first.items, true); err != nil {
 		return err
 	}
 	tick := time.NewTicker(f.interval)
@@ -284,20 +262,20 @@ func (f *auditFlags) newer(ctx context.Context, c *call, q url.Values, last int6
 	q.Del("before")
 	var events []auditEvent
 	for {
-		_, page, err := f.page(ctx, c, q)
+		p, err := f.page(ctx, c, q)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range page.Events {
+		for _, e := range p.items {
 			if e.ID <= last {
 				return events, nil
 			}
 			events = append(events, e)
 		}
-		if page.NextBefore == 0 {
+		if p.next == "" {
 			return events, nil
 		}
-		q.Set("before", strconv.FormatInt(page.NextBefore, 10))
+		q.Set("before", p.next)
 	}
 }
 

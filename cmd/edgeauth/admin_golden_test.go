@@ -72,6 +72,11 @@ func TestGolden(t *testing.T) {
 		"--username", "alice", "--email", "alice@acme.example", "--role", "admin", "--role", "billing", "--password-stdin", "-o", "json"))
 	userID := user["id"].(string)
 	ph.add(userID, "<user_id>")
+	for _, name := range []string{"alicia", "bob"} {
+		u := jsonOf[map[string]any](t, mustCLI(t, env, "correct horse battery\n", "users", "create", "--tenant", "acme",
+			"--username", name, "--password-stdin", "-o", "json"))
+		ph.add(u["id"].(string), "<"+name+"_id>")
+	}
 	mustCLI(t, env, "an upstream secret\n", "connections", "create", "--tenant", "acme", "corp", "--kind", "oidc", "--name", "Corp SSO",
 		"--issuer", "https://idp.acme.example", "--client-id", "edgeauth-acme", "--client-secret-stdin", "--create-users")
 	mustCLI(t, env, "", "connections", "create", "--tenant", "acme", "github", "--kind", "github", "--client-id", "Iv1.acme")
@@ -121,6 +126,9 @@ func TestGolden(t *testing.T) {
 		{"clients_get", mustCLI(t, env, "", "clients", "get", "--tenant", "acme", "web")},
 		{"clients_get_service", mustCLI(t, env, "", "clients", "get", "--tenant", "acme", "svc")},
 		{"users_get", mustCLI(t, env, "", "users", "get", "--tenant", "acme", userID)},
+		{"users_list", mustCLI(t, env, "", "users", "list", "--tenant", "acme")},
+		{"users_list_page", mustCLI(t, env, "", "users", "list", "--tenant", "acme", "--prefix", "ali", "--limit", "1")},
+		{"users_list_after", mustCLI(t, env, "", "users", "list", "--tenant", "acme", "--prefix", "ali", "--after", "alice")},
 		{"keys_list", mustCLI(t, env, "", "keys", "list", "--tenant", "acme")},
 		{"sessions_list", mustCLI(t, env, "", "sessions", "list", "--tenant", "acme", "--user", userID)},
 		{"grants_list", mustCLI(t, env, "", "grants", "list", "--tenant", "acme", "--user", userID)},

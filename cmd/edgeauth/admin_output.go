@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // show prints an answer: with -o json the API's JSON as it came, else
@@ -262,4 +264,67 @@ func (c *call) readJSONObject(path string) (map[string]any, error) {
 		return nil, usagef("--json %s: more than one JSON value", path)
 	}
 	return obj, nil
+}
+
+// page is one page of a list the API answers a page at a time.
+type page[T any] struct {
+	raw   []byte            // the answer as it came
+	items []T               // its items, decoded
+	raws  []json.RawMessage // and as they came
+	next  string            // what fetches the next page; "" on the last
+}
+
+// listing is a list command's way through the pages: fetch gets the page
+// after next ("" for the first), key names the items in the JSON answer,
+// table prints items, and more says how to ask for the page after next.
+type listing[T any] struct {
+	fetch func(ctx context.Context, next string) (page[T], error)
+	key   string
+	table func(w io.Writer, items []T) error
+	more  func(next string) string
+}
+
+// show prints the first page and, in table mode, says how to get the next
+// one; with all, every page as one list.
+func (l listing[T]) show(ctx context.Context, c *call, all bool) error {
+	p, err := l.fetch(ctx, "")
+	if err != nil {
+		return err
+	}
+	if !all {
+		if err := c.show(p.raw, func(w io.Writer) error { return l.table(w, p.items) }); err != nil {
+			return err
+		}
+		if p.next != "" && !c.json {
+			c.note("%s", l.more(p.next))
+		}
+		return nil
+	}
+	items, raws := p.items, p.raws
+	for p.next != "" {
+		if p, err = l.fetch(ctx, p.next); err != nil {
+			return err
+		}
+		items, raws = append(items, p.items...), append(raws, p.raws...)
+	}
+	if c.json {
+		b, err := json.Marshal(map[string]any{l.key: raws})
+		if err != nil {
+			return err
+		}
+		return writeJSON(c.sys.stdout, b)
+	}
+	return l.table(c.sys.stdout, items)
+}
+
+// shellWord is s as one word a POSIX shell reads back as s: as it is when
+// it holds nothing the shell treats specially, else single-quoted.
+func shellWord(s string) string {
+	plain := s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("._@+:/=,-", r)))
+	})
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -141,6 +142,10 @@ func TestExitCodes(t *testing.T) {
 			"--password-stdin and --token-stdin both read standard input"},
 		{"bad --since", nil, []string{"audit", "list", "--since", "yesterday"}, 2, `--since "yesterday": want an RFC 3339 time`},
 		{"--limit", nil, []string{"audit", "list", "--limit", "5000"}, 2, "--limit 5000: want 1 to 1000"},
+		{"users --limit", nil, []string{"users", "list", "--tenant", "acme", "--limit", "ten"}, 2, "invalid value"},
+		{"users --limit out of range", nil, []string{"users", "list", "--tenant", "acme", "--limit", "1001"}, 2, "--limit 1001: want 1 to 1000"},
+		{"users --after --all", nil, []string{"users", "list", "--tenant", "acme", "--after", "al", "--all"}, 2, "--after and --all: give one"},
+		{"users of an unknown tenant", live.env(), []string{"users", "list", "--tenant", "nope"}, 1, `tenant "nope" not found`},
 		{"--follow --until", nil, []string{"audit", "list", "--follow", "--until", "1h"}, 2, "--follow shows the newest events"},
 		{"no URL", map[string]string{"EDGEAUTH_ADMIN_TOKEN": strings.Repeat("x", 40)}, []string{"tenants", "get", "acme"}, 2, "no server URL: give --url, set EDGEAUTH_URL"},
 		{"no token", map[string]string{"EDGEAUTH_URL": fake.URL}, []string{"tenants", "get", "acme"}, 2, "no admin token: give --token-file or --token-stdin"},
@@ -414,5 +419,24 @@ func TestFollowRetries(t *testing.T) {
 	want := `{"id":1,"time":"2026-01-02T03:04:05Z","event":"first"}` + "\n" + `{"id":2,"time":"2026-01-02T03:04:06Z","event":"second"}` + "\n"
 	if r.stdout != want {
 		t.Errorf("--follow printed:\n%s\nwant:\n%s", r.stdout, want)
+	}
+}
+
+// TestShellWord: what the next-page hint prints is the username again
+// when a shell reads it.
+func TestShellWord(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skipf("no sh to read the words back: %v", err)
+	}
+	for _, s := range []string{"alice", "github:1234567", "a.b+c@d-e_f", "it's", "a b", "$(id)", "`id`", "x;y", "Ålice", "*", "~root", ""} {
+		w := shellWord(s)
+		out, err := exec.Command(sh, "-c", "printf %s "+w).Output()
+		if err != nil || string(out) != s {
+			t.Errorf("sh reads shellWord(%q) = %s as %q, %v; want %q", s, w, out, err, s)
+		}
+	}
+	if w := shellWord("github:1234567"); w != "github:1234567" {
+		t.Errorf("shellWord(%q) = %s; want it unquoted", "github:1234567", w)
 	}
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -15,11 +18,21 @@ import (
 func usersCommand() *command {
 	return &command{
 		name:    "users",
-		summary: "create, show, disable, enable and delete a tenant's users",
+		summary: "list, create, show, disable, enable and delete a tenant's users",
 		usage:   "COMMAND --tenant T [flags] [USER_ID]",
 		example: "edgeauth admin users create --tenant acme --username alice --password-file alice.pw --role admin\n" +
+			"edgeauth admin users list --tenant acme --prefix ali\n" +
 			"edgeauth admin users get --tenant acme 3f1c...",
 		sub: []*command{{
+			name: "list",
+			summary: "list users in the order of their usernames, a page at a time (--all: every page); " +
+				"users made by an upstream sign-in are named CONNECTION:SUBJECT",
+			usage: "--tenant T [--prefix P] [--limit N] [--after USERNAME | --all]",
+			example: "edgeauth admin users list --tenant acme --prefix ali\n" +
+				"edgeauth admin users list --tenant acme --prefix github: --all -o json",
+			need:  []string{"tenant"},
+			flags: func(fs *flag.FlagSet) runFunc { return newUserListFlags(fs).list },
+		}, {
 			name:    "create",
 			summary: "create a user; its id is the stable subject (sub) of its tokens",
 			usage:   "--tenant T --username NAME (--password-file PATH | --password-stdin) [--email E [--email-verified]] [--name N] [--role R]...",
@@ -80,6 +93,97 @@ func usersCommand() *command {
 			flags:   func(fs *flag.FlagSet) runFunc { return newUnlinkFlags(fs).unlink },
 		}},
 	}
+}
+
+// userListFlags are users list's.
+type userListFlags struct {
+	*tenant
+	prefix, after string
+	limit         int
+	all           bool
+}
+
+func newUserListFlags(fs *flag.FlagSet) *userListFlags {
+	f := &userListFlags{tenant: tenantFlag(fs)}
+	fs.StringVar(&f.prefix, "prefix", "", "only usernames that start with `P`")
+	fs.StringVar(&f.after, "after", "", "the page after this `USERNAME` (the next_after of the page before)")
+	fs.IntVar(&f.limit, "limit", 0, "users per page, 1-1000 (default 100)")
+	fs.BoolVar(&f.all, "all", false, "every page, not just the first")
+	return f
+}
+
+// listedUser is a user as a list shows it.
+type listedUser struct {
+	ID            string `json:"id"`
+	Username      string `json:"username"`
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	EmailVerified bool   `json:"email_verified"`
+	HasPassword   bool   `json:"has_password"`
+	Disabled      bool   `json:"disabled"`
+	CreatedAt     string `json:"created_at"`
+}
+
+func (f *userListFlags) list(ctx context.Context, c *call) error {
+	switch {
+	case f.limit != 0 && (f.limit < 1 || f.limit > 1000):
+		return usagef("--limit %d: want 1 to 1000", f.limit)
+	case f.after != "" && f.all:
+		return usagef("--after and --all: give one")
+	}
+	q := url.Values{}
+	if f.prefix != "" {
+		q.Set("prefix", f.prefix)
+	}
+	if f.limit != 0 {
+		q.Set("limit", strconv.Itoa(f.limit))
+	}
+	if f.after != "" {
+		q.Set("after", f.after)
+	}
+	return listing[listedUser]{
+		fetch: func(ctx context.Context, next string) (page[listedUser], error) {
+			if next != "" {
+				q.Set("after", next)
+			}
+			var p struct {
+				Users     []json.RawMessage `json:"users"`
+				NextAfter string            `json:"next_after"`
+			}
+			raw, err := c.api.call(ctx, apiRequest{method: "GET", path: apiPath("tenants", f.tenant.id, "users"), query: q}, &p)
+			if err != nil {
+				return page[listedUser]{}, err
+			}
+			out := page[listedUser]{raw: raw, raws: p.Users, next: p.NextAfter, items: make([]listedUser, len(p.Users))}
+			for i, r := range p.Users {
+				if err := json.Unmarshal(r, &out.items[i]); err != nil {
+					return page[listedUser]{}, fmt.Errorf("user %d of the answer: %w", i, err)
+				}
+			}
+			return out, nil
+		},
+		key:   "users",
+		table: userTable,
+		more: func(next string) string {
+			return fmt.Sprintf("More users: add --after %s for the next page, or --all.", shellWord(next))
+		},
+	}.show(ctx, c, f.all)
+}
+
+func userTable(w io.Writer, users []listedUser) error {
+	rows := make([][]string, len(users))
+	for i, u := range users {
+		email := u.Email
+		if email != "" && !u.EmailVerified {
+			email += " (unverified)"
+		}
+		sign := "password"
+		if !u.HasPassword {
+			sign = "upstream"
+		}
+		rows[i] = []string{u.ID, u.Username, u.Name, email, sign, yesNo(u.Disabled), u.CreatedAt}
+	}
+	return table(w, []string{"ID", "USERNAME", "NAME", "EMAIL", "SIGNS IN WITH", "DISABLED", "CREATED"}, rows)
 }
 
 // userUpdateFlags are users update's.
