@@ -67,8 +67,10 @@ func (x *exchanger) grant(ctx context.Context, t storage.Tenant, client storage.
 	if err != nil {
 		return nil, err
 	}
+	// The new token names the subject token's grant: revoking the grant
+	// ends it too (grants.go).
 	g := grant{Tenant: t, Client: client, Scope: scope, Resources: targets, Subject: sub.Subject, NotAfter: sub.ExpiresAt,
-		Actor: &verify.Actor{Subject: client.ID, Actor: sub.Actor}}
+		Actor: &verify.Actor{Subject: client.ID, Actor: sub.Actor}, GrantID: sub.GrantID}
 	if !sub.AuthTime.IsZero() {
 		g.AuthTime = sub.AuthTime.Unix()
 	}
@@ -161,6 +163,13 @@ func (x *exchanger) subject(ctx context.Context, t storage.Tenant, client storag
 		return nil, Errorf(CodeInvalidRequest, "subject_token was not issued to this client, nor for an audience it stands for")
 	case actorDepth(c.Actor) >= maxActorDepth:
 		return nil, Errorf(CodeInvalidRequest, "subject_token has been exchanged %d times already", maxActorDepth)
+	}
+	// A token whose grant was revoked (sign-out, reuse, an admin, a
+	// disabled user) is not active (RFC 7662), so not a valid subject.
+	if live, err := (grantCheck{s.cfg.Fresh}).active(ctx, t.ID, c); err != nil {
+		return nil, err
+	} else if !live {
+		return nil, Errorf(CodeInvalidRequest, "subject_token's grant has been revoked")
 	}
 	return c, nil
 }

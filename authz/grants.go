@@ -32,6 +32,12 @@ type grantCheck struct{ store storage.RefreshTokens }
 // the grant of c's client and subject. A token without grant_id
 // (client_credentials, or issued before grant ids) has no grant to check:
 // active.
+//
+// An exchanged token (one with act, grant_exchange.go) names the grant of
+// the token it was exchanged for, whose client is another: it is in force
+// while that grant is, so revoking the user's grant ends every token
+// exchanged from it. Only this server signs grant_id, so a token cannot
+// name a grant it was not derived from.
 func (g grantCheck) active(ctx context.Context, tenant string, c *verify.Claims) (bool, error) {
 	if c.GrantID == "" {
 		return true, nil
@@ -43,5 +49,5 @@ func (g grantCheck) active(ctx context.Context, tenant string, c *verify.Claims)
 	case err != nil:
 		return false, err
 	}
-	return fam.RevokedAt.IsZero() && fam.ClientID == c.ClientID && fam.UserID == c.Subject, nil
+	return fam.RevokedAt.IsZero() && (fam.ClientID == c.ClientID || c.Actor != nil) && fam.UserID == c.Subject, nil
 }

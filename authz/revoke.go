@@ -54,6 +54,11 @@ func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 			return Errorf(CodeUnauthorizedClient, "the token was not issued to this client")
 		case c.GrantID == "":
 			return Errorf(CodeUnsupportedTokenType, "this access token has no grant to revoke; it expires within its lifetime")
+		case c.Actor != nil:
+			// An exchanged token names the grant of the user's token to
+			// another client (grants.go): revoking that is not this
+			// client's to do.
+			return Errorf(CodeUnsupportedTokenType, "an exchanged access token cannot be revoked alone; it ends with the grant it came from, or expires within its lifetime")
 		default:
 			if err := s.cfg.Store.RevokeRefreshFamily(ctx, t.ID, c.GrantID, s.Now()); err != nil && !errors.Is(err, storage.ErrNotFound) {
 				return err

@@ -218,3 +218,74 @@ func TestTokenExchangeRefusals(t *testing.T) {
 	mustStatus(t, "revoke the key", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/keys/"+kid, nil), http.StatusNoContent)
 	mustOAuthError(t, "a subject token of a revoked key", exchange(t, f, "mcp", secret, subject), 400, "invalid_request")
 }
+
+// TestTokenExchangeEndsWithItsGrant: an exchanged token names the grant
+// of the user's token it came from, so revoking that grant ends every
+// token exchanged from it at introspection (issue: revocation reaches
+// every token), and a token of a revoked grant cannot be exchanged. The
+// exchanging client cannot revoke the user's grant through its own
+// exchanged token.
+func TestTokenExchangeEndsWithItsGrant(t *testing.T) {
+	f, secret := exchangeFixture(t)
+	d := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "downstream", "grant_types": []string{exchangeGrant}, "introspection_audiences": []string{downstream},
+		"token_exchange_audiences": []string{"billing"}})
+	mustStatus(t, "downstream client", d, http.StatusCreated)
+	dSecret := d.field("client_secret")
+	noteSecret(dSecret)
+
+	subject := userToken(t, f, "read", mcpResource)
+	r := exchange(t, f, "mcp", secret, subject)
+	mustStatus(t, "token exchange", r, http.StatusOK)
+	at := r.field("access_token")
+	noteSecret(at)
+	r = exchange(t, f, "downstream", dSecret, at, "resource", "<delete>", "audience", "billing")
+	mustStatus(t, "second exchange", r, http.StatusOK)
+	at2 := r.field("access_token")
+	noteSecret(at2)
+	active := func(token, id, secret string) bool {
+		t.Helper()
+		var in struct {
+			Active bool `json:"active"`
+		}
+		r := introspect(t, f, token, id, secret)
+		mustStatus(t, "introspect", r, http.StatusOK)
+		r.decode(t, &in)
+		return in.Active
+	}
+	if !active(at, "downstream", dSecret) || !active(subject, "mcp", secret) {
+		t.Fatal("the exchanged and the subject token are not active before any revocation")
+	}
+
+	revoke := func(token string, auth ...string) response {
+		form := url.Values{"token": {token}}
+		if len(auth) == 2 {
+			form.Set("client_id", auth[0])
+			form.Set("client_secret", auth[1])
+		} else {
+			form.Set("client_id", f.public)
+		}
+		return request{method: "POST", path: "/t/" + f.tenant + "/revoke", body: form.Encode(),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t)
+	}
+	// The MCP server's own exchanged token names the user's grant to
+	// another client: revoking it is refused, and the grant holds.
+	if r := revoke(at, "mcp", secret); r.status != http.StatusBadRequest || r.field("error") != "unsupported_token_type" {
+		t.Errorf("mcp revokes its exchanged token: %d %s; want 400 unsupported_token_type", r.status, r.body)
+	}
+	if !active(subject, "mcp", secret) || !active(at, "downstream", dSecret) {
+		t.Error("revoking an exchanged token ended the user's grant")
+	}
+
+	// The user's client revokes its access token: the grant ends, and with
+	// it every token exchanged from it.
+	mustStatus(t, "the public client revokes the user's token", revoke(subject), http.StatusOK)
+	if active(at, "downstream", dSecret) {
+		t.Error("the exchanged token is active after its grant was revoked")
+	}
+	if active(at2, "downstream", dSecret) {
+		t.Error("the token exchanged twice is active after its grant was revoked")
+	}
+	mustOAuthError(t, "a subject token of a revoked grant", exchange(t, f, "mcp", secret, subject), 400, "invalid_request")
+	mustOAuthError(t, "an exchanged token of a revoked grant", exchange(t, f, "downstream", dSecret, at, "resource", "<delete>", "audience", "billing"), 400, "invalid_request")
+}
