@@ -79,22 +79,11 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		return nil, err
 	}
 
-	// Every redemption is a grant with an id that its tokens carry: a
-	// refresh family, without a refresh token when the client gets none,
-	// ending with the access token then (grants.go).
-	fid, err := s.NewSecret(16)
+	// Every redemption starts a grant its tokens name (grants.go).
+	fam, refresh, err := s.startGrant(t, client, storage.RefreshFamily{UserID: user.ID, Scope: rec.Scope,
+		Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0), SessionID: rec.SessionID}, now)
 	if err != nil {
 		return nil, err
-	}
-	fam := &storage.RefreshFamily{
-		TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
-		Resource: joinResources(rec.Resources), AuthTime: time.Unix(rec.AuthTime, 0), SessionID: rec.SessionID,
-		CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.accessTTL(t, client)),
-	}
-	var refresh string
-	if slices.Contains(client.GrantTypes, "refresh_token") {
-		refresh = s.refresh.token(t.ID, fid, 0)
-		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
 	}
 	// Everything that can fail comes before the redemption, the write that
 	// spends the code: the tokens are minted first. The redemption, the
@@ -105,14 +94,14 @@ func (s *Server) grantCode(ctx context.Context, t storage.Tenant, client storage
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
 		AuthTime: rec.AuthTime, Nonce: rec.Nonce, Refresh: refresh,
 		IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
-		GrantID: fid, SessionID: rec.SessionID, NotAfter: fam.ExpiresAt,
+		GrantID: fam.ID, SessionID: rec.SessionID, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err
 	}
 	issued := s.issuedEvent(t, client, "authorization_code", resp)
 	err = s.cfg.Store.RedeemCode(ctx, storage.Redemption{
-		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fid,
+		TenantID: t.ID, CodeHash: codeHash, ClientID: client.ID, FamilyID: fam.ID,
 		RedeemedAt: now, ExpiresAt: time.Unix(rec.ExpiresAt, 0).Add(time.Hour),
 	}, fam, &issued)
 	switch {

@@ -70,29 +70,19 @@ func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storag
 	} else if err != nil {
 		return nil, err
 	}
-	// Every redemption is a grant with an id that its tokens carry, as for
-	// a code (grants.go): a refresh family, without a refresh token when
-	// the client gets none. It is not bound to the browser session the
-	// user approved in: signing out there does not sign the device out.
-	fid, err := s.NewSecret(16)
+	// A grant as for a code (grants.go), but not bound to the browser
+	// session the user approved in: signing out there does not sign the
+	// device out.
+	now := s.Now()
+	fam, refresh, err := s.startGrant(t, client, storage.RefreshFamily{UserID: user.ID, Scope: rec.Scope,
+		Resource: joinResources(rec.Resources), AuthTime: rec.AuthTime}, now)
 	if err != nil {
 		return nil, err
-	}
-	now := s.Now()
-	fam := &storage.RefreshFamily{
-		TenantID: t.ID, ID: fid, ClientID: client.ID, UserID: user.ID, Scope: rec.Scope,
-		Resource: joinResources(rec.Resources), AuthTime: rec.AuthTime,
-		CreatedAt: now, RotatedAt: now, ExpiresAt: now.Add(s.accessTTL(t, client)),
-	}
-	var refresh string
-	if slices.Contains(client.GrantTypes, "refresh_token") {
-		refresh = s.refresh.token(t.ID, fid, 0)
-		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
 	}
 	resp, err := s.issue(ctx, grant{
 		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: rec.Resources,
 		AuthTime: rec.AuthTime.Unix(), Refresh: refresh, IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
-		GrantID: fid, NotAfter: fam.ExpiresAt,
+		GrantID: fam.ID, NotAfter: fam.ExpiresAt,
 	})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,10 @@ package authz
 import (
 	"context"
 	"errors"
+	"slices"
+	"time"
 
+	"github.com/edgeauth/edgeauth/internal/secret"
 	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/verify"
 )
@@ -50,4 +53,25 @@ func (g grantCheck) active(ctx context.Context, tenant string, c *verify.Claims)
 		return false, err
 	}
 	return fam.RevokedAt.IsZero() && (fam.ClientID == c.ClientID || c.Actor != nil) && fam.UserID == c.Subject, nil
+}
+
+// startGrant makes the grant a redemption (a code's, a device's) starts:
+// fam, given the user, scope, resource, auth time and session, becomes a
+// new refresh family of client with an id its tokens carry. It has a
+// refresh token (returned, its hash in fam) when the client gets them,
+// and ends with its access token when not. Nothing is stored: the
+// redemption writes fam in its batch.
+func (s *Server) startGrant(t storage.Tenant, client storage.Client, fam storage.RefreshFamily, now time.Time) (*storage.RefreshFamily, string, error) {
+	fid, err := s.NewSecret(16)
+	if err != nil {
+		return nil, "", err
+	}
+	fam.TenantID, fam.ID, fam.ClientID = t.ID, fid, client.ID
+	fam.CreatedAt, fam.RotatedAt, fam.ExpiresAt = now, now, now.Add(s.accessTTL(t, client))
+	var refresh string
+	if slices.Contains(client.GrantTypes, "refresh_token") {
+		refresh = s.refresh.token(t.ID, fid, 0)
+		fam.TokenHash, fam.ExpiresAt = secret.Hash(refresh), now.Add(s.refreshTTL(t))
+	}
+	return &fam, refresh, nil
 }
