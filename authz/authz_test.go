@@ -125,3 +125,40 @@ func TestRedirectURIMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestWebOrigin: origins compare as a browser writes them (RFC 6454 §4):
+// scheme and host in lower case, no default port, and no port at all for
+// http on a loopback IP literal (RFC 8252 §7.3).
+func TestWebOrigin(t *testing.T) {
+	for _, tc := range []struct{ a, b string }{
+		{"https://App.Example:443/cb", "https://app.example"},
+		{"HTTP://example.com:80/x?y", "http://example.com"},
+		{"http://127.0.0.1/cb", "http://127.0.0.1:5173"},
+		{"http://[::1]:8080/cb", "http://[::1]:3000"},
+		{"https://app.example:8443/cb", "https://app.example:8443"},
+	} {
+		a, okA := webOrigin(tc.a)
+		b, okB := webOrigin(tc.b)
+		if !okA || !okB || a != b {
+			t.Errorf("webOrigin(%q) = %q, %v; webOrigin(%q) = %q, %v; want the same origin", tc.a, a, okA, tc.b, b, okB)
+		}
+	}
+	for _, tc := range []struct{ a, b string }{
+		{"https://app.example/cb", "http://app.example"},        // scheme
+		{"https://app.example:8443/cb", "https://app.example"},  // a port that is not the default
+		{"https://127.0.0.1:8443/cb", "https://127.0.0.1:9443"}, // https keeps its port, loopback or not
+		{"http://localhost:8080/cb", "http://localhost:3000"},   // a name, not an IP literal
+		{"https://app.example/cb", "https://app.example.evil"},  // host
+	} {
+		a, _ := webOrigin(tc.a)
+		b, _ := webOrigin(tc.b)
+		if a == b {
+			t.Errorf("webOrigin(%q) = webOrigin(%q) = %q; want different origins", tc.a, tc.b, a)
+		}
+	}
+	for _, bad := range []string{"null", "", "app.example", "mailto:a@b", "https://user@app.example", "com.example.app:/cb"} {
+		if o, ok := webOrigin(bad); ok {
+			t.Errorf("webOrigin(%q) = %q; want no origin", bad, o)
+		}
+	}
+}

@@ -50,7 +50,6 @@ func (d *DeviceFlow) Authorization(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	s.allowOrigin(w, r, client)
 	// A metadata-document client has no row until a user approves it, and
 	// a device authorization refers to its client's.
 	if !slices.Contains(client.GrantTypes, device.GrantType) || IsURLClientID(client.ID) {

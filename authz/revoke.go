@@ -25,7 +25,6 @@ func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.allowOrigin(w, r, client)
 	token := p.Get("token")
 	if token == "" {
 		return Errorf(CodeInvalidRequest, "token is missing")

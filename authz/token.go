@@ -43,7 +43,6 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.allowOrigin(w, r, client)
 	var resp *tokenResponse
 	switch gt := p.Get("grant_type"); gt {
 	case "authorization_code":
@@ -70,8 +69,9 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 }
 
 // clientRequest reads a back-channel request (token, revocation,
-// introspection): the tenant, the form parameters (names in multi may
-// repeat) and the authenticated client.
+// introspection, device authorization): the tenant, the form parameters
+// (names in multi may repeat) and the authenticated client, whose
+// browser origins may read the answer from then on (allowOrigin).
 func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...string) (storage.Tenant, Params, storage.Client, error) {
 	t, err := s.Tenant(r.Context(), r)
 	if err != nil {
@@ -85,6 +85,9 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, multi ...
 	if err != nil {
 		return t, p, client, err
 	}
+	// Before anything else can fail: a browser-based client reads its
+	// errors too, the rate limit's 429 and Retry-After included.
+	s.allowOrigin(w, r, client)
 	key := t.ID + "|" + client.ID
 	if client.TokenEndpointAuthMethod == "none" {
 		key += "|" + ratelimit.ClientIP(r, s.cfg.ClientIPHeader) // a public client is many users

@@ -133,6 +133,7 @@ func requestedHeaders(values []string) (string, bool) {
 		}
 		names = append(names, n)
 	}
+	slices.Sort(names)
 	return strings.Join(slices.Compact(names), ", "), true
 }
 
@@ -151,14 +152,17 @@ func isToken(s string) bool {
 }
 
 // withCORS sets, before h runs, the headers that let any origin read the
-// answer of a corsAnyOrigin route, errors included. corsClient routes set
-// theirs themselves, once they know the client.
+// answer of a corsAnyOrigin route, errors included. corsClient routes
+// allow their origin themselves, once they know the client; the headers a
+// page may read are the same for both.
 func withCORS(h http.Handler, rule corsRule) http.Handler {
-	if rule != corsAnyOrigin {
+	if rule == corsNone {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Access-Control-Allow-Origin", "*")
+		if rule == corsAnyOrigin {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
 		w.Header().Set("Access-Control-Expose-Headers", exposedHeaders)
 		h.ServeHTTP(w, r)
 	})
