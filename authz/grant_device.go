@@ -19,7 +19,9 @@ import (
 // so a device code is redeemed once. A device code presented again after
 // its redemption revokes the grant it issued, as a replayed authorization
 // code does (OAuth 2.1 §4.1.3): a legitimate device stops polling once it
-// has its tokens, and its concurrent polls are slowed down, never redeemed.
+// has its tokens. Its concurrent polls are slowed down, never redeemed,
+// and one that comes too soon after the redemption (the device racing
+// itself, or retrying a lost answer) revokes nothing.
 func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	s := d.s
 	if !slices.Contains(client.GrantTypes, device.GrantType) {
@@ -53,15 +55,23 @@ func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage
 			s.revokeFamily(ctx, t.ID, rec.FamilyID, "device code reuse")
 		}
 		return nil, Errorf(CodeInvalidGrant, "the device code was already used")
+	case device.Repeated:
+		return nil, Errorf(CodeInvalidGrant, "the device code was already used")
 	}
-	return d.redeem(ctx, t, client, rec)
+	// RFC 8707 §2.2: the token may be narrowed to resources the user
+	// granted, never widened.
+	resources, err := checkTokenResources(p["resource"], rec.Resources)
+	if err != nil {
+		return nil, err
+	}
+	return d.redeem(ctx, t, client, rec, resources)
 }
 
-// redeem issues the tokens of an approved device authorization and spends
-// it. Tokens are minted first; the redemption, the refresh family and the
+// redeem issues the tokens of an approved device authorization, for
+// resources (the granted ones, or fewer), and spends it. Tokens are minted first; the redemption, the refresh family and the
 // token.issued event are one atomic write, and a losing redemption stores
 // none of them.
-func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storage.Client, rec storage.DeviceAuthorization) (*tokenResponse, error) {
+func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storage.Client, rec storage.DeviceAuthorization, resources []string) (*tokenResponse, error) {
 	s := d.s
 	bad := Errorf(CodeInvalidGrant, "the device code is invalid")
 	user, err := s.cfg.Store.GetUser(ctx, t.ID, rec.UserID)
@@ -80,7 +90,7 @@ func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storag
 		return nil, err
 	}
 	resp, err := s.issue(ctx, grant{
-		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: rec.Resources,
+		Tenant: t, Client: client, User: &user, Scope: rec.Scope, Resources: resources,
 		AuthTime: rec.AuthTime.Unix(), Refresh: refresh, IDToken: slices.Contains(strings.Fields(rec.Scope), "openid"),
 		GrantID: fam.ID, NotAfter: fam.ExpiresAt,
 	})

@@ -109,8 +109,14 @@ const (
 	Denied
 	// Expired: expired_token, the device code's lifetime is over.
 	Expired
-	// Replayed: the device code was redeemed already (invalid_grant).
+	// Replayed: the device code was redeemed already (invalid_grant), and
+	// the grant it issued is revoked.
 	Replayed
+	// Repeated: the device code was redeemed already, and this poll came
+	// too soon after the last: the device racing itself (two polls at once,
+	// or a retry of the redeeming one), not a replay by another
+	// (invalid_grant; nothing is revoked).
+	Repeated
 	// Issue: approved; this poll may redeem it.
 	Issue
 )
@@ -120,6 +126,8 @@ const (
 // expiry; a poll that came too soon never redeems.
 func Answer(d storage.DeviceAuthorization, now time.Time) Outcome {
 	switch {
+	case d.Status == storage.DeviceRedeemed && d.SlowedDown:
+		return Repeated
 	case d.Status == storage.DeviceRedeemed:
 		return Replayed
 	case !now.Before(d.ExpiresAt):

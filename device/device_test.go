@@ -93,6 +93,7 @@ func TestAnswer(t *testing.T) {
 		{"approved, expired", storage.DeviceAuthorization{Status: storage.DeviceApproved, ExpiresAt: gone}, Expired},
 		{"redeemed", storage.DeviceAuthorization{Status: storage.DeviceRedeemed, ExpiresAt: live}, Replayed},
 		{"redeemed, expired: still a replay", storage.DeviceAuthorization{Status: storage.DeviceRedeemed, ExpiresAt: gone}, Replayed},
+		{"redeemed, too soon: the device racing itself", storage.DeviceAuthorization{Status: storage.DeviceRedeemed, ExpiresAt: live, SlowedDown: true}, Repeated},
 	} {
 		if got := Answer(tc.d, now); got != tc.answer {
 			t.Errorf("%s: Answer = %d; want %d", tc.name, got, tc.answer)

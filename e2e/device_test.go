@@ -283,3 +283,40 @@ func TestDeviceUserCodeGuessing(t *testing.T) {
 	}
 	t.Errorf("70 user codes from one address were all looked up; want 429 after 30")
 }
+
+// TestDeviceFlowPollAfterRedemption: a device that polls again at once
+// after its tokens came (two polls in flight, or a retry of an answer it
+// lost) is told invalid_grant but keeps its grant: only a replay on time
+// is taken for a stolen device code. The token request may narrow the
+// granted resources (RFC 8707 §2.2), never widen them.
+func TestDeviceFlowPollAfterRedemption(t *testing.T) {
+	f, _ := deviceFixture(t)
+	setSettings(t, f.tenant, map[string]any{"device_poll_interval": 5})
+	r := request{method: "POST", path: "/t/" + f.tenant + "/device_authorization", header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+		body: url.Values{"client_id": {"tv"}, "scope": {"read"}, "resource": {"https://api.example.com", "https://files.example.com"}}.Encode()}.do(t)
+	mustStatus(t, "device authorization with two resources", r, http.StatusOK)
+	code := r.field("device_code")
+	noteSecret(code)
+	approveDevice(t, f, r.field("verification_uri_complete"), "approve")
+
+	poll := func(extra ...string) response {
+		form := url.Values{"grant_type": {deviceGrant}, "device_code": {code}, "client_id": {"tv"}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			form.Add(extra[i], extra[i+1])
+		}
+		return tokenRequest(t, f, form)
+	}
+	mustOAuthError(t, "a resource not granted", poll("resource", "https://evil.example.com"), 400, "invalid_target")
+	time.Sleep(4100 * time.Millisecond) // on time (interval 5, leeway 1), so the poll is not slowed down instead
+	tok := poll("resource", "https://files.example.com")
+	mustStatus(t, "redeeming poll, narrowed to one resource", tok, http.StatusOK)
+	noteSecret(tok.field("access_token"))
+	noteSecret(tok.field("refresh_token"))
+	if c := verifyAccessToken(t, f, tok.field("access_token")); !slices.Equal([]string(c.Audience), []string{"https://files.example.com"}) {
+		t.Errorf("aud %v; want the one resource asked for", c.Audience)
+	}
+	mustOAuthError(t, "a poll at once after the redemption", poll(), 400, "invalid_grant")
+	refreshed := tokenRequest(t, f, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.field("refresh_token")}, "client_id": {"tv"}})
+	mustStatus(t, "refresh after the repeated poll: the grant holds", refreshed, http.StatusOK)
+	noteSecret(refreshed.field("refresh_token"))
+}
