@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/edgeauth/edgeauth/storage"
 	"github.com/edgeauth/edgeauth/verify"
 )
 
@@ -77,6 +78,16 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) error {
 				return err
 			} else if !live {
 				break
+			}
+			// A token of no grant (client_credentials) or an exchanged one
+			// ends with its client too, as the others do with their grant,
+			// which is deleted with the client.
+			if c.GrantID == "" || c.Actor != nil {
+				if _, err := s.cfg.Store.GetClient(ctx, t.ID, c.ClientID); errors.Is(err, storage.ErrNotFound) {
+					break
+				} else if err != nil {
+					return err
+				}
 			}
 			out = introspection{Active: true, Scope: strings.Join(c.Scopes, " "), ClientID: c.ClientID, TokenType: "Bearer",
 				Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(), Sub: c.Subject, Aud: audienceJSON(c.Audience), Iss: c.Issuer, Jti: c.ID, Tenant: c.Tenant, Act: c.Actor}

@@ -39,7 +39,9 @@ func (s *Server) issuedEvent(t storage.Tenant, client storage.Client, gt string,
 // Token handles the token endpoint: one switch over grant_type.
 func (s *Server) Token(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	t, p, client, err := s.clientRequest(w, r, "resource")
+	// resource may repeat (RFC 8707 §2), and a token exchange's audience
+	// too (RFC 8693 §2.1).
+	t, p, client, err := s.clientRequest(w, r, "resource", "audience")
 	if err != nil {
 		return err
 	}

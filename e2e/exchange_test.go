@@ -127,7 +127,7 @@ func TestTokenExchange(t *testing.T) {
 	// The downstream API exchanges it again, for a name of its own.
 	d := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
 		"client_id": "downstream", "grant_types": []string{exchangeGrant}, "introspection_audiences": []string{downstream},
-		"token_exchange_audiences": []string{"billing"}})
+		"token_exchange_audiences": []string{"billing", "ledger"}})
 	mustStatus(t, "downstream client", d, http.StatusCreated)
 	// The downstream API sees who acts, at introspection too (§4.1).
 	var in struct {
@@ -145,6 +145,14 @@ func TestTokenExchange(t *testing.T) {
 	if act := actOf(t, r.field("access_token")); act == nil || act.Sub != "downstream" || act.Act == nil || act.Act.Sub != "mcp" {
 		t.Errorf("act after two exchanges = %+v; want {sub: downstream, act: {sub: mcp}}", act)
 	}
+	// §2.1: audience may repeat, for a token to several APIs.
+	r = exchange(t, f, "downstream", d.field("client_secret"), at, "resource", "<delete>", "audience", "billing", "audience", "ledger")
+	mustStatus(t, "an exchange for two audiences", r, http.StatusOK)
+	noteSecret(r.field("access_token"))
+	if c := verifyAccessToken(t, f, r.field("access_token")); !slices.Equal([]string(c.Audience), []string{"billing", "ledger"}) {
+		t.Errorf("aud %v; want billing and ledger", c.Audience)
+	}
+	mustOAuthError(t, "two audiences, one not allowed", exchange(t, f, "downstream", d.field("client_secret"), at, "resource", "<delete>", "audience", "billing", "audience", "payroll"), 400, "invalid_target")
 }
 
 // TestTokenExchangeRefusals: each case RFC 8693 §2.2.2 and the policy
@@ -288,4 +296,56 @@ func TestTokenExchangeEndsWithItsGrant(t *testing.T) {
 	}
 	mustOAuthError(t, "a subject token of a revoked grant", exchange(t, f, "mcp", secret, subject), 400, "invalid_request")
 	mustOAuthError(t, "an exchanged token of a revoked grant", exchange(t, f, "downstream", dSecret, at, "resource", "<delete>", "audience", "billing"), 400, "invalid_request")
+}
+
+// TestTokensOfADeletedClient: the tokens that name no grant of their own
+// client (client_credentials, and exchanged tokens, which name the user's
+// grant to another client) are inactive at introspection once their client
+// is deleted, as a user's tokens are once their grant goes with it.
+func TestTokensOfADeletedClient(t *testing.T) {
+	f, secret := exchangeFixture(t)
+	job := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "job", "grant_types": []string{"client_credentials"}, "scope": "read"})
+	mustStatus(t, "client_credentials client", job, http.StatusCreated)
+	noteSecret(job.field("client_secret"))
+	cc := tokenRequest(t, f, url.Values{"grant_type": {"client_credentials"}, "resource": {mcpResource}}, "Authorization", basicAuth("job", job.field("client_secret")))
+	mustStatus(t, "client_credentials token", cc, http.StatusOK)
+	noteSecret(cc.field("access_token"))
+
+	subject := userToken(t, f, "read", mcpResource)
+	x := exchange(t, f, "mcp", secret, subject)
+	mustStatus(t, "token exchange", x, http.StatusOK)
+	noteSecret(x.field("access_token"))
+	// Two APIs that introspect: one for the MCP server's resource, one
+	// downstream.
+	api := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "api", "introspection_audiences": []string{mcpResource}, "grant_types": []string{"client_credentials"}})
+	mustStatus(t, "api client", api, http.StatusCreated)
+	noteSecret(api.field("client_secret"))
+	d := adminDo(t, "POST", "/admin/v1/tenants/"+f.tenant+"/clients", map[string]any{
+		"client_id": "downstream", "introspection_audiences": []string{downstream}, "grant_types": []string{"client_credentials"}})
+	mustStatus(t, "downstream client", d, http.StatusCreated)
+	noteSecret(d.field("client_secret"))
+
+	active := func(what, token, id, secret string) bool {
+		t.Helper()
+		var in struct {
+			Active bool `json:"active"`
+		}
+		r := introspect(t, f, token, id, secret)
+		mustStatus(t, "introspect "+what, r, http.StatusOK)
+		r.decode(t, &in)
+		return in.Active
+	}
+	if !active("the client_credentials token", cc.field("access_token"), "api", api.field("client_secret")) || !active("the exchanged token", x.field("access_token"), "downstream", d.field("client_secret")) {
+		t.Fatal("the tokens are not active before their clients are deleted")
+	}
+	mustStatus(t, "delete job", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/clients/job", nil), http.StatusNoContent)
+	mustStatus(t, "delete mcp", adminDo(t, "DELETE", "/admin/v1/tenants/"+f.tenant+"/clients/mcp", nil), http.StatusNoContent)
+	if active("the client_credentials token", cc.field("access_token"), "api", api.field("client_secret")) {
+		t.Error("a deleted client's client_credentials token is active")
+	}
+	if active("the exchanged token", x.field("access_token"), "downstream", d.field("client_secret")) {
+		t.Error("a token exchanged by a deleted client is active")
+	}
 }
