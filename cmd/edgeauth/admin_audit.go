@@ -38,7 +38,7 @@ func auditCommand() *command {
 type auditFlags struct {
 	tenant, event, since, until string
 	before                      int64
-	limit                       int
+	limit                       pageSize
 	all, follow                 bool
 	interval                    time.Duration
 }
@@ -49,7 +49,7 @@ func newAuditFlags(fs *flag.FlagSet) *auditFlags {
 	fs.StringVar(&f.event, "event", "", "only events of this `NAME`, e.g. login.failed")
 	fs.StringVar(&f.since, "since", "", "only events at or after `TIME`: RFC 3339, or a duration ago (90m, 24h, 7d)")
 	fs.StringVar(&f.until, "until", "", "only events before `TIME`: RFC 3339, or a duration ago")
-	fs.IntVar(&f.limit, "limit", 0, "events per page, 1-1000 (default 100; with --follow, 10 to start with)")
+	fs.Var(&f.limit, "limit", "`N` events per page, 1-1000 (default 100; with --follow, 10 to start with)")
 	fs.Int64Var(&f.before, "before", 0, "the page after this event `ID` (the next_before of the page before)")
 	fs.BoolVar(&f.all, "all", false, "every page, not just the first")
 	fs.BoolVar(&f.follow, "follow", false, "keep polling for new events until interrupted")
@@ -72,8 +72,6 @@ type auditEvent struct {
 func (f *auditFlags) query(now time.Time) (url.Values, error) {
 	q := url.Values{}
 	switch {
-	case f.limit != 0 && (f.limit < 1 || f.limit > 1000):
-		return nil, usagef("--limit %d: want 1 to 1000", f.limit)
 	case f.before < 0:
 		return nil, usagef("--before %d: want an event id", f.before)
 	case f.follow && (f.all || f.before != 0 || f.until != ""):
@@ -97,7 +95,7 @@ func (f *auditFlags) query(now time.Time) (url.Values, error) {
 		q.Set("event", f.event)
 	}
 	if f.limit != 0 {
-		q.Set("limit", strconv.Itoa(f.limit))
+		q.Set("limit", strconv.Itoa(int(f.limit)))
 	}
 	if f.before != 0 {
 		q.Set("before", strconv.FormatInt(f.before, 10))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -327,4 +328,27 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// pageSize is a --limit flag: how many rows a page of a list has, 1 to
+// 1000 when given (the API's bounds), 0 when not (the API's default).
+type pageSize int
+
+func (p *pageSize) String() string {
+	if *p == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*p))
+}
+
+func (p *pageSize) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("want a number")
+	}
+	if n < 1 || n > 1000 {
+		return fmt.Errorf("--limit %d: want 1 to 1000", n)
+	}
+	*p = pageSize(n)
+	return nil
 }

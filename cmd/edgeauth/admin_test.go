@@ -144,6 +144,8 @@ func TestExitCodes(t *testing.T) {
 		{"--limit", nil, []string{"audit", "list", "--limit", "5000"}, 2, "--limit 5000: want 1 to 1000"},
 		{"users --limit", nil, []string{"users", "list", "--tenant", "acme", "--limit", "ten"}, 2, "invalid value"},
 		{"users --limit out of range", nil, []string{"users", "list", "--tenant", "acme", "--limit", "1001"}, 2, "--limit 1001: want 1 to 1000"},
+		{"users --limit 0", nil, []string{"users", "list", "--tenant", "acme", "--limit", "0"}, 2, "--limit 0: want 1 to 1000"},
+		{"audit --limit 0", nil, []string{"audit", "list", "--limit", "0"}, 2, "--limit 0: want 1 to 1000"},
 		{"users --after --all", nil, []string{"users", "list", "--tenant", "acme", "--after", "al", "--all"}, 2, "--after and --all: give one"},
 		{"users of an unknown tenant", live.env(), []string{"users", "list", "--tenant", "nope"}, 1, `tenant "nope" not found`},
 		{"--follow --until", nil, []string{"audit", "list", "--follow", "--until", "1h"}, 2, "--follow shows the newest events"},

@@ -99,7 +99,7 @@ func usersCommand() *command {
 type userListFlags struct {
 	*tenant
 	prefix, after string
-	limit         int
+	limit         pageSize
 	all           bool
 }
 
@@ -107,7 +107,7 @@ func newUserListFlags(fs *flag.FlagSet) *userListFlags {
 	f := &userListFlags{tenant: tenantFlag(fs)}
 	fs.StringVar(&f.prefix, "prefix", "", "only usernames that start with `P`")
 	fs.StringVar(&f.after, "after", "", "the page after this `USERNAME` (the next_after of the page before)")
-	fs.IntVar(&f.limit, "limit", 0, "users per page, 1-1000 (default 100)")
+	fs.Var(&f.limit, "limit", "`N` users per page, 1-1000 (default 100)")
 	fs.BoolVar(&f.all, "all", false, "every page, not just the first")
 	return f
 }
@@ -126,8 +126,6 @@ type listedUser struct {
 
 func (f *userListFlags) list(ctx context.Context, c *call) error {
 	switch {
-	case f.limit != 0 && (f.limit < 1 || f.limit > 1000):
-		return usagef("--limit %d: want 1 to 1000", f.limit)
 	case f.after != "" && f.all:
 		return usagef("--after and --all: give one")
 	}
@@ -136,7 +134,7 @@ func (f *userListFlags) list(ctx context.Context, c *call) error {
 		q.Set("prefix", f.prefix)
 	}
 	if f.limit != 0 {
-		q.Set("limit", strconv.Itoa(f.limit))
+		q.Set("limit", strconv.Itoa(int(f.limit)))
 	}
 	if f.after != "" {
 		q.Set("after", f.after)
