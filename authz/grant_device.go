@@ -21,7 +21,9 @@ import (
 // code does (OAuth 2.1 §4.1.3): a legitimate device stops polling once it
 // has its tokens. Its concurrent polls are slowed down, never redeemed,
 // and one that comes too soon after the redemption (the device racing
-// itself, or retrying a lost answer) revokes nothing.
+// itself, or retrying a lost answer) revokes nothing. (At the 1-second
+// interval no poll is too soon: device.Leeway takes the whole of it, so
+// that a retry after a failed poll is answered.)
 func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage.Client, p Params) (*tokenResponse, error) {
 	s := d.s
 	if !slices.Contains(client.GrantTypes, device.GrantType) {

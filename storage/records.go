@@ -415,9 +415,8 @@ type DevicePoll struct {
 	DeviceHash []byte
 	ClientID   string
 	At         time.Time
-	// Leeway: a poll at least Interval - Leeway (and a second) after the
-	// previous one is on time, so that network jitter is not taken for
-	// haste.
+	// Leeway: a poll at least Interval - Leeway after the previous one is
+	// on time, so that network jitter is not taken for haste.
 	Leeway time.Duration
 	// SlowDown is what a poll that comes too soon adds to Interval.
 	SlowDown time.Duration

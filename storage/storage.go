@@ -349,9 +349,7 @@ type DeviceAuthorizations interface {
 	// PollDeviceAuthorization records a poll of the token endpoint for the
 	// device authorization of p.DeviceHash by client p.ClientID, and
 	// returns it as the poll left it. A poll that comes before LastPoll +
-	// Interval - p.Leeway (at least a second after LastPoll: two polls in
-	// one second are never both on time) is too soon: SlowedDown is set
-	// and Interval grows
+	// Interval - p.Leeway is too soon: SlowedDown is set and Interval grows
 	// by p.SlowDown (RFC 8628 §3.5), for this and every later poll. One
 	// statement: of concurrent polls, each sees the ones before it.
 	// ErrNotFound if there is none of that client.

@@ -102,7 +102,7 @@ func (s devices) DecideDeviceAuthorization(ctx context.Context, d storage.Device
 // it left.
 func (s devices) PollDeviceAuthorization(ctx context.Context, p storage.DevicePoll) (storage.DeviceAuthorization, error) {
 	const op = "poll device authorization"
-	const tooSoon = `(last_poll IS NOT NULL AND ?1 < last_poll + MAX(poll_interval - ?2, 1))`
+	const tooSoon = `(last_poll IS NOT NULL AND ?1 < last_poll + poll_interval - ?2)`
 	row := s.db.QueryRowContext(ctx,
 		`UPDATE device_authorizations SET
 		   slowed = `+tooSoon+`,

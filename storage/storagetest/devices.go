@@ -140,26 +140,6 @@ func testDevices(t *testing.T, s storage.Store) {
 		checkErr(t, "PollDeviceAuthorization of an unknown device code", err, storage.ErrNotFound)
 	})
 
-	// At an interval no longer than the leeway, a poll in the same second
-	// as the one before is still too soon: two polls at once are never
-	// both on time.
-	t.Run("PollSlowsDownAtTheShortestInterval", func(t *testing.T) {
-		tenant := newTenant(t, s)
-		d := newDevice(t, tenant, newClient(t, s, tenant))
-		d.DeviceHash, d.UserCode, d.Interval = randBytes(32), "BCDF"+suffix()[:4], 1
-		if err := s.CreateDeviceAuthorization(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range []struct {
-			at     time.Duration
-			slowed bool
-		}{{0, false}, {time.Second, false}, {time.Second, true}} {
-			if got, err := s.PollDeviceAuthorization(ctx, poll(d, base.Add(st.at))); err != nil || got.SlowedDown != st.slowed {
-				t.Errorf("PollDeviceAuthorization at +%v: slowed %v, %v; want %v", st.at, got.SlowedDown, err, st.slowed)
-			}
-		}
-	})
-
 	t.Run("ConcurrentPollsAreSlowedDown", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		d := newDevice(t, tenant, newClient(t, s, tenant))
