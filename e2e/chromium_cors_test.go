@@ -75,6 +75,10 @@ func TestChromiumCrossOriginClient(t *testing.T) {
 	f := newFixture(t)
 	setSettings(t, f.tenant, map[string]any{"registration": "open"})
 	app, stranger := newWebOrigin(t), newWebOrigin(t)
+	// The stranger is on another host: every port of the app's loopback
+	// IP is the app's (its redirect URI matches on any port, RFC 8252
+	// §7.3), and so its origin is too.
+	stranger.url = strings.Replace(stranger.url, "127.0.0.1", "localhost", 1)
 	mcp := `{headers: {"MCP-Protocol-Version": "2025-06-18"}}`
 
 	c := newTab(t, browser)
@@ -137,6 +141,9 @@ func TestChromiumCrossOriginClient(t *testing.T) {
 	// endpoint, even with the client's id (the browser rejects the fetch).
 	s := newTab(t, browser)
 	s.navigate(stranger.url + "/")
+	if r := s.pageFetch(f.issuer+"/.well-known/openid-configuration", "{}"); r.Status != http.StatusOK {
+		t.Fatalf("discovery from the stranger's page: %+v; want 200 (any origin may read it)", r)
+	}
 	if r := s.pageFetch(f.issuer+"/token", tokenInit(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {clientID}})); r.Error == "" {
 		t.Errorf("token request from a stranger's page: %+v; want the browser to refuse the answer", r)
 	}
