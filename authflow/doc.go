@@ -47,7 +47,8 @@
 //     single use is decided in SQL by authz.
 //   - A logout redirects only to a post_logout_redirect_uri the client
 //     registered, and to a self-registered client's only with an ID token
-//     issued to it; errors are the error page.
+//     issued to it for the user whose session the request ends; a hint of
+//     a deleted client follows none; errors are the error page.
 //   - A device's request goes through the same sign-in page and the
 //     same pending value (with its user code) as an authorization request,
 //     so every way of signing in serves both; it always ends on the

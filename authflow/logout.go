@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"time"
 
 	"github.com/edgeauth/edgeauth/authz"
 	"github.com/edgeauth/edgeauth/pages"
@@ -21,7 +22,8 @@ import (
 //
 //   - id_token_hint (§2) proves which client and user the request is
 //     about: an ID token this tenant issued (authz.VerifyIDTokenHint), an
-//     expired one too (§4).
+//     expired one too (§4). A hint whose client was deleted since is a
+//     request of no known client: no URI can be checked, none is followed.
 //   - client_id names the client when there is no hint; with a hint it
 //     must be the hint's audience (§2: the OP MUST verify it).
 //   - post_logout_redirect_uri is followed only when it is exactly one of
@@ -30,19 +32,25 @@ import (
 //     but no client, or an invalid one, gets the error page (§4: no
 //     redirect on errors). A client that registered itself (dynamic
 //     registration, metadata documents) is redirected to only with a hint
-//     issued to it: its URIs were vetted by nobody, and a logout URL
-//     anyone can write must not make edgeauth an open redirector
-//     (RFC 9700 §4.11.2, as for authorization errors).
+//     issued to it for the user of this browser's session, as the session
+//     ends: its URIs were vetted by nobody, and a logout URL anyone can
+//     write (with the writer's own ID token) must not make edgeauth an
+//     open redirector (RFC 9700 §4.11.2, as for authorization errors).
 //   - The session ends at once and everywhere (package session: a row in
 //     SQL) with the grants given in it (grants revoked: their access
 //     tokens are inactive at introspection, their refresh tokens
-//     refused). Without a hint that names this session (its sid, or its
-//     user for an ID token without sid) the user is asked first (§2: the
-//     OP MUST ask when the request does not prove it), on a page whose
-//     form is bound to this browser and carries a CSRF token, like the
-//     login form.
+//     refused). Only a hint whose sid is this session skips asking the
+//     user first (§2: the OP MUST ask when the ID token does not belong to
+//     the current OP session with the RP), so a hint without sid (the
+//     device flow's) asks too; the page's form is bound to this browser
+//     and carries a CSRF token, like the login form.
+//   - The session cookie is SameSite=Lax, which a browser does not send
+//     with a cross-site POST: a POST request without it is sent on, 303,
+//     as the same request by GET, which carries it. Only a POST is, so
+//     this cannot loop.
 //   - Nothing is stored for a request without a session: a logout that
-//     ends nothing writes nothing.
+//     ends nothing writes nothing. A cookie of a session that has ended is
+//     cleared.
 
 // Bounds of the logout request's parameters, which travel sealed in the
 // confirmation page's form.
@@ -67,6 +75,9 @@ type logoutRequest struct {
 	// hint is the verified id_token_hint, nil for none (not sealed: the
 	// confirmation it would skip is being asked).
 	hint *authz.IDTokenHint
+	// unvetted is set for a self-registered client, whose RedirectURI is
+	// followed only as the hint's user signs out (Logout).
+	unvetted bool
 }
 
 // Logout handles the end_session_endpoint: a logout request, and the
@@ -93,17 +104,58 @@ func (f *Flow) Logout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sess, err := f.currentSession(r, t.ID)
+	if r.Method == http.MethodPost && f.cookie(r, sessionCookie+t.ID) == "" {
+		return logoutByGet(w, r, t, p)
+	}
+	sess, err := f.logoutSession(w, r, t.ID)
 	if err != nil {
 		return err
+	}
+	// RFC 9700 §4.11.2: an unvetted URI only for the user whose session
+	// this request ends, never for a link followed by anyone else.
+	if lr.unvetted && (sess == nil || lr.hint == nil || lr.hint.Subject != sess.UserID) {
+		lr.RedirectURI = ""
 	}
 	switch {
 	case sess == nil:
 		return f.loggedOut(w, r, t, lr, "You are not signed in.")
-	case lr.hint != nil && lr.hint.Subject == sess.UserID && (lr.hint.SessionID == "" || lr.hint.SessionID == sess.Handle):
+	case lr.hint != nil && lr.hint.Subject == sess.UserID && lr.hint.SessionID == sess.Handle:
 		return f.logoutNow(w, r, t, lr, sess)
 	}
 	return f.askLogout(w, r, t, lr, sess)
+}
+
+// logoutParams are the logout request's parameters edgeauth reads (§2;
+// ui_locales and logout_hint it ignores), the ones logoutByGet sends on.
+var logoutParams = []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state"}
+
+// logoutByGet answers a validated POST logout request that came without
+// the session cookie with 303 to the same request by GET. A browser
+// withholds a SameSite=Lax cookie from a cross-site POST but sends it
+// with a cross-site top-level GET; answering the POST as is would report
+// a sign-out while the session and its grants live on. The parameters
+// are the validated ones, so the URL stays bounded.
+func logoutByGet(w http.ResponseWriter, r *http.Request, t storage.Tenant, p authz.Params) error {
+	q := url.Values{}
+	for _, name := range logoutParams {
+		if v := p.Get(name); v != "" {
+			q.Set(name, v)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, authz.IssuerPath(t.ID)+"/logout?"+q.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// logoutSession returns the browser's session of tenant, or nil; a
+// cookie whose session has ended (an admin, another tab) is cleared, as a
+// sign-out clears it.
+func (f *Flow) logoutSession(w http.ResponseWriter, r *http.Request, tenant string) (*session.Session, error) {
+	sess, err := f.currentSession(r, tenant)
+	if err == nil && sess == nil && f.cookie(r, sessionCookie+tenant) != "" {
+		f.setCookie(w, sessionCookie+tenant, "", -time.Second)
+	}
+	return sess, err
 }
 
 // parseLogout validates a logout request's parameters (RP-Initiated
@@ -135,9 +187,15 @@ func (f *Flow) parseLogout(ctx context.Context, t storage.Tenant, p authz.Params
 		return lr, nil
 	}
 	client, err := f.az.LookupClient(ctx, t, lr.ClientID)
-	if errors.Is(err, storage.ErrNotFound) {
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && lr.hint != nil:
+		// The hint's client was deleted since: a request of no known
+		// client, whose URI cannot be checked and is not followed (§3),
+		// and whose hint skips no confirmation.
+		return &logoutRequest{}, nil
+	case errors.Is(err, storage.ErrNotFound):
 		return nil, authz.Errorf(authz.CodeInvalidRequest, "the client is not known")
-	} else if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	lr.ClientName = clientLabel(client)
@@ -148,9 +206,7 @@ func (f *Flow) parseLogout(ctx context.Context, t storage.Tenant, p authz.Params
 	if !slices.Contains(client.PostLogoutRedirectURIs, uri) {
 		return nil, authz.Errorf(authz.CodeInvalidRequest, "post_logout_redirect_uri is not registered for the client")
 	}
-	if !authz.SelfRegistered(client) || lr.hint != nil {
-		lr.RedirectURI = uri
-	}
+	lr.RedirectURI, lr.unvetted = uri, authz.SelfRegistered(client)
 	return lr, nil
 }
 
@@ -228,7 +284,7 @@ func (f *Flow) confirmLogout(w http.ResponseWriter, r *http.Request, t storage.T
 	if p.Get("decision") != "logout" {
 		return authz.Errorf(authz.CodeInvalidRequest, "decision must be logout")
 	}
-	sess, err := f.currentSession(r, t.ID)
+	sess, err := f.logoutSession(w, r, t.ID)
 	if err != nil {
 		return err
 	}
