@@ -362,7 +362,9 @@ type DeviceAuthorizations interface {
 	// callers exactly one succeeds; the others, and a redemption of one
 	// that is not approved (pending, denied, redeemed) or has expired, get
 	// ErrConflict and store nothing. ErrNotFound if there is none, or the
-	// family's user is gone.
+	// family's user is gone. A family of a user disabled since is created
+	// revoked (as by CreateRefreshFamily): the authorization is redeemed,
+	// no event is appended, and the answer is ErrConflict.
 	RedeemDeviceAuthorization(ctx context.Context, r DeviceRedemption) error
 	// PruneDeviceAuthorizations deletes, for every tenant, the device
 	// authorizations whose ExpiresAt is before before, and reports how

@@ -202,6 +202,24 @@ func testDevices(t *testing.T, s storage.Store) {
 		checkErr(t, "RedeemDeviceAuthorization by another client", s.RedeemDeviceAuthorization(ctx, other), storage.ErrNotFound)
 	})
 
+	// A user disabled between the approval and the redemption: the
+	// device code is spent, and the family is born revoked, with no event.
+	t.Run("RedeemOfADisabledUser", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
+		d := newDevice(t, tenant, client)
+		checkErr(t, "DecideDeviceAuthorization", s.DecideDeviceAuthorization(ctx, approve(d, user, base)), nil)
+		checkErr(t, "SetUserDisabled", s.SetUserDisabled(ctx, tenant, user, true, base), nil)
+		checkErr(t, "RedeemDeviceAuthorization", s.RedeemDeviceAuthorization(ctx, redemption(d, user, "disabled", base)), storage.ErrConflict)
+		if fam, err := s.GetRefreshFamily(ctx, tenant, "disabled"); err != nil || fam.RevokedAt.IsZero() {
+			t.Errorf("GetRefreshFamily = %+v, %v; want the family, born revoked", fam, err)
+		}
+		checkEvents(t, s, tenant, "after the redemption of a disabled user")
+		if got := get(t, d); got.Status != storage.DeviceRedeemed {
+			t.Errorf("status %q; want redeemed", got.Status)
+		}
+	})
+
 	t.Run("RedeemRefusesDeniedAndExpired", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
