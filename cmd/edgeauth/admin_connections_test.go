@@ -62,7 +62,7 @@ func TestConnectionsCLI(t *testing.T) {
 			`connection "github" in tenant "acme" already exists`},
 		{"a private issuer", []string{"connections", "create", "--tenant", "acme", "intra", "--kind", "oidc", "--client-id", "x", "--issuer", "https://10.0.0.1"}, 1,
 			"issuer"},
-		{"nothing linked", []string{"users", "unlink", "--tenant", "acme", "--connection", "corp", "u1"}, 1, `identity "corp" not found in tenant "acme"`},
+		{"nothing linked", []string{"users", "unlink", "--tenant", "acme", "--connection", "corp", "u1"}, 1, `user "u1" has no linked account of connection "corp" (or there is no such user) in tenant "acme"`},
 		{"no kind", []string{"connections", "create", "--tenant", "acme", "x", "--client-id", "x"}, 2, "--kind is required"},
 		{"two secrets", []string{"connections", "create", "--tenant", "acme", "x", "--kind", "github", "--client-id", "x",
 			"--client-secret-file", secretFile, "--client-secret-stdin"}, 2, "--client-secret-file and --client-secret-stdin: give one"},

@@ -226,6 +226,8 @@ func notFoundMessage(path, desc, base string) string {
 	switch user, ok := ids["user"]; {
 	case noun == "consent" && ok:
 		msg = fmt.Sprintf("user %q has no consent for client %q", user, id)
+	case noun == "identity" && ok:
+		msg = fmt.Sprintf("user %q has no linked account of connection %q (or there is no such user)", user, id)
 	case noun == "session" || noun == "grant":
 		// A session or grant that has ended is not found either.
 		msg = fmt.Sprintf("%s %q of user %q not found (or no longer live)", noun, id, user)
