@@ -74,6 +74,13 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("openid-configuration issuer = %q; want %q", got, issuer)
 	}
 	golden(t, "openid-configuration.json", oidc.body, tenant)
+	// The path-inserted form, one of the forms MCP clients try (MCP
+	// authorization 2025-11-25), is the same document.
+	inserted := request{method: "GET", path: "/.well-known/openid-configuration/t/" + tenant}.do(t)
+	mustStatus(t, "openid-configuration (inserted form)", inserted, http.StatusOK)
+	if !bytes.Equal(inserted.body, oidc.body) {
+		t.Errorf("the two openid-configuration forms differ:\n%s\n%s", inserted.body, oidc.body)
+	}
 
 	// Both documents say which scopes the server serves, and say the same
 	// (RFC 8414 §2 scopes_supported, OIDC Discovery §3).
@@ -92,6 +99,7 @@ func TestMetadataUnknownTenant(t *testing.T) {
 		"/.well-known/oauth-authorization-server/t/no-such-tenant",
 		"/t/no-such-tenant/.well-known/oauth-authorization-server",
 		"/t/no-such-tenant/.well-known/openid-configuration",
+		"/.well-known/openid-configuration/t/no-such-tenant",
 		"/t/no-such-tenant/jwks.json",
 		"/t/UPPER/jwks.json",
 	} {
@@ -108,7 +116,7 @@ func TestMetadataUnknownTenant(t *testing.T) {
 func TestDocumentsCrossOrigin(t *testing.T) {
 	tenant := createTenant(t)
 	for _, path := range []string{"/.well-known/oauth-authorization-server/t/" + tenant, "/t/" + tenant + "/.well-known/oauth-authorization-server",
-		"/t/" + tenant + "/.well-known/openid-configuration", "/t/" + tenant + "/jwks.json"} {
+		"/t/" + tenant + "/.well-known/openid-configuration", "/.well-known/openid-configuration/t/" + tenant, "/t/" + tenant + "/jwks.json"} {
 		for range 2 {
 			r := request{method: "GET", path: path, header: map[string]string{"Origin": "https://spa.example"}}.do(t)
 			mustStatus(t, path, r, http.StatusOK)

@@ -116,6 +116,9 @@ func (s *Server) routes() {
 	m.handleCORS("GET /.well-known/oauth-authorization-server/t/{tenant}", s.json(az.Metadata), corsAnyOrigin)
 	m.handleCORS("GET /t/{tenant}/.well-known/oauth-authorization-server", s.json(az.Metadata), corsAnyOrigin)
 	m.handleCORS("GET /t/{tenant}/.well-known/openid-configuration", s.json(az.OpenIDConfiguration), corsAnyOrigin)
+	// The path-inserted form, which MCP clients try after RFC 8414's (MCP
+	// authorization, 2025-11-25: authorization server metadata discovery).
+	m.handleCORS("GET /.well-known/openid-configuration/t/{tenant}", s.json(az.OpenIDConfiguration), corsAnyOrigin)
 	m.handleCORS("GET /t/{tenant}/jwks.json", s.json(az.JWKS), corsAnyOrigin)
 
 	// OAuth 2.1: browser flow (HTML), then the back-channel endpoints (JSON).
