@@ -234,7 +234,7 @@ configuration).
 
 func printLeafHelp(w io.Writer, cmd *command, path []string, fs *flag.FlagSet) {
 	name := strings.Join(path, " ")
-	fmt.Fprintf(w, "Usage: %s %s\n\n%s.\n\nExample:\n%s\n\nFlags:\n", name, cmd.usage, capitalize(cmd.summary), indent(cmd.example))
+	fmt.Fprintf(w, "Usage: %s %s\n\n%s.\n\nExample:\n%s\n", name, cmd.usage, capitalize(cmd.summary), indent(cmd.example))
 	var own, common []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) {
 		if commonFlags[f.Name] {
@@ -243,7 +243,10 @@ func printLeafHelp(w io.Writer, cmd *command, path []string, fs *flag.FlagSet) {
 			own = append(own, f)
 		}
 	})
-	printFlags(w, own)
+	if len(own) > 0 {
+		fmt.Fprintln(w, "\nFlags:")
+		printFlags(w, own)
+	}
 	fmt.Fprintln(w, "\nConnection and output flags:")
 	printFlags(w, common)
 }

@@ -355,7 +355,7 @@ func loginCommand() *command {
 		summary: "check an admin token against a server and save both as a profile",
 		usage:   "[--profile NAME] [--url URL] (--token-stdin | --token-file PATH)",
 		example: "edgeauth admin login --url https://auth.example.com --token-stdin < admin-token\n" +
-			"EDGEAUTH_ADMIN_TOKEN=... edgeauth admin login --profile dev --url http://127.0.0.1:8787",
+			"edgeauth admin login --profile dev --url http://127.0.0.1:8787 --token-file dev-admin-token",
 		offline:  true,
 		noOutput: true,
 		flags:    func(*flag.FlagSet) runFunc { return login },
