@@ -169,6 +169,12 @@ func (f *Flow) signedInUpstream(fl *flow, c storage.Connection, acc connections.
 	case acc.Linked:
 		f.cfg.Audit.Record(ctx, t.ID, "identity.linked", actor, acc.User.ID, map[string]any{"connection": c.ID})
 	}
+	if acc.User.Disabled {
+		// As for a password (login.go): a disabled user gets no session,
+		// whichever way they sign in.
+		f.cfg.Audit.Record(ctx, t.ID, "login.refused", acc.User.ID, fl.client.ID, map[string]any{"reason": "disabled", "connection": c.ID})
+		return f.backToLogin(fl, authz.CodeAccessDenied, "This account is disabled. Ask your administrator.")
+	}
 	var err error
 	if fl.sess, err = f.startSession(ctx, fl.w, t.ID, acc.User.ID); err != nil {
 		return err

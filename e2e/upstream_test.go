@@ -693,3 +693,38 @@ func TestDeviceFlowUpstreamSignIn(t *testing.T) {
 		t.Errorf("device id_token %+v; want carol's upstream account", c)
 	}
 }
+
+// TestUpstreamDisabledUser: a disabled user is refused at an upstream
+// sign-in as at the password form: no session, no code, a login.refused
+// event, and the error page with a way back.
+func TestUpstreamDisabledUser(t *testing.T) {
+	g := newFakeGitHub(t)
+	d := newDownstream(t, nil)
+	d.connect(t, "github", "github", g.URL, nil)
+	b := newBrowser(t, "", "")
+	p, verifier := d.loginPage(t, b)
+	c := d.exchange(t, travel(t, b, choose(t, b, p, "github").header.Get("Location")), verifier)
+	user := "/admin/v1/tenants/" + d.tenant + "/users/" + url.PathEscape(c.Subject)
+	mustStatus(t, "disable the user", adminDo(t, "POST", user+"/disable", nil), http.StatusOK)
+
+	b = newBrowser(t, "", "")
+	p, _ = d.loginPage(t, b)
+	if back := travel(t, b, choose(t, b, p, "github").header.Get("Location")); back != nil {
+		t.Fatalf("a disabled user's upstream sign-in came back to the app: %s", back)
+	}
+	mustBackPage(t, "a disabled user's upstream sign-in", b.last, http.StatusForbidden, "This account is disabled")
+	var sessions struct {
+		Sessions []any `json:"sessions"`
+	}
+	adminDo(t, "GET", user+"/sessions", nil).decode(t, &sessions)
+	if len(sessions.Sessions) != 0 {
+		t.Errorf("the disabled user has %d live sessions after the refused sign-in; want none", len(sessions.Sessions))
+	}
+	var log struct {
+		Events []struct{ Event, Subject string } `json:"events"`
+	}
+	adminDo(t, "GET", "/admin/v1/tenants/"+d.tenant+"/audit?event=login.refused", nil).decode(t, &log)
+	if len(log.Events) != 1 {
+		t.Errorf("login.refused events: %+v; want one", log.Events)
+	}
+}

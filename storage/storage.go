@@ -130,8 +130,9 @@ type Users interface {
 	DeleteUser(ctx context.Context, tenantID, id string) error
 	// SetUserDisabled sets the user's Disabled flag and its UpdatedAt to
 	// at. Disabling also, in the same atomic step, ends the user's live
-	// sessions and revokes its live refresh families (RevokedAt at):
-	// all of it or nothing. Enabling restores none of them. Setting the
+	// sessions, revokes its live refresh families (RevokedAt at) and
+	// denies the device authorizations it approved that are not redeemed
+	// yet: all of it or nothing. Enabling restores none of them. Setting the
 	// flag it already has is not an error. ErrNotFound if the user does
 	// not exist.
 	SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error
@@ -362,9 +363,8 @@ type DeviceAuthorizations interface {
 	// callers exactly one succeeds; the others, and a redemption of one
 	// that is not approved (pending, denied, redeemed) or has expired, get
 	// ErrConflict and store nothing. ErrNotFound if there is none, or the
-	// family's user is gone. A family of a user disabled since is created
-	// revoked (as by CreateRefreshFamily): the authorization is redeemed,
-	// no event is appended, and the answer is ErrConflict.
+	// family's user is gone. (Disabling the user denies the
+	// authorizations it approved: SetUserDisabled.)
 	RedeemDeviceAuthorization(ctx context.Context, r DeviceRedemption) error
 	// PruneDeviceAuthorizations deletes, for every tenant, the device
 	// authorizations whose ExpiresAt is before before, and reports how

@@ -117,9 +117,7 @@ func (s devices) PollDeviceAuthorization(ctx context.Context, p storage.DevicePo
 // RedeemDeviceAuthorization implements storage.DeviceAuthorizations in
 // one batch. The UPDATE's WHERE clause (approved, unexpired) decides; the
 // family and the event are inserted only if the row now holds this call's
-// redemption id: this redemption is the one that happened. A family of a
-// user disabled since the approval is born revoked (createFamily): then
-// the event is not written, and the family read back says so.
+// redemption id: this redemption is the one that happened.
 func (s devices) RedeemDeviceAuthorization(ctx context.Context, r storage.DeviceRedemption) error {
 	const op = "redeem device authorization"
 	redemption := rand.Text()
@@ -144,29 +142,17 @@ func (s devices) RedeemDeviceAuthorization(ctx context.Context, r storage.Device
 		ins := appendAudit(*r.Issued)
 		ins.query += won
 		ins.args = append(ins.args, wonArgs...)
-		if r.Family != nil {
-			ins.query += ` AND EXISTS (SELECT 1 FROM refresh_families WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL)`
-			ins.args = append(ins.args, r.Family.TenantID, r.Family.ID)
-		}
 		stmts = append(stmts, ins)
 	}
-	if r.Family != nil {
-		stmts = append(stmts, stmt{`SELECT revoked_at FROM refresh_families WHERE tenant_id = ? AND id = ?`, []any{r.Family.TenantID, r.Family.ID}})
-	}
-	res, err := s.batchResults(ctx, op, stmts...)
+	n, err := s.batch(ctx, op, stmts...)
 	if err != nil {
 		return err
 	}
-	if res[0].changes != 1 {
-		return s.lostUpdate(ctx, op, `SELECT 1 FROM device_authorizations WHERE tenant_id = ? AND device_hash = ? AND client_id = ?`,
-			r.TenantID, r.DeviceHash, r.ClientID)
+	if n[0] == 1 {
+		return nil
 	}
-	if r.Family != nil {
-		if rows := res[len(res)-1].rows; len(rows) != 1 || rows[0][0] != nil {
-			return conflict(op) // born revoked: its user was disabled
-		}
-	}
-	return nil
+	return s.lostUpdate(ctx, op, `SELECT 1 FROM device_authorizations WHERE tenant_id = ? AND device_hash = ? AND client_id = ?`,
+		r.TenantID, r.DeviceHash, r.ClientID)
 }
 
 // PruneDeviceAuthorizations implements storage.DeviceAuthorizations.

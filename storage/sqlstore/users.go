@@ -209,8 +209,9 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id string) error {
 }
 
 // SetUserDisabled implements storage.Users in one batch: disabling ends
-// the user's live sessions and revokes its live families in the same
-// transaction as the flag. The UPDATE of the user decides ErrNotFound; it
+// the user's live sessions, revokes its live families and denies the
+// device authorizations it approved and no device redeemed yet, in the
+// same transaction as the flag. The UPDATE of the user decides ErrNotFound; it
 // comes last, so that the batch's other statements read the user's rows
 // as they were (none depends on the flag).
 func (s *Store) SetUserDisabled(ctx context.Context, tenantID, id string, disabled bool, at time.Time) error {
@@ -220,7 +221,11 @@ func (s *Store) SetUserDisabled(ctx context.Context, tenantID, id string, disabl
 		stmts = append(stmts,
 			stmt{`UPDATE sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`,
 				[]any{unix(at), tenantID, id, at.Unix()}},
-			revokeGrants(storage.GrantQuery{TenantID: tenantID, UserID: id}, at))
+			revokeGrants(storage.GrantQuery{TenantID: tenantID, UserID: id}, at),
+			// A device the user approved and that has not redeemed yet
+			// would otherwise get its tokens once the user is enabled.
+			stmt{`UPDATE device_authorizations SET status = 'denied' WHERE tenant_id = ? AND user_id = ? AND status = 'approved'`,
+				[]any{tenantID, id}})
 	}
 	stmts = append(stmts, stmt{`UPDATE users SET disabled = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
 		[]any{boolInt(disabled), unix(at), tenantID, id}})

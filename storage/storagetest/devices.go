@@ -203,7 +203,8 @@ func testDevices(t *testing.T, s storage.Store) {
 	})
 
 	// A user disabled between the approval and the redemption: the
-	// device code is spent, and the family is born revoked, with no event.
+	// approval is denied with the disabling, so the redemption stores
+	// nothing.
 	t.Run("RedeemOfADisabledUser", func(t *testing.T) {
 		tenant := newTenant(t, s)
 		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
@@ -211,13 +212,32 @@ func testDevices(t *testing.T, s storage.Store) {
 		checkErr(t, "DecideDeviceAuthorization", s.DecideDeviceAuthorization(ctx, approve(d, user, base)), nil)
 		checkErr(t, "SetUserDisabled", s.SetUserDisabled(ctx, tenant, user, true, base), nil)
 		checkErr(t, "RedeemDeviceAuthorization", s.RedeemDeviceAuthorization(ctx, redemption(d, user, "disabled", base)), storage.ErrConflict)
-		if fam, err := s.GetRefreshFamily(ctx, tenant, "disabled"); err != nil || fam.RevokedAt.IsZero() {
-			t.Errorf("GetRefreshFamily = %+v, %v; want the family, born revoked", fam, err)
-		}
+		_, err := s.GetRefreshFamily(ctx, tenant, "disabled")
+		checkErr(t, "GetRefreshFamily", err, storage.ErrNotFound)
 		checkEvents(t, s, tenant, "after the redemption of a disabled user")
-		if got := get(t, d); got.Status != storage.DeviceRedeemed {
-			t.Errorf("status %q; want redeemed", got.Status)
+		if got := get(t, d); got.Status != storage.DeviceDenied {
+			t.Errorf("status %q; want denied", got.Status)
 		}
+	})
+
+	// Disabling the user denies what it approved and no device redeemed:
+	// enabling it again does not bring that back.
+	t.Run("DisablingTheUserDeniesItsApprovals", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		client, user := newClient(t, s, tenant), newUser(t, s, tenant)
+		approved, redeemed := newDevice(t, tenant, client), newDevice(t, tenant, client)
+		checkErr(t, "DecideDeviceAuthorization", s.DecideDeviceAuthorization(ctx, approve(approved, user, base)), nil)
+		checkErr(t, "DecideDeviceAuthorization", s.DecideDeviceAuthorization(ctx, approve(redeemed, user, base)), nil)
+		checkErr(t, "RedeemDeviceAuthorization", s.RedeemDeviceAuthorization(ctx, redemption(redeemed, user, "kept", base)), nil)
+		checkErr(t, "SetUserDisabled(true)", s.SetUserDisabled(ctx, tenant, user, true, base), nil)
+		checkErr(t, "SetUserDisabled(false)", s.SetUserDisabled(ctx, tenant, user, false, base), nil)
+		if got := get(t, approved); got.Status != storage.DeviceDenied {
+			t.Errorf("an approval of the disabled user: status %q; want denied", got.Status)
+		}
+		if got := get(t, redeemed); got.Status != storage.DeviceRedeemed {
+			t.Errorf("a redeemed one: status %q; want still redeemed", got.Status)
+		}
+		checkErr(t, "RedeemDeviceAuthorization after the user was enabled", s.RedeemDeviceAuthorization(ctx, redemption(approved, user, "late", base)), storage.ErrConflict)
 	})
 
 	t.Run("RedeemRefusesDeniedAndExpired", func(t *testing.T) {
