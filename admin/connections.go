@@ -156,8 +156,11 @@ func (a *API) GetConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 // PatchConnection changes the fields given; absent ones keep their
-// value. The id and the kind cannot change. A client_secret replaces the
-// one stored ("" removes it).
+// value. The id, the kind and the issuer cannot change: an account is
+// linked by its subject, which is unique only at its issuer (OIDC Core
+// §5.7; a GitHub user id only at its GitHub), so the same subject at
+// another issuer would sign in as the account's user. A client_secret
+// replaces the one stored ("" removes it).
 func (a *API) PatchConnection(w http.ResponseWriter, r *http.Request) error {
 	var in connectionJSON
 	if err := authz.DecodeJSON(r, &in, true); err != nil {
@@ -167,6 +170,9 @@ func (a *API) PatchConnection(w http.ResponseWriter, r *http.Request) error {
 	c, err := change(func() (storage.Connection, error) { return a.connection(r) }, func(c *storage.Connection) error {
 		if in.ID != nil && *in.ID != c.ID || in.Kind != nil && *in.Kind != c.Kind {
 			return authz.Errorf(authz.CodeInvalidRequest, "id and kind cannot be changed")
+		}
+		if in.Issuer != nil && strings.TrimSpace(*in.Issuer) != c.Issuer {
+			return authz.Errorf(authz.CodeInvalidRequest, "issuer cannot be changed: its accounts' subjects are unique only at their issuer; create a new connection (and delete this one) instead")
 		}
 		return a.applyConnection(&in, c)
 	}, func(c *storage.Connection) error {

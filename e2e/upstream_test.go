@@ -511,6 +511,12 @@ func TestUpstreamLinking(t *testing.T) {
 	if !strings.Contains(string(u.body), `"connection":"corp"`) || !strings.Contains(string(u.body), `"has_password":true`) {
 		t.Errorf("carol = %s; want the corp identity and her password", u.body)
 	}
+	// The connection's issuer cannot change: the same subject at another
+	// issuer is another account, and would sign in as carol.
+	for _, issuer := range []string{"https://other-idp.example", ""} {
+		mustOAuthError(t, "a new issuer", adminDo(t, "PATCH", "/admin/v1/tenants/"+d.tenant+"/connections/corp", map[string]any{"issuer": issuer}), http.StatusBadRequest, "invalid_request")
+	}
+	mustStatus(t, "the same issuer", adminDo(t, "PATCH", "/admin/v1/tenants/"+d.tenant+"/connections/corp", map[string]any{"issuer": f.Issuer, "name": "Corp"}), http.StatusOK)
 	// Unlinked, the account no longer signs in as carol.
 	mustStatus(t, "unlink", adminDo(t, "DELETE", "/admin/v1/tenants/"+d.tenant+"/users/"+carol+"/identities/corp", nil), http.StatusNoContent)
 	mustStatus(t, "unlink again", adminDo(t, "DELETE", "/admin/v1/tenants/"+d.tenant+"/users/"+carol+"/identities/corp", nil), http.StatusNotFound)

@@ -47,7 +47,7 @@ func connectionsCommand() *command {
 			name: "update",
 			summary: "change a connection; what is not given keeps its value, scopes given replace the old ones, " +
 				"a client secret given replaces the old one",
-			usage:   "--tenant T CONNECTION [--name NAME] [--issuer URL] [--client-id ID] [--client-secret-file F | --client-secret-stdin] [--scope S]... [--create-users[=false]] [--store-tokens[=false]]",
+			usage:   "--tenant T CONNECTION [--name NAME] [--client-id ID] [--client-secret-file F | --client-secret-stdin] [--scope S]... [--create-users[=false]] [--store-tokens[=false]]",
 			example: "edgeauth admin connections update --tenant acme corp --client-secret-stdin < new-secret",
 			args:    1,
 			need:    []string{"tenant"},
@@ -75,15 +75,15 @@ type connectionFlags struct {
 	scopes                              stringList
 }
 
-// newConnectionFlags declares them; --kind only for create (a
-// connection's kind cannot change).
+// newConnectionFlags declares them; --kind and --issuer only for create
+// (a connection's kind and issuer cannot change).
 func newConnectionFlags(fs *flag.FlagSet, create bool) *connectionFlags {
 	f := &connectionFlags{tenant: tenantFlag(fs), fs: fs}
 	if create {
 		fs.StringVar(&f.kind, "kind", "", "the provider: `oidc` (any OpenID Connect provider), google or github (required)")
+		fs.StringVar(&f.issuer, "issuer", "", "oidc: the issuer `URL` (its discovery document is under it); github: a GitHub Enterprise Server's URL; google: none")
 	}
 	fs.StringVar(&f.name, "name", "", "what the sign-in page's button says after \"Continue with\" (default: Google, GitHub, or the id)")
-	fs.StringVar(&f.issuer, "issuer", "", "oidc: the issuer `URL` (its discovery document is under it); github: a GitHub Enterprise Server's URL; google: none")
 	fs.StringVar(&f.clientID, "client-id", "", "the client id edgeauth has at the provider")
 	fs.StringVar(&f.secretFile, "client-secret-file", "", "read the client secret from the first line of this `FILE`")
 	fs.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from the first line of standard input")

@@ -66,7 +66,8 @@ func TestConnectionsCLI(t *testing.T) {
 		{"no kind", []string{"connections", "create", "--tenant", "acme", "x", "--client-id", "x"}, 2, "--kind is required"},
 		{"two secrets", []string{"connections", "create", "--tenant", "acme", "x", "--kind", "github", "--client-id", "x",
 			"--client-secret-file", secretFile, "--client-secret-stdin"}, 2, "--client-secret-file and --client-secret-stdin: give one"},
-		{"an issuer that is no URL", []string{"connections", "update", "--tenant", "acme", "corp", "--issuer", "idp.example.com"}, 2, "an issuer is an https URL"},
+		{"an issuer that is no URL", []string{"connections", "create", "--tenant", "acme", "x", "--kind", "oidc", "--client-id", "x", "--issuer", "idp.example.com"}, 2, "an issuer is an https URL"},
+		{"a new issuer", []string{"connections", "update", "--tenant", "acme", "corp", "--issuer", "https://idp.example.com"}, 2, "flag provided but not defined: -issuer"},
 		{"nothing to change", []string{"connections", "update", "--tenant", "acme", "corp"}, 2, "nothing to change"},
 		{"no --connection", []string{"users", "unlink", "--tenant", "acme", "u1"}, 2, "--connection is required"},
 	} {
