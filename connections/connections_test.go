@@ -68,6 +68,25 @@ func TestOIDC(t *testing.T) {
 	}
 }
 
+// TestOIDCPublicClient: a connection without a client secret is a public
+// client at the upstream: its token request carries client_id in the
+// body and no Authorization header (the fake refuses otherwise).
+func TestOIDCPublicClient(t *testing.T) {
+	f := oidctest.NewProvider(t, fakeClientID, "")
+	b, st, _ := newTestBroker(t, 0)
+	c := connection(t, b, st, storage.KindOIDC, f.Issuer, true)
+	c.ClientSecretSealed = nil
+	if err := st.UpdateConnection(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := st.GetConnection(t.Context(), c.TenantID, c.ID); err != nil || c.ClientSecretSealed != nil {
+		t.Fatalf("GetConnection = %+v, %v; want the connection without a secret", c, err)
+	}
+	if p, err := oidcRound(t, b, f, c); err != nil || p.Subject == "" {
+		t.Fatalf("Finish = %+v, %v; want the profile", p, err)
+	}
+}
+
 // TestIDTokenChecks: every ID token OIDC Core §3.1.3.7 says to refuse is
 // refused with ErrIDToken, and no profile comes back.
 func TestIDTokenChecks(t *testing.T) {

@@ -76,9 +76,15 @@ func (b *Broker) config(c storage.Connection, e endpoints, redirectURI string) (
 	if err != nil {
 		return nil, err
 	}
+	style := e.authStyle
+	if secret == "" {
+		// A public client at the upstream sends its client_id in the body
+		// (RFC 6749 §3.2.1), not Basic with an empty password.
+		style = oauth2.AuthStyleInParams
+	}
 	return &oauth2.Config{
 		ClientID: c.ClientID, ClientSecret: secret, RedirectURL: redirectURI, Scopes: Scopes(c),
-		Endpoint: oauth2.Endpoint{AuthURL: e.authURL, TokenURL: e.tokenURL, AuthStyle: e.authStyle},
+		Endpoint: oauth2.Endpoint{AuthURL: e.authURL, TokenURL: e.tokenURL, AuthStyle: style},
 	}, nil
 }
 

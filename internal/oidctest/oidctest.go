@@ -34,7 +34,9 @@ type Provider struct {
 	// Issuer is the provider's URL and issuer identifier.
 	Issuer string
 	// ClientID and ClientSecret are the one client it knows
-	// (client_secret_basic).
+	// (client_secret_basic); with no secret, a public client that sends
+	// its client_id in the body and no Authorization (RFC 6749 §2.3.1,
+	// §3.2.1).
 	ClientID, ClientSecret string
 	// Key and KID sign the ID tokens and are published in the JWKS.
 	Key *rsa.PrivateKey
@@ -222,7 +224,8 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	at, rt := p.AccessToken, p.RefreshToken
 	p.mu.Unlock()
 	switch {
-	case !ok || id != p.ClientID || secret != p.ClientSecret:
+	case p.ClientSecret == "" && (ok || r.PostForm.Get("client_id") != p.ClientID),
+		p.ClientSecret != "" && (!ok || id != p.ClientID || secret != p.ClientSecret):
 		WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
 		return
 	case !found || S256(r.PostForm.Get("code_verifier")) != c[0]:
