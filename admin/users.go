@@ -177,6 +177,9 @@ func (a *API) PatchUser(w http.ResponseWriter, r *http.Request) error {
 		return authz.Errorf(authz.CodeInvalidRequest, "username and password cannot be changed")
 	case in.EmailVerified != nil && *in.EmailVerified && in.Email != nil && *in.Email == "":
 		return authz.Errorf(authz.CodeInvalidRequest, "email_verified needs an email")
+	case in == userJSON{}:
+		// null or {}: no change to make, to stamp or to audit.
+		return authz.Errorf(authz.CodeInvalidRequest, "nothing to change: give email, email_verified, name or roles")
 	}
 	p, err := in.profile()
 	if err != nil {

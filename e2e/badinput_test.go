@@ -114,6 +114,8 @@ func adminBadInputTable(tenant string) []adminBadCase {
 		{"user email_verified without email", "POST", users, map[string]any{"username": "bob", "password": "long enough pw", "email_verified": true}, "", 400, "invalid_request", ""},
 		{"user patch password", "PATCH", users + "/nobody", map[string]any{"password": "long enough pw"}, "", 400, "invalid_request", ""},
 		{"user patch of nobody", "PATCH", users + "/nobody", map[string]any{"name": "x"}, "", 404, "not_found", ""},
+		{"user patch of nothing (null)", "PATCH", users + "/nobody", "null", "", 400, "invalid_request", ""},
+		{"user patch of nothing ({})", "PATCH", users + "/nobody", "{}", "", 400, "invalid_request", ""},
 		{"unlink of nobody", "DELETE", users + "/nobody/identities/corp", nil, "", 404, "not_found", ""},
 		{"connection without kind", "POST", conns, conn(map[string]any{"kind": nil}), "", 400, "invalid_request", conns + "/bad"},
 		{"connection of an unknown kind", "POST", conns, conn(map[string]any{"kind": "saml"}), "", 400, "invalid_request", conns + "/bad"},
