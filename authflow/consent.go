@@ -3,6 +3,7 @@ package authflow
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/edgeauth/edgeauth/authz"
@@ -74,8 +75,7 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	c := storage.Consent{TenantID: t.ID, UserID: fl.sess.UserID, ClientID: fl.client.ID, Scope: fl.ar.Scope,
 		Resources: consentResources(fl.ar.Resources), GrantedAt: f.az.Now()}
 	if old, err := f.cfg.Store.GetConsent(ctx, t.ID, fl.sess.UserID, fl.client.ID); err == nil {
-		c.Scope = strings.Join(syntax.Dedupe(append(strings.Fields(old.Scope), strings.Fields(c.Scope)...)), " ")
-		c.Resources = syntax.Dedupe(append(old.Resources, c.Resources...))
+		c.Scope, c.Resources = mergeConsent(old, c)
 	}
 	if err := f.cfg.Store.PutConsent(ctx, c); errors.Is(err, storage.ErrNotFound) {
 		// The session's user (or the client) is gone; signing in again
@@ -86,6 +86,28 @@ func (f *Flow) Consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.cfg.Audit.Record(ctx, t.ID, "consent.granted", fl.sess.UserID, fl.client.ID, map[string]any{"scope": fl.ar.Scope, "resources": fl.ar.Resources})
 	return f.issueCode(fl)
+}
+
+// mergeConsent is what a consent remembers after the user approved now
+// (its scope and resources) with old on record. A consent covers each of
+// its scopes at each of its resources (flow.go: needsConsent), so two
+// approvals are joined only where that adds no pair the user did not
+// approve: scopes for the same resources, or resources for the same
+// scopes. Otherwise the newer approval replaces the older, which is asked
+// again when it is needed: a consent never grows past what was approved.
+func mergeConsent(old, now storage.Consent) (scope string, resources []string) {
+	oldScope, nowScope := strings.Fields(old.Scope), strings.Fields(now.Scope)
+	sameResources := coversResources(old.Resources, now.Resources) && coversResources(now.Resources, old.Resources)
+	sameScopes := coversScope(old.Scope, now.Scope) && coversScope(now.Scope, old.Scope)
+	switch {
+	case sameResources:
+		return strings.Join(syntax.Dedupe(append(oldScope, nowScope...)), " "), now.Resources
+	case sameScopes:
+		return now.Scope, syntax.Dedupe(append(slices.Clone(old.Resources), now.Resources...))
+	case coversScope(old.Scope, now.Scope) && coversResources(old.Resources, now.Resources):
+		return old.Scope, old.Resources // the older covers the newer
+	}
+	return now.Scope, now.Resources
 }
 
 // oidcScopeText says what the OpenID Connect scopes allow, for the scopes

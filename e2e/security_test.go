@@ -48,6 +48,27 @@ func TestConsentCoversItsResources(t *testing.T) {
 			t.Errorf("prompt=none, %s: %s; want %s", tc.name, got, tc.want)
 		}
 	}
+
+	// Two approvals of other scopes at other APIs do not add up to the
+	// pairs the user never saw: openid at bank after read at photos is not
+	// read at bank, nor openid at photos.
+	b.decision = "approve"
+	if code, e := callback(t, b.authorize(web(url.Values{"scope": {"openid"}, "resource": {bank}})), "st", f.issuer); code == "" {
+		t.Fatalf("approving openid at %s: error %q", bank, e)
+	}
+	b.decision = ""
+	for _, tc := range []struct {
+		name, scope, resource, want string
+	}{
+		{"the latest approval", "openid", bank, "code"},
+		{"a scope approved at another API", "read", bank, "consent_required"},
+		{"another scope at the API approved before", "openid", photos, "consent_required"},
+	} {
+		code, e := callback(t, b.authorize(web(url.Values{"prompt": {"none"}, "scope": {tc.scope}, "resource": {tc.resource}})), "st", f.issuer)
+		if got := map[bool]string{true: "code", false: e}[code != ""]; got != tc.want {
+			t.Errorf("prompt=none, %s (%s at %s): %s; want %s", tc.name, tc.scope, tc.resource, got, tc.want)
+		}
+	}
 }
 
 // TestSelfRegisteredScopeDefault: a tenant that sets no
