@@ -31,3 +31,18 @@ func TestMergeConsent(t *testing.T) {
 		}
 	}
 }
+
+// TestURIHost: what the consent page names as where the browser goes.
+func TestURIHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://app.example.com:8443/cb": "app.example.com",
+		"http://127.0.0.1:5000/callback":  "127.0.0.1",
+		"com.example.app:/oauth2redirect": "com.example.app:",
+		"com.example.app://cb":            "com.example.app:",
+		"%zz":                             "",
+	} {
+		if got := uriHost(in); got != want {
+			t.Errorf("uriHost(%q) = %q; want %q", in, got, want)
+		}
+	}
+}

@@ -142,11 +142,16 @@ func clientLabel(c storage.Client) string {
 	return c.ID
 }
 
-// uriHost is the host of a URI, for people to read ("" if it has none).
+// uriHost is the host of an http or https URI, for people to read; a
+// private-use scheme's URI (an app on the device, RFC 8252 §7.1) reads as
+// its scheme ("com.example.app:"), which names the app; "" otherwise.
 func uriHost(uri string) string {
 	u, err := url.Parse(uri)
-	if err != nil {
+	switch {
+	case err != nil || u.Scheme == "":
 		return ""
+	case u.Scheme != "https" && u.Scheme != "http":
+		return u.Scheme + ":"
 	}
 	return u.Hostname()
 }

@@ -79,9 +79,10 @@ func TestRegistration(t *testing.T) {
 		}
 	}
 	for name, body := range map[string]any{
-		"fragment":          map[string]any{"redirect_uris": []string{"https://a.example/cb#x"}, "token_endpoint_auth_method": "none"},
-		"http non-loopback": map[string]any{"redirect_uris": []string{"http://a.example/cb"}, "token_endpoint_auth_method": "none"},
-		"javascript":        map[string]any{"redirect_uris": []string{"javascript:alert(1)"}, "token_endpoint_auth_method": "none"},
+		"fragment":           map[string]any{"redirect_uris": []string{"https://a.example/cb#x"}, "token_endpoint_auth_method": "none"},
+		"http non-loopback":  map[string]any{"redirect_uris": []string{"http://a.example/cb"}, "token_endpoint_auth_method": "none"},
+		"javascript":         map[string]any{"redirect_uris": []string{"javascript:alert(1)"}, "token_endpoint_auth_method": "none"},
+		"https without host": map[string]any{"redirect_uris": []string{"https://:443/cb"}, "token_endpoint_auth_method": "none"},
 	} {
 		mustOAuthError(t, name, registerReq(t, f.tenant, body, ""), 400, "invalid_redirect_uri")
 	}

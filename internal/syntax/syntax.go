@@ -119,7 +119,7 @@ func CheckRedirectURI(raw string) error {
 	}
 	switch scheme := u.Scheme; {
 	case scheme == "https":
-		if u.Host == "" {
+		if u.Hostname() == "" { // "https://:443/cb" has a Host, ":443", and no host name
 			return errors.New("https redirect URI must have a host")
 		}
 	case scheme == "http":
@@ -162,7 +162,7 @@ func CheckWebURL(field, raw string) error {
 		return fmt.Errorf("%s contains spaces, control characters or backslashes", field)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Opaque != "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.Opaque != "" {
 		return fmt.Errorf("%s must be an absolute http or https URL", field)
 	}
 	if u.User != nil {
