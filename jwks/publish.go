@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,7 +69,36 @@ func (p *Publisher) Publish(ctx context.Context, tenant string, maxAge time.Dura
 // Build is Publish without telling the caches, for a reader that found no
 // document in KV, which is no change. The document it returns is valid
 // whenever it could be built, even with an error from KV.
+//
+// KV has no compare-and-set, so a put made from keys read before a key
+// change could land after the change's own Publish and put a revoked key
+// back for the entry's lifetime. So Build reads the keys again once its
+// put is done: if they changed meanwhile it deletes the entry (the next
+// read rebuilds it from the store) and returns the document of the keys
+// as they are now. A change after that second read publishes after this
+// put, and so has the last word.
 func (p *Publisher) Build(ctx context.Context, tenant string, maxAge time.Duration) (Doc, error) {
+	d, err := p.build(ctx, tenant, maxAge)
+	if err != nil {
+		return Doc{}, err
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return Doc{}, err
+	}
+	if err := p.KV.Put(ctx, kvKey(tenant), b, max(maxAge, storage.MinKVTTL)); err != nil {
+		p.Logger.WarnContext(ctx, "caching the JWKS in KV failed", "tenant", tenant, "err", err)
+		return d, p.clear(ctx, tenant, err)
+	}
+	now, err := p.build(ctx, tenant, maxAge)
+	if err != nil || bytes.Equal(now.JSON, d.JSON) {
+		return d, nil // unchanged, or unknown: the put stands, as any put would
+	}
+	return now, p.clear(ctx, tenant, nil)
+}
+
+// build is the document of tenant's keys as the store has them now.
+func (p *Publisher) build(ctx context.Context, tenant string, maxAge time.Duration) (Doc, error) {
 	keys, err := p.Keys.ListKeys(ctx, tenant)
 	if err != nil {
 		return Doc{}, err
@@ -77,18 +107,16 @@ func (p *Publisher) Build(ctx context.Context, tenant string, maxAge time.Durati
 	if err != nil {
 		return Doc{}, err
 	}
-	d := Doc{JSON: doc, MaxAge: int64(maxAge / time.Second)}
-	b, err := json.Marshal(d)
-	if err != nil {
-		return Doc{}, err
+	return Doc{JSON: doc, MaxAge: int64(maxAge / time.Second)}, nil
+}
+
+// clear deletes tenant's entry, whose document is not (or may not be) the
+// one the store's keys make; cause is why, if a failed put.
+func (p *Publisher) clear(ctx context.Context, tenant string, cause error) error {
+	if err := p.KV.Delete(ctx, kvKey(tenant)); err != nil {
+		return fmt.Errorf("jwks: the JWKS of %s could be neither stored nor cleared in KV: %w", tenant, errors.Join(cause, err))
 	}
-	if err := p.KV.Put(ctx, kvKey(tenant), b, max(maxAge, storage.MinKVTTL)); err != nil {
-		p.Logger.WarnContext(ctx, "caching the JWKS in KV failed", "tenant", tenant, "err", err)
-		if derr := p.KV.Delete(ctx, kvKey(tenant)); derr != nil {
-			return d, fmt.Errorf("jwks: the JWKS of %s could be neither stored nor cleared in KV: %w", tenant, errors.Join(err, derr))
-		}
-	}
-	return d, nil
+	return nil
 }
 
 // Forget removes a deleted tenant's document from KV.
