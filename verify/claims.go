@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	josejson "github.com/go-jose/go-jose/v4/json"
 )
 
 // Claims are the claims of a verified edgeauth access token (RFC 9068 §2.2
@@ -88,14 +90,20 @@ type rawClaims struct {
 }
 
 // parseClaims decodes a JWT payload, which must be a JSON object
-// (RFC 7519 §7.2 step 10).
+// (RFC 7519 §7.2 step 10), with go-jose's JSON decoder: claim names are
+// case-sensitive (RFC 7519 §4: "AUD" is not aud, where encoding/json would
+// take it for one), and a name given twice is refused (§4 allows that).
+// RFC 9068 §2.2's REQUIRED sub, client_id and jti must be there.
 func parseClaims(payload []byte) (*rawClaims, error) {
 	if p := bytes.TrimLeft(payload, " \t\r\n"); len(p) == 0 || p[0] != '{' {
 		return nil, fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
 	}
 	var rc rawClaims
-	if err := json.Unmarshal(payload, &rc); err != nil {
+	if err := josejson.Unmarshal(payload, &rc); err != nil {
 		return nil, fmt.Errorf("%w: claims: %v", ErrMalformed, err)
+	}
+	if rc.Subject == "" || rc.ClientID == "" || rc.ID == "" {
+		return nil, fmt.Errorf("%w: sub, client_id and jti are required (RFC 9068 §2.2)", ErrMalformed)
 	}
 	return &rc, nil
 }

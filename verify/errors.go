@@ -11,7 +11,9 @@ var (
 	// with one signature and a JSON object payload, has a byte outside the
 	// base64url alphabet and the two dots or a segment not in canonical
 	// base64url (so that a token has one spelling), uses a header Verify
-	// does not support (crit, b64), or is longer than MaxTokenSize.
+	// does not support (crit, b64), or is longer than MaxTokenSize; or,
+	// once its signature verified, its claims lack sub, client_id or jti
+	// (RFC 9068 §2.2), or name a claim twice (names are case-sensitive).
 	ErrMalformed = errors.New("verify: malformed token")
 	// ErrAlgorithm means the alg header is not in Options.Algorithms, or
 	// is not the alg the key named by kid is published for (Key.Algorithm).

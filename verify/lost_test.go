@@ -81,7 +81,7 @@ func TestLostFetch(t *testing.T) {
 		t.Fatal(err)
 	}
 	token := func() string {
-		p, _ := json.Marshal(map[string]any{"iss": iss, "aud": "api", "exp": clock().Add(time.Hour).Unix(), "iat": clock().Unix()})
+		p, _ := json.Marshal(map[string]any{"iss": iss, "aud": "api", "exp": clock().Add(time.Hour).Unix(), "iat": clock().Unix(), "sub": "u", "client_id": "c", "jti": "j"})
 		obj, err := sig.Sign(p)
 		if err != nil {
 			t.Fatal(err)

@@ -408,7 +408,9 @@ func (v *Verifier) Issuer() string { return v.issuer }
 // sentinel: compact JWS with one signature (ErrMalformed); alg in
 // Options.Algorithms (ErrAlgorithm); typ at+jwt (ErrType); kid a usable key
 // of the key source (ErrUnknownKey), which may fetch the JWKS; alg equal to
-// that key's alg (ErrAlgorithm); signature (ErrSignature); iss (ErrIssuer);
+// that key's alg (ErrAlgorithm); signature (ErrSignature); claims a JSON
+// object with sub, client_id and jti, names in their case, none twice
+// (ErrMalformed); iss (ErrIssuer);
 // aud (ErrAudience); exp (ErrExpired); nbf (ErrNotYetValid); iat
 // (ErrIssuedAt); tenant (ErrTenant); then, with Options.Online only,
 // whether the issuer still holds the token active (ErrRevoked). It

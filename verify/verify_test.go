@@ -132,6 +132,14 @@ func TestVerifyChecks(t *testing.T) {
 		{"payload an array", minted(tok{key: es, claims: []byte(`["x"]`)}), verify.Options{}, verify.ErrMalformed},
 		{"exp a string", minted(tok{key: es, claims: with(good, "exp", "tomorrow")}), verify.Options{}, verify.ErrMalformed},
 		{"aud a number", minted(tok{key: es, claims: with(good, "aud", 7)}), verify.Options{}, verify.ErrMalformed},
+		// RFC 9068 §2.2: sub, client_id and jti are REQUIRED.
+		{"no sub", minted(tok{key: es, claims: with(good, "sub", nil)}), verify.Options{}, verify.ErrMalformed},
+		{"no client_id", minted(tok{key: es, claims: with(good, "client_id", nil)}), verify.Options{}, verify.ErrMalformed},
+		{"no jti", minted(tok{key: es, claims: with(good, "jti", nil)}), verify.Options{}, verify.ErrMalformed},
+		// RFC 7519 §4: claim names are case-sensitive; AUD is not aud.
+		{"AUD for aud", minted(tok{key: es, claims: with(with(good, "aud", "https://other"), "AUD", testAudience)}), verify.Options{}, verify.ErrAudience},
+		{"ISS for iss", minted(tok{key: es, claims: with(with(good, "iss", nil), "ISS", ks.issuer)}), verify.Options{}, verify.ErrIssuer},
+		{"EXP for exp", minted(tok{key: es, claims: with(with(good, "exp", nil), "EXP", now.Add(time.Hour).Unix())}), verify.Options{}, verify.ErrExpired},
 
 		{"alg none", fixed(noneToken), verify.Options{}, verify.ErrAlgorithm},
 		{"HS256 keyed with the public key", hmacWithPublicKey, verify.Options{}, verify.ErrAlgorithm},
