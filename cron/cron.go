@@ -92,9 +92,12 @@ func (j *Job) rotate(ctx context.Context, now time.Time) error {
 		for _, t := range page {
 			p := authz.KeyPolicy(t)
 			changed, err := rot.Advance(ctx, t.ID, p, now)
-			if err == nil && changed {
+			if changed {
+				// Published even when a later step failed: a next key made
+				// before the failure must reach the JWKS now, since its
+				// promotion counts from its creation.
 				j.Audit.Record(ctx, t.ID, "keys.advanced", "cron", t.ID, nil)
-				err = j.Keys.Publish(ctx, t.ID, p.CacheLifetime())
+				err = errors.Join(err, j.Keys.Publish(ctx, t.ID, p.CacheLifetime()))
 			}
 			if err != nil {
 				j.Logger.ErrorContext(ctx, "key rotation failed", "tenant", t.ID, "err", err)
