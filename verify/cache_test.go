@@ -357,6 +357,32 @@ func TestStaleIfError(t *testing.T) {
 	check(verify.ErrUnavailable)
 }
 
+// TestUnknownKidWhileTheIssuerFails: a kid the cached set lacks, whose
+// refetch fails, cannot be told from a key published since (a rotation):
+// Verify answers ErrUnavailable (the caller answers 503), not
+// ErrUnknownKey (401); once the issuer answers, an unknown kid is
+// ErrUnknownKey again.
+func TestUnknownKidWhileTheIssuerFails(t *testing.T) {
+	es, _, _ := sharedKeys(t)
+	ks := newKeyServer(t, es)
+	clk := newClock()
+	v := newVerifier(t, ks, clk, verify.Options{})
+	unknown := func(want error) {
+		t.Helper()
+		_, err := v.Verify(t.Context(), tok{key: es, kid: "rotated-" + fmt.Sprint(clk.Now().Unix()), claims: claims(ks, clk.Now())}.mint(t))
+		checkErr(t, "Verify with an unknown kid", err, want)
+	}
+	if _, err := v.Verify(t.Context(), tok{key: es, claims: claims(ks, clk.Now())}.mint(t)); err != nil {
+		t.Fatal(err)
+	}
+	ks.set(func(ks *keyServer) { ks.jwksStatus = http.StatusBadGateway })
+	clk.Advance(verify.DefaultRefreshCooldown)
+	unknown(verify.ErrUnavailable)
+	ks.set(func(ks *keyServer) { ks.jwksStatus = 0 })
+	clk.Advance(verify.DefaultRefreshCooldown)
+	unknown(verify.ErrUnknownKey)
+}
+
 // TestDiscovery: the metadata must name the issuer; failures are retried
 // once per cooldown; success is kept for the Verifier's life; JWKSURI skips
 // it.

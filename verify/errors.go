@@ -59,7 +59,8 @@ var (
 	// ErrUnavailable means the key source cannot answer now. For
 	// RemoteKeys: discovery or the JWKS fetch failed (or was still running
 	// when the caller's context ended) and no cached key set within its
-	// lifetime plus MaxStale exists. A KeySource returns it, wrapped, when
+	// lifetime plus MaxStale exists, or the cached set lacks the token's
+	// kid and the refetch for it failed. A KeySource returns it, wrapped, when
 	// it is unreachable, and Verify wraps any other error of the source in
 	// it. With Options.Online, also: the introspection endpoint cannot be
 	// reached or answers an error. It says nothing about the token; the

@@ -197,7 +197,9 @@ func (rk *RemoteKeys) lookup(set *keySet, kid string, now time.Time, fetchErr er
 	k, ok := set.keys[kid]
 	if !ok {
 		if fetchErr != nil {
-			return Key{}, fmt.Errorf("%w: kid %q (refetch failed: %v)", ErrUnknownKey, kid, fetchErr)
+			// The refetch that could have found it failed: a key published
+			// since (a rotation) cannot be told from a made-up kid.
+			return Key{}, fmt.Errorf("%w: kid %q not in the cached key set, and the refetch failed: %v", ErrUnavailable, kid, fetchErr)
 		}
 		return Key{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, kid)
 	}
