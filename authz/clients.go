@@ -3,6 +3,7 @@ package authz
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -303,11 +304,25 @@ func (s *Server) CreateClient(ctx context.Context, t storage.Tenant, in ClientMe
 		}
 		c.SecretHash = secret.Hash(sec)
 	}
-	if err := s.cfg.Store.CreateClient(ctx, c); err != nil {
+	create := s.cfg.Store.CreateClient
+	if dynamic {
+		create = func(ctx context.Context, c storage.Client) error {
+			return s.cfg.Store.RegisterClient(ctx, c, MaxDynamicClients)
+		}
+	}
+	if err := create(ctx, c); errors.Is(err, storage.ErrConflict) && dynamic {
+		return c, "", Errorf(CodeAccessDenied, "this tenant has as many self-registered clients as it takes (%d); ask its administrator", MaxDynamicClients)
+	} else if err != nil {
 		return c, "", StorageError(err, "client")
 	}
 	return c, sec, nil
 }
+
+// MaxDynamicClients bounds the clients that registered themselves in one
+// tenant (RFC 7591): under the open policy registration needs no
+// credential, and no unauthenticated request may grow what is stored
+// without a bound. An admin makes room by deleting some.
+const MaxDynamicClients = 10_000
 
 // TimeJSON renders a time as RFC 3339, or omits it when zero.
 func TimeJSON(t time.Time) *string {

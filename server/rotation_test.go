@@ -88,3 +88,40 @@ func TestScheduledPublishesAPartialRotation(t *testing.T) {
 		t.Errorf("the JWKS lacks the new next key %s after the failed run: %s", next, w.Body)
 	}
 }
+
+// fullTenant answers every registration as a tenant at its bound of
+// dynamic clients does.
+type fullTenant struct{ storage.Store }
+
+func (fullTenant) RegisterClient(context.Context, storage.Client, int) error {
+	return storage.ErrConflict
+}
+
+// TestRegistrationAtTheBound: a tenant with as many self-registered
+// clients as it takes (authz.MaxDynamicClients) answers an open
+// registration 403 access_denied, as RFC 7591 §3.2.2 allows, never a 5xx.
+func TestRegistrationAtTheBound(t *testing.T) {
+	admin := strings.Repeat("a", 32)
+	srv, err := server.New(server.Config{BaseURL: "http://127.0.0.1:1", AdminToken: admin, Sealer: testSealer(),
+		Store: fullTenant{newTestStore(t)}, KV: kv.NewMemory(time.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(path, token, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", path, strings.NewReader(body))
+		if token != "" {
+			r.Header.Set("Authorization", "Bearer "+token)
+		}
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		return w
+	}
+	if w := do("/admin/v1/tenants", admin, `{"id":"acme","settings":{"registration":"open"}}`); w.Code != http.StatusCreated {
+		t.Fatalf("create tenant: %d %s", w.Code, w.Body)
+	}
+	w := do("/t/acme/register", "", `{"client_name":"x","redirect_uris":["https://app.example/cb"]}`)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), `"error":"access_denied"`) {
+		t.Errorf("registration at the bound: %d %s; want 403 access_denied", w.Code, w.Body)
+	}
+}

@@ -90,6 +90,11 @@ type Clients interface {
 	// CreateClient inserts c. ErrNotFound if the tenant does not exist,
 	// ErrAlreadyExists if the id is taken in that tenant.
 	CreateClient(ctx context.Context, c Client) error
+	// RegisterClient is CreateClient for a client that registered itself
+	// (c.Dynamic), which nobody may have vetted: it is inserted only while
+	// its tenant has fewer than max dynamic clients, else ErrConflict,
+	// decided with the insert (concurrent ones never pass max together).
+	RegisterClient(ctx context.Context, c Client, max int) error
 	// GetClient returns one client or ErrNotFound.
 	GetClient(ctx context.Context, tenantID, id string) (Client, error)
 	// ListClients returns the tenant's clients ordered by ID.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/edgeauth/edgeauth/storage"
@@ -46,24 +47,46 @@ func scanClient(op string, row rowScanner) (storage.Client, error) {
 
 // CreateClient implements storage.Clients.
 func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
-	const op = "create client"
+	return s.insertClient(ctx, "create client", c, -1)
+}
+
+// RegisterClient implements storage.Clients: the insert's WHERE counts
+// the tenant's dynamic clients, in the same statement.
+func (s *Store) RegisterClient(ctx context.Context, c storage.Client, max int) error {
+	return s.insertClient(ctx, "register client", c, max)
+}
+
+// insertClient inserts c, while its tenant has fewer than max dynamic
+// clients when max >= 0: one INSERT ... SELECT.
+func (s *Store) insertClient(ctx context.Context, op string, c storage.Client, max int) error {
 	l, err := lists(op, c.RedirectURIs, c.GrantTypes, c.ResponseTypes, c.IntrospectionAudiences, c.PostLogoutRedirectURIs, c.TokenExchangeAudiences)
 	if err != nil {
 		return err
 	}
 	n, err := s.exec(ctx, op,
 		`INSERT INTO clients (`+clientColumns+`)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?
+		 WHERE ? < 0 OR (SELECT COUNT(*) FROM clients WHERE tenant_id = ? AND dynamic = 1) < ?
+		 ON CONFLICT DO NOTHING`,
 		c.TenantID, c.ID, c.Name, blob(c.SecretHash), l[0], l[1], l[2],
 		c.TokenEndpointAuthMethod, c.Scope, boolInt(c.FirstParty), c.AccessTokenTTL, unix(c.CreatedAt), unix(c.UpdatedAt), boolInt(c.Dynamic), l[3],
-		l[4], c.LogoURI, c.PolicyURI, c.TOSURI, l[5])
+		l[4], c.LogoURI, c.PolicyURI, c.TOSURI, l[5],
+		max, c.TenantID, max)
 	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 1 {
+		return nil
+	}
+	if max < 0 {
 		return alreadyExists(op)
 	}
-	return nil
+	if _, err := s.GetClient(ctx, c.TenantID, c.ID); err == nil {
+		return alreadyExists(op)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("sqlstore: %s: the tenant has %d dynamic clients already: %w", op, max, storage.ErrConflict)
 }
 
 // GetClient implements storage.Clients.

@@ -60,6 +60,12 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	return s.next.CreateClient(ctx, c)
 }
 
+// RegisterClient counts one D1 write and calls the wrapped Store.
+func (s *Store) RegisterClient(ctx context.Context, c storage.Client, max int) error {
+	s.write("RegisterClient")
+	return s.next.RegisterClient(ctx, c, max)
+}
+
 // GetClient counts one D1 read and calls the wrapped Store.
 func (s *Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
 	s.read("GetClient")

@@ -60,6 +60,14 @@ func (s Store) CreateClient(ctx context.Context, c storage.Client) error {
 	return s.Store.CreateClient(ctx, c)
 }
 
+// RegisterClient fails when armed, else calls through.
+func (s Store) RegisterClient(ctx context.Context, c storage.Client, max int) error {
+	if err := s.In.hit(); err != nil {
+		return err
+	}
+	return s.Store.RegisterClient(ctx, c, max)
+}
+
 // GetClient fails when armed, else calls through.
 func (s Store) GetClient(ctx context.Context, tenantID, id string) (storage.Client, error) {
 	if err := s.In.hit(); err != nil {

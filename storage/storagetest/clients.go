@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -206,6 +207,39 @@ func testClients(t *testing.T, s storage.Store) {
 		if _, err := s.GetTenant(ctx, missingTenant); err == nil {
 			t.Errorf("CreateClient(%q, ...) created tenant %q", missingTenant, missingTenant)
 		}
+	})
+
+	// RegisterClient inserts a dynamic client only under its bound, and
+	// concurrent registrations never pass it together; clients an admin
+	// creates are not counted against it, nor held by it.
+	t.Run("RegisterIsBounded", func(t *testing.T) {
+		tenant := newTenant(t, s)
+		dyn := func(id string) storage.Client {
+			return storage.Client{TenantID: tenant, ID: id, Dynamic: true, TokenEndpointAuthMethod: "none", CreatedAt: base, UpdatedAt: base}
+		}
+		checkErr(t, "CreateClient (an admin's)", s.CreateClient(ctx, storage.Client{TenantID: tenant, ID: "admins"}), nil)
+		const max = 3
+		errs := race(concurrency, func(i int) error { return s.RegisterClient(ctx, dyn(fmt.Sprintf("dyn%02d", i)), max) })
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else {
+				checkErr(t, "RegisterClient past the bound", err, storage.ErrConflict)
+			}
+		}
+		if ok != max {
+			t.Errorf("%d concurrent registrations under a bound of %d: %d registered; want %d", concurrency, max, ok, max)
+		}
+		checkErr(t, "RegisterClient of a taken id", s.RegisterClient(ctx, dyn("admins"), max+10), storage.ErrAlreadyExists)
+		checkErr(t, "RegisterClient past the bound", s.RegisterClient(ctx, dyn("late"), max), storage.ErrConflict)
+		checkErr(t, "CreateClient at the bound", s.CreateClient(ctx, storage.Client{TenantID: tenant, ID: "admins2"}), nil)
+		checkErr(t, "RegisterClient under a higher bound", s.RegisterClient(ctx, dyn("late"), max+1), nil)
+		if c, err := s.GetClient(ctx, tenant, "late"); err != nil || !c.Dynamic {
+			t.Errorf("GetClient(late) = %+v, %v; want the dynamic client", c, err)
+		}
+		missing := "st-missing-" + suffix()
+		checkErr(t, "RegisterClient in a missing tenant", s.RegisterClient(ctx, storage.Client{TenantID: missing, ID: "c", Dynamic: true}, max), storage.ErrNotFound)
 	})
 
 	t.Run("Delete", func(t *testing.T) {
