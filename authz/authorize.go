@@ -150,6 +150,11 @@ func (s *Server) checkAuthorizeParams(t storage.Tenant, client storage.Client, p
 		return Errorf(CodeRequestNotSupported, "request objects are not supported")
 	case p.Has("request_uri"):
 		return Errorf(CodeRequestURINotSupp, "request_uri is not supported")
+	// OAuth 2.0 Multiple Response Types §2.1: the answer comes in the
+	// query, the one mode discovery lists; a client asking for another
+	// (form_post, fragment) would not find it where it looks.
+	case p.Has("response_mode") && p.Get("response_mode") != "query":
+		return Errorf(CodeInvalidRequest, "response_mode must be query, the only mode supported")
 	}
 	// PKCE is required for every client (OAuth 2.1 §4.1.1, §7.5.1), S256 only.
 	switch m := p.Get("code_challenge_method"); {

@@ -406,6 +406,10 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"prompt none, no session", with("prompt", "none"), "login_required"},
 		{"request object", with("request", "eyJhbGciOiJub25lIn0.e30."), "request_not_supported"},
 		{"request_uri", with("request_uri", "urn:ietf:params:oauth:request_uri:x"), "request_uri_not_supported"},
+		{"form_post response mode", with("response_mode", "form_post"), "invalid_request"},
+		{"fragment response mode", with("response_mode", "fragment"), "invalid_request"},
+		// The query mode, asked for by name, passes: the next check answers.
+		{"query response mode", func() url.Values { q := with("response_mode", "query"); q.Set("prompt", "none"); return q }(), "login_required"},
 	}
 	for _, tc := range redirects {
 		t.Run(tc.name, func(t *testing.T) {
