@@ -181,6 +181,17 @@ func (a *API) PatchUser(w http.ResponseWriter, r *http.Request) error {
 		// null or {}: no change to make, to stamp or to audit.
 		return authz.Errorf(authz.CodeInvalidRequest, "nothing to change: give email, email_verified, name or roles")
 	}
+	if in.EmailVerified != nil && *in.EmailVerified && in.Email == nil {
+		// Verifying the stored address: there must be one (as at
+		// creation), not a silent false from the store's rule.
+		u, err := a.cfg.Store.GetUser(r.Context(), t.ID, r.PathValue("user"))
+		if err != nil {
+			return authz.StorageError(err, "user")
+		}
+		if u.Email == "" {
+			return authz.Errorf(authz.CodeInvalidRequest, "email_verified needs an email: the user has none")
+		}
+	}
 	p, err := in.profile()
 	if err != nil {
 		return err

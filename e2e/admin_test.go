@@ -212,3 +212,26 @@ func TestUserLifecycle(t *testing.T) {
 	mustStatus(t, "get deleted", adminDo(t, "GET", base+"/"+u.ID, nil), http.StatusNotFound)
 	mustStatus(t, "username free again", adminDo(t, "POST", base, map[string]any{"username": "alice", "password": password}), http.StatusCreated)
 }
+
+// TestPatchUserVerifiesAnAddress: email_verified true verifies an address
+// the user has or is given in the same PATCH; for a user without one it
+// is a 400, as at creation, not a silent false.
+func TestPatchUserVerifiesAnAddress(t *testing.T) {
+	tenant := createTenant(t)
+	users := "/admin/v1/tenants/" + tenant + "/users"
+	r := adminDo(t, "POST", users, map[string]any{"username": "noaddress", "password": "long enough pw"})
+	mustStatus(t, "create a user without an address", r, http.StatusCreated)
+	user := users + "/" + r.field("id")
+	mustOAuthError(t, "verify no address", adminDo(t, "PATCH", user, map[string]any{"email_verified": true}), http.StatusBadRequest, "invalid_request")
+	mustOAuthError(t, "verify no address, of nobody", adminDo(t, "PATCH", users+"/nobody", map[string]any{"email_verified": true}), http.StatusNotFound, "not_found")
+	r = adminDo(t, "PATCH", user, map[string]any{"email": "a@acme.example"})
+	mustStatus(t, "give an address", r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"email_verified":false`) {
+		t.Errorf("a new address: %s; want it unverified", r.body)
+	}
+	r = adminDo(t, "PATCH", user, map[string]any{"email_verified": true})
+	mustStatus(t, "verify the address it has", r, http.StatusOK)
+	if !strings.Contains(string(r.body), `"email_verified":true`) {
+		t.Errorf("after verifying: %s; want it verified", r.body)
+	}
+}
