@@ -76,7 +76,8 @@ type logoutRequest struct {
 	// confirmation it would skip is being asked).
 	hint *authz.IDTokenHint
 	// unvetted is set for a self-registered client, whose RedirectURI is
-	// followed only as the hint's user signs out (Logout).
+	// followed, and whose name (its registrant's choice) is shown, only
+	// as the hint's user signs out (Logout).
 	unvetted bool
 }
 
@@ -112,9 +113,11 @@ func (f *Flow) Logout(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// RFC 9700 §4.11.2: an unvetted URI only for the user whose session
-	// this request ends, never for a link followed by anyone else.
+	// this request ends, never for a link followed by anyone else; and
+	// for anyone else the page does not say that a name nobody vetted
+	// ("Your bank") asks them to sign out.
 	if lr.unvetted && (sess == nil || lr.hint == nil || lr.hint.Subject != sess.UserID) {
-		lr.RedirectURI = ""
+		lr.RedirectURI, lr.ClientName = "", ""
 	}
 	switch {
 	case sess == nil:
@@ -198,7 +201,7 @@ func (f *Flow) parseLogout(ctx context.Context, t storage.Tenant, p authz.Params
 	case err != nil:
 		return nil, err
 	}
-	lr.ClientName = clientLabel(client)
+	lr.ClientName, lr.unvetted = clientLabel(client), authz.SelfRegistered(client)
 	if uri == "" {
 		return lr, nil
 	}
@@ -206,7 +209,7 @@ func (f *Flow) parseLogout(ctx context.Context, t storage.Tenant, p authz.Params
 	if !slices.Contains(client.PostLogoutRedirectURIs, uri) {
 		return nil, authz.Errorf(authz.CodeInvalidRequest, "post_logout_redirect_uri is not registered for the client")
 	}
-	lr.RedirectURI, lr.unvetted = uri, authz.SelfRegistered(client)
+	lr.RedirectURI = uri
 	return lr, nil
 }
 

@@ -372,7 +372,7 @@ func TestLogoutSelfRegisteredClient(t *testing.T) {
 	f := newFixture(t)
 	setSettings(t, f.tenant, map[string]any{"registration": "open"})
 	r := registerReq(t, f.tenant, map[string]any{"redirect_uris": []string{"http://127.0.0.1/cb"}, "token_endpoint_auth_method": "none",
-		"post_logout_redirect_uris": []string{"https://attacker.example/landing"}}, "")
+		"client_name": "Your Bank", "post_logout_redirect_uris": []string{"https://attacker.example/landing"}}, "")
 	mustStatus(t, "register", r, http.StatusCreated)
 	dyn := r.field("client_id")
 
@@ -395,6 +395,10 @@ func TestLogoutSelfRegisteredClient(t *testing.T) {
 	if asked.status != http.StatusOK || !strings.Contains(asked.body, `value="logout"`) {
 		t.Fatalf("the attacker's link in another user's browser: %d Location %q; want the confirmation page", asked.status, asked.header.Get("Location"))
 	}
+	// Nor does the page say that the name its registrant chose asks.
+	if strings.Contains(asked.body, "Your Bank") {
+		t.Errorf("the confirmation page for another user names the self-registered client: %s", asked.body)
+	}
 	if r := victim.b.submit(asked, url.Values{"decision": {"logout"}}); r.status != http.StatusOK || r.header.Get("Location") != "" {
 		t.Errorf("another user confirmed the attacker's link: %d Location %q; want the signed-out page, no redirect",
 			r.status, r.header.Get("Location"))
@@ -407,8 +411,8 @@ func TestLogoutSelfRegisteredClient(t *testing.T) {
 	s := signIn(t, f, nil)
 	q := url.Values{"client_id": {dyn}, "post_logout_redirect_uri": {"https://attacker.example/landing"}}
 	p := s.b.do("GET", logoutURL(f, q), nil)
-	if p.status != http.StatusOK || !strings.Contains(p.body, `value="logout"`) {
-		t.Fatalf("logout for a self-registered client: %d; want the confirmation page", p.status)
+	if p.status != http.StatusOK || !strings.Contains(p.body, `value="logout"`) || strings.Contains(p.body, "Your Bank") {
+		t.Fatalf("logout for a self-registered client: %d %s; want the confirmation page, without the client's name", p.status, p.body)
 	}
 	done := s.b.submit(p, url.Values{"decision": {"logout"}})
 	if done.status != http.StatusOK || done.header.Get("Location") != "" {
