@@ -304,15 +304,15 @@ func (s *Server) CreateClient(ctx context.Context, t storage.Tenant, in ClientMe
 		}
 		c.SecretHash = secret.Hash(sec)
 	}
-	create := s.cfg.Store.CreateClient
 	if dynamic {
-		create = func(ctx context.Context, c storage.Client) error {
-			return s.cfg.Store.RegisterClient(ctx, c, MaxDynamicClients)
-		}
+		err = s.cfg.Store.RegisterClient(ctx, c, MaxDynamicClients)
+	} else {
+		err = s.cfg.Store.CreateClient(ctx, c)
 	}
-	if err := create(ctx, c); errors.Is(err, storage.ErrConflict) && dynamic {
+	switch {
+	case dynamic && errors.Is(err, storage.ErrConflict):
 		return c, "", Errorf(CodeAccessDenied, "this tenant has as many self-registered clients as it takes (%d); ask its administrator", MaxDynamicClients)
-	} else if err != nil {
+	case err != nil:
 		return c, "", StorageError(err, "client")
 	}
 	return c, sec, nil

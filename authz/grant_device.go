@@ -43,7 +43,7 @@ func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage
 	} else if err != nil {
 		return nil, err
 	}
-	switch device.Answer(rec, now) {
+	switch out := device.Answer(rec, now); out {
 	case device.Pending:
 		return nil, Errorf(CodeAuthorizationPending, "the user has not decided yet")
 	case device.TooSoon:
@@ -52,12 +52,10 @@ func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage
 		return nil, &Error{Code: CodeAccessDenied, Description: "the user denied the request", TokenEndpoint: true}
 	case device.Expired:
 		return nil, Errorf(CodeExpiredToken, "the device code has expired; start again")
-	case device.Replayed:
-		if rec.FamilyID != "" {
+	case device.Replayed, device.Repeated:
+		if out == device.Replayed && rec.FamilyID != "" {
 			s.revokeFamily(ctx, t.ID, rec.FamilyID, "device code reuse")
 		}
-		return nil, Errorf(CodeInvalidGrant, "the device code was already used")
-	case device.Repeated:
 		return nil, Errorf(CodeInvalidGrant, "the device code was already used")
 	}
 	// RFC 8707 §2.2: the token may be narrowed to resources the user
@@ -70,9 +68,10 @@ func (d *DeviceFlow) grant(ctx context.Context, t storage.Tenant, client storage
 }
 
 // redeem issues the tokens of an approved device authorization, for
-// resources (the granted ones, or fewer), and spends it. Tokens are minted first; the redemption, the refresh family and the
-// token.issued event are one atomic write, and a losing redemption stores
-// none of them.
+// resources (the granted ones, or fewer), and spends it. Tokens are
+// minted first; the redemption, the refresh family and the token.issued
+// event are one atomic write, and a losing redemption stores none of
+// them.
 func (d *DeviceFlow) redeem(ctx context.Context, t storage.Tenant, client storage.Client, rec storage.DeviceAuthorization, resources []string) (*tokenResponse, error) {
 	s := d.s
 	bad := Errorf(CodeInvalidGrant, "the device code is invalid")
